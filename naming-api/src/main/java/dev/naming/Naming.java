@@ -1,0 +1,118 @@
+package dev.naming;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A connection to one service registry: register this process's services, find and watch others.
+ *
+ * <p>A {@code Naming} is a long-lived client, like an HTTP client: create one per registry at
+ * start-up, share it, and close it at shutdown. It owns every thread and connection it uses;
+ * {@link #close()} stops watches and heartbeats and deregisters what it registered.
+ *
+ * <p>Which registry is used depends on the URI and on the backend jars on the classpath:
+ * <pre>{@code
+ * try (Naming naming = Naming.connect("consul://127.0.0.1:8500")) {
+ *     naming.register(ServiceRegistration.builder()
+ *             .id("logic-1").name("chat.logic").address("10.0.0.5").port(8000)
+ *             .protocol("ws").tags("gate", "zone-a").build());
+ *     List<ServiceInstance> gates = naming.find("chat.logic", "gate");
+ *     Subscription s = naming.subscribe("chat.logic", list -> router.update(list));
+ * }
+ * }</pre>
+ *
+ * <p>Contract kept by every backend:
+ * <ul>
+ *   <li>{@link #find} returns only instances able to take traffic, carrying every given tag,
+ *       sorted by id; an unknown service gives an empty list.
+ *   <li>{@link #subscribe} delivers the current list once the first read succeeds, then a new
+ *       list after every change; never two equal lists in a row; calls for one subscription never
+ *       overlap and keep their order; a listener that throws is logged and keeps its subscription.
+ *   <li>While the registry cannot be reached a subscription keeps its last list and says nothing;
+ *       it retries with capped exponential backoff and delivers the true list once it is back.
+ *   <li>All subscriptions to one service share one backend watch: threads and connections grow
+ *       with watched services, never with subscribers.
+ *   <li>{@link #register} is idempotent by id; the instance stays visible while this process
+ *       lives (heartbeats, renewals, re-registration after the registry forgot it).
+ *   <li>Input is checked before any I/O: bad input throws {@link IllegalArgumentException} naming
+ *       the field; registry failures throw {@link NamingException}.
+ * </ul>
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface Naming extends AutoCloseable {
+
+    /**
+     * Returns the instances of {@code serviceName} that can take traffic and carry every one of
+     * {@code tags}, sorted by id. While the service is subscribed through this {@code Naming} the
+     * answer comes from the subscription's list, with no network call.
+     *
+     * @throws IllegalArgumentException if the name or a tag is invalid
+     * @throws NamingException if the registry cannot answer
+     */
+    List<ServiceInstance> find(String serviceName, String... tags);
+
+    /**
+     * Watches {@code serviceName}; {@code listener} gets the current list once the first read
+     * succeeds and a new list after every change. Calls for one subscription never overlap and
+     * arrive in order, on a dispatcher thread owned by this {@code Naming}: a listener that blocks
+     * delays only its own subscription.
+     */
+    default Subscription subscribe(String serviceName, Consumer<List<ServiceInstance>> listener) {
+        return subscribe(serviceName, SubscribeOptions.defaults(), listener);
+    }
+
+    /**
+     * As {@link #subscribe(String, Consumer)}, with tag filtering and warm-up from
+     * {@code options}.
+     */
+    Subscription subscribe(String serviceName, SubscribeOptions options,
+                           Consumer<List<ServiceInstance>> listener);
+
+    /** Closes every subscription this {@code Naming} holds for {@code serviceName}. */
+    void unsubscribe(String serviceName);
+
+    /**
+     * Registers (or, for an id already registered, updates) a service instance and keeps it
+     * alive until {@link #deregister} or {@link #close()}.
+     *
+     * @throws IllegalArgumentException if the registration cannot be carried by this backend
+     * @throws NamingException if the registry refused it or cannot be reached
+     */
+    void register(ServiceRegistration registration);
+
+    /** Removes an instance registered by id; an unknown id is not an error. */
+    void deregister(String serviceId);
+
+    /**
+     * Stops watches and heartbeats, deregisters what this {@code Naming} registered and releases
+     * its threads and connections. Calling it again does nothing.
+     */
+    @Override
+    void close();
+
+    /**
+     * Connects to the registry named by {@code uri}, e.g. {@code inmemory:},
+     * {@code inmemory://cluster-a}, {@code consul://127.0.0.1:8500?dc=dc1},
+     * {@code discovery://host1:7171,host2:7171?zone=sh1&env=dev}. The backend is the provider
+     * on the classpath whose scheme matches.
+     *
+     * @throws NamingException if no provider on the classpath handles the scheme (the message
+     *     lists those that are there)
+     * @throws IllegalArgumentException if the URI is malformed
+     */
+    static Naming connect(String uri) {
+        return ProviderLookup.system().connect(NamingUri.parse(uri));
+    }
+
+    /**
+     * Connects to the registry named by the {@code NAMING_URL} environment variable or the
+     * {@code naming.url} system property (the property wins); without either, to the only
+     * provider on the classpath with its defaults.
+     *
+     * @throws NamingException if there is no URL and not exactly one provider
+     */
+    static Naming connect() {
+        return ProviderLookup.system().connectDefault();
+    }
+}

@@ -1,0 +1,253 @@
+package dev.naming.spi;
+
+import dev.naming.Naming;
+import dev.naming.NamingException;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.SubscribeOptions;
+import dev.naming.Subscription;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The part of every backend's {@link Naming} that is the same everywhere: input checks, one
+ * shared watch per service with fan-out to subscribers, find-from-watch, last-known-good lists,
+ * warm-up, tag filtering, and tracking what was registered so that {@link #close()} removes it.
+ *
+ * <p>A backend supplies five operations — {@link #fetch}, {@link #watch}, {@link #doRegister},
+ * {@link #doDeregister} and optionally {@link #checkRegistration} — plus its shutdown hooks
+ * {@link #stopBackground()} and {@link #release()}. Input reaching them has been validated.
+ *
+ * <p>Threads: listener calls run on a small dispatcher pool ({@value #DISPATCH_THREADS} threads at
+ * most, started on demand, named {@code naming-<backend>-dispatch-N}) and warm-up timers on one
+ * {@code naming-<backend>-timer} thread; both end at {@link #close()}. A listener that blocks holds
+ * one dispatcher thread and delays only its own subscription.
+ */
+public abstract class AbstractNaming implements Naming {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AbstractNaming.class);
+    static final int DISPATCH_THREADS = 16;
+
+    private final String backend;
+    private final Object hubLock = new Object();
+    private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
+    private final Map<String, ServiceRegistration> registered = new ConcurrentHashMap<>();
+    private final ThreadPoolExecutor dispatcher;
+    private final ScheduledThreadPoolExecutor timer;
+    private volatile boolean closed;
+
+    /** @param backend short backend name used in thread names and messages, e.g. {@code consul} */
+    protected AbstractNaming(String backend) {
+        this.backend = Validation.identifier("backend", backend);
+        this.dispatcher = new ThreadPoolExecutor(DISPATCH_THREADS, DISPATCH_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), NamingThreads.factory("naming-" + backend + "-dispatch", true));
+        this.dispatcher.allowCoreThreadTimeOut(true);
+        this.timer = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-" + backend + "-timer", false));
+        this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
+        this.timer.allowCoreThreadTimeOut(true);
+        this.timer.setRemoveOnCancelPolicy(true);
+    }
+
+    // ---- what a backend provides -------------------------------------------------------------
+
+    /**
+     * Reads the healthy instances of a service once. The result is sorted and filtered by tags
+     * here again, so a backend may pass the tags to its registry or not.
+     *
+     * @throws NamingException when the registry cannot answer
+     */
+    protected abstract List<ServiceInstance> fetch(String serviceName, List<String> tags);
+
+    /**
+     * Starts watching a service: report every read to {@code sink}, retry failures with
+     * {@link Backoff}. Must not block; the first report may come from another thread at any time.
+     */
+    protected abstract ServiceWatch watch(String serviceName, WatchSink sink);
+
+    /** Registers or updates an instance and keeps it alive until {@link #doDeregister}. */
+    protected abstract void doRegister(ServiceRegistration registration);
+
+    /** Removes an instance and stops keeping it alive; an unknown id is not an error. */
+    protected abstract void doDeregister(String serviceId);
+
+    /**
+     * Rejects a registration this backend cannot carry, before any I/O, with an
+     * {@link IllegalArgumentException} naming the field. The default accepts everything.
+     */
+    protected void checkRegistration(ServiceRegistration registration) {
+    }
+
+    /** Stops heartbeats and renewals; called by {@link #close()} before deregistering. */
+    protected void stopBackground() {
+    }
+
+    /** Releases connections and threads; called last by {@link #close()}. */
+    protected void release() {
+    }
+
+    // ---- the API --------------------------------------------------------------------------------
+
+    @Override
+    public final List<ServiceInstance> find(String serviceName, String... tags) {
+        Validation.serviceName(serviceName);
+        List<String> required = Validation.tags(tags);
+        ensureOpen();
+        WatchHub hub = hubs.get(serviceName);
+        List<ServiceInstance> cached = hub == null ? null : hub.current();
+        if (cached != null) {
+            return WatchHub.withTags(cached, required);
+        }
+        return WatchHub.withTags(WatchHub.sorted(fetch(serviceName, required)), required);
+    }
+
+    @Override
+    public final Subscription subscribe(String serviceName, SubscribeOptions options,
+                                        Consumer<List<ServiceInstance>> listener) {
+        Validation.serviceName(serviceName);
+        Validation.notNull("options", options);
+        Validation.notNull("listener", listener);
+        synchronized (hubLock) {
+            ensureOpen();
+            HubSubscription subscription = new HubSubscription(serviceName, options, listener, dispatcher, timer,
+                    this::unsubscribed);
+            WatchHub hub = hubs.get(serviceName);
+            if (hub == null) {
+                hub = new WatchHub(serviceName);
+                hubs.put(serviceName, hub);
+                hub.add(subscription);
+                try {
+                    hub.watch(watch(serviceName, hub));
+                } catch (RuntimeException e) {
+                    hubs.remove(serviceName);
+                    throw e;
+                }
+            } else {
+                hub.add(subscription);
+            }
+            return subscription;
+        }
+    }
+
+    @Override
+    public final void unsubscribe(String serviceName) {
+        Validation.serviceName(serviceName);
+        WatchHub hub = hubs.get(serviceName);
+        if (hub != null) {
+            hub.subscribers().forEach(HubSubscription::close);
+        }
+    }
+
+    @Override
+    public final void register(ServiceRegistration registration) {
+        Validation.notNull("registration", registration);
+        checkRegistration(registration);
+        ensureOpen();
+        doRegister(registration);
+        registered.put(registration.id(), registration);
+    }
+
+    @Override
+    public final void deregister(String serviceId) {
+        Validation.serviceId(serviceId);
+        ensureOpen();
+        registered.remove(serviceId);
+        doDeregister(serviceId);
+    }
+
+    @Override
+    public final void close() {
+        synchronized (hubLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (WatchHub hub : new ArrayList<>(hubs.values())) {
+            stopQuietly(hub);
+        }
+        hubs.clear();
+        runQuietly("stop heartbeats", this::stopBackground);
+        for (String id : new ArrayList<>(registered.keySet())) {
+            runQuietly("deregister '" + id + "'", () -> doDeregister(id));
+        }
+        registered.clear();
+        runQuietly("release", this::release);
+        timer.shutdownNow();
+        dispatcher.shutdown();
+        try {
+            if (!dispatcher.awaitTermination(1, TimeUnit.SECONDS)) {
+                dispatcher.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            dispatcher.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- for backends -----------------------------------------------------------------------------
+
+    /** What this {@code Naming} registered and has not deregistered, for heartbeats and re-registration. */
+    protected final Collection<ServiceRegistration> registrations() {
+        return List.copyOf(registered.values());
+    }
+
+    /** Whether {@code serviceId} is registered through this {@code Naming}. */
+    protected final boolean isRegistered(String serviceId) {
+        return registered.containsKey(serviceId);
+    }
+
+    /** Whether {@link #close()} has been called. */
+    protected final boolean isClosed() {
+        return closed;
+    }
+
+    /** The backend name given at construction. */
+    protected final String backend() {
+        return backend;
+    }
+
+    /** @throws NamingException when this {@code Naming} is closed */
+    protected final void ensureOpen() {
+        if (closed) {
+            throw new NamingException("this " + backend + " naming is closed");
+        }
+    }
+
+    // ---- internals --------------------------------------------------------------------------------
+
+    private void unsubscribed(HubSubscription subscription) {
+        WatchHub stopped = null;
+        synchronized (hubLock) {
+            WatchHub hub = hubs.get(subscription.serviceName());
+            if (hub != null && hub.remove(subscription)) {
+                hubs.remove(subscription.serviceName());
+                stopped = hub;
+            }
+        }
+        if (stopped != null) {
+            stopQuietly(stopped);
+        }
+    }
+
+    private void stopQuietly(WatchHub hub) {
+        runQuietly("stop watch of '" + hub.service() + "'", hub::stop);
+    }
+
+    private void runQuietly(String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.warn("{} naming: could not {}: {}", backend, what, e.toString());
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.naming.spi;
+
+import dev.naming.ServiceInstance;
+import dev.naming.SubscribeOptions;
+import dev.naming.Subscription;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One listener's view of a service: filters by tags, holds back warming instances, and delivers on
+ * the shared dispatcher one call at a time, in order. A listener slower than the changes sees
+ * only the newest list (intermediate ones are skipped, never reordered).
+ */
+final class HubSubscription implements Subscription {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HubSubscription.class);
+
+    private final String service;
+    private final SubscribeOptions options;
+    private final Consumer<List<ServiceInstance>> listener;
+    private final Executor dispatcher;
+    private final ScheduledExecutorService timer;
+    private final Consumer<HubSubscription> onClose;
+
+    private final Object lock = new Object();
+    private List<ServiceInstance> source;
+    private final Map<String, Long> firstSeen = new HashMap<>();
+    private boolean initialised;
+    private ScheduledFuture<?> maturity;
+
+    private final AtomicReference<List<ServiceInstance>> pending = new AtomicReference<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private List<ServiceInstance> delivered;
+    private volatile boolean active = true;
+
+    HubSubscription(String service, SubscribeOptions options, Consumer<List<ServiceInstance>> listener,
+                    Executor dispatcher, ScheduledExecutorService timer, Consumer<HubSubscription> onClose) {
+        this.service = service;
+        this.options = options;
+        this.listener = listener;
+        this.dispatcher = dispatcher;
+        this.timer = timer;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public String serviceName() {
+        return service;
+    }
+
+    @Override
+    public boolean isActive() {
+        return active;
+    }
+
+    @Override
+    public void close() {
+        if (deactivate()) {
+            onClose.accept(this);
+        }
+    }
+
+    /** Stops deliveries without telling the hub; {@code true} the first time. */
+    boolean deactivate() {
+        synchronized (lock) {
+            if (!active) {
+                return false;
+            }
+            active = false;
+            if (maturity != null) {
+                maturity.cancel(false);
+            }
+            return true;
+        }
+    }
+
+    /** A new list of the service from the hub. */
+    void offer(List<ServiceInstance> snapshot) {
+        synchronized (lock) {
+            if (!active) {
+                return;
+            }
+            source = snapshot;
+            publish();
+        }
+    }
+
+    private void publish() {
+        List<ServiceInstance> matching = WatchHub.withTags(source, options.tags());
+        List<ServiceInstance> visible = options.warmup().isZero() ? matching : adults(matching);
+        pending.set(visible);
+        scheduleDrain();
+    }
+
+    /** The instances that have been seen for at least the warm-up; schedules the next coming of age. */
+    private List<ServiceInstance> adults(List<ServiceInstance> matching) {
+        long now = System.nanoTime();
+        long warmup = options.warmup().toNanos();
+        Set<String> present = new HashSet<>();
+        List<ServiceInstance> adults = new ArrayList<>(matching.size());
+        long nextAdult = Long.MAX_VALUE;
+        for (ServiceInstance instance : matching) {
+            present.add(instance.id());
+            long seen = firstSeen.computeIfAbsent(instance.id(), id -> initialised ? now : now - warmup);
+            long age = now - seen;
+            if (age >= warmup) {
+                adults.add(instance);
+            } else {
+                nextAdult = Math.min(nextAdult, warmup - age);
+            }
+        }
+        firstSeen.keySet().retainAll(present);
+        initialised = true;
+        if (maturity != null) {
+            maturity.cancel(false);
+            maturity = null;
+        }
+        if (nextAdult != Long.MAX_VALUE) {
+            try {
+                maturity = timer.schedule(this::comeOfAge, nextAdult, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                LOG.debug("subscription to '{}': naming is closing, warm-up not scheduled", service);
+            }
+        }
+        return List.copyOf(adults);
+    }
+
+    private void comeOfAge() {
+        synchronized (lock) {
+            if (active && source != null) {
+                publish();
+            }
+        }
+    }
+
+    private void scheduleDrain() {
+        if (draining.compareAndSet(false, true)) {
+            try {
+                dispatcher.execute(this::drain);
+            } catch (RejectedExecutionException closing) {
+                draining.set(false);
+            }
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            List<ServiceInstance> next = pending.getAndSet(null);
+            if (next == null) {
+                draining.set(false);
+                if (pending.get() == null || !draining.compareAndSet(false, true)) {
+                    return;
+                }
+                continue;
+            }
+            if (!active || next.equals(delivered)) {
+                continue;
+            }
+            delivered = next;
+            try {
+                listener.accept(next);
+            } catch (RuntimeException | Error e) {
+                if (e instanceof VirtualMachineError) {
+                    throw e;
+                }
+                LOG.warn("subscription to '{}': listener threw; it stays subscribed", service, e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Subscription[" + service + (active ? "" : ", closed") + "]";
+    }
+}
