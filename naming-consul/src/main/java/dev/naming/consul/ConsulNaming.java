@@ -1,0 +1,88 @@
+package dev.naming.consul;
+
+import com.orbitz.consul.option.ImmutableQueryOptions;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.spi.AbstractNaming;
+import dev.naming.spi.ServiceWatch;
+import dev.naming.spi.WatchSink;
+import java.util.List;
+
+/**
+ * The {@link dev.naming.Naming} over Consul's HTTP API. Finds, registrations and heartbeats go
+ * through consul-client ({@link ConsulAgents}, {@link ConsulRegistrar}); watches run blocking
+ * queries over the JDK HTTP client ({@link ConsulWatch}, {@link ConsulBlockingQueries}) so that
+ * closing one never waits out a blocked query. Building one sends no request.
+ */
+final class ConsulNaming extends AbstractNaming {
+
+    private final ConsulConfig config;
+    private final ConsulAgents agents;
+    private final ConsulRegistrar registrar;
+    private final ConsulBlockingQueries queries;
+
+    ConsulNaming(ConsulConfig config) {
+        super("consul");
+        this.config = config;
+        this.agents = new ConsulAgents(config);
+        this.registrar = new ConsulRegistrar(agents, config);
+        this.queries = new ConsulBlockingQueries(config);
+    }
+
+    ConsulConfig config() {
+        return config;
+    }
+
+    @Override
+    protected List<ServiceInstance> fetch(String serviceName, List<String> tags) {
+        ConsulPaths.checkSegment("name", serviceName);
+        ImmutableQueryOptions.Builder options = ImmutableQueryOptions.builder();
+        // one tag parameter per tag (ALL on Consul >= 1.3; older agents use only the first, so the
+        // list is filtered again by AbstractNaming)
+        tags.forEach(options::addTag);
+        if (config.datacenter() != null) {
+            options.datacenter(config.datacenter());
+        }
+        var query = options.build();
+        return agents.call("find '" + serviceName + "'", consul -> ConsulInstances.fromClient(serviceName,
+                consul.healthClient().getHealthyServiceInstances(serviceName, query).getResponse()));
+    }
+
+    @Override
+    protected ServiceWatch watch(String serviceName, WatchSink sink) {
+        ConsulPaths.checkSegment("name", serviceName);
+        return ConsulWatch.start(serviceName, sink, queries, config, agents.current());
+    }
+
+    @Override
+    protected void checkRegistration(ServiceRegistration registration) {
+        ConsulRegistrar.validate(registration);
+    }
+
+    @Override
+    protected void doRegister(ServiceRegistration registration) {
+        registrar.register(registration);
+    }
+
+    @Override
+    protected void doDeregister(String serviceId) {
+        ConsulPaths.checkSegment("id", serviceId);
+        registrar.deregister(serviceId);
+    }
+
+    @Override
+    protected void stopBackground() {
+        registrar.stop();
+    }
+
+    @Override
+    protected void release() {
+        queries.close();
+        agents.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ConsulNaming[" + config + "]";
+    }
+}
