@@ -1,0 +1,719 @@
+package dev.naming.consul.emulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-process Consul agent speaking the parts of Consul's HTTP API that service discovery uses,
+ * as Consul documents and implements them, for tests where no Consul can run:
+ *
+ * <ul>
+ *   <li>{@code PUT /v1/agent/service/register[?replace-existing-checks]} — ID (defaults to Name),
+ *       Name, Tags, Address, Port, Meta (Consul's limits, 400 otherwise), Weights,
+ *       EnableTagOverride, Check / Checks (TTL, HTTP, TCP; Status; DeregisterCriticalServiceAfter);
+ *       field names case-insensitive and snake_case accepted, as Consul's decoder does.
+ *   <li>{@code PUT /v1/agent/service/deregister/:id} — 404 for an unknown id (as newer agents).
+ *   <li>{@code PUT /v1/agent/check/(pass|warn|fail)/:id[?note=]}, {@code PUT /v1/agent/check/update/:id}
+ *       ({@code {"Status","Output"}}) — 404 for an unknown check (500 as older agents with
+ *       {@link #unknownCheckStatus(int)}), 500 for a check without TTL.
+ *   <li>{@code GET /v1/health/service/:name} with {@code passing}, repeated {@code tag} (ALL),
+ *       {@code dc}, {@code index}/{@code wait} blocking (default 5 min, cap 10 min, plus up to
+ *       wait/16 jitter) and the headers {@code X-Consul-Index}, {@code X-Consul-KnownLeader},
+ *       {@code X-Consul-LastContact}.
+ *   <li>{@code GET /v1/agent/services}, {@code /v1/agent/checks}, {@code /v1/agent/self}.
+ * </ul>
+ * Path segments are %-decoded as Consul's router does ({@code a%2Fb} is the id {@code a/b}). TTL
+ * checks expire to critical; the reaper removes services critical for longer than
+ * max(DeregisterCriticalServiceAfter, floor) every reap interval (Consul: 1 min floor, 30 s interval;
+ * both configurable here, as is the clock). HTTP and TCP checks are run for real.
+ *
+ * <p>Fault switches: unreachable (connections refused), {@link Fault}s (dropped connections, 429,
+ * 500, 503, malformed JSON), slow replies, blocking queries answered at once with an unchanged
+ * index, index 0, an index that goes back, an agent restart that loses all state, old agents' tag
+ * filter (first tag only), and a required ACL token. Every request is recorded (path, query,
+ * headers, body) so tests can check what went over the wire.
+ */
+public final class ConsulEmulator implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
+    private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
+    /** Settings fixed at start. */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private Duration reapFloor = Duration.ofMinutes(1);
+        private Duration reapInterval = Duration.ofSeconds(30);
+        private Duration tickInterval = Duration.ofMillis(50);
+
+        private Builder() {
+        }
+
+        /** The clock of TTLs and the reaper (default: the system clock). */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** The least time a service stays critical before the reaper removes it (Consul: 1 min). */
+        public Builder reapFloor(Duration floor) {
+            this.reapFloor = floor;
+            return this;
+        }
+
+        /** How often the reaper runs (Consul: 30 s). */
+        public Builder reapInterval(Duration interval) {
+            this.reapInterval = interval;
+            return this;
+        }
+
+        /** How often TTLs, the reaper and HTTP/TCP checks are looked at in real time (default 50 ms). */
+        public Builder tickInterval(Duration interval) {
+            this.tickInterval = interval;
+            return this;
+        }
+
+        /** Starts the emulator on 127.0.0.1 and a free port. */
+        public ConsulEmulator start() {
+            return new ConsulEmulator(this);
+        }
+    }
+
+    private final AgentState state;
+    private final InetAddress loopback = InetAddress.getLoopbackAddress();
+    private final ExecutorService workers;
+    private final ScheduledExecutorService ticker;
+    private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger generation = new AtomicInteger();
+    private final Object serverLock = new Object();
+    private HttpServer server;
+    private final int port;
+    private volatile boolean closed;
+
+    private volatile Fault fault = Fault.NONE;
+    private volatile String faultPrefix = "";
+    private volatile Duration slowReplies = Duration.ZERO;
+    private volatile boolean ignoreWait;
+    private volatile boolean zeroIndex;
+    private volatile boolean legacyTagFilter;
+    private volatile int unknownCheckStatus = 404;
+    private volatile String requiredToken;
+
+    private ConsulEmulator(Builder b) {
+        this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval);
+        this.workers = Executors.newCachedThreadPool(daemon("consul-emulator-http"));
+        try {
+            this.server = bind(0);
+        } catch (IOException e) {
+            workers.shutdownNow();
+            throw new IllegalStateException("cannot start the Consul emulator", e);
+        }
+        this.port = server.getAddress().getPort();
+        this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("consul-emulator-ticker"));
+        long tick = Math.max(1, b.tickInterval.toMillis());
+        ticker.scheduleWithFixedDelay(this::scheduledTick, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** A builder for non-default clock, reaper floor or interval. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts an emulator with Consul's defaults. */
+    public static ConsulEmulator start() {
+        return builder().start();
+    }
+
+    // ---- where ---------------------------------------------------------------------------------
+
+    /** The port it listens on (127.0.0.1), kept across {@link #setReachable} outages. */
+    public int port() {
+        return port;
+    }
+
+    /** {@code 127.0.0.1:port}. */
+    public String hostPort() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** {@code http://127.0.0.1:port}. */
+    public String url() {
+        return "http://" + hostPort();
+    }
+
+    // ---- faults --------------------------------------------------------------------------------
+
+    /**
+     * {@code false}: stops listening (connections are refused) and drops every open one, blocked
+     * queries included. {@code true}: listens again on the same port.
+     */
+    public void setReachable(boolean reachable) {
+        synchronized (serverLock) {
+            if (closed) {
+                return;
+            }
+            if (!reachable && server != null) {
+                generation.incrementAndGet();
+                state.wakeAll();
+                server.stop(0);
+                server = null;
+            } else if (reachable && server == null) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (true) {
+                    try {
+                        server = bind(port);
+                        return;
+                    } catch (BindException e) {
+                        if (System.nanoTime() > deadline) {
+                            throw new IllegalStateException("cannot listen on port " + port + " again", e);
+                        }
+                        sleepQuietly(Duration.ofMillis(50));
+                    } catch (IOException e) {
+                        throw new IllegalStateException("cannot listen on port " + port + " again", e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether it listens now. */
+    public boolean isReachable() {
+        synchronized (serverLock) {
+            return server != null;
+        }
+    }
+
+    /** Misbehaves on every request ({@link Fault#NONE} to stop). */
+    public void fault(Fault fault) {
+        fault(fault, "");
+    }
+
+    /** Misbehaves on requests whose path starts with {@code pathPrefix} (e.g. {@code /v1/health/}). */
+    public void fault(Fault fault, String pathPrefix) {
+        this.faultPrefix = pathPrefix == null ? "" : pathPrefix;
+        this.fault = fault == null ? Fault.NONE : fault;
+        if (this.fault == Fault.CLOSE_CONNECTION) {
+            generation.incrementAndGet();
+            state.wakeAll();
+        }
+    }
+
+    /** Delays every answer by {@code delay} (zero to stop). */
+    public void slowReplies(Duration delay) {
+        this.slowReplies = delay == null ? Duration.ZERO : delay;
+    }
+
+    /** Answers blocking queries at once with the unchanged index, as a broken agent could. */
+    public void ignoreWait(boolean ignore) {
+        this.ignoreWait = ignore;
+        state.wakeAll();
+    }
+
+    /** Reports {@code X-Consul-Index: 0} (a bug Consul has had), so a careless client spins. */
+    public void reportZeroIndex(boolean zero) {
+        this.zeroIndex = zero;
+    }
+
+    /** Makes every index go back to {@code 2}, as after a snapshot restore; the next change gets 3. */
+    public void indexGoesBackwards() {
+        state.indexBackTo(2);
+    }
+
+    /** An agent restart without persisted state: every service and check is forgotten. */
+    public void restartAgent() {
+        state.forgetAll();
+    }
+
+    /** Honours only the first {@code tag} parameter, as agents older than Consul 1.3 do. */
+    public void legacyTagFilter(boolean legacy) {
+        this.legacyTagFilter = legacy;
+    }
+
+    /** The status for a TTL update of an unknown check: 404 (newer agents, default) or 500 (older). */
+    public void unknownCheckStatus(int status) {
+        this.unknownCheckStatus = status;
+    }
+
+    /** Requires this ACL token on every request ({@code null}: none); otherwise 403 "ACL not found". */
+    public void requireToken(String token) {
+        this.requiredToken = token;
+    }
+
+    // ---- what happened ---------------------------------------------------------------------------
+
+    /** Every request received, oldest first. */
+    public List<RecordedRequest> requests() {
+        synchronized (requests) {
+            return List.copyOf(requests);
+        }
+    }
+
+    /** The requests whose raw path starts with {@code pathPrefix}. */
+    public List<RecordedRequest> requests(String pathPrefix) {
+        List<RecordedRequest> out = new ArrayList<>();
+        for (RecordedRequest r : requests()) {
+            if (r.rawPath().startsWith(pathPrefix)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    public void clearRequests() {
+        requests.clear();
+    }
+
+    /** Ids of the registered services. */
+    public List<String> serviceIds() {
+        return List.copyOf(state.services().keySet());
+    }
+
+    /** A registered service as {@code GET /v1/agent/services} shows it, or {@code null}. */
+    public JsonNode service(String id) {
+        return state.agentServices().get(id);
+    }
+
+    /** A check as {@code GET /v1/agent/checks} shows it, or {@code null}. */
+    public JsonNode check(String checkId) {
+        return state.agentChecks().get(checkId);
+    }
+
+    /** The status of a check, or {@code null} when unknown. */
+    public String checkStatus(String checkId) {
+        JsonNode c = check(checkId);
+        return c == null ? null : c.path("Status").asText();
+    }
+
+    /** The index a read of {@code serviceName} reports now. */
+    public long index(String serviceName) {
+        return state.indexFor(serviceName);
+    }
+
+    /** Applies the passage of time now (TTL expiry, reaper) instead of waiting for the next tick. */
+    public void tick() {
+        for (AgentState.Check c : state.tick()) {
+            workers.execute(() -> runCheck(c));
+        }
+    }
+
+    /** Replaces the clock of TTLs and the reaper (e.g. to jump forward). */
+    public void clock(Clock clock) {
+        state.clock(clock);
+    }
+
+    @Override
+    public void close() {
+        synchronized (serverLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            generation.incrementAndGet();
+            state.wakeAll();
+            if (server != null) {
+                server.stop(0);
+                server = null;
+            }
+        }
+        ticker.shutdownNow();
+        workers.shutdownNow();
+    }
+
+    // ---- serving ---------------------------------------------------------------------------------
+
+    private HttpServer bind(int port) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(loopback, port), 64);
+        s.createContext("/", this::handle);
+        s.setExecutor(workers);
+        s.start();
+        return s;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        int gen = generation.get();
+        String method = ex.getRequestMethod();
+        URI uri = ex.getRequestURI();
+        String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
+        String rawQuery = uri.getRawQuery() == null ? "" : uri.getRawQuery();
+        byte[] body = readAll(ex.getRequestBody());
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+        requests.add(new RecordedRequest(method, rawPath, rawQuery, headers, new String(body, StandardCharsets.UTF_8)));
+        try {
+            if (!slowReplies.isZero()) {
+                sleepQuietly(slowReplies);
+            }
+            Fault active = rawPath.startsWith(faultPrefix) ? fault : Fault.NONE;
+            switch (active) {
+                case CLOSE_CONNECTION -> {
+                    ex.close();
+                    return;
+                }
+                case TOO_MANY_REQUESTS -> {
+                    text(ex, 429, "Your IP is issuing too many concurrent connections, please rate limit your calls\n");
+                    return;
+                }
+                case SERVER_ERROR -> {
+                    text(ex, 500, "No cluster leader");
+                    return;
+                }
+                case UNAVAILABLE -> {
+                    text(ex, 503, "rate limit exceeded, try again later");
+                    return;
+                }
+                default -> { }
+            }
+            Map<String, List<String>> query = parseQuery(rawQuery);
+            String token = requiredToken;
+            if (token != null && !token.equals(presentedToken(ex, query))) {
+                text(ex, 403, "ACL not found");
+                return;
+            }
+            route(ex, method, rawPath, query, body, gen, active);
+        } catch (AgentState.BadRequest e) {
+            text(ex, 400, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ex.close();
+        } catch (RuntimeException e) {
+            text(ex, 500, e.toString());
+        } finally {
+            ex.close();
+        }
+    }
+
+    private void route(HttpExchange ex, String method, String rawPath, Map<String, List<String>> query, byte[] body,
+                       int gen, Fault active) throws IOException, InterruptedException {
+        if (rawPath.equals("/v1/agent/service/register")) {
+            if (requireMethod(ex, method, "PUT")) {
+                JsonNode json;
+                try {
+                    json = JSON.readTree(body);
+                } catch (IOException e) {
+                    throw new AgentState.BadRequest("Request decode failed: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                }
+                state.register(json, flag(query, "replace-existing-checks"));
+                text(ex, 200, "");
+            }
+        } else if (rawPath.startsWith("/v1/agent/service/deregister/")) {
+            if (requireMethod(ex, method, "PUT")) {
+                String id = decodePath(rawPath.substring("/v1/agent/service/deregister/".length()));
+                if (state.deregister(id)) {
+                    text(ex, 200, "");
+                } else {
+                    text(ex, 404, "Unknown service ID \"" + id + "\". Ensure that the service ID is passed, not the service name.");
+                }
+            }
+        } else if (rawPath.startsWith("/v1/agent/check/")) {
+            String rest = rawPath.substring("/v1/agent/check/".length());
+            int slash = rest.indexOf('/');
+            String verb = slash < 0 ? rest : rest.substring(0, slash);
+            String id = slash < 0 ? "" : decodePath(rest.substring(slash + 1));
+            if (!List.of("pass", "warn", "fail", "update").contains(verb) || id.isEmpty()) {
+                text(ex, 404, "");
+                return;
+            }
+            if (!requireMethod(ex, method, "PUT")) {
+                return;
+            }
+            String status;
+            String output = first(query, "note");
+            switch (verb) {
+                case "pass" -> status = "passing";
+                case "warn" -> status = "warning";
+                case "fail" -> status = "critical";
+                default -> {
+                    JsonNode update;
+                    try {
+                        update = JSON.readTree(body);
+                    } catch (IOException e) {
+                        throw new AgentState.BadRequest("Request decode failed: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                    }
+                    status = update == null ? "" : update.path("Status").asText("");
+                    output = update == null ? "" : update.path("Output").asText("");
+                    if (!List.of("passing", "warning", "critical").contains(status)) {
+                        throw new AgentState.BadRequest("Invalid check status: \"" + status + "\"");
+                    }
+                }
+            }
+            switch (state.updateTtl(id, status, output)) {
+                case OK -> text(ex, 200, "");
+                case UNKNOWN -> text(ex, unknownCheckStatus, unknownCheckStatus == 404
+                        ? "Unknown check ID \"" + id + "\". Ensure that the check ID is passed, not the check name."
+                        : "CheckID \"" + id + "\" does not have associated TTL");
+                case NOT_TTL -> text(ex, 500, "CheckID \"" + id + "\" does not have associated TTL");
+            }
+        } else if (rawPath.equals("/v1/agent/services")) {
+            if (requireMethod(ex, method, "GET")) {
+                json(ex, state.agentServices().toString(), -1, active);
+            }
+        } else if (rawPath.equals("/v1/agent/checks")) {
+            if (requireMethod(ex, method, "GET")) {
+                json(ex, state.agentChecks().toString(), -1, active);
+            }
+        } else if (rawPath.equals("/v1/agent/self")) {
+            if (requireMethod(ex, method, "GET")) {
+                json(ex, state.self().toString(), -1, active);
+            }
+        } else if (rawPath.startsWith("/v1/health/service/")) {
+            if (requireMethod(ex, method, "GET")) {
+                health(ex, decodePath(rawPath.substring("/v1/health/service/".length())), query, gen, active);
+            }
+        } else {
+            text(ex, 404, "");
+        }
+    }
+
+    private void health(HttpExchange ex, String name, Map<String, List<String>> query, int gen, Fault active)
+            throws IOException, InterruptedException {
+        String dc = first(query, "dc");
+        if (dc != null && !dc.isEmpty() && !dc.equals(AgentState.DATACENTER)) {
+            text(ex, 500, "No path to datacenter");
+            return;
+        }
+        boolean passing = flag(query, "passing");
+        List<String> tags = query.getOrDefault("tag", List.of());
+        if (legacyTagFilter && tags.size() > 1) {
+            tags = tags.subList(0, 1);
+        }
+        long index = 0;
+        String rawIndex = first(query, "index");
+        if (rawIndex != null && !rawIndex.isEmpty()) {
+            try {
+                index = Long.parseUnsignedLong(rawIndex);
+            } catch (NumberFormatException e) {
+                throw new AgentState.BadRequest("Invalid index");
+            }
+        }
+        Duration wait = DEFAULT_WAIT;
+        String rawWait = first(query, "wait");
+        if (rawWait != null && !rawWait.isEmpty()) {
+            try {
+                wait = GoDuration.parse(rawWait);
+            } catch (IllegalArgumentException e) {
+                throw new AgentState.BadRequest("Invalid wait time");
+            }
+            if (wait.compareTo(MAX_WAIT) > 0) {
+                wait = MAX_WAIT;
+            }
+        }
+        if (index > 0 && !ignoreWait) {
+            long jitter = wait.toNanos() / 16 <= 0 ? 0 : ThreadLocalRandom.current().nextLong(wait.toNanos() / 16 + 1);
+            long deadline = System.nanoTime() + wait.toNanos() + jitter;
+            state.awaitChange(name, index, deadline, () -> generation.get() != gen || ignoreWait);
+            if (generation.get() != gen) {
+                ex.close();
+                return;
+            }
+        }
+        String body = state.health(name, passing, tags).toString();
+        json(ex, body, zeroIndex ? 0 : state.indexFor(name), active);
+    }
+
+    private void runCheck(AgentState.Check c) {
+        String status;
+        String output;
+        int timeout = (int) Math.max(1, c.timeout.toMillis());
+        if (c.http != null && !c.http.isEmpty()) {
+            try {
+                HttpURLConnection conn = (HttpURLConnection) URI.create(c.http).toURL().openConnection();
+                conn.setConnectTimeout(timeout);
+                conn.setReadTimeout(timeout);
+                int code = conn.getResponseCode();
+                conn.disconnect();
+                status = code >= 200 && code < 300 ? "passing" : code == 429 ? "warning" : "critical";
+                output = "HTTP GET " + c.http + ": " + code;
+            } catch (IOException | RuntimeException e) {
+                status = "critical";
+                output = "Get \"" + c.http + "\": " + e;
+            }
+        } else {
+            String target = c.tcp;
+            int colon = target.lastIndexOf(':');
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))),
+                        timeout);
+                status = "passing";
+                output = "TCP connect " + target + ": Success";
+            } catch (IOException | RuntimeException e) {
+                status = "critical";
+                output = "dial tcp " + target + ": " + e.getMessage();
+            }
+        }
+        state.checkRan(c, status, output);
+    }
+
+    private void scheduledTick() {
+        if (closed) {
+            return;
+        }
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            // a tick that failed must not stop the next ones
+        }
+    }
+
+    // ---- HTTP details ----------------------------------------------------------------------------
+
+    private boolean requireMethod(HttpExchange ex, String method, String wanted) throws IOException {
+        if (method.equals(wanted)) {
+            return true;
+        }
+        text(ex, 405, "method " + method + " not allowed");
+        return false;
+    }
+
+    private void json(HttpExchange ex, String body, long index, Fault active) throws IOException {
+        if (active == Fault.MALFORMED_JSON) {
+            body = body.length() > 12 ? body.substring(0, body.length() / 2) + "\u0000}" : "[{\"Node\":";
+        }
+        if (index >= 0) {
+            ex.getResponseHeaders().set("X-Consul-Index", Long.toString(index));
+            ex.getResponseHeaders().set("X-Consul-KnownLeader", "true");
+            ex.getResponseHeaders().set("X-Consul-LastContact", "0");
+            ex.getResponseHeaders().set("X-Consul-Effective-Consistency", "leader");
+        }
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.getResponseHeaders().set("Vary", "Accept-Encoding");
+        send(ex, 200, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void text(HttpExchange ex, int status, String body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        send(ex, status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpExchange ex, int status, byte[] body) throws IOException {
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private static String presentedToken(HttpExchange ex, Map<String, List<String>> query) {
+        String header = ex.getRequestHeaders().getFirst("X-Consul-Token");
+        if (header != null) {
+            return header;
+        }
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth != null && auth.startsWith("Bearer ")) {
+            return auth.substring(7);
+        }
+        return first(query, "token");
+    }
+
+    private static boolean flag(Map<String, List<String>> query, String name) {
+        if (!query.containsKey(name)) {
+            return false;
+        }
+        String v = first(query, name);
+        return v == null || v.isEmpty() || !(v.equalsIgnoreCase("false") || v.equals("0"));
+    }
+
+    private static String first(Map<String, List<String>> query, String name) {
+        List<String> v = query.get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    /** A query as Go's {@code url.ParseQuery} reads it: {@code +} is a space, {@code %XX} decoded. */
+    static Map<String, List<String>> parseQuery(String raw) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = percentDecode(eq < 0 ? pair : pair.substring(0, eq), true);
+            String v = eq < 0 ? "" : percentDecode(pair.substring(eq + 1), true);
+            out.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+        }
+        return out;
+    }
+
+    /** A path remainder %-decoded as Go's {@code URL.Path} is ({@code +} stays a plus). */
+    static String decodePath(String raw) {
+        return percentDecode(raw, false);
+    }
+
+    private static String percentDecode(String s, boolean plusIsSpace) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length()) {
+                int hi = Character.digit(s.charAt(i + 1), 16);
+                int lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi >= 0 && lo >= 0) {
+                    out.write(hi * 16 + lo);
+                    i += 2;
+                    continue;
+                }
+                throw new AgentState.BadRequest("invalid URL escape \"" + s.substring(i, Math.min(s.length(), i + 3)) + "\"");
+            } else if (c == '%') {
+                throw new AgentState.BadRequest("invalid URL escape \"" + s.substring(i) + "\"");
+            } else if (c == '+' && plusIsSpace) {
+                out.write(' ');
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
