@@ -34,7 +34,7 @@ final class ConsulConfig {
     static final Duration DEFAULT_WAIT = Duration.ofSeconds(55);
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
     /** Added to wait + wait/16 (the agent's jitter) for the read timeout of a blocking query. */
-    static final Duration READ_MARGIN = Duration.ofSeconds(5);
+    static final Duration DEFAULT_READ_MARGIN = Duration.ofSeconds(5);
 
     private static final Set<String> PARAMS = Set.of("dc", "tls", "token", "wait", "truststore",
             "truststorePassword", "truststoreType");
@@ -51,6 +51,7 @@ final class ConsulConfig {
     // knobs: not in the URI, adjustable by tests in this package
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration readMargin = DEFAULT_READ_MARGIN;
     private Duration queryInterval = Duration.ofSeconds(1);
     private Duration idleQueryPenaltyMax = Duration.ofSeconds(15);
     private Duration backoffInitial = Duration.ofMillis(250);
@@ -239,7 +240,7 @@ final class ConsulConfig {
 
     /** The read timeout of a blocking query: above wait + wait/16 (the agent's jitter) by a margin. */
     Duration blockingReadTimeout() {
-        return wait.plus(wait.dividedBy(16)).plus(READ_MARGIN);
+        return wait.plus(wait.dividedBy(16)).plus(readMargin);
     }
 
     Path truststore() {
@@ -311,6 +312,11 @@ final class ConsulConfig {
 
     ConsulConfig requestTimeout(Duration timeout) {
         this.requestTimeout = timeout;
+        return this;
+    }
+
+    ConsulConfig readMargin(Duration margin) {
+        this.readMargin = margin;
         return this;
     }
 

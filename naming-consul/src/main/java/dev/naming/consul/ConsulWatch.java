@@ -57,15 +57,16 @@ final class ConsulWatch implements ServiceWatch {
     }
 
     /**
-     * The index to send next, given the last one sent and the one the agent returned: lower than
-     * before resets to 0 (non-blocking); below 1 becomes 1 (never block on 0).
+     * The index to send next, given the last one sent and the one the agent returned: below 1 (an
+     * agent bug Consul documents) becomes 1, so the watch blocks instead of spinning; lower than
+     * before resets to 0, a fresh non-blocking read.
      */
     static long nextIndex(long sent, long returned) {
-        if (returned < sent) {
-            return 0;
-        }
         if (returned < 1) {
             return 1;
+        }
+        if (returned < sent) {
+            return 0;
         }
         return returned;
     }
@@ -119,7 +120,9 @@ final class ConsulWatch implements ServiceWatch {
             if (reply.index() < sent) {
                 LOG.debug("watch of '{}': index went back from {} to {}, reading afresh", service, sent, reply.index());
             }
-            boolean idle = sent >= 1 && reply.index() == sent && System.nanoTime() - started < halfWait;
+            // back early with nothing new: a broken agent or one that ignores wait; pause longer each time
+            boolean idle = sent >= 1 && (reply.index() == sent || reply.index() < 1)
+                    && System.nanoTime() - started < halfWait;
             if (idle) {
                 pacer.idleReturn();
             } else {

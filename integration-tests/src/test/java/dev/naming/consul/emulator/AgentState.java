@@ -147,7 +147,7 @@ final class AgentState {
     }
 
     /**
-     * Blocks until {@code serviceName}'s index passes {@code minIndex}, {@code deadlineNanos}
+     * Blocks until {@code serviceName}'s index moves from {@code minIndex}, {@code deadlineNanos}
      * (System.nanoTime) passes, or {@code abort} says so. Returns at once when {@code minIndex} is
      * beyond the current index (the index went back).
      */
@@ -156,7 +156,8 @@ final class AgentState {
         if (minIndex > indexFor(serviceName)) {
             return;
         }
-        while (indexFor(serviceName) <= minIndex && !abort.getAsBoolean()) {
+        // returns on any move, a backwards one included (a restored snapshot wakes blocked queries too)
+        while (indexFor(serviceName) == minIndex && !abort.getAsBoolean()) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 return;

@@ -1,0 +1,206 @@
+package dev.naming.consul;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.naming.HealthCheck;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.consul.emulator.ConsulEmulator;
+import dev.naming.consul.emulator.RecordedRequest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What register, deregister and the heartbeats send to the agent, and how they recover. */
+class ConsulRegistrationTest {
+
+    private ConsulEmulator emulator;
+    private ConsulNaming naming;
+
+    @BeforeEach
+    void start() {
+        emulator = ConsulEmulator.start();
+        naming = FastConsul.connect("consul://" + emulator.hostPort());
+    }
+
+    @AfterEach
+    void stop() {
+        naming.close();
+        emulator.close();
+    }
+
+    private static ServiceRegistration.Builder logic(String id) {
+        return ServiceRegistration.builder().id(id).name("chat.logic").address("10.0.0.5").port(8000);
+    }
+
+    @Test
+    void registerSendsTheInstanceWithProtocolInMetaAndAPassingTtlCheck() {
+        naming.register(logic("logic-1").protocol("ws").tags("gate", "zone-a").meta("weight", "10").build());
+
+        JsonNode service = emulator.service("logic-1");
+        assertEquals("chat.logic", service.path("Service").asText());
+        assertEquals("10.0.0.5", service.path("Address").asText());
+        assertEquals(8000, service.path("Port").asInt());
+        assertEquals("[\"gate\",\"zone-a\"]", service.path("Tags").toString());
+        assertEquals("ws", service.path("Meta").path("protocol").asText());
+        assertEquals("10", service.path("Meta").path("weight").asText());
+        JsonNode check = emulator.check("service:logic-1");
+        assertEquals("ttl", check.path("Type").asText());
+        assertEquals("passing", check.path("Status").asText(), "visible at once");
+        assertEquals("20s", check.path("Definition").path("DeregisterCriticalServiceAfter").asText());
+        String body = emulator.requests("/v1/agent/service/register").get(0).body();
+        assertTrue(body.contains("\"TTL\":\"15s\""), body);
+        assertEquals(List.of("logic-1"), naming.find("chat.logic", "gate").stream().map(ServiceInstance::id).toList());
+        assertEquals("ws://10.0.0.5:8000", naming.find("chat.logic").get(0).endpoint());
+    }
+
+    @Test
+    void httpTcpAndNoCheckAreRegisteredAsAsked() {
+        naming.register(logic("h").check(HealthCheck.http("http://127.0.0.1:1/health"))
+                .deregisterCriticalAfter(Duration.ofSeconds(90)).build());
+        naming.register(logic("t").check(HealthCheck.tcp("127.0.0.1:1")).build());
+        naming.register(logic("n").check(HealthCheck.none()).build());
+
+        List<RecordedRequest> writes = emulator.requests("/v1/agent/service/register");
+        assertTrue(writes.get(0).body().contains("\"HTTP\":\"http://127.0.0.1:1/health\""), writes.get(0).body());
+        assertTrue(writes.get(0).body().contains("\"Interval\":\"10s\""), writes.get(0).body());
+        assertTrue(writes.get(0).body().contains("\"Timeout\":\"1s\""), writes.get(0).body());
+        assertTrue(writes.get(0).body().contains("\"DeregisterCriticalServiceAfter\":\"90s\""), writes.get(0).body());
+        assertEquals("http", emulator.check("service:h").path("Type").asText());
+        assertEquals("tcp", emulator.check("service:t").path("Type").asText());
+        assertTrue(writes.get(1).body().contains("\"TCP\":\"127.0.0.1:1\""), writes.get(1).body());
+        assertNull(emulator.check("service:n"));
+        assertEquals(List.of("n"), naming.find("chat.logic").stream().map(ServiceInstance::id).toList());
+    }
+
+    @Test
+    void ttlCheckIsPassedEveryThirdOfItsTtl() {
+        naming.register(logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(3))).build());
+        emulator.clearRequests();
+
+        await().atMost(Duration.ofMillis(2600)).until(() ->
+                emulator.requests("/v1/agent/check/pass/service:logic-1").size() >= 2);
+        assertEquals("passing", emulator.checkStatus("service:logic-1"));
+    }
+
+    @Test
+    void reRegistersAfterTheAgentLostItsState() {
+        naming.register(logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(1))).build());
+        emulator.restartAgent();
+
+        await().atMost(Duration.ofSeconds(3)).until(() -> emulator.serviceIds().equals(List.of("logic-1")));
+        assertEquals("passing", emulator.checkStatus("service:logic-1"));
+    }
+
+    @Test
+    void reRegistersWhenAnOlderAgentAnswers500ToThePass() {
+        emulator.unknownCheckStatus(500);
+        naming.register(logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(1))).build());
+        emulator.restartAgent();
+
+        await().atMost(Duration.ofSeconds(3)).until(() -> emulator.serviceIds().equals(List.of("logic-1")));
+    }
+
+    @Test
+    void reRegistersAnInstanceWithoutTtlAfterTheAgentLostIt() {
+        naming.register(logic("logic-1").check(HealthCheck.none()).build());
+        emulator.restartAgent();
+
+        await().atMost(Duration.ofSeconds(3)).until(() -> emulator.serviceIds().equals(List.of("logic-1")));
+    }
+
+    @Test
+    void deregisterRemovesTheInstanceAndAnUnknownIdIsNotAnError() {
+        naming.register(logic("logic-1").build());
+        naming.deregister("logic-1");
+        assertEquals(List.of(), emulator.serviceIds());
+        assertDoesNotThrow(() -> naming.deregister("never-registered"));
+        assertEquals(2, emulator.requests("/v1/agent/service/deregister/").size());
+    }
+
+    @Test
+    void closeDeregistersWhatThisNamingRegistered() {
+        try (ConsulNaming other = FastConsul.connect("consul://" + emulator.hostPort())) {
+            other.register(logic("theirs").build());
+            naming.register(logic("mine-1").build());
+            naming.register(logic("mine-2").build());
+
+            naming.close();
+
+            assertEquals(List.of("theirs"), emulator.serviceIds());
+            assertTrue(FastConsul.threads("naming-consul-heartbeat").size() <= 1, "only the other naming's");
+        }
+    }
+
+    @Test
+    void idsNamesAndTagsAreEncodedSoTheyCannotChangeThePath() {
+        naming.register(logic("a/b?c#d").name("svc/x y").tags("t&u=v").build());
+        naming.find("svc/x y", "t&u=v");
+        naming.deregister("a/b?c#d");
+
+        assertTrue(emulator.requests("/v1/health/service/svc%2Fx%20y").size() == 1, emulator.requests().toString());
+        assertEquals("t%26u%3Dv", emulator.requests("/v1/health/service/").get(0).param("tag"));
+        assertEquals(1, emulator.requests("/v1/agent/service/deregister/a%2Fb%3Fc%23d").size(),
+                emulator.requests().toString());
+        assertThrows(IllegalArgumentException.class, () -> naming.register(logic("..").build()));
+        assertThrows(IllegalArgumentException.class, () -> naming.find(".."));
+    }
+
+    @Test
+    void metaIsCheckedAgainstConsulLimitsBeforeAnyRequest() {
+        Map<String, String> tooMany = new LinkedHashMap<>();
+        for (int i = 0; i < 64; i++) {
+            tooMany.put("k" + i, "v");
+        }
+        List<ServiceRegistration> bad = List.of(
+                logic("x").meta(tooMany).build(),                       // 64 + protocol > 64
+                logic("x").meta("zone.name", "a").build(),              // dot
+                logic("x").meta("k".repeat(129), "a").build(),          // key too long
+                logic("x").meta("k", "v".repeat(513)).build(),          // value too long
+                logic("x").meta("consul-version", "1").build(),         // reserved by Consul
+                logic("x").meta("protocol", "ws").build());             // ours
+        for (ServiceRegistration r : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> naming.register(r));
+            assertTrue(e.getMessage().startsWith("meta"), e.getMessage());
+        }
+        assertEquals(List.of(), emulator.requests());
+
+        tooMany.remove("k63");
+        tooMany.remove("k62"); // 62 + one more + protocol = 64: the most Consul takes
+        naming.register(logic("x").meta(tooMany).meta("k_-", "v".repeat(512)).build());
+        assertEquals(List.of("x"), emulator.serviceIds());
+    }
+
+    @Test
+    void tagsAreFilteredHereTooBecauseOldAgentsHonourOnlyTheFirst() {
+        emulator.legacyTagFilter(true);
+        naming.register(logic("a").tags("gate", "zone-a").build());
+        naming.register(logic("b").tags("gate").build());
+
+        assertEquals(List.of("a"), naming.find("chat.logic", "gate", "zone-a").stream().map(ServiceInstance::id).toList());
+        RecordedRequest read = emulator.requests("/v1/health/service/").get(0);
+        assertTrue(read.rawQuery().contains("tag=gate") && read.rawQuery().contains("tag=zone-a"), read.uri());
+    }
+
+    @Test
+    void buildingANamingSendsNothingAndStartsNoThread() {
+        emulator.clearRequests();
+        List<String> before = FastConsul.threads("naming-consul-");
+        try (var fresh = new ConsulProvider().create(dev.naming.NamingUri.parse("consul://" + emulator.hostPort()))) {
+            assertEquals(List.of(), emulator.requests());
+            assertEquals(before, FastConsul.threads("naming-consul-"));
+            assertFalse(fresh.toString().isEmpty());
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.naming.consul;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.Subscription;
+import dev.naming.consul.emulator.ConsulEmulator;
+import dev.naming.consul.emulator.Fault;
+import dev.naming.consul.emulator.RecordedRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Consul's rules for blocking-query clients, as the watch keeps them, checked on the wire. */
+class ConsulWatchTest {
+
+    private static final String HEALTH = "/v1/health/service/";
+
+    private ConsulEmulator emulator;
+    private ConsulNaming naming;
+    private final List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() {
+        emulator = ConsulEmulator.start();
+        naming = FastConsul.connect("consul://" + emulator.hostPort() + "?wait=2s");
+    }
+
+    @AfterEach
+    void stop() {
+        naming.close();
+        emulator.close();
+    }
+
+    private static ServiceRegistration logic(String id) {
+        return ServiceRegistration.builder().id(id).name("chat.logic").address("10.0.0.5").port(8000).build();
+    }
+
+    private List<String> lastIds() {
+        return lists.isEmpty() ? List.of() : lists.get(lists.size() - 1).stream().map(ServiceInstance::id).toList();
+    }
+
+    private List<RecordedRequest> healthReads() {
+        return emulator.requests(HEALTH);
+    }
+
+    @Test
+    void firstReadDoesNotBlockAndLaterReadsSendTheLastIndex() {
+        naming.register(logic("logic-1"));
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 2);
+
+        List<RecordedRequest> reads = healthReads();
+        assertFalse(reads.get(0).hasParam("index"), reads.get(0).uri());
+        assertEquals(String.valueOf(emulator.index("chat.logic")), reads.get(1).param("index"));
+        assertEquals("2s", reads.get(1).param("wait"));
+        assertTrue(reads.get(1).hasParam("passing"));
+        assertEquals(List.of("logic-1"), lastIds());
+    }
+
+    @Test
+    void indexIsResetWhenItGoesBackwards() {
+        naming.register(logic("logic-1"));
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 2);
+        long high = emulator.index("chat.logic");
+        emulator.clearRequests();
+
+        emulator.indexGoesBackwards();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 3);
+        List<RecordedRequest> reads = healthReads();
+        assertFalse(reads.get(0).hasParam("index"), "after a lower index the next read starts afresh: " + reads);
+        long next = Long.parseLong(reads.get(1).param("index"));
+        assertTrue(next >= 1 && next < high, "then blocks on the new, lower index: " + reads);
+        naming.register(logic("logic-2"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1", "logic-2")));
+    }
+
+    @Test
+    void neverBlocksOnAnIndexBelowOne() {
+        emulator.reportZeroIndex(true);
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 3);
+
+        for (RecordedRequest r : healthReads()) {
+            if (r.hasParam("index")) {
+                assertTrue(Long.parseLong(r.param("index")) >= 1, r.uri());
+            }
+        }
+    }
+
+    @Test
+    void noHotLoopWhenTheAgentReturnsAtOnceWithAnUnmovedIndex() {
+        naming.register(logic("logic-1"));
+        emulator.ignoreWait(true);
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(2)).until(() -> healthReads().size() >= 2);
+
+        // 20 ms pacing, then a pause doubling up to 2 s: about ten reads in three seconds, not thousands
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> healthReads().size() <= 15);
+    }
+
+    @Test
+    void watchMovesToTheNextAgentWhenOneCannotBeReached() {
+        try (ConsulEmulator second = ConsulEmulator.start();
+             ConsulNaming other = FastConsul.connect("consul://" + second.hostPort())) {
+            other.register(logic("on-second"));
+            naming.close();
+            naming = FastConsul.connect("consul://" + emulator.hostPort() + "," + second.hostPort() + "?wait=2s");
+            naming.register(logic("on-first"));
+            naming.subscribe("chat.logic", lists::add);
+            await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("on-first")));
+
+            emulator.setReachable(false);
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().contains("on-second"));
+            assertFalse(second.requests(HEALTH).isEmpty());
+            assertTrue(lists.stream().noneMatch(List::isEmpty), "no empty list because of an error: " + lists);
+        }
+    }
+
+    @Test
+    void findAndRegisterFailOverToTheNextAgent() {
+        try (ConsulEmulator second = ConsulEmulator.start()) {
+            naming.close();
+            naming = FastConsul.connect("consul://" + emulator.hostPort() + "," + second.hostPort());
+            emulator.setReachable(false);
+
+            naming.register(logic("logic-1"));
+
+            assertEquals(List.of("logic-1"), second.serviceIds());
+            assertEquals(List.of("logic-1"), naming.find("chat.logic").stream().map(ServiceInstance::id).toList());
+        }
+    }
+
+    @Test
+    void closingTheLastSubscriptionEndsAWatchBlockedInAQueryAtOnce() {
+        naming.close();
+        naming = FastConsul.connect("consul://" + emulator.hostPort()); // default wait: 55 s
+        naming.register(logic("logic-1"));
+        Subscription s = naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 2 && !lists.isEmpty());
+        assertEquals("55s", healthReads().get(1).param("wait"));
+        assertEquals(List.of("naming-consul-watch-chat.logic"), FastConsul.threads("naming-consul-watch-"));
+
+        long started = System.nanoTime();
+        s.close();
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+
+        assertTrue(tookMillis < 1000, "close took " + tookMillis + " ms");
+        await().atMost(Duration.ofSeconds(1)).until(() -> FastConsul.threads("naming-consul-watch-").isEmpty());
+    }
+
+    @Test
+    void closingTheNamingWhileQueriesAreBlockedLeavesNoWatchThread() {
+        naming.subscribe("a", lists::add);
+        naming.subscribe("b", lists::add);
+        naming.subscribe("b", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 4);
+        assertEquals(2, FastConsul.threads("naming-consul-watch-").size(), "one thread per watched service");
+        assertTrue(FastConsul.threads("naming-consul-watch-").stream().allMatch(n ->
+                Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(n)).allMatch(Thread::isDaemon)));
+
+        long started = System.nanoTime();
+        naming.close();
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(2).toNanos());
+        await().atMost(Duration.ofSeconds(1)).until(() -> FastConsul.threads("naming-consul-").isEmpty());
+    }
+
+    @Test
+    void errorsKeepTheLastListAndTheWatchRecovers() {
+        naming.register(logic("logic-1"));
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
+
+        for (Fault fault : List.of(Fault.TOO_MANY_REQUESTS, Fault.UNAVAILABLE, Fault.SERVER_ERROR, Fault.MALFORMED_JSON,
+                Fault.CLOSE_CONNECTION)) {
+            emulator.clearRequests();
+            emulator.fault(fault, HEALTH);
+            await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 2);
+            emulator.fault(Fault.NONE);
+        }
+        naming.register(logic("logic-2"));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1", "logic-2")));
+        assertTrue(lists.stream().noneMatch(List::isEmpty), "no empty list because of an error: " + lists);
+    }
+
+    @Test
+    void slowRepliesBeyondTheReadTimeoutCountAsErrors() {
+        naming.close();
+        naming = new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort() + "?wait=1s")
+                .requestTimeout(Duration.ofMillis(300)).readMargin(Duration.ofMillis(200)));
+        naming.register(logic("logic-1"));
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
+
+        emulator.slowReplies(Duration.ofMillis(1600)); // over wait + wait/16 + the 200 ms margin
+        emulator.clearRequests();
+        await().atMost(Duration.ofSeconds(8)).until(() -> healthReads().size() >= 2);
+        emulator.slowReplies(Duration.ZERO);
+        assertEquals(List.of("logic-1"), lastIds());
+    }
+}

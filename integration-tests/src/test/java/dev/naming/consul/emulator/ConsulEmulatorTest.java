@@ -1,0 +1,313 @@
+package dev.naming.consul.emulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.ecwid.consul.v1.ConsulClient;
+import com.ecwid.consul.v1.Response;
+import com.ecwid.consul.v1.agent.model.NewService;
+import com.ecwid.consul.v1.health.HealthServicesRequest;
+import com.ecwid.consul.v1.health.model.HealthService;
+import com.orbitz.consul.Consul;
+import com.orbitz.consul.model.ConsulResponse;
+import com.orbitz.consul.model.agent.ImmutableRegCheck;
+import com.orbitz.consul.model.agent.ImmutableRegistration;
+import com.orbitz.consul.model.health.ServiceHealth;
+import com.orbitz.consul.option.ImmutableQueryOptions;
+import com.orbitz.consul.option.QueryOptions;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The emulator answers as Consul does: its replies parse with both Java clients people use
+ * (com.orbitz.consul:consul-client and com.ecwid.consul:consul-api), and its agent follows Consul's
+ * rules for checks, TTLs, the reaper, blocking queries and errors.
+ */
+class ConsulEmulatorTest {
+
+    private final ManualClock clock = new ManualClock();
+    private ConsulEmulator emulator;
+    private Consul orbitz;
+    private ConsulClient ecwid;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void start() {
+        emulator = ConsulEmulator.builder().clock(clock).reapInterval(Duration.ofSeconds(30)).start();
+        orbitz = Consul.builder().withUrl(emulator.url()).withPing(false).build();
+        ecwid = new ConsulClient("127.0.0.1", emulator.port());
+    }
+
+    @AfterEach
+    void stop() {
+        orbitz.destroy();
+        emulator.close();
+    }
+
+    private void registerWithOrbitz(String id, String name, String address, List<String> tags) {
+        orbitz.agentClient().register(ImmutableRegistration.builder()
+                .id(id).name(name).address(address).port(8000).tags(tags)
+                .meta(Map.of("protocol", "ws", "zone", "a"))
+                .check(ImmutableRegCheck.builder().ttl("15s").status("passing")
+                        .deregisterCriticalServiceAfter("20s").build())
+                .build());
+    }
+
+    @Test
+    void healthRepliesParseWithConsulClient() {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of("gate", "zone-a"));
+
+        ConsulResponse<List<ServiceHealth>> reply = orbitz.healthClient().getHealthyServiceInstances("chat.logic");
+
+        assertEquals(1, reply.getResponse().size());
+        ServiceHealth entry = reply.getResponse().get(0);
+        assertEquals("logic-1", entry.getService().getId());
+        assertEquals("chat.logic", entry.getService().getService());
+        assertEquals("10.0.0.5", entry.getService().getAddress());
+        assertEquals(8000, entry.getService().getPort());
+        assertEquals(List.of("gate", "zone-a"), entry.getService().getTags());
+        assertEquals("ws", entry.getService().getMeta().get("protocol"));
+        assertEquals(AgentState.NODE_ADDRESS, entry.getNode().getAddress());
+        assertEquals(AgentState.NODE, entry.getNode().getNode());
+        assertTrue(entry.getNode().getTaggedAddresses().isPresent());
+        assertEquals(1, entry.getService().getWeights().orElseThrow().getPassing());
+        assertEquals(2, entry.getChecks().size());
+        assertEquals("serfHealth", entry.getChecks().get(0).getCheckId());
+        assertEquals("service:logic-1", entry.getChecks().get(1).getCheckId());
+        assertEquals("passing", entry.getChecks().get(1).getStatus());
+        assertEquals("logic-1", entry.getChecks().get(1).getServiceId().orElseThrow());
+        assertTrue(reply.getIndex().compareTo(BigInteger.ZERO) > 0);
+        assertTrue(reply.isKnownLeader());
+        assertEquals(0, reply.getLastContact());
+    }
+
+    @Test
+    void healthRepliesParseWithConsulApi() {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of("gate", "zone-a"));
+
+        Response<List<HealthService>> reply = ecwid.getHealthServices("chat.logic",
+                HealthServicesRequest.newBuilder().setPassing(true).build());
+
+        assertEquals(1, reply.getValue().size());
+        HealthService entry = reply.getValue().get(0);
+        assertEquals("logic-1", entry.getService().getId());
+        assertEquals("chat.logic", entry.getService().getService());
+        assertEquals("10.0.0.5", entry.getService().getAddress());
+        assertEquals(8000, entry.getService().getPort());
+        assertEquals(List.of("gate", "zone-a"), entry.getService().getTags());
+        assertEquals("a", entry.getService().getMeta().get("zone"));
+        assertEquals(AgentState.NODE_ADDRESS, entry.getNode().getAddress());
+        assertEquals(AgentState.DATACENTER, entry.getNode().getDatacenter());
+        assertEquals(2, entry.getChecks().size());
+        assertEquals(HealthService.class, entry.getClass());
+        assertEquals(com.ecwid.consul.v1.health.model.Check.CheckStatus.PASSING, entry.getChecks().get(1).getStatus());
+        assertEquals("service:logic-1", entry.getChecks().get(1).getCheckId());
+        assertTrue(reply.getConsulIndex() > 0);
+        assertTrue(reply.isConsulKnownLeader());
+    }
+
+    @Test
+    void agentListingsParseWithBothClients() {
+        NewService service = new NewService();
+        service.setId("api-1");
+        service.setName("api");
+        service.setPort(9000);
+        service.setTags(List.of("v1"));
+        NewService.Check check = new NewService.Check();
+        check.setTtl("10s");
+        check.setStatus("passing");
+        service.setCheck(check);
+        ecwid.agentServiceRegister(service);
+
+        var viaEcwid = ecwid.getAgentServices().getValue();
+        assertEquals(9000, viaEcwid.get("api-1").getPort());
+        assertEquals(List.of("v1"), viaEcwid.get("api-1").getTags());
+        assertEquals(com.ecwid.consul.v1.agent.model.Check.CheckStatus.PASSING,
+                ecwid.getAgentChecks().getValue().get("service:api-1").getStatus());
+
+        var viaOrbitz = orbitz.agentClient().getServices();
+        assertEquals("api", viaOrbitz.get("api-1").getService());
+        assertEquals("", viaOrbitz.get("api-1").getAddress());
+        assertEquals("passing", orbitz.agentClient().getChecks().get("service:api-1").getStatus());
+    }
+
+    @Test
+    void ttlCheckTurnsCriticalWhenNotPassedAndPassingAgainWhenPassed() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        clock.advance(Duration.ofSeconds(16));
+        emulator.tick();
+        assertEquals("critical", emulator.checkStatus("service:logic-1"));
+        assertTrue(orbitz.healthClient().getHealthyServiceInstances("chat.logic").getResponse().isEmpty());
+        assertEquals(1, orbitz.healthClient().getAllServiceInstances("chat.logic").getResponse().size());
+
+        orbitz.agentClient().pass("logic-1");
+        assertEquals("passing", emulator.checkStatus("service:logic-1"));
+        assertEquals(1, orbitz.healthClient().getHealthyServiceInstances("chat.logic").getResponse().size());
+    }
+
+    @Test
+    void reaperRemovesCriticalServicesNoSoonerThanItsFloor() {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        clock.advance(Duration.ofSeconds(16));
+        emulator.tick();
+        assertEquals("critical", emulator.checkStatus("service:logic-1"));
+
+        clock.advance(Duration.ofSeconds(30)); // critical 30 s: past the 20 s asked, not the 1 min floor
+        emulator.tick();
+        assertEquals(List.of("logic-1"), emulator.serviceIds());
+
+        clock.advance(Duration.ofSeconds(31)); // critical 61 s, reaper due
+        emulator.tick();
+        assertEquals(List.of(), emulator.serviceIds());
+    }
+
+    @Test
+    void blockingQueryWaitsForAChangeAndReturnsTheNewIndex() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        long index = emulator.index("chat.logic");
+
+        long started = System.nanoTime();
+        HttpResponse<String> quiet = get("/v1/health/service/chat.logic?passing&index=" + index + "&wait=300ms");
+        assertTrue(System.nanoTime() - started >= Duration.ofMillis(290).toNanos(), "held for the wait");
+        assertEquals(String.valueOf(index), quiet.headers().firstValue("X-Consul-Index").orElseThrow());
+
+        Thread change = new Thread(() -> registerWithOrbitz("logic-2", "chat.logic", "10.0.0.6", List.of()));
+        started = System.nanoTime();
+        change.start();
+        HttpResponse<String> changed = get("/v1/health/service/chat.logic?passing&index=" + index + "&wait=10s");
+        change.join();
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "returned on the change");
+        assertTrue(Long.parseLong(changed.headers().firstValue("X-Consul-Index").orElseThrow()) > index);
+        assertTrue(changed.body().contains("logic-2"));
+        assertEquals("true", changed.headers().firstValue("X-Consul-KnownLeader").orElseThrow());
+        assertEquals("0", changed.headers().firstValue("X-Consul-LastContact").orElseThrow());
+    }
+
+    @Test
+    void heartbeatsWithTheSameStatusDoNotMoveTheIndex() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        long index = emulator.index("chat.logic");
+        orbitz.agentClient().pass("logic-1");
+        orbitz.agentClient().pass("logic-1", "still fine");
+        assertEquals(index, emulator.index("chat.logic"));
+    }
+
+    @Test
+    void repeatedTagsMeanAllOfThemAndOldAgentsUseOnlyTheFirst() {
+        registerWithOrbitz("a", "svc", "10.0.0.1", List.of("gate", "zone-a"));
+        registerWithOrbitz("b", "svc", "10.0.0.2", List.of("gate"));
+        QueryOptions both = ImmutableQueryOptions.builder().addTag("gate").addTag("zone-a").build();
+
+        assertEquals(1, orbitz.healthClient().getHealthyServiceInstances("svc", both).getResponse().size());
+        emulator.legacyTagFilter(true);
+        assertEquals(2, orbitz.healthClient().getHealthyServiceInstances("svc", both).getResponse().size());
+    }
+
+    @Test
+    void idsArePercentDecodedFromThePath() throws Exception {
+        registerWithOrbitz("a/b c", "svc", "10.0.0.1", List.of());
+        assertEquals(List.of("a/b c"), emulator.serviceIds());
+        assertEquals(200, put("/v1/agent/check/pass/service:a%2Fb%20c").statusCode());
+        assertEquals(200, put("/v1/agent/service/deregister/a%2Fb%20c").statusCode());
+        assertEquals(List.of(), emulator.serviceIds());
+    }
+
+    @Test
+    void unknownIdsAndChecksAnswer404AndOldAgents500() throws Exception {
+        assertEquals(404, put("/v1/agent/service/deregister/nope").statusCode());
+        assertEquals(404, put("/v1/agent/check/pass/service:nope").statusCode());
+        emulator.unknownCheckStatus(500);
+        assertEquals(500, put("/v1/agent/check/pass/service:nope").statusCode());
+        assertEquals(405, get("/v1/agent/service/register").statusCode());
+    }
+
+    @Test
+    void metaBeyondConsulLimitsIsRefusedWith400() throws Exception {
+        for (String meta : List.of("{\"a.b\":\"x\"}", "{\"consul-x\":\"x\"}", "{\"k\":\"" + "v".repeat(513) + "\"}",
+                "{\"" + "k".repeat(129) + "\":\"v\"}")) {
+            HttpResponse<String> r = put("/v1/agent/service/register", "{\"Name\":\"svc\",\"Meta\":" + meta + "}");
+            assertEquals(400, r.statusCode(), meta);
+            assertTrue(r.body().startsWith("Invalid Service Meta"), r.body());
+        }
+        assertEquals(List.of(), emulator.serviceIds());
+    }
+
+    @Test
+    void faultsAnswerAsABrokenAgentWould() throws Exception {
+        emulator.fault(Fault.TOO_MANY_REQUESTS);
+        assertEquals(429, get("/v1/health/service/svc").statusCode());
+        emulator.fault(Fault.UNAVAILABLE, "/v1/health/");
+        assertEquals(503, get("/v1/health/service/svc").statusCode());
+        assertEquals(200, get("/v1/agent/services").statusCode());
+        emulator.fault(Fault.MALFORMED_JSON);
+        String body = get("/v1/health/service/svc").body();
+        assertThrows(IOException.class, () -> new com.fasterxml.jackson.databind.ObjectMapper().readTree(body));
+        emulator.fault(Fault.CLOSE_CONNECTION);
+        assertThrows(IOException.class, () -> get("/v1/health/service/svc"));
+        emulator.fault(Fault.NONE);
+
+        emulator.setReachable(false);
+        assertThrows(ConnectException.class, () -> get("/v1/health/service/svc"));
+        emulator.setReachable(true);
+        assertEquals(200, get("/v1/health/service/svc").statusCode());
+    }
+
+    @Test
+    void indexCanGoBackwardsAndStateCanBeLost() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        long before = emulator.index("chat.logic");
+        emulator.indexGoesBackwards();
+        HttpResponse<String> r = get("/v1/health/service/chat.logic?index=" + before + "&wait=5s");
+        assertTrue(Long.parseLong(r.headers().firstValue("X-Consul-Index").orElseThrow()) < before,
+                "an index beyond the current one returns at once with the lower index");
+
+        emulator.restartAgent();
+        assertEquals(List.of(), emulator.serviceIds());
+        assertEquals(404, put("/v1/agent/check/pass/service:logic-1").statusCode());
+    }
+
+    @Test
+    void requestsAreRecordedWithHeadersAndTokensAreRequiredWhenAsked() throws Exception {
+        emulator.requireToken("s3cret");
+        assertEquals(403, get("/v1/agent/services").statusCode());
+        Consul withToken = Consul.builder().withUrl(emulator.url()).withPing(false).withTokenAuth("s3cret").build();
+        try {
+            assertNotNull(withToken.agentClient().getServices());
+        } finally {
+            withToken.destroy();
+        }
+        RecordedRequest last = emulator.requests("/v1/agent/services").get(1);
+        assertEquals("s3cret", last.header("X-Consul-Token"));
+        assertFalse(last.uri().contains("s3cret"));
+        assertNull(last.param("token"));
+    }
+
+    private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery)).timeout(Duration.ofSeconds(15))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> put(String pathAndQuery) throws IOException, InterruptedException {
+        return put(pathAndQuery, "");
+    }
+
+    private HttpResponse<String> put(String pathAndQuery, String body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery)).timeout(Duration.ofSeconds(15))
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
