@@ -1,0 +1,105 @@
+package dev.naming.consul;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.NamingException;
+import dev.naming.NamingUri;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.consul.emulator.ConsulEmulator;
+import dev.naming.consul.emulator.RecordedRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The ACL token travels in the X-Consul-Token header only: never in a URL, a log line or toString(). */
+class ConsulTokenTest {
+
+    private static final String TOKEN = "5e1a7c3b-secret-acl-token";
+
+    private ConsulEmulator emulator;
+    private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
+    private PrintStream originalErr;
+
+    @BeforeEach
+    void start() {
+        emulator = ConsulEmulator.start();
+        emulator.requireToken(TOKEN);
+        originalErr = System.err;
+        // slf4j-simple writes to whatever System.err is at each call
+        System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() {
+        System.setErr(originalErr);
+        emulator.close();
+    }
+
+    private static ServiceRegistration logic(String id) {
+        return ServiceRegistration.builder().id(id).name("chat.logic").address("10.0.0.5").port(8000)
+                .check(dev.naming.HealthCheck.ttl(Duration.ofSeconds(1))).build();
+    }
+
+    @Test
+    void tokenTravelsOnlyInTheHeaderOfEveryRequest() {
+        List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
+        try (ConsulNaming naming = FastConsul.connect("consul://" + emulator.hostPort() + "?wait=1s&token=" + TOKEN)) {
+            naming.register(logic("logic-1"));
+            assertEquals(1, naming.find("chat.logic").size());
+            naming.subscribe("chat.logic", lists::add);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !lists.isEmpty()
+                    && emulator.requests("/v1/agent/check/pass/").size() >= 1);
+            naming.deregister("logic-1");
+        }
+
+        List<RecordedRequest> all = emulator.requests();
+        assertTrue(all.size() >= 5, all.toString());
+        for (RecordedRequest r : all) {
+            assertEquals(TOKEN, r.header("X-Consul-Token"), r.toString());
+            assertFalse(r.uri().contains(TOKEN), r.uri());
+            assertNull(r.param("token"), r.uri());
+        }
+    }
+
+    @Test
+    void tokenNeverAppearsInToStringErrorsOrLogs() {
+        String wrong = "0000-wrong-secret-token";
+        try (ConsulNaming naming = FastConsul.connect("consul://" + emulator.hostPort() + "?wait=1s&token=" + wrong)) {
+            assertFalse(naming.toString().contains(wrong), naming.toString());
+            assertTrue(naming.toString().contains("token=****"), naming.toString());
+            NamingException refused = assertThrows(NamingException.class, () -> naming.register(logic("logic-1")));
+            assertFalse(refused.getMessage().contains(wrong), refused.getMessage());
+            assertTrue(refused.getMessage().contains("403") || refused.getMessage().contains("ACL"), refused.getMessage());
+            naming.subscribe("chat.logic", list -> { });
+            await().atMost(Duration.ofSeconds(5)).until(() -> emulator.requests("/v1/health/").size() >= 2);
+        }
+        String logged = logs.toString(StandardCharsets.UTF_8);
+        assertTrue(logged.contains("chat.logic"), "the watch failure was logged: " + logged);
+        assertFalse(logged.contains(wrong), logged);
+    }
+
+    @Test
+    void tokenAndAddressComeFromConsulsEnvironmentVariables() {
+        Map<String, String> env = Map.of("CONSUL_HTTP_ADDR", "http://" + emulator.hostPort(),
+                "CONSUL_HTTP_TOKEN", TOKEN);
+        ConsulConfig config = ConsulConfig.from(NamingUri.parse("consul:"), env::get);
+        assertFalse(config.toString().contains(TOKEN), config.toString());
+        try (ConsulNaming naming = new ConsulNaming(config)) {
+            naming.register(logic("logic-1"));
+            assertEquals(List.of("logic-1"), emulator.serviceIds());
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.naming.consul;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.NamingUri;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConsulConfigTest {
+
+    private static ConsulConfig parse(String uri, Map<String, String> env) {
+        return ConsulConfig.from(NamingUri.parse(uri), env::get);
+    }
+
+    private static ConsulConfig parse(String uri) {
+        return parse(uri, Map.of());
+    }
+
+    @Test
+    void defaultsToTheLocalAgentWithA55SecondWait() {
+        ConsulConfig c = parse("consul:");
+        assertEquals(List.of(URI.create("http://127.0.0.1:8500")), c.agents());
+        assertEquals(Duration.ofSeconds(55), c.waitTime());
+        assertNull(c.token());
+        assertNull(c.datacenter());
+        assertFalse(c.tls());
+    }
+
+    @Test
+    void severalHostsAreAgentsInFailOverOrder() {
+        ConsulConfig c = parse("consul://10.0.0.1:8500,10.0.0.2,[::1]:9500?dc=dc2&wait=30s");
+        assertEquals(List.of(URI.create("http://10.0.0.1:8500"), URI.create("http://10.0.0.2:8500"),
+                URI.create("http://[::1]:9500")), c.agents());
+        assertEquals("dc2", c.datacenter());
+        assertEquals(Duration.ofSeconds(30), c.waitTime());
+    }
+
+    @Test
+    void tlsSwitchesToHttpsAndPort8501ByDefault() {
+        assertEquals(List.of(URI.create("https://consul.local:8501")), parse("consul://consul.local?tls=true").agents());
+        assertEquals(List.of(URI.create("https://consul.local:8501")),
+                parse("consul://consul.local", Map.of("CONSUL_HTTP_SSL", "true")).agents());
+    }
+
+    @Test
+    void environmentGivesTheDefaultsConsulsCliUses() {
+        ConsulConfig c = parse("consul:", Map.of("CONSUL_HTTP_ADDR", "https://agent.example:8501",
+                "CONSUL_HTTP_TOKEN", "tok"));
+        assertEquals(List.of(URI.create("https://agent.example:8501")), c.agents());
+        assertTrue(c.tls());
+        assertEquals("tok", c.token());
+        assertEquals(List.of(URI.create("http://10.9.9.9:8500")),
+                parse("consul:", Map.of("CONSUL_HTTP_ADDR", "10.9.9.9:8500")).agents());
+    }
+
+    @Test
+    void uriWinsOverTheEnvironment() {
+        ConsulConfig c = parse("consul://10.0.0.1:8500?token=from-uri", Map.of("CONSUL_HTTP_ADDR", "10.9.9.9:8500",
+                "CONSUL_HTTP_TOKEN", "from-env"));
+        assertEquals(List.of(URI.create("http://10.0.0.1:8500")), c.agents());
+        assertEquals("from-uri", c.token());
+    }
+
+    @Test
+    void toStringRedactsTheToken() {
+        ConsulConfig c = parse("consul://10.0.0.1:8500?token=s3cr3t-value");
+        assertFalse(c.toString().contains("s3cr3t-value"), c.toString());
+        assertTrue(c.toString().contains("token=****"), c.toString());
+        assertFalse(parse("consul:", Map.of("CONSUL_HTTP_TOKEN", "env-s3cr3t")).toString().contains("env-s3cr3t"));
+    }
+
+    @Test
+    void readTimeoutOfABlockingQueryExceedsWaitPlusJitter() {
+        ConsulConfig c = parse("consul:");
+        Duration wait = c.waitTime();
+        assertTrue(c.blockingReadTimeout().compareTo(wait.plus(wait.dividedBy(16))) > 0);
+    }
+
+    @Test
+    void badInputIsRefusedNamingTheParameter() {
+        assertMessage("unknown parameter 'tokn'", () -> parse("consul://h?tokn=x"));
+        assertMessage("wait", () -> parse("consul://h?wait=11m"));
+        assertMessage("wait", () -> parse("consul://h?wait=10ms"));
+        assertMessage("port", () -> parse("consul://h:99999"));
+        assertMessage("tls", () -> parse("consul://h?tls=maybe"));
+        assertMessage("dc", () -> parse("consul://h?dc=a/b"));
+        assertMessage("truststore needs tls", () -> parse("consul://h?truststore=/x.p12"));
+        assertMessage("CONSUL_HTTP_ADDR", () -> parse("consul:", Map.of("CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock")));
+        assertMessage("path", () -> parse("consul://h/x:1"));
+        assertMessage("host", () -> parse("consul://h&x:1"));
+    }
+
+    private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
+        assertTrue(ex.getMessage().contains(part), ex.getMessage());
+    }
+}
