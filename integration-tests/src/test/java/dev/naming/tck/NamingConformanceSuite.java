@@ -466,6 +466,9 @@ public abstract class NamingConformanceSuite {
         Naming owner = open();
         owner.register(a);
         Naming naming = open();
+        // Threads a Naming starts once for all its watches (a shared poller, a heartbeat) are
+        // started by this other watch first; what the watched service adds must go again.
+        awaitDelivered(subscribed(naming, service("kept")));
         LibraryThreads threads = LibraryThreads.snapshot();
         Recorder first = new Recorder();
         Recorder second = new Recorder();
