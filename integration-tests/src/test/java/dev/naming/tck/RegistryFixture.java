@@ -19,6 +19,23 @@ public interface RegistryFixture extends AutoCloseable {
         return Duration.ofSeconds(10);
     }
 
+    /**
+     * How long the suite watches for something that must <em>not</em> happen (a delivery while the
+     * registry is down, a delivery for a change a filter excludes). Long enough for a wrong
+     * delivery to show up on this backend; every such window adds to the suite's run time.
+     */
+    default Duration quietWindow() {
+        return Duration.ofSeconds(1);
+    }
+
+    /**
+     * How long the suite checks that a registered instance stays visible. Give registrations a
+     * short TTL in {@link #adapt} so that this window spans several heartbeats.
+     */
+    default Duration livenessWindow() {
+        return Duration.ofSeconds(3);
+    }
+
     /** Whether {@link #setReachable(boolean)} works. */
     default boolean supportsOutage() {
         return false;
