@@ -250,8 +250,9 @@ public final class NamingBenchmarks {
             long threads = libraryThreads() - threadsBefore;
             long heap = usedHeapAfterGc() - heapBefore;
             report(backend.name(), "1,000 watched services: library threads", threads, "threads");
-            if (backend.port().isPresent()) {
-                report(backend.name(), "1,000 watched services: TCP connections", OpenConnections.to(backend.port().getAsInt()), "connections");
+            if (fixture.serverPort().isPresent()) {
+                report(backend.name(), "1,000 watched services: TCP connections",
+                        OpenConnections.to(fixture.serverPort().getAsInt()), "connections");
             }
             report(backend.name(), "1,000 watched services: heap per service", heap / (double) WATCHED_SERVICES, "bytes");
         }

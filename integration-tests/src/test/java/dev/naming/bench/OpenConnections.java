@@ -6,13 +6,13 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Counts established TCP connections to a local port, from {@code /proc/net/tcp{,6}} (Linux). */
-final class OpenConnections {
+public final class OpenConnections {
 
     private OpenConnections() {
     }
 
     /** Established connections whose remote end is {@code port}; -1 where /proc is not available. */
-    static int to(int port) {
+    public static int to(int port) {
         int count = 0;
         boolean read = false;
         for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
