@@ -1,0 +1,177 @@
+package dev.naming.consul;
+
+import dev.naming.HealthCheck;
+import dev.naming.Naming;
+import dev.naming.ServiceRegistration;
+import dev.naming.consul.emulator.ConsulEmulator;
+import dev.naming.consul.emulator.RecordedRequest;
+import dev.naming.tck.RegistryFixture;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The Consul backend over a fresh {@link ConsulEmulator}: outages, state loss (agent restart) and
+ * the wire faults the emulator can play. Namings use a 1 s blocking wait and short timeouts so that
+ * a reply slower than the read timeout is a 2 s delay, not a minute.
+ */
+public final class ConsulEmulatorFixture implements RegistryFixture {
+
+    /** How long a slowed reply takes: above the 1.36 s read timeout of a 1 s blocking query here. */
+    static final Duration SLOW_REPLY = Duration.ofSeconds(2);
+
+    private static final Pattern HEALTH_QUERY = Pattern.compile("passing=1(&dc=[^&]*)?(&tag=[^&]*)*(&index=\\d+&wait=\\d+m?s)?"
+            + "|(passing=true)(&tag=[^&]*)*(&dc=[^&]*)?");
+
+    private final ConsulEmulator emulator;
+
+    public ConsulEmulatorFixture() {
+        this.emulator = ConsulEmulator.start();
+    }
+
+    /** The emulator, for tests that switch faults the suite does not know. */
+    public ConsulEmulator emulator() {
+        return emulator;
+    }
+
+    @Override
+    public Naming connect() {
+        return new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort() + "?wait=1s")
+                .requestTimeout(Duration.ofSeconds(1))
+                .readMargin(Duration.ofMillis(300)));
+    }
+
+    @Override
+    public Duration propagationDeadline() {
+        return Duration.ofSeconds(8);
+    }
+
+    @Override
+    public Duration quietWindow() {
+        return Duration.ofMillis(700);
+    }
+
+    @Override
+    public Duration livenessWindow() {
+        // TTL 2 s passed every 667 ms: the window spans two TTLs and several heartbeats
+        return Duration.ofSeconds(4);
+    }
+
+    @Override
+    public boolean supportsOutage() {
+        return true;
+    }
+
+    @Override
+    public void setReachable(boolean reachable) {
+        emulator.setReachable(reachable);
+    }
+
+    @Override
+    public boolean supportsStateLoss() {
+        return true;
+    }
+
+    @Override
+    public void loseState() {
+        emulator.restartAgent();
+    }
+
+    @Override
+    public Duration reRegistrationDeadline() {
+        return Duration.ofSeconds(4);
+    }
+
+    @Override
+    public ServiceRegistration adapt(ServiceRegistration registration) {
+        return registration.toBuilder().check(HealthCheck.ttl(Duration.ofSeconds(2))).build();
+    }
+
+    @Override
+    public Set<Fault> faults() {
+        return EnumSet.of(Fault.UNREACHABLE, Fault.TOO_MANY_REQUESTS, Fault.UNAVAILABLE, Fault.SERVER_ERROR,
+                Fault.MALFORMED_REPLIES, Fault.SLOW_REPLIES);
+    }
+
+    @Override
+    public void inject(Fault fault) {
+        switch (fault) {
+            case UNREACHABLE -> emulator.setReachable(false);
+            case TOO_MANY_REQUESTS -> emulator.fault(dev.naming.consul.emulator.Fault.TOO_MANY_REQUESTS);
+            case UNAVAILABLE -> emulator.fault(dev.naming.consul.emulator.Fault.UNAVAILABLE);
+            case SERVER_ERROR -> emulator.fault(dev.naming.consul.emulator.Fault.SERVER_ERROR);
+            case MALFORMED_REPLIES -> emulator.fault(dev.naming.consul.emulator.Fault.MALFORMED_JSON);
+            case SLOW_REPLIES -> emulator.slowReplies(SLOW_REPLY);
+            default -> throw new UnsupportedOperationException(fault.name());
+        }
+    }
+
+    @Override
+    public void heal() {
+        emulator.fault(dev.naming.consul.emulator.Fault.NONE);
+        emulator.slowReplies(Duration.ZERO);
+        emulator.setReachable(true);
+    }
+
+    @Override
+    public Optional<RequestLog> requestLog() {
+        return Optional.of(new RequestLog() {
+            @Override
+            public long count() {
+                return emulator.requests().size();
+            }
+
+            @Override
+            public List<String> rawTargets() {
+                return emulator.requests().stream().map(RecordedRequest::uri).toList();
+            }
+
+            @Override
+            public boolean isIntendedEndpoint(String rawTarget) {
+                return intended(rawTarget);
+            }
+        });
+    }
+
+    @Override
+    public OptionalInt serverPort() {
+        return OptionalInt.of(emulator.port());
+    }
+
+    /**
+     * Whether a raw target is one of the endpoints the backend calls, every caller-supplied part
+     * inside one encoded path segment (no raw {@code /}, not a dot segment) or one query value.
+     */
+    static boolean intended(String rawTarget) {
+        int q = rawTarget.indexOf('?');
+        String path = q < 0 ? rawTarget : rawTarget.substring(0, q);
+        String query = q < 0 ? "" : rawTarget.substring(q + 1);
+        if (path.equals("/v1/agent/service/register")) {
+            return query.isEmpty() || query.equals("replace-existing-checks=true");
+        }
+        if (path.equals("/v1/agent/services")) {
+            return query.isEmpty();
+        }
+        for (Map.Entry<String, Pattern> e : Map.of(
+                "/v1/agent/service/deregister/", Pattern.compile(""),
+                "/v1/agent/check/pass/", Pattern.compile("(note=[^&]*)?"),
+                "/v1/health/service/", HEALTH_QUERY).entrySet()) {
+            if (path.startsWith(e.getKey())) {
+                String segment = path.substring(e.getKey().length());
+                return !segment.isEmpty() && !segment.contains("/") && !segment.equals(".") && !segment.equals("..")
+                        && !segment.contains("#") && e.getValue().matcher(query).matches();
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        emulator.close();
+    }
+}
