@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The Consul backend over a fresh {@link ConsulEmulator}: outages, state loss (agent restart) and
@@ -24,9 +23,6 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
 
     /** How long a slowed reply takes: above the 1.36 s read timeout of a 1 s blocking query here. */
     static final Duration SLOW_REPLY = Duration.ofSeconds(2);
-
-    private static final Pattern HEALTH_QUERY = Pattern.compile("passing=1(&dc=[^&]*)?(&tag=[^&]*)*(&index=\\d+&wait=\\d+m?s)?"
-            + "|(passing=true)(&tag=[^&]*)*(&dc=[^&]*)?");
 
     private final ConsulEmulator emulator;
 
@@ -145,29 +141,43 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
 
     /**
      * Whether a raw target is one of the endpoints the backend calls, every caller-supplied part
-     * inside one encoded path segment (no raw {@code /}, not a dot segment) or one query value.
+     * inside one encoded path segment (no raw {@code /}, not a dot segment) or one query value, and
+     * no query parameter the endpoint does not take.
      */
     static boolean intended(String rawTarget) {
         int q = rawTarget.indexOf('?');
         String path = q < 0 ? rawTarget : rawTarget.substring(0, q);
         String query = q < 0 ? "" : rawTarget.substring(q + 1);
         if (path.equals("/v1/agent/service/register")) {
-            return query.isEmpty() || query.equals("replace-existing-checks=true");
+            return onlyParams(query, Set.of("replace-existing-checks"));
         }
         if (path.equals("/v1/agent/services")) {
             return query.isEmpty();
         }
-        for (Map.Entry<String, Pattern> e : Map.of(
-                "/v1/agent/service/deregister/", Pattern.compile(""),
-                "/v1/agent/check/pass/", Pattern.compile("(note=[^&]*)?"),
-                "/v1/health/service/", HEALTH_QUERY).entrySet()) {
+        for (Map.Entry<String, Set<String>> e : Map.of(
+                "/v1/agent/service/deregister/", Set.<String>of(),
+                "/v1/agent/check/pass/", Set.of("note"),
+                "/v1/health/service/", Set.of("passing", "dc", "tag", "index", "wait")).entrySet()) {
             if (path.startsWith(e.getKey())) {
                 String segment = path.substring(e.getKey().length());
                 return !segment.isEmpty() && !segment.contains("/") && !segment.equals(".") && !segment.equals("..")
-                        && !segment.contains("#") && e.getValue().matcher(query).matches();
+                        && !segment.contains("#") && onlyParams(query, e.getValue());
             }
         }
         return false;
+    }
+
+    private static boolean onlyParams(String query, Set<String> allowed) {
+        if (query.isEmpty()) {
+            return true;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (!allowed.contains(eq < 0 ? pair : pair.substring(0, eq))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

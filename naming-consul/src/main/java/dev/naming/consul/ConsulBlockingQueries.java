@@ -14,7 +14,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -158,7 +160,9 @@ final class ConsulBlockingQueries implements AutoCloseable {
             throw new IOException("closed");
         }
         if (client == null) {
-            executor = Executors.newCachedThreadPool(NamingThreads.factory("naming-consul-http", true));
+            // short keep-alive: idle callback threads end soon after the last watch, not a minute later
+            executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                    NamingThreads.factory("naming-consul-http", true));
             HttpClient.Builder b = HttpClient.newBuilder()
                     .version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(config.connectTimeout())

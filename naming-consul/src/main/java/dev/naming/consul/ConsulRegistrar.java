@@ -87,6 +87,12 @@ final class ConsulRegistrar {
                 throw new IllegalArgumentException("meta key '" + key + "' must not start with '"
                         + RESERVED_META_PREFIX + "' (reserved by Consul)");
             }
+            if (e.getValue().isEmpty()) {
+                // Consul keeps empty values, but consul-client's JSON mapper drops them from Meta:
+                // refuse what would otherwise vanish on the way
+                throw new IllegalArgumentException("meta value of '" + key
+                        + "' must not be empty on Consul (consul-client does not send empty Meta values)");
+            }
             if (e.getValue().length() > META_VALUE_MAX_LENGTH) {
                 throw new IllegalArgumentException("meta value of '" + key + "' must be at most "
                         + META_VALUE_MAX_LENGTH + " characters on Consul, was " + e.getValue().length());
