@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.naming.HealthCheck;
+import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.consul.emulator.ConsulEmulator;
+import dev.naming.consul.emulator.Fault;
 import dev.naming.consul.emulator.RecordedRequest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -118,6 +120,21 @@ class ConsulRegistrationTest {
         emulator.restartAgent();
 
         await().atMost(Duration.ofSeconds(3)).until(() -> emulator.serviceIds().equals(List.of("logic-1")));
+    }
+
+    @Test
+    void aRefusedUpdateKeepsThePreviousRegistrationAlive() {
+        naming.register(logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(1))).build());
+        emulator.fault(Fault.SERVER_ERROR, "/v1/agent/service/register");
+        assertThrows(NamingException.class, () -> naming.register(logic("logic-1").port(9000)
+                .check(HealthCheck.ttl(Duration.ofSeconds(1))).build()));
+        emulator.fault(Fault.NONE);
+        emulator.clearRequests();
+
+        await().atMost(Duration.ofSeconds(2)).until(() ->
+                emulator.requests("/v1/agent/check/pass/service:logic-1").size() >= 3);
+        assertEquals("passing", emulator.checkStatus("service:logic-1"));
+        assertEquals(8000, emulator.service("logic-1").path("Port").asInt());
     }
 
     @Test

@@ -102,23 +102,25 @@ final class ConsulRegistrar {
         ConsulPaths.checkSegment("name", registration.name());
     }
 
-    /** Registers (or updates) and starts keeping the registration alive. */
+    /**
+     * Registers (or updates) and starts keeping the registration alive. When the agent refuses an
+     * update, the previous registration stays as it was and is still kept alive.
+     */
     void register(ServiceRegistration registration) {
         Entry entry = new Entry(registration);
-        synchronized (entry) {
-            Entry previous = entries.put(registration.id(), entry);
+        Entry previous = entries.get(registration.id());
+        // under the previous entry's lock, so its heartbeat cannot register the old version over the new one
+        synchronized (previous != null ? previous : entry) {
+            send(registration);
             if (previous != null) {
                 previous.retire();
             }
-            try {
-                send(registration);
-            } catch (RuntimeException e) {
-                entries.remove(registration.id(), entry);
-                entry.retire();
-                throw e;
+            entries.put(registration.id(), entry);
+            long period = period(registration).toMillis();
+            synchronized (entry) {
+                entry.task = heartbeats.scheduleWithFixedDelay(() -> keepAlive(entry), period, period,
+                        TimeUnit.MILLISECONDS);
             }
-            entry.task = heartbeats.scheduleWithFixedDelay(() -> keepAlive(entry), period(registration).toMillis(),
-                    period(registration).toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
