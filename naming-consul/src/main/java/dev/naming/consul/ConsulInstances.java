@@ -7,7 +7,6 @@ import dev.naming.ServiceRegistration;
 import dev.naming.spi.Validation;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,9 +62,7 @@ final class ConsulInstances {
                 tags.add(t.asText());
             }
             Map<String, String> meta = new LinkedHashMap<>();
-            Iterator<Map.Entry<String, JsonNode>> fields = service.path("Meta").fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> f = fields.next();
+            for (Map.Entry<String, JsonNode> f : service.path("Meta").properties()) {
                 meta.put(f.getKey(), f.getValue().isNull() ? "" : f.getValue().asText());
             }
             out.add(text(service, "ID"), text(service, "Service"), text(service, "Address"), text(node, "Address"),

@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -206,9 +205,7 @@ final class AgentState {
         }
         JsonNode meta = f.get("meta");
         if (meta != null && meta.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> it = meta.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : meta.properties()) {
                 s.meta.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
             }
         }
@@ -657,9 +654,7 @@ final class AgentState {
      */
     private static Map<String, JsonNode> fields(JsonNode object) {
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = object.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : object.properties()) {
             out.put(e.getKey().toLowerCase(Locale.ROOT).replace("_", ""), e.getValue());
         }
         return out;
