@@ -170,8 +170,15 @@ class ConsulRegistrationTest {
         assertEquals("t%26u%3Dv", emulator.requests("/v1/health/service/").get(0).param("tag"));
         assertEquals(1, emulator.requests("/v1/agent/service/deregister/a%2Fb%3Fc%23d").size(),
                 emulator.requests().toString());
-        assertThrows(IllegalArgumentException.class, () -> naming.register(logic("..").build()));
-        assertThrows(IllegalArgumentException.class, () -> naming.find(".."));
+        emulator.clearRequests();
+        for (String rewritten : List.of("..", ".", "x/../chat.logic", "a//b", "./a", "a/.", "/a")) {
+            assertThrows(IllegalArgumentException.class, () -> naming.register(logic(rewritten).build()), rewritten);
+            assertThrows(IllegalArgumentException.class, () -> naming.register(logic("ok").name(rewritten).build()));
+            assertThrows(IllegalArgumentException.class, () -> naming.find(rewritten), rewritten);
+            assertThrows(IllegalArgumentException.class, () -> naming.subscribe(rewritten, list -> { }), rewritten);
+            assertThrows(IllegalArgumentException.class, () -> naming.deregister(rewritten), rewritten);
+        }
+        assertEquals(List.of(), emulator.requests(), "refused before any request");
     }
 
     @Test

@@ -5,8 +5,13 @@ import java.nio.charset.StandardCharsets;
 /**
  * Puts caller-supplied names into request paths and queries so that nothing a caller passes can
  * change which endpoint is called: every byte outside RFC 3986's unreserved set is %-escaped
- * ({@code /} becomes {@code %2F}), and the dot segments {@code .} and {@code ..}, which HTTP stacks
- * resolve away (Retrofit refuses them), are rejected up front.
+ * ({@code /} becomes {@code %2F}).
+ *
+ * <p>That is not enough on its own: Consul's HTTP router (Go's {@code http.ServeMux}, up to Go 1.21
+ * which Consul 1.15–1.17 are built with) decodes the path first, cleans it like {@code path.Clean}
+ * and redirects when the result differs, so {@code a/../b} or {@code a//b} in a name would lead to
+ * another service's path (and consul-client follows redirects). Values with an empty, {@code .} or
+ * {@code ..} segment between slashes are therefore refused up front; a plain {@code /} is fine.
  */
 final class ConsulPaths {
 
@@ -15,10 +20,19 @@ final class ConsulPaths {
     private ConsulPaths() {
     }
 
-    /** @throws IllegalArgumentException naming {@code field} when {@code value} is a dot segment */
+    /**
+     * @throws IllegalArgumentException naming {@code field} when Consul's router would rewrite a
+     *     path ending in {@code value}
+     */
     static String checkSegment(String field, String value) {
-        if (value.equals(".") || value.equals("..")) {
-            throw new IllegalArgumentException(field + " must not be '" + value + "' on Consul (a path dot segment)");
+        String[] segments = value.split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String s = segments[i];
+            boolean last = i == segments.length - 1;
+            if (s.equals(".") || s.equals("..") || (s.isEmpty() && !last)) {
+                throw new IllegalArgumentException(field + " must not have an empty, '.' or '..' segment between"
+                        + " slashes on Consul (its HTTP router would rewrite the path), was '" + value + "'");
+            }
         }
         return value;
     }

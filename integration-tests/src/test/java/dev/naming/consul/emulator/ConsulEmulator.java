@@ -50,7 +50,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code X-Consul-LastContact}.
  *   <li>{@code GET /v1/agent/services}, {@code /v1/agent/checks}, {@code /v1/agent/self}.
  * </ul>
- * Path segments are %-decoded as Consul's router does ({@code a%2Fb} is the id {@code a/b}). TTL
+ * Paths are %-decoded as Consul's router does ({@code a%2Fb} is the id {@code a/b}), and a decoded
+ * path that Go's {@code http.ServeMux} would clean ({@code a/../b}, {@code a//b}) is answered with
+ * the same {@code 301} redirect Consul (built with Go 1.20) sends. TTL
  * checks expire to critical; the reaper removes services critical for longer than
  * max(DeregisterCriticalServiceAfter, floor) every reap interval (Consul: 1 min floor, 30 s interval;
  * both configurable here, as is the clock). HTTP and TCP checks are run for real.
@@ -391,6 +393,14 @@ public final class ConsulEmulator implements AutoCloseable {
                 }
                 default -> { }
             }
+            // Go's http.ServeMux (Consul <= 1.17) cleans the decoded path and redirects when it changes
+            String decoded = decodePath(rawPath);
+            String clean = cleanPath(decoded);
+            if (!clean.equals(decoded)) {
+                ex.getResponseHeaders().set("Location", escapePath(clean) + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
+                text(ex, 301, "<a href=\"" + escapePath(clean) + "\">Moved Permanently</a>.\n\n");
+                return;
+            }
             Map<String, List<String>> query = parseQuery(rawQuery);
             String token = requiredToken;
             if (token != null && !token.equals(presentedToken(ex, query))) {
@@ -662,6 +672,43 @@ public final class ConsulEmulator implements AutoCloseable {
             out.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
         }
         return out;
+    }
+
+    /** Go's {@code cleanPath} of net/http: {@code path.Clean}, keeping a trailing slash. */
+    static String cleanPath(String p) {
+        if (p.isEmpty()) {
+            return "/";
+        }
+        String rooted = p.startsWith("/") ? p : "/" + p;
+        java.util.ArrayDeque<String> stack = new java.util.ArrayDeque<>();
+        for (String segment : rooted.split("/")) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                continue;
+            }
+            if (segment.equals("..")) {
+                stack.pollLast();
+            } else {
+                stack.addLast(segment);
+            }
+        }
+        String clean = "/" + String.join("/", stack);
+        if (rooted.endsWith("/") && !clean.equals("/")) {
+            clean += "/";
+        }
+        return clean;
+    }
+
+    private static String escapePath(String path) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : path.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~/:@!$&'()*+,;=".indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(String.format("%02X", c));
+            }
+        }
+        return sb.toString();
     }
 
     /** A path remainder %-decoded as Go's {@code URL.Path} is ({@code +} stays a plus). */

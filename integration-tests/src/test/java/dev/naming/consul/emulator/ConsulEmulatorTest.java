@@ -228,6 +228,16 @@ class ConsulEmulatorTest {
     }
 
     @Test
+    void pathsThatGoWouldCleanAreRedirectedAsConsulsRouterDoes() throws Exception {
+        HttpResponse<String> r = get("/v1/health/service/x%2F..%2Fchat.logic?passing");
+        assertEquals(301, r.statusCode());
+        assertEquals("/v1/health/service/chat.logic?passing", r.headers().firstValue("Location").orElseThrow());
+        assertEquals(301, get("/v1/health/service/a%2F%2Fb").statusCode());
+        assertEquals(200, get("/v1/health/service/a%2Fb").statusCode());
+        assertEquals(200, get("/v1/health/service/a%2F").statusCode());
+    }
+
+    @Test
     void unknownIdsAndChecksAnswer404AndOldAgents500() throws Exception {
         assertEquals(404, put("/v1/agent/service/deregister/nope").statusCode());
         assertEquals(404, put("/v1/agent/check/pass/service:nope").statusCode());
