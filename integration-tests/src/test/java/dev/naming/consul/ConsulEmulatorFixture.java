@@ -49,13 +49,14 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
 
     @Override
     public Duration quietWindow() {
-        return Duration.ofMillis(700);
+        // a wrong delivery shows within one paced blocking-query round trip (tens of ms) here
+        return Duration.ofMillis(500);
     }
 
     @Override
     public Duration livenessWindow() {
-        // TTL 2 s passed every 667 ms: the window spans two TTLs and several heartbeats
-        return Duration.ofSeconds(4);
+        // TTL 2 s passed every 667 ms: the window spans 1.5 TTLs and four heartbeats
+        return Duration.ofSeconds(3);
     }
 
     @Override

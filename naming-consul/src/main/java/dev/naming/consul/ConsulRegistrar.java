@@ -174,15 +174,28 @@ final class ConsulRegistrar {
         if (!entry.active) {
             return;
         }
+        String id = entry.registration.id();
         try {
             if (entry.registration.check().kind() == HealthCheck.Kind.TTL) {
                 pass(entry);
             } else {
                 ensurePresent(entry);
             }
+            if (entry.failing) {
+                entry.failing = false;
+                LOG.info("consul: heartbeats of '{}' reach the agent again", id);
+            }
         } catch (RuntimeException e) {
-            if (entry.active && !heartbeats.isShutdown()) {
-                LOG.warn("consul: could not keep '{}' alive: {}", entry.registration.id(), ConsulAgents.summary(e));
+            if (!entry.active || heartbeats.isShutdown()) {
+                return;
+            }
+            // one line when it starts failing, not one per heartbeat
+            if (!entry.failing) {
+                entry.failing = true;
+                LOG.warn("consul: could not keep '{}' alive, retrying every {} ms: {}", id,
+                        period(entry.registration).toMillis(), ConsulAgents.summary(e));
+            } else {
+                LOG.debug("consul: still cannot keep '{}' alive: {}", id, ConsulAgents.summary(e));
             }
         }
     }
@@ -293,6 +306,8 @@ final class ConsulRegistrar {
     private static final class Entry {
         final ServiceRegistration registration;
         volatile boolean active = true;
+        /** Read and written by the heartbeat thread only. */
+        boolean failing;
         ScheduledFuture<?> task;
 
         Entry(ServiceRegistration registration) {
