@@ -100,8 +100,13 @@ final class ConsulWatch implements ServiceWatch {
                 index = 0;
                 if (queries.agents() > 1) {
                     int next = (agent + 1) % queries.agents();
-                    LOG.info("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
-                            queries.describe(next));
+                    if (backoff.failures() == 0) {
+                        LOG.info("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
+                                queries.describe(next));
+                    } else {
+                        LOG.debug("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
+                                queries.describe(next));
+                    }
                     agent = next;
                 }
                 if (!pause(backoff.next())) {
@@ -115,7 +120,12 @@ final class ConsulWatch implements ServiceWatch {
                 break;
             }
             backoff.reset();
-            sink.snapshot(reply.instances());
+            try {
+                sink.snapshot(reply.instances());
+            } catch (RuntimeException e) {
+                // the hub must not end the watch: log and keep reading
+                LOG.warn("watch of '{}': delivering a list failed: {}", service, e.toString());
+            }
             index = nextIndex(sent, reply.index());
             if (reply.index() < sent) {
                 LOG.debug("watch of '{}': index went back from {} to {}, reading afresh", service, sent, reply.index());
