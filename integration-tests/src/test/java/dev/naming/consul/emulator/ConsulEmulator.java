@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +32,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * An in-process Consul agent speaking the parts of Consul's HTTP API that service discovery uses,
@@ -75,8 +78,15 @@ public final class ConsulEmulator implements AutoCloseable {
         private Duration reapFloor = Duration.ofMinutes(1);
         private Duration reapInterval = Duration.ofSeconds(30);
         private Duration tickInterval = Duration.ofMillis(50);
+        private SSLContext tls;
 
         private Builder() {
+        }
+
+        /** Serves HTTPS with this server context (its key and certificate), as an agent with TLS on. */
+        public Builder tls(SSLContext serverContext) {
+            this.tls = serverContext;
+            return this;
         }
 
         /** The clock of TTLs and the reaper (default: the system clock). */
@@ -110,6 +120,7 @@ public final class ConsulEmulator implements AutoCloseable {
     }
 
     private final AgentState state;
+    private final SSLContext tls;
     private final InetAddress loopback = InetAddress.getLoopbackAddress();
     private final ExecutorService workers;
     private final ScheduledExecutorService ticker;
@@ -131,6 +142,7 @@ public final class ConsulEmulator implements AutoCloseable {
 
     private ConsulEmulator(Builder b) {
         this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval);
+        this.tls = b.tls;
         this.workers = Executors.newCachedThreadPool(daemon("consul-emulator-http"));
         try {
             this.server = bind(0);
@@ -166,9 +178,9 @@ public final class ConsulEmulator implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** {@code http://127.0.0.1:port}. */
+    /** {@code http://127.0.0.1:port}, or {@code https://…} with TLS. */
     public String url() {
-        return "http://" + hostPort();
+        return (tls == null ? "http://" : "https://") + hostPort();
     }
 
     // ---- faults --------------------------------------------------------------------------------
@@ -352,7 +364,14 @@ public final class ConsulEmulator implements AutoCloseable {
     // ---- serving ---------------------------------------------------------------------------------
 
     private HttpServer bind(int port) throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress(loopback, port), 64);
+        HttpServer s;
+        if (tls == null) {
+            s = HttpServer.create(new InetSocketAddress(loopback, port), 64);
+        } else {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(loopback, port), 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            s = https;
+        }
         s.createContext("/", this::handle);
         s.setExecutor(workers);
         s.start();
