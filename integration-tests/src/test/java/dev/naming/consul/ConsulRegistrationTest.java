@@ -219,6 +219,15 @@ class ConsulRegistrationTest {
     }
 
     @Test
+    void theConsulSchemeFindsThisBackendThroughServiceLoader() {
+        try (dev.naming.Naming viaUri = dev.naming.Naming.connect("consul://" + emulator.hostPort())) {
+            assertEquals(ConsulNaming.class, viaUri.getClass());
+            viaUri.register(logic("via-uri").build());
+            assertEquals(List.of("via-uri"), emulator.serviceIds());
+        }
+    }
+
+    @Test
     void buildingANamingSendsNothingAndStartsNoThread() {
         emulator.clearRequests();
         List<String> before = FastConsul.threads("naming-consul-");

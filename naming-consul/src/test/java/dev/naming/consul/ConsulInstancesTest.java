@@ -1,0 +1,49 @@
+package dev.naming.consul;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.naming.ServiceInstance;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConsulInstancesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String entry(String id, String address, int port, String meta) {
+        return "{\"Node\":{\"Node\":\"n1\",\"Address\":\"192.168.0.9\"},\"Service\":{\"ID\":\"" + id
+                + "\",\"Service\":\"svc\",\"Tags\":[\"b\",\"a\"],\"Address\":\"" + address + "\",\"Meta\":" + meta
+                + ",\"Port\":" + port + "},\"Checks\":[]}";
+    }
+
+    private static List<ServiceInstance> read(String... entries) throws Exception {
+        return ConsulInstances.fromJson("svc", JSON.readTree("[" + String.join(",", entries) + "]"));
+    }
+
+    @Test
+    void addressFallsBackToTheNodeAndProtocolToHttp() throws Exception {
+        List<ServiceInstance> found = read(entry("a", "", 80, "{}"), entry("b", "10.0.0.2", 81, "{\"protocol\":\"ws\",\"k\":\"v\"}"));
+        assertEquals("http://192.168.0.9:80", found.get(0).endpoint());
+        assertEquals("ws://10.0.0.2:81", found.get(1).endpoint());
+        assertEquals(Map.of("k", "v"), found.get(1).meta());
+        assertEquals(List.of("b", "a"), found.get(1).tags());
+    }
+
+    @Test
+    void unusableEntriesAreSkippedAndRepeatedIdsKeptOnce() throws Exception {
+        List<ServiceInstance> found = read(entry("a", "10.0.0.1", 0, "{}"), entry("b", "10.0.0.2", 81, "null"),
+                entry("b", "10.0.0.3", 82, "{}"), entry("c", "10.0.0.4", 83, "{\"protocol\":\"not a scheme\"}"));
+        assertEquals(List.of("b", "c"), found.stream().map(ServiceInstance::id).toList());
+        assertEquals("10.0.0.2", found.get(0).address());
+        assertEquals("http", found.get(1).protocol());
+    }
+
+    @Test
+    void aReplyThatIsNotAHealthListIsAnError() {
+        assertThrows(IllegalStateException.class, () -> ConsulInstances.fromJson("svc", JSON.readTree("{}")));
+        assertThrows(IllegalStateException.class, () -> ConsulInstances.fromJson("svc", JSON.readTree("[{}]")));
+    }
+}
