@@ -61,19 +61,23 @@ final class DemoCommand implements Callable<Integer> {
             view.awaitGateway(list -> ids(list).containsAll(List.of("logic-1", "logic-2", "logic-3")), PATIENCE,
                     "all three servers as adults");
 
+            pause();
             clock.say("logic-1", "registers again with weight=20 (same id: an update, no warm-up)");
             server1.register(logic1.toBuilder().meta("weight", "20").build());
             view.awaitGateway(list -> list.stream().anyMatch(i -> "20".equals(i.meta().get("weight"))), PATIENCE,
                     "logic-1's new weight");
 
+            pause();
             String gates = find(clock, gateway, "gate");
             String zoneA = find(clock, gateway, "zone-a");
 
+            pause();
             clock.say("logic-2", "shuts down: its Naming is closed, which deregisters it");
             long closing = System.nanoTime();
             server2.close();
             servers.remove(server2);
             long departed = view.awaitGateway(list -> !ids(list).contains("logic-2"), PATIENCE, "logic-2 leave");
+            pause();
             String gatesAfter = find(clock, gateway, "gate");
 
             summary(out, view, (departed - closing) / 1_000_000.0, gates, zoneA, gatesAfter);
@@ -81,6 +85,11 @@ final class DemoCommand implements Callable<Integer> {
             servers.forEach(Naming::close);
         }
         return NamingCli.OK;
+    }
+
+    /** Pacing only, so that a reader can follow the phases; every wait for an outcome is an await. */
+    private static void pause() throws InterruptedException {
+        Thread.sleep(500);
     }
 
     private static void header(PrintWriter out) {

@@ -73,8 +73,10 @@ final class GatewayView {
         for (ServiceInstance i : change.left()) {
             clock.say("gateway", i.id() + " left: dropped from the gateway's list at once");
         }
-        clock.say("gateway", "list #" + gatewayLists + ": " + (list.isEmpty() ? "(empty)" : String.join(" ",
-                DemoCommand.ids(list))));
+        List<String> routed = DemoCommand.ids(list);
+        List<String> warming = DemoCommand.ids(registry).stream().filter(id -> !routed.contains(id)).toList();
+        clock.say("gateway", "list #" + gatewayLists + ": " + (list.isEmpty() ? "(empty)" : String.join(" ", routed))
+                + (warming.isEmpty() ? "" : "   (still warming: " + String.join(" ", warming) + ")"));
         notifyAll();
     }
 
