@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
  * does to them.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Watch a gateway discover logic servers on the in-memory registry: joins, warm-up,",
-                "an update, a departure and find by tag. Needs no registry; takes about 6 seconds."})
+        description = {"Show a gateway discovering logic servers (in-memory, no setup).",
+                "Three logic servers join, warm up, update and leave while a gateway watches with a warm-up",
+                "and finds by tag. Needs no registry; takes about 6 seconds."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String REGISTRY = "inmemory://demo";

@@ -13,7 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code naming deregister ID}: removes an instance by id. */
 @Command(name = "deregister", mixinStandardHelpOptions = true,
-        description = {"Remove a service instance by id; an unknown id is not an error.",
+        description = {"Remove an instance by id.",
+                "An unknown id is not an error.",
                 "If the process that registered it still runs, it may register it again (the library",
                 "re-registers what a registry forgot): stop that process to take an instance out for good."})
 final class DeregisterCommand implements Callable<Integer> {

@@ -17,8 +17,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code naming find NAME [--tag T]…}: the instances that can take traffic, once. */
 @Command(name = "find", mixinStandardHelpOptions = true,
-        description = {"Print the healthy instances of a service that carry every --tag, sorted by id:",
-                "one line each (id, endpoint, tags, meta), or a JSON array with --json."})
+        description = {"Print the healthy instances of a service.",
+                "Only instances carrying every --tag, sorted by id: one line each (id, endpoint, tags, meta),",
+                "or a JSON array with --json."})
 final class FindCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code naming register …}: registers an instance and keeps it alive while the command runs. */
 @Command(name = "register", mixinStandardHelpOptions = true,
-        description = {"Register a service instance and keep it alive (TTL heartbeats, renewals) until",
-                "Ctrl-C / SIGTERM or the end of --for; it is deregistered on the way out."})
+        description = {"Register an instance and keep it alive until stopped.",
+                "Heartbeats (TTL check) or renewals keep it visible until Ctrl-C / SIGTERM or the end of",
+                "--for; it is deregistered on the way out."})
 final class RegisterCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -73,17 +74,17 @@ final class RegisterCommand implements Callable<Integer> {
             throw new IllegalArgumentException("for must be positive, was 0");
         }
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         String where = registry.describe(cli);
         Naming naming = registry.connect(cli);
         CountDownLatch stopped = new CountDownLatch(1);
         ShutdownHook hook;
         try {
             naming.register(registration);
+            // on Ctrl-C / SIGTERM the JVM runs this and halts: it must deregister and say so itself
             hook = ShutdownHook.install("naming-cli-deregister", () -> {
                 naming.close();
-                err.println("naming: deregistered " + id);
-                err.flush();
+                out.println("deregistered " + id);
+                out.flush();
                 stopped.countDown();
             });
         } catch (RuntimeException e) {
@@ -94,20 +95,24 @@ final class RegisterCommand implements Callable<Integer> {
                 + " tags=" + InstanceTable.tags(registration.tags()) + " meta=" + InstanceTable.meta(registration.meta())
                 + " in " + where + "; " + (stay == null ? "Ctrl-C to deregister" : "deregistering in " + stay.toMillis() + "ms"));
         out.flush();
+        boolean byHook;
         try {
-            if (stay == null) {
-                stopped.await();
-            } else {
-                stopped.await(stay.toNanos(), TimeUnit.NANOSECONDS);
-            }
+            byHook = stay == null ? await(stopped) : stopped.await(stay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
+            byHook = false;
+        }
+        if (!byHook) {
             hook.remove();
             naming.close();
+            out.println("deregistered " + id);
+            out.flush();
         }
-        out.println("deregistered " + id);
-        out.flush();
         return NamingCli.OK;
+    }
+
+    private static boolean await(CountDownLatch latch) throws InterruptedException {
+        latch.await();
+        return true;
     }
 }

@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code naming watch NAME}: prints every list a subscription delivers. */
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = {"Subscribe to a service and print each list the subscription delivers: the current one,",
-                "then one after every change (joined +id, left -id, updated ~id).",
+        description = {"Print a service's list now and after every change.",
+                "One line per list the subscription delivers, with what changed (joined +id, left -id,",
+                "updated ~id), or one JSON object per list with --json.",
                 "Stops after --count lists, after --timeout, or on Ctrl-C."})
 final class WatchCommand implements Callable<Integer> {
 

@@ -40,7 +40,7 @@ final class Cli {
         StringWriter err = new StringWriter();
         CommandLine cli = commandLine(Map.of(), out, err);
         CompletableFuture<Result> done = CompletableFuture.supplyAsync(
-                () -> new Result(cli.execute(args), out.toString(), err.toString()));
+                () -> new Result(cli.execute(args), out.toString(), err.toString()), Cli::ownThread);
         return new Running(out, done);
     }
 
@@ -55,6 +55,13 @@ final class Cli {
         Result result() throws Exception {
             return done.get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** A thread per run: the common pool may have a single thread on a small machine. */
+    static void ownThread(Runnable run) {
+        Thread t = new Thread(run, "cli-test-run");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static CommandLine commandLine(Map<String, String> env, StringWriter out, StringWriter err) {

@@ -134,7 +134,7 @@ class RegistryCommandsTest {
         CompletableFuture<Cli.Result> register = CompletableFuture.supplyAsync(() -> Cli.run("register",
                 "--id", "cli-1", "--name", "chat.logic", "--address", "127.0.0.1", "--port", "9000",
                 "--protocol", "ws", "--tag", "gate", "--meta", "weight=5", "--ttl", "2s", "--for", "1500ms",
-                "--registry", registry));
+                "--registry", registry), Cli::ownThread);
 
         await().atMost(Duration.ofSeconds(5)).until(() -> Cli.run("find", "chat.logic", "--registry", registry)
                 .out().startsWith("cli-1 "));
