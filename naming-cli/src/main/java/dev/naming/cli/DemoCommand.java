@@ -138,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  - find by tag answered from the gateway's watch: gate -> " + gates + "; zone-a -> " + zoneA
                 + "; gate after logic-2 left -> " + gatesAfter);
         out.println();
-        out.println("Next: the same against a real registry, e.g.");
+        out.println("Next: the same against a real registry, e.g. (naming = java -jar naming-cli/target/naming.jar)");
         out.println("  naming register --registry consul://127.0.0.1:8500 --id logic-1 --name chat.logic "
                 + "--address 10.0.0.11 --port 8000 --protocol ws --tag gate");
         out.println("  naming watch chat.logic --registry consul://127.0.0.1:8500 --warmup 2s");
