@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -370,6 +371,20 @@ public abstract class NamingConformanceSuite {
     }
 
     @Test
+    void throwingListenerIsLogged() {
+        Recorder recorder = new Recorder().then(list -> {
+            throw new IllegalStateException("listener failure expected by the test");
+        });
+        try (StandardErrorCapture log = new StandardErrorCapture()) {
+            open().subscribe(service(), recorder);
+            awaitDelivered(recorder);
+            eventually().untilAsserted(() -> assertTrue(
+                    log.text().contains(service()) && log.text().contains("listener failure expected by the test"),
+                    "no log line names the service and the listener's exception"));
+        }
+    }
+
+    @Test
     void throwingListenerLeavesOtherSubscriptionsUntouched() {
         Naming owner = open();
         Naming naming = open();
@@ -458,6 +473,25 @@ public abstract class NamingConformanceSuite {
         List<String> dispatchers = threads.startedDispatchers();
         assertTrue(dispatchers.size() <= LibraryThreads.DISPATCHER_BOUND,
                 () -> "listener dispatch threads grew with subscribers: " + dispatchers);
+    }
+
+    @Test
+    void watchRequestsDoNotGrowWithSubscribers() {
+        assumeTrue(fixture.openWatchRequests().isPresent(), "the fixture cannot count watch requests");
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming naming = open();
+        awaitDelivered(subscribed(naming, service()), a);
+        int withOne = mostOpenWatchRequests();
+
+        List<Recorder> more = new ArrayList<>();
+        for (int i = 0; i < 49; i++) {
+            more.add(subscribed(naming, service()));
+        }
+        more.forEach(r -> awaitDelivered(r, a));
+        int withFifty = mostOpenWatchRequests();
+        assertTrue(withFifty <= withOne,
+                () -> "50 subscribers held " + withFifty + " watch requests open, 1 subscriber " + withOne);
     }
 
     @Test
@@ -752,9 +786,13 @@ public abstract class NamingConformanceSuite {
         open().register(a);
         Naming observer = open();
         awaitFound(observer, service(), a);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a);
+
         Duration window = fixture.livenessWindow();
         Awaitility.await().pollInterval(Duration.ofMillis(100)).during(window).atMost(window.plus(deadline()))
                 .until(() -> observer.find(service()).equals(instances(a)));
+        assertEquals(List.of(instances(a)), recorder.lists(), "the instance flapped between heartbeats");
     }
 
     @Test
@@ -1141,6 +1179,28 @@ public abstract class NamingConformanceSuite {
                 () -> "came back after " + Duration.ofNanos(heldBack).toMillis() + " ms of a " + warmup + " warm-up");
     }
 
+    @Test
+    void warmupAppliesAfterTheTagFilter() {
+        Duration warmup = Duration.ofSeconds(1);
+        Naming owner = open();
+        ServiceRegistration adult = registration("a", 8001, "gate");
+        owner.register(adult);
+        awaitFound(open(), service(), adult);
+        Recorder recorder = new Recorder();
+        open().subscribe(service(), SubscribeOptions.tags("gate").withWarmup(warmup), recorder);
+        awaitDelivered(recorder, adult);
+
+        owner.register(registration("b", 8002, "admin"));
+        ServiceRegistration young = registration("c", 8003, "gate");
+        long registeredAt = System.nanoTime();
+        owner.register(young);
+        eventually(warmup.plus(deadline())).untilAsserted(() -> assertEquals(instances(adult, young), recorder.last()));
+        long heldBack = recorder.lastDelivery().atNanos() - registeredAt;
+        assertTrue(heldBack >= warmup.minus(WARMUP_TOLERANCE).toNanos(),
+                () -> "delivered after " + Duration.ofNanos(heldBack).toMillis() + " ms of a " + warmup + " warm-up");
+        assertEquals(List.of(instances(adult), instances(adult, young)), recorder.lists());
+    }
+
     // ---- tag-filtered subscriptions ---------------------------------------------------------------
 
     @Test
@@ -1292,6 +1352,17 @@ public abstract class NamingConformanceSuite {
             }
             return true;
         });
+    }
+
+    /** The most watch requests open at once over the quiet window. */
+    private int mostOpenWatchRequests() {
+        AtomicInteger most = new AtomicInteger();
+        Duration window = fixture.quietWindow();
+        Awaitility.await().pollInterval(POLL).during(window).atMost(window.plus(deadline())).until(() -> {
+            most.accumulateAndGet(fixture.openWatchRequests().orElse(0), Math::max);
+            return true;
+        });
+        return most.get();
     }
 
     private static List<ServiceInstance> instances(ServiceRegistration... registrations) {

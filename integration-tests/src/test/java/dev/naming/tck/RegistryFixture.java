@@ -3,6 +3,7 @@ package dev.naming.tck;
 import dev.naming.Naming;
 import dev.naming.ServiceRegistration;
 import java.time.Duration;
+import java.util.OptionalInt;
 
 /**
  * One registry under test, as the conformance suite sees it: a way to open {@link Naming}s on it
@@ -44,6 +45,15 @@ public interface RegistryFixture extends AutoCloseable {
     /** Makes the registry unreachable ({@code false}) or reachable again ({@code true}). */
     default void setReachable(boolean reachable) {
         throw new UnsupportedOperationException("outage");
+    }
+
+    /**
+     * How many watch requests (blocking queries, long polls, streams) the registry is holding open
+     * for clients right now, if the fixture can count them; empty otherwise. Lets the suite check
+     * that connections grow with watched services, never with subscribers.
+     */
+    default OptionalInt openWatchRequests() {
+        return OptionalInt.empty();
     }
 
     /** Whether {@link #loseState()} works. */
