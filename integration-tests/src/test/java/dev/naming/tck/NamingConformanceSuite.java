@@ -48,6 +48,15 @@ import org.junit.jupiter.api.function.Executable;
  * fixture's {@link RegistryFixture#quietWindow()}, and every test uses service names and ids of
  * its own, so tests sharing one registry cannot see each other's state. Tests that need a switch
  * the fixture lacks (outage, state loss) are skipped.
+ *
+ * <p>A backend runs it with one class in this package:
+ * <pre>{@code
+ * class ConsulConformanceTest extends NamingConformanceSuite {
+ *     protected RegistryFixture createFixture() { return new ConsulEmulatorFixture(); }
+ * }
+ * }</pre>
+ * and may add backend-specific tests there with the protected helpers ({@link #open()},
+ * {@link #service()}, {@link #id(String)}, {@link #registration(String, int, String...)}).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 public abstract class NamingConformanceSuite {
@@ -576,6 +585,18 @@ public abstract class NamingConformanceSuite {
     }
 
     @Test
+    void unsubscribeOfUnwatchedServiceDoesNothing() {
+        Naming naming = open();
+        Recorder recorder = subscribed(naming, service());
+        awaitDelivered(recorder);
+        assertDoesNotThrow(() -> naming.unsubscribe(service("never-watched")));
+
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        awaitDelivered(recorder, a);
+    }
+
+    @Test
     void closingOneSubscriptionLeavesOthersDelivering() {
         Naming owner = open();
         Naming naming = open();
@@ -776,6 +797,20 @@ public abstract class NamingConformanceSuite {
         assertEquals(9001, found.port());
         assertEquals(List.of("green", "canary"), found.tags());
         assertEquals(Map.of("weight", "7"), found.meta());
+    }
+
+    @Test
+    void registerUnderAnotherNameMovesTheInstance() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", service("old"), 8001);
+        owner.register(a);
+        Naming observer = open();
+        awaitFound(observer, service("old"), a);
+
+        ServiceRegistration moved = a.toBuilder().name(service("new")).build();
+        owner.register(moved);
+        awaitFound(observer, service("new"), moved);
+        awaitFound(observer, service("old"));
     }
 
     @Test
