@@ -3,7 +3,11 @@ package dev.naming.tck;
 import dev.naming.Naming;
 import dev.naming.ServiceRegistration;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * One registry under test, as the conformance suite sees it: a way to open {@link Naming}s on it
@@ -77,6 +81,68 @@ public interface RegistryFixture extends AutoCloseable {
      */
     default ServiceRegistration adapt(ServiceRegistration registration) {
         return registration;
+    }
+
+    /** Ways a test set-up can make a registry misbehave, for the fault suite. */
+    enum Fault {
+        /** Connections refused or dropped. */
+        UNREACHABLE,
+        /** HTTP 429 Too Many Requests. */
+        TOO_MANY_REQUESTS,
+        /** HTTP 503 Service Unavailable. */
+        UNAVAILABLE,
+        /** HTTP 500, or the registry's own server-error code. */
+        SERVER_ERROR,
+        /** bilibili/discovery's protect mode: reads answer -500. */
+        PROTECT_MODE,
+        /** Replies that are not the JSON the protocol promises. */
+        MALFORMED_REPLIES,
+        /** Replies slower than the client's read timeout. */
+        SLOW_REPLIES
+    }
+
+    /** The faults {@link #inject} can start on this registry. */
+    default Set<Fault> faults() {
+        return supportsOutage() ? EnumSet.of(Fault.UNREACHABLE) : EnumSet.noneOf(Fault.class);
+    }
+
+    /** Starts {@code fault}; it lasts until {@link #heal()}. */
+    default void inject(Fault fault) {
+        if (fault != Fault.UNREACHABLE) {
+            throw new UnsupportedOperationException(fault.name());
+        }
+        setReachable(false);
+    }
+
+    /** Ends every injected fault. */
+    default void heal() {
+        setReachable(true);
+    }
+
+    /** What the registry's server received, where the fixture's server records it. */
+    default Optional<RequestLog> requestLog() {
+        return Optional.empty();
+    }
+
+    /** The port the registry's server listens on, where there is one, for counting connections. */
+    default OptionalInt serverPort() {
+        return OptionalInt.empty();
+    }
+
+    /** The requests a registry's server received. */
+    interface RequestLog {
+
+        /** Requests received so far. */
+        long count();
+
+        /** Every request target received so far, raw (still percent-encoded): path and query. */
+        List<String> rawTargets();
+
+        /**
+         * Whether a raw request target is one of the endpoints the backend means to call, with
+         * every caller-supplied part inside one encoded path segment or query value.
+         */
+        boolean isIntendedEndpoint(String rawTarget);
     }
 
     /** Stops what the fixture started. */
