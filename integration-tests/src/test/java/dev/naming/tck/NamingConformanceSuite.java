@@ -764,6 +764,24 @@ public abstract class NamingConformanceSuite {
     }
 
     @Test
+    void findFromSubscriptionSendsNoRequestPerCall() {
+        assumeTrue(fixture.requestLog().isPresent(), "the fixture does not record requests");
+        RegistryFixture.RequestLog log = fixture.requestLog().get();
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming naming = open();
+        awaitDelivered(subscribed(naming, service()), a);
+
+        long before = log.count();
+        for (int i = 0; i < 50; i++) {
+            assertEquals(instances(a), naming.find(service()));
+        }
+        long sent = log.count() - before;
+        // the watch and the owner's heartbeats may send a few meanwhile; 50 finds must send none
+        assertTrue(sent < 10, () -> "50 finds on a watched service sent " + sent + " requests");
+    }
+
+    @Test
     void findFromSubscriptionFollowsChanges() {
         Naming owner = open();
         Naming naming = open();
@@ -1062,6 +1080,21 @@ public abstract class NamingConformanceSuite {
         assertRejected("listener", () -> naming.subscribe(service(), null));
         assertRejected("id", () -> naming.deregister(" "));
         assertRejected("name", () -> naming.unsubscribe(null));
+    }
+
+    @Test
+    void invalidInputSendsNoRequest() {
+        assumeTrue(fixture.requestLog().isPresent(), "the fixture does not record requests");
+        RegistryFixture.RequestLog log = fixture.requestLog().get();
+        Naming naming = open();
+        long before = log.count();
+        assertThrows(IllegalArgumentException.class, () -> naming.find(" "));
+        assertThrows(IllegalArgumentException.class, () -> naming.find(service(), ""));
+        assertThrows(IllegalArgumentException.class, () -> naming.subscribe("", list -> { }));
+        assertThrows(IllegalArgumentException.class, () -> naming.subscribe(service(), null));
+        assertThrows(IllegalArgumentException.class, () -> naming.deregister("x".repeat(257)));
+        assertThrows(IllegalArgumentException.class, () -> naming.register(null));
+        assertEquals(before, log.count(), () -> "requests sent for invalid input: " + log.rawTargets());
     }
 
     @Test
