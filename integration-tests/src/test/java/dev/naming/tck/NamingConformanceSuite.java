@@ -26,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -438,6 +439,32 @@ public abstract class NamingConformanceSuite {
         // Once released it catches up with the newest list (intermediate ones may be skipped).
         eventually().untilAsserted(() -> assertEquals(free.last(), blocked.last()));
         assertEquals(1, blocked.mostConcurrentCalls());
+    }
+
+    @Test
+    void listenerMayUseTheNamingAndCloseItsOwnSubscription() {
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming naming = open();
+        AtomicReference<Subscription> own = new AtomicReference<>();
+        CountDownLatch subscribed = new CountDownLatch(1);
+        AtomicReference<List<ServiceInstance>> foundInside = new AtomicReference<>();
+        Recorder other = new Recorder();
+        Recorder recorder = new Recorder().then(list -> {
+            awaitQuietly(subscribed); // the first call may come before subscribe() returns
+            foundInside.set(naming.find(service()));
+            naming.subscribe(service("other"), other);
+            own.get().close();
+        });
+        own.set(naming.subscribe(service(), recorder));
+        subscribed.countDown();
+
+        awaitDelivered(recorder, a);
+        awaitDelivered(other);
+        eventually().untilAsserted(() -> assertFalse(own.get().isActive()));
+        assertEquals(instances(a), foundInside.get());
+        open().register(registration("b", 8002));
+        assertStill(List.of(instances(a)), recorder);
     }
 
     @Test
