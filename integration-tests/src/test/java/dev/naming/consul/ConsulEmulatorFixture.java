@@ -70,6 +70,11 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
     }
 
     @Override
+    public OptionalInt openWatchRequests() {
+        return OptionalInt.of(emulator.openBlockingQueries());
+    }
+
+    @Override
     public boolean supportsStateLoss() {
         return true;
     }

@@ -126,6 +126,7 @@ public final class ConsulEmulator implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger generation = new AtomicInteger();
+    private final AtomicInteger blocked = new AtomicInteger();
     private final Object serverLock = new Object();
     private HttpServer server;
     private final int port;
@@ -303,6 +304,11 @@ public final class ConsulEmulator implements AutoCloseable {
 
     public void clearRequests() {
         requests.clear();
+    }
+
+    /** Blocking queries being held right now. */
+    public int openBlockingQueries() {
+        return blocked.get();
     }
 
     /** Ids of the registered services. */
@@ -557,7 +563,12 @@ public final class ConsulEmulator implements AutoCloseable {
         if (index > 0 && !ignoreWait) {
             long jitter = wait.toNanos() / 16 <= 0 ? 0 : ThreadLocalRandom.current().nextLong(wait.toNanos() / 16 + 1);
             long deadline = System.nanoTime() + wait.toNanos() + jitter;
-            state.awaitChange(name, index, deadline, () -> generation.get() != gen || ignoreWait);
+            blocked.incrementAndGet();
+            try {
+                state.awaitChange(name, index, deadline, () -> generation.get() != gen || ignoreWait);
+            } finally {
+                blocked.decrementAndGet();
+            }
             if (generation.get() != gen) {
                 ex.close();
                 return;
