@@ -50,7 +50,7 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
     @Override
     public Duration quietWindow() {
         // a wrong delivery shows within one paced blocking-query round trip (tens of ms) here
-        return Duration.ofMillis(500);
+        return Duration.ofMillis(300);
     }
 
     @Override
