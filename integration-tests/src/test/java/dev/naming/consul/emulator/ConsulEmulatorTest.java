@@ -177,6 +177,24 @@ class ConsulEmulatorTest {
     }
 
     @Test
+    void httpAndTcpChecksAreRunByTheAgent() throws Exception {
+        emulator.clock(java.time.Clock.systemUTC());
+        String self = emulator.url() + "/v1/agent/self";
+        assertEquals(200, put("/v1/agent/service/register", "{\"ID\":\"h\",\"Name\":\"web\",\"Port\":80,"
+                + "\"Check\":{\"HTTP\":\"" + self + "\",\"Interval\":\"1s\",\"Timeout\":\"1s\"}}").statusCode());
+        assertEquals(200, put("/v1/agent/service/register", "{\"ID\":\"t\",\"Name\":\"web\",\"Port\":80,"
+                + "\"Check\":{\"TCP\":\"" + emulator.hostPort() + "\",\"Interval\":\"1s\"}}").statusCode());
+        assertEquals(200, put("/v1/agent/service/register", "{\"ID\":\"down\",\"Name\":\"web\",\"Port\":80,"
+                + "\"check\":{\"tcp\":\"127.0.0.1:1\",\"interval\":\"1s\"}}").statusCode());
+        assertEquals("critical", emulator.checkStatus("service:h"), "checks start critical");
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                "passing".equals(emulator.checkStatus("service:h")) && "passing".equals(emulator.checkStatus("service:t")));
+        assertEquals("critical", emulator.checkStatus("service:down"));
+        assertEquals(2, orbitz.healthClient().getHealthyServiceInstances("web").getResponse().size());
+    }
+
+    @Test
     void blockingQueryWaitsForAChangeAndReturnsTheNewIndex() throws Exception {
         registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
         long index = emulator.index("chat.logic");
