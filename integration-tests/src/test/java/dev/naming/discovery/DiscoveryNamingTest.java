@@ -207,4 +207,22 @@ class DiscoveryNamingTest {
             assertFalse(naming.find("x").iterator().hasNext());
         }
     }
+
+    @Test
+    void noThreadIsLeftAfterClose() {
+        Naming naming = DiscoveryTestSupport.connect(server);
+        naming.register(logic("logic-1", 8000));
+        DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+        naming.subscribe("chat.logic", lists);
+        await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+        assertTrue(namingThreads().contains("naming-discovery-poll"), namingThreads().toString());
+        assertTrue(namingThreads().contains("naming-discovery-renew"), namingThreads().toString());
+        naming.close();
+        await().atMost(DEADLINE).until(() -> namingThreads().isEmpty());
+    }
+
+    private static List<String> namingThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("naming-discovery")).sorted().toList();
+    }
 }

@@ -170,8 +170,9 @@ public final class DiscoveryEmulator implements AutoCloseable {
     }
 
     /** The instances of an app as stored, any status. */
-    public List<EmulatedRegistry.Instance> instances(String env, String appid) {
-        return registry.instances(env, appid);
+    public List<StoredInstance> instances(String env, String appid) {
+        return registry.instances(env, appid).stream().map(i -> new StoredInstance(i.env, i.zone, i.appid, i.hostname,
+                List.copyOf(i.addrs), Map.copyOf(i.metadata), i.status, i.latestTimestamp)).toList();
     }
 
     public int instanceCount() {
