@@ -56,7 +56,8 @@ public interface Naming extends AutoCloseable {
      * Watches {@code serviceName}; {@code listener} gets the current list once the first read
      * succeeds and a new list after every change. Calls for one subscription never overlap and
      * arrive in order, on a dispatcher thread owned by this {@code Naming}: a listener that blocks
-     * delays only its own subscription.
+     * delays only its own subscription, and when it returns it gets the newest list (lists that
+     * were superseded meanwhile are skipped, never delivered out of order).
      */
     default Subscription subscribe(String serviceName, Consumer<List<ServiceInstance>> listener) {
         return subscribe(serviceName, SubscribeOptions.defaults(), listener);

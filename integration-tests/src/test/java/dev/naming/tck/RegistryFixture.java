@@ -3,6 +3,11 @@ package dev.naming.tck;
 import dev.naming.Naming;
 import dev.naming.ServiceRegistration;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * One registry under test, as the conformance suite sees it: a way to open {@link Naming}s on it
@@ -17,6 +22,23 @@ public interface RegistryFixture extends AutoCloseable {
     /** Upper bound for a change made through one {@code Naming} to reach another's subscriber. */
     default Duration propagationDeadline() {
         return Duration.ofSeconds(10);
+    }
+
+    /**
+     * How long the suite watches for something that must <em>not</em> happen (a delivery while the
+     * registry is down, a delivery for a change a filter excludes). Long enough for a wrong
+     * delivery to show up on this backend; every such window adds to the suite's run time.
+     */
+    default Duration quietWindow() {
+        return Duration.ofSeconds(1);
+    }
+
+    /**
+     * How long the suite checks that a registered instance stays visible. Give registrations a
+     * short TTL in {@link #adapt} so that this window spans several heartbeats.
+     */
+    default Duration livenessWindow() {
+        return Duration.ofSeconds(3);
     }
 
     /** Whether {@link #setReachable(boolean)} works. */
@@ -50,6 +72,68 @@ public interface RegistryFixture extends AutoCloseable {
      */
     default ServiceRegistration adapt(ServiceRegistration registration) {
         return registration;
+    }
+
+    /** Ways a test set-up can make a registry misbehave, for the fault suite. */
+    enum Fault {
+        /** Connections refused or dropped. */
+        UNREACHABLE,
+        /** HTTP 429 Too Many Requests. */
+        TOO_MANY_REQUESTS,
+        /** HTTP 503 Service Unavailable. */
+        UNAVAILABLE,
+        /** HTTP 500, or the registry's own server-error code. */
+        SERVER_ERROR,
+        /** bilibili/discovery's protect mode: reads answer -500. */
+        PROTECT_MODE,
+        /** Replies that are not the JSON the protocol promises. */
+        MALFORMED_REPLIES,
+        /** Replies slower than the client's read timeout. */
+        SLOW_REPLIES
+    }
+
+    /** The faults {@link #inject} can start on this registry. */
+    default Set<Fault> faults() {
+        return supportsOutage() ? EnumSet.of(Fault.UNREACHABLE) : EnumSet.noneOf(Fault.class);
+    }
+
+    /** Starts {@code fault}; it lasts until {@link #heal()}. */
+    default void inject(Fault fault) {
+        if (fault != Fault.UNREACHABLE) {
+            throw new UnsupportedOperationException(fault.name());
+        }
+        setReachable(false);
+    }
+
+    /** Ends every injected fault. */
+    default void heal() {
+        setReachable(true);
+    }
+
+    /** What the registry's server received, where the fixture's server records it. */
+    default Optional<RequestLog> requestLog() {
+        return Optional.empty();
+    }
+
+    /** The port the registry's server listens on, where there is one, for counting connections. */
+    default OptionalInt serverPort() {
+        return OptionalInt.empty();
+    }
+
+    /** The requests a registry's server received. */
+    interface RequestLog {
+
+        /** Requests received so far. */
+        long count();
+
+        /** Every request target received so far, raw (still percent-encoded): path and query. */
+        List<String> rawTargets();
+
+        /**
+         * Whether a raw request target is one of the endpoints the backend means to call, with
+         * every caller-supplied part inside one encoded path segment or query value.
+         */
+        boolean isIntendedEndpoint(String rawTarget);
     }
 
     /** Stops what the fixture started. */

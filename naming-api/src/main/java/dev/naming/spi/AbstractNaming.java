@@ -99,14 +99,15 @@ public abstract class AbstractNaming implements Naming {
 
     @Override
     public final List<ServiceInstance> find(String serviceName, String... tags) {
-        Validation.serviceName(serviceName);
         List<String> required = Validation.tags(tags);
-        ensureOpen();
-        WatchHub hub = hubs.get(serviceName);
+        // the hot path: a subscribed name was validated when it was subscribed
+        WatchHub hub = serviceName == null ? null : hubs.get(serviceName);
         List<ServiceInstance> cached = hub == null ? null : hub.current();
-        if (cached != null) {
+        if (cached != null && !closed) {
             return WatchHub.withTags(cached, required);
         }
+        Validation.serviceName(serviceName);
+        ensureOpen();
         return WatchHub.withTags(WatchHub.sorted(fetch(serviceName, required)), required);
     }
 

@@ -107,6 +107,9 @@ public final class Validation {
         if (tags == null) {
             throw new IllegalArgumentException("tags must not be null");
         }
+        if (tags.length == 0) {
+            return List.of();
+        }
         return tags(java.util.Arrays.asList(tags));
     }
 

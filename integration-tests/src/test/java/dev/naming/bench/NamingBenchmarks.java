@@ -1,0 +1,322 @@
+package dev.naming.bench;
+
+import dev.naming.HealthCheck;
+import dev.naming.Naming;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.tck.RegistryFixture;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The benchmark run of docs/BENCHMARKS.md: propagation latency against a 1 s polling baseline,
+ * find throughput from the watch and from the registry, watch scaling and subscriber fan-out, for
+ * every backend in {@link BenchBackends}. Writes {@code target/bench/results.json} and
+ * {@code results.md}. Every wait is bounded.
+ */
+public final class NamingBenchmarks {
+
+    static final int PROPAGATION_SAMPLES = 200;
+    static final int PROPAGATION_WARMUP = 20;
+    static final int POLLED_SERVICES = 200;
+    static final int WATCHED_SERVICES = 1_000;
+    static final int SUBSCRIBERS = 10_000;
+    static final Duration STEP_DEADLINE = Duration.ofSeconds(30);
+
+    private final BenchResults results = new BenchResults();
+
+    public static void main(String[] args) throws Exception {
+        Set<String> only = java.util.Arrays.stream(args).filter(a -> !a.isBlank()).collect(Collectors.toSet());
+        NamingBenchmarks bench = new NamingBenchmarks();
+        System.out.println("machine: " + BenchResults.machine());
+        System.out.println("java:    " + BenchResults.java());
+        for (BenchBackends.Backend backend : BenchBackends.all()) {
+            if (!only.isEmpty() && !only.contains(backend.name())) {
+                continue;
+            }
+            System.out.println("\n== " + backend.name());
+            bench.run(backend);
+        }
+        Path out = Path.of(System.getProperty("bench.out", "target/bench"));
+        bench.results.write(out);
+        System.out.println("\nwrote " + out.resolve("results.json").toAbsolutePath());
+        System.exit(0);
+    }
+
+    private void run(BenchBackends.Backend backend) throws Exception {
+        try (RegistryFixture fixture = backend.fixture().get()) {
+            propagation(backend.name(), fixture);
+            pollingBaseline(backend.name(), fixture);
+            findThroughput(backend.name(), fixture);
+            watchScaling(backend, fixture);
+            subscriberFanOut(backend.name(), fixture);
+        }
+    }
+
+    // ---- 1. propagation latency --------------------------------------------------------------------
+
+    private record Delivery(Set<String> ids, long nanos) {
+    }
+
+    private void propagation(String backend, RegistryFixture fixture) throws InterruptedException {
+        String service = "bench.propagation";
+        try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect()) {
+            LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
+            watcher.subscribe(service, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
+            // an instance that stays, as in a live fleet: a departure never empties the service
+            registrar.register(registration("anchor", service));
+            awaitDelivery(deliveries, ids -> ids.contains("anchor"));
+            LatencySamples up = new LatencySamples(PROPAGATION_SAMPLES);
+            LatencySamples down = new LatencySamples(PROPAGATION_SAMPLES);
+            for (int i = 0; i < PROPAGATION_WARMUP + PROPAGATION_SAMPLES; i++) {
+                String id = "p-" + i;
+                registrar.register(registration(id, service));
+                long registered = System.nanoTime();
+                long seen = awaitDelivery(deliveries, ids -> ids.contains(id));
+                registrar.deregister(id);
+                long deregistered = System.nanoTime();
+                long gone = awaitDelivery(deliveries, ids -> !ids.contains(id));
+                if (i >= PROPAGATION_WARMUP) {
+                    up.add(seen - registered);
+                    down.add(gone - deregistered);
+                }
+            }
+            report(backend, "propagation register p50", up.percentileMillis(50), "ms");
+            report(backend, "propagation register p99", up.percentileMillis(99), "ms");
+            report(backend, "propagation register max", up.maxMillis(), "ms");
+            report(backend, "propagation deregister p50", down.percentileMillis(50), "ms");
+            report(backend, "propagation deregister p99", down.percentileMillis(99), "ms");
+            report(backend, "propagation deregister max", down.maxMillis(), "ms");
+            lastPropagationP50 = up.percentileMillis(50);
+            lastPropagationP99 = up.percentileMillis(99);
+        }
+    }
+
+    private double lastPropagationP50;
+    private double lastPropagationP99;
+
+    /** Waits for a delivery matching {@code wanted}; returns when it arrived (nanoTime). */
+    private static long awaitDelivery(LinkedBlockingQueue<Delivery> deliveries, Predicate<Set<String>> wanted)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + STEP_DEADLINE.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Delivery d = left > 0 ? deliveries.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (d == null) {
+                throw new IllegalStateException("no matching delivery within " + STEP_DEADLINE);
+            }
+            if (wanted.test(d.ids())) {
+                return d.nanos();
+            }
+        }
+    }
+
+    // ---- 1b. the periodic-refresh baseline ----------------------------------------------------------
+
+    private void pollingBaseline(String backend, RegistryFixture fixture) throws InterruptedException {
+        Map<String, Long> registeredAt = new ConcurrentHashMap<>();
+        LatencySamples samples = new LatencySamples(POLLED_SERVICES);
+        try (Naming poller = fixture.connect(); Naming registrar = fixture.connect()) {
+            Thread pollerThread = new Thread(() -> {
+                // the Eureka/Stork-style client: refresh every watched service once a second
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (samples.size() < POLLED_SERVICES && System.nanoTime() < deadline) {
+                    long round = System.nanoTime();
+                    for (int i = 0; i < POLLED_SERVICES; i++) {
+                        String service = "bench.poll-" + i;
+                        Long at = registeredAt.get(service);
+                        if (at != null && at > 0 && !poller.find(service).isEmpty()) {
+                            long now = System.nanoTime();
+                            synchronized (samples) {
+                                samples.add(now - at);
+                            }
+                            registeredAt.put(service, -1L);
+                        }
+                    }
+                    long sleep = Duration.ofSeconds(1).toNanos() - (System.nanoTime() - round);
+                    if (sleep > 0) {
+                        try {
+                            TimeUnit.NANOSECONDS.sleep(sleep);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            }, "bench-poller");
+            pollerThread.start();
+            // registrations spread over 2 s, so they land at random points of the poll cycle
+            for (int i = 0; i < POLLED_SERVICES; i++) {
+                String service = "bench.poll-" + i;
+                registrar.register(registration("poll-" + i, service));
+                registeredAt.put(service, System.nanoTime());
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+            pollerThread.join(Duration.ofSeconds(25).toMillis());
+            pollerThread.interrupt();
+        }
+        double p50;
+        double p99;
+        synchronized (samples) {
+            p50 = samples.percentileMillis(50);
+            p99 = samples.percentileMillis(99);
+        }
+        report(backend, "1s-poll baseline p50", p50, "ms");
+        report(backend, "1s-poll baseline p99", p99, "ms");
+        report(backend, "baseline p50 / watch p50", p50 / Math.max(lastPropagationP50, 1e-3), "x");
+        report(backend, "baseline p99 / watch p99", p99 / Math.max(lastPropagationP99, 1e-3), "x");
+    }
+
+    // ---- 2. find throughput -------------------------------------------------------------------------
+
+    private void findThroughput(String backend, RegistryFixture fixture) throws InterruptedException {
+        String service = "bench.find";
+        try (Naming registrar = fixture.connect(); Naming watcher = fixture.connect(); Naming cold = fixture.connect()) {
+            for (int i = 0; i < 10; i++) {
+                registrar.register(registration("f-" + i, service));
+            }
+            CountDownLatch ready = new CountDownLatch(1);
+            watcher.subscribe(service, list -> {
+                if (list.size() == 10) {
+                    ready.countDown();
+                }
+            });
+            if (!ready.await(STEP_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+                throw new IllegalStateException("watch did not see 10 instances");
+            }
+            double watched = opsPerSecond(() -> watcher.find(service).size(), Duration.ofSeconds(1), Duration.ofSeconds(3));
+            double unwatched = opsPerSecond(() -> cold.find(service).size(), Duration.ofSeconds(1), Duration.ofSeconds(3));
+            report(backend, "find ops/s, subscribed (from the watch)", Math.round(watched), "ops/s");
+            report(backend, "find ops/s, not subscribed (a read each)", Math.round(unwatched), "ops/s");
+            report(backend, "find subscribed / not subscribed", watched / unwatched, "x");
+        }
+    }
+
+    private static volatile long sink;
+
+    private interface IntOp {
+        int run();
+    }
+
+    /** Single-threaded ops/s of {@code op} after a warm-up. */
+    private static double opsPerSecond(IntOp op, Duration warmup, Duration measure) {
+        long acc = 0;
+        long end = System.nanoTime() + warmup.toNanos();
+        while (System.nanoTime() < end) {
+            for (int i = 0; i < 256; i++) {
+                acc += op.run();
+            }
+        }
+        long ops = 0;
+        long start = System.nanoTime();
+        end = start + measure.toNanos();
+        long now;
+        do {
+            for (int i = 0; i < 256; i++) {
+                acc += op.run();
+            }
+            ops += 256;
+            now = System.nanoTime();
+        } while (now < end);
+        sink = acc;
+        return ops / ((now - start) / 1e9);
+    }
+
+    // ---- 3. watch scaling ---------------------------------------------------------------------------
+
+    private void watchScaling(BenchBackends.Backend backend, RegistryFixture fixture) throws InterruptedException {
+        long threadsBefore = libraryThreads();
+        long heapBefore = usedHeapAfterGc();
+        try (Naming watcher = fixture.connect()) {
+            CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
+            for (int i = 0; i < WATCHED_SERVICES; i++) {
+                watcher.subscribe("bench.scale-" + i, list -> firstLists.countDown());
+            }
+            if (!firstLists.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(firstLists.getCount() + " watches without a first list after 60 s");
+            }
+            long threads = libraryThreads() - threadsBefore;
+            long heap = usedHeapAfterGc() - heapBefore;
+            report(backend.name(), "1,000 watched services: library threads", threads, "threads");
+            if (fixture.serverPort().isPresent()) {
+                report(backend.name(), "1,000 watched services: TCP connections",
+                        OpenConnections.to(fixture.serverPort().getAsInt()), "connections");
+            }
+            report(backend.name(), "1,000 watched services: heap per service", heap / (double) WATCHED_SERVICES, "bytes");
+        }
+    }
+
+    private static long libraryThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("naming-")).count();
+    }
+
+    private static long usedHeapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    // ---- 3b. subscriber fan-out ---------------------------------------------------------------------
+
+    private void subscriberFanOut(String backend, RegistryFixture fixture) throws InterruptedException {
+        String service = "bench.fanout";
+        try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect()) {
+            registrar.register(registration("fan-0", service));
+            CountDownLatch initial = new CountDownLatch(SUBSCRIBERS);
+            CountDownLatch updated = new CountDownLatch(SUBSCRIBERS);
+            AtomicLong lastUpdate = new AtomicLong();
+            long threadsBefore = libraryThreads();
+            for (int i = 0; i < SUBSCRIBERS; i++) {
+                AtomicInteger calls = new AtomicInteger();
+                watcher.subscribe(service, list -> {
+                    if (calls.incrementAndGet() == 1) {
+                        initial.countDown();
+                    } else if (list.size() == 2) {
+                        lastUpdate.accumulateAndGet(System.nanoTime(), Math::max);
+                        updated.countDown();
+                    }
+                });
+            }
+            if (!initial.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("subscribers without a first list: " + initial.getCount());
+            }
+            long threads = libraryThreads() - threadsBefore;
+            registrar.register(registration("fan-1", service));
+            long registered = System.nanoTime();
+            if (!updated.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("subscribers without the new list: " + updated.getCount());
+            }
+            report(backend, "10,000 subscribers: all have the new list", (lastUpdate.get() - registered) / 1e6, "ms");
+            report(backend, "10,000 subscribers: extra library threads", threads, "threads");
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------
+
+    private void report(String backend, String metric, double value, String unit) {
+        results.add(backend, metric, value, unit);
+    }
+
+    private static Set<String> ids(List<ServiceInstance> list) {
+        return list.stream().map(ServiceInstance::id).collect(Collectors.toUnmodifiableSet());
+    }
+
+    static ServiceRegistration registration(String id, String service) {
+        return ServiceRegistration.builder().id(id).name(service).address("127.0.0.1").port(9000)
+                .protocol("ws").tags("bench").check(HealthCheck.ttl(Duration.ofSeconds(30))).build();
+    }
+
+}

@@ -1,0 +1,75 @@
+package dev.naming.tck;
+
+import dev.naming.HealthCheck;
+import dev.naming.Naming;
+import dev.naming.ServiceRegistration;
+import dev.naming.inmemory.InMemoryRegistry;
+import java.time.Duration;
+
+/** {@code inmemory://NAME}: every {@code Naming} of the fixture shares the registry NAME. */
+public final class InMemoryFixture implements RegistryFixture {
+    private final String name;
+    private final InMemoryRegistry registry;
+
+    public InMemoryFixture(String name) {
+        this.name = name;
+        this.registry = InMemoryRegistry.named(name);
+    }
+
+    @Override
+    public Naming connect() {
+        return Naming.connect("inmemory://" + name);
+    }
+
+    @Override
+    public Duration propagationDeadline() {
+        return Duration.ofSeconds(5);
+    }
+
+    @Override
+    public Duration quietWindow() {
+        return Duration.ofMillis(300);
+    }
+
+    @Override
+    public Duration livenessWindow() {
+        // a TTL of 1 s and heartbeats every 250 ms: two TTLs, eight heartbeats
+        return Duration.ofSeconds(2);
+    }
+
+    @Override
+    public boolean supportsOutage() {
+        return true;
+    }
+
+    @Override
+    public void setReachable(boolean reachable) {
+        registry.setReachable(reachable);
+    }
+
+    @Override
+    public boolean supportsStateLoss() {
+        return true;
+    }
+
+    @Override
+    public void loseState() {
+        registry.forgetAll();
+    }
+
+    @Override
+    public Duration reRegistrationDeadline() {
+        return Duration.ofSeconds(3);
+    }
+
+    @Override
+    public ServiceRegistration adapt(ServiceRegistration registration) {
+        return registration.toBuilder().check(HealthCheck.ttl(Duration.ofSeconds(1))).build();
+    }
+
+    @Override
+    public void close() {
+        registry.setReachable(true);
+        registry.forgetAll();
+    }
+}

@@ -1,0 +1,1372 @@
+package dev.naming.tck;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.naming.HealthCheck;
+import dev.naming.Naming;
+import dev.naming.NamingException;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.SubscribeOptions;
+import dev.naming.Subscription;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * The conformance suite (TCK): every rule of the naming contract (DESIGN.md, "The contract every
+ * backend keeps", plus find-from-watch, warm-up and tag-filtered subscriptions), written once
+ * and run against each backend by a concrete subclass that supplies a {@link RegistryFixture}.
+ *
+ * <p>Written for registries slower than memory: every wait is an await bounded by the fixture's
+ * {@link RegistryFixture#propagationDeadline()}, things that must not happen are watched for the
+ * fixture's {@link RegistryFixture#quietWindow()}, and every test uses service names and ids of
+ * its own, so tests sharing one registry cannot see each other's state. Tests that need a switch
+ * the fixture lacks (outage, state loss) are skipped.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+public abstract class NamingConformanceSuite {
+
+    private static final Duration POLL = Duration.ofMillis(20);
+    /** How much earlier than its warm-up a held-back instance may arrive (clock granularity). */
+    private static final Duration WARMUP_TOLERANCE = Duration.ofMillis(50);
+    private static final String RESERVED = "/ ? # & % .. ";
+
+    private RegistryFixture fixture;
+    private final List<Naming> opened = new ArrayList<>();
+    private boolean outage;
+    private String prefix;
+
+    /** The registry under test; called once per test, closed after it. */
+    protected abstract RegistryFixture createFixture();
+
+    @BeforeEach
+    final void openFixture(TestInfo info) {
+        String method = info.getTestMethod().map(Method::getName).orElse("test");
+        String random = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+        prefix = "tck-" + (method.length() > 30 ? method.substring(0, 30) : method) + "-"
+                + random.substring(0, Math.min(8, random.length()));
+        fixture = createFixture();
+    }
+
+    @AfterEach
+    final void closeFixture() {
+        try {
+            if (outage) {
+                fixture.setReachable(true);
+            }
+            for (Naming naming : opened) {
+                try {
+                    naming.close();
+                } catch (RuntimeException e) {
+                    // keep closing the others; the test has already reported what matters
+                }
+            }
+        } finally {
+            fixture.close();
+        }
+    }
+
+    // ---- 1. find: healthy instances with every tag, sorted by id ---------------------------------
+
+    @Test
+    void findReturnsInstanceRegisteredByAnotherNaming() {
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+    }
+
+    @Test
+    void findReturnsEveryFieldAsRegistered() {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("weight", "10");
+        meta.put("zone", "上海-α");
+        meta.put("note", "🚀 ready, set; go!");
+        ServiceRegistration a = fixture.adapt(ServiceRegistration.builder()
+                .id(id("a")).name(service()).address("10.1.2.3").port(8443).protocol("ws")
+                .tags("zone-b", "gate", "a-last").meta(meta).build());
+        open().register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+
+        ServiceInstance found = observer.find(service()).get(0);
+        assertEquals(a.id(), found.id());
+        assertEquals(service(), found.name());
+        assertEquals("10.1.2.3", found.address());
+        assertEquals(8443, found.port());
+        assertEquals("ws", found.protocol());
+        assertEquals(List.of("zone-b", "gate", "a-last"), found.tags(), "tags keep their order");
+        assertEquals(Map.of("weight", "10", "zone", "上海-α", "note", "🚀 ready, set; go!"), found.meta());
+    }
+
+    @Test
+    void endpointIsProtocolAddressAndPort() {
+        ServiceRegistration a = fixture.adapt(ServiceRegistration.builder()
+                .id(id("a")).name(service()).address("10.1.2.3").port(8443).protocol("ws").build());
+        open().register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+        assertEquals("ws://10.1.2.3:8443", observer.find(service()).get(0).endpoint());
+    }
+
+    @Test
+    void findReturnsOnlyInstancesCarryingEveryTag() {
+        ServiceRegistration both = registration("a", 8001, "gate", "zone-a");
+        ServiceRegistration gate = registration("b", 8002, "gate");
+        ServiceRegistration zone = registration("c", 8003, "zone-a");
+        Naming owner = open();
+        owner.register(both);
+        owner.register(gate);
+        owner.register(zone);
+        Naming observer = open();
+        awaitFound(observer, service(), both, gate, zone);
+
+        assertEquals(instances(both), observer.find(service(), "gate", "zone-a"));
+        assertEquals(instances(both, gate), observer.find(service(), "gate"));
+        assertEquals(instances(both, zone), observer.find(service(), "zone-a"));
+        assertEquals(List.of(), observer.find(service(), "gate", "no-such-tag"));
+    }
+
+    @Test
+    void findSortsInstancesById() {
+        Naming owner = open();
+        int port = 8001;
+        for (String local : List.of("c", "a2", "b", "a10", "a")) {
+            owner.register(registration(local, port++));
+        }
+        Naming observer = open();
+        awaitIds(observer, service(), id("a"), id("a10"), id("a2"), id("b"), id("c"));
+    }
+
+    @Test
+    void findOfUnknownServiceReturnsEmptyList() {
+        assertEquals(List.of(), open().find(service("unknown")));
+    }
+
+    @Test
+    void findDoesNotMixServices() {
+        ServiceRegistration a = registration("a", service("one"), 8001, "gate");
+        ServiceRegistration b = registration("b", service("two"), 8002, "gate");
+        Naming owner = open();
+        owner.register(a);
+        owner.register(b);
+        Naming observer = open();
+        awaitFound(observer, service("one"), a);
+        awaitFound(observer, service("two"), b);
+    }
+
+    @Test
+    void findOmitsInstanceWhoseHeartbeatsStopped() {
+        assumeOutage();
+        ServiceRegistration dying = registration("dying", 8001);
+        assumeTrue(dying.check().kind() == HealthCheck.Kind.TTL, "needs a TTL check from adapt()");
+        ServiceRegistration living = registration("living", 8002);
+        Naming doomed = open();
+        doomed.register(dying);
+        open().register(living);
+        Naming observer = open();
+        awaitFound(observer, service(), dying, living);
+
+        // A process that dies cannot deregister: close it while the registry is down, so only its
+        // heartbeats stop and the registry must notice the missing heartbeats by itself.
+        goDown();
+        doomed.close();
+        comeBack();
+        eventually(dying.check().ttl().multipliedBy(3).plus(deadline()))
+                .untilAsserted(() -> assertEquals(instances(living), observer.find(service())));
+    }
+
+    // ---- 2. subscribe: current list, then every change, in order, never twice ----------------------
+
+    @Test
+    void subscribeDeliversCurrentList() {
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        Naming owner = open();
+        owner.register(a);
+        owner.register(b);
+        awaitFound(open(), service(), a, b);
+
+        Recorder recorder = new Recorder();
+        open().subscribe(service(), recorder);
+        awaitDelivered(recorder, a, b);
+        assertEquals(instances(a, b), recorder.lists().get(0), "the first list is the current one");
+    }
+
+    @Test
+    void subscribeToUnknownServiceDeliversEmptyList() {
+        Recorder recorder = new Recorder();
+        open().subscribe(service("unknown"), recorder);
+        awaitDelivered(recorder);
+        assertEquals(1, recorder.count());
+    }
+
+    @Test
+    void subscriberGetsNewListAfterRegister() {
+        Naming owner = open();
+        Recorder recorder = subscribed(open(), service());
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        awaitDelivered(recorder, a);
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(b);
+        awaitDelivered(recorder, a, b);
+    }
+
+    @Test
+    void subscriberGetsNewListAfterUpdate() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001, "blue");
+        owner.register(a);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a);
+
+        ServiceRegistration moved = a.toBuilder().port(9001).tags("green").meta("weight", "5").build();
+        owner.register(moved);
+        awaitDelivered(recorder, moved);
+    }
+
+    @Test
+    void subscriberGetsNewListAfterDeregister() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(a);
+        owner.register(b);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a, b);
+
+        owner.deregister(b.id());
+        awaitDelivered(recorder, a);
+        owner.deregister(a.id());
+        awaitDelivered(recorder);
+    }
+
+    @Test
+    void reRegisteringIdenticalRegistrationDeliversNothing() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a);
+
+        owner.register(a);
+        owner.register(a);
+        // A later, real change: once it has arrived, the identical ones before it had their chance.
+        ServiceRegistration z = registration("z", 8026);
+        owner.register(z);
+        awaitDelivered(recorder, a, z);
+        assertEquals(List.of(instances(a), instances(a, z)), recorder.lists());
+    }
+
+    @Test
+    void deliveriesNeverRepeatTheSameList() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(a);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a);
+
+        for (int round = 0; round < 5; round++) {
+            owner.register(a);
+            owner.register(b);
+            owner.register(b);
+            owner.deregister(b.id());
+            owner.register(a);
+        }
+        ServiceRegistration z = registration("z", 8026);
+        owner.register(z);
+        awaitDelivered(recorder, a, z);
+        assertFalse(recorder.repeatedAList(), () -> "two equal lists in a row: " + recorder);
+    }
+
+    @Test
+    void listenerCallsNeverOverlap() throws InterruptedException {
+        Naming owner = open();
+        // A slow listener widens the window in which a second call could wrongly start.
+        Recorder recorder = new Recorder().then(list -> LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)));
+        open().subscribe(service(), recorder);
+        awaitDelivered(recorder);
+
+        List<String> expected = new ArrayList<>();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            List<ServiceRegistration> batch = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                ServiceRegistration r = registration("w" + w + "-" + i, 8000 + w * 10 + i);
+                batch.add(r);
+                expected.add(r.id());
+            }
+            writers.add(new Thread(() -> batch.forEach(owner::register), "tck-writer-" + w));
+        }
+        writers.forEach(Thread::start);
+        for (Thread writer : writers) {
+            writer.join(deadline().toMillis());
+        }
+        expected.sort(null);
+        eventually().untilAsserted(() -> assertEquals(expected, recorder.lastIds()));
+        assertEquals(1, recorder.mostConcurrentCalls(), "calls for one subscription overlapped");
+    }
+
+    @Test
+    void deliveriesKeepTheOrderOfChanges() {
+        Naming owner = open();
+        Recorder recorder = subscribed(open(), service());
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ServiceRegistration r = registration("i" + i, 8000 + i);
+            owner.register(r);
+            expected.add(r.id());
+        }
+        eventually().untilAsserted(() -> assertEquals(expected, recorder.lastIds()));
+
+        // Only additions happened, so every list must contain the one before it.
+        List<List<ServiceInstance>> lists = recorder.lists();
+        for (int i = 1; i < lists.size(); i++) {
+            assertTrue(lists.get(i).containsAll(lists.get(i - 1)) && lists.get(i).size() > lists.get(i - 1).size(),
+                    () -> "lists out of order: " + recorder);
+        }
+    }
+
+    @Test
+    void throwingListenerKeepsItsSubscription() {
+        Naming owner = open();
+        Recorder recorder = new Recorder().then(list -> {
+            throw new IllegalStateException("listener failure expected by the test");
+        });
+        Subscription subscription = open().subscribe(service(), recorder);
+        awaitDelivered(recorder);
+
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        awaitDelivered(recorder, a);
+        assertTrue(subscription.isActive());
+    }
+
+    @Test
+    void throwingListenerLeavesOtherSubscriptionsUntouched() {
+        Naming owner = open();
+        Naming naming = open();
+        Recorder thrower = new Recorder().then(list -> {
+            throw new IllegalStateException("listener failure expected by the test");
+        });
+        naming.subscribe(service(), thrower);
+        Recorder calm = subscribed(naming, service());
+        awaitDelivered(calm);
+
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        awaitDelivered(calm, a);
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(b);
+        awaitDelivered(calm, a, b);
+        assertEquals(List.of(List.of(), instances(a), instances(a, b)), calm.lists());
+    }
+
+    @Test
+    void blockedListenerDelaysOnlyItsOwnSubscription() {
+        Naming owner = open();
+        Naming naming = open();
+        CountDownLatch release = new CountDownLatch(1);
+        Recorder blocked = new Recorder().then(list -> awaitQuietly(release));
+        Recorder free = new Recorder();
+        try {
+            naming.subscribe(service(), blocked);
+            naming.subscribe(service(), free);
+            awaitDelivered(blocked);
+
+            ServiceRegistration a = registration("a", 8001);
+            owner.register(a);
+            awaitDelivered(free, a);
+            ServiceRegistration b = registration("b", 8002);
+            owner.register(b);
+            awaitDelivered(free, a, b);
+            assertEquals(1, blocked.count(), "the blocked listener is still in its first call");
+        } finally {
+            release.countDown();
+        }
+        // Once released it catches up with the newest list (intermediate ones may be skipped).
+        eventually().untilAsserted(() -> assertEquals(free.last(), blocked.last()));
+        assertEquals(1, blocked.mostConcurrentCalls());
+    }
+
+    @Test
+    void everySubscriberGetsTheList() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        Naming first = open();
+        Naming second = open();
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            recorders.add(subscribed(first, service()));
+            recorders.add(subscribed(second, service()));
+        }
+        recorders.forEach(r -> awaitDelivered(r, a));
+
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(b);
+        recorders.forEach(r -> awaitDelivered(r, a, b));
+    }
+
+    // ---- 3. one shared watch per service ------------------------------------------------------------
+
+    @Test
+    void threadsDoNotGrowWithSubscribers() {
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming naming = open();
+        LibraryThreads threads = LibraryThreads.snapshot();
+
+        awaitDelivered(subscribed(naming, service()), a);
+        int withOne = threads.startedBackground().size();
+
+        List<Recorder> more = new ArrayList<>();
+        for (int i = 0; i < 49; i++) {
+            more.add(subscribed(naming, service()));
+        }
+        more.forEach(r -> awaitDelivered(r, a));
+        List<String> withFifty = threads.startedBackground();
+        assertTrue(withFifty.size() <= withOne,
+                () -> "50 subscribers of one service started more threads than 1: " + withFifty);
+        List<String> dispatchers = threads.startedDispatchers();
+        assertTrue(dispatchers.size() <= LibraryThreads.DISPATCHER_BOUND,
+                () -> "listener dispatch threads grew with subscribers: " + dispatchers);
+    }
+
+    @Test
+    void closingLastSubscriptionStopsTheWatch() {
+        ServiceRegistration a = registration("a", 8001);
+        Naming owner = open();
+        owner.register(a);
+        Naming naming = open();
+        // Threads a Naming starts once for all its watches (a shared poller, a heartbeat) are
+        // started by this other watch first; what the watched service adds must go again.
+        awaitDelivered(subscribed(naming, service("kept")));
+        LibraryThreads threads = LibraryThreads.snapshot();
+        Recorder first = new Recorder();
+        Recorder second = new Recorder();
+        Subscription one = naming.subscribe(service(), first);
+        Subscription two = naming.subscribe(service(), second);
+        awaitDelivered(first, a);
+        awaitDelivered(second, a);
+
+        one.close();
+        two.close();
+        eventually().untilAsserted(() -> assertEquals(List.of(), threads.startedBackground(),
+                "the watch's threads outlived its last subscription"));
+        owner.register(registration("b", 8002));
+        assertQuiet(first, second);
+    }
+
+    @Test
+    void findAfterLastSubscriptionClosedAsksTheRegistry() {
+        assumeOutage();
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming naming = open();
+        Recorder recorder = new Recorder();
+        Subscription subscription = naming.subscribe(service(), recorder);
+        awaitDelivered(recorder, a);
+
+        subscription.close();
+        goDown();
+        // No watch is left to answer from: the registry is asked, and it is down.
+        assertThrows(NamingException.class, () -> naming.find(service()));
+    }
+
+    @Test
+    void unsubscribeClosesEverySubscriptionOfThatNamingToTheName() {
+        Naming owner = open();
+        Naming naming = open();
+        Recorder first = new Recorder();
+        Recorder second = new Recorder();
+        Subscription one = naming.subscribe(service(), first);
+        Subscription two = naming.subscribe(service(), SubscribeOptions.tags("gate"), second);
+        awaitDelivered(first);
+        awaitDelivered(second);
+
+        naming.unsubscribe(service());
+        assertFalse(one.isActive());
+        assertFalse(two.isActive());
+        owner.register(registration("a", 8001, "gate"));
+        assertQuiet(first, second);
+    }
+
+    @Test
+    void unsubscribeLeavesOtherServicesAndOtherNamingsSubscribed() {
+        Naming owner = open();
+        Naming naming = open();
+        Naming other = open();
+        Recorder unsubscribed = subscribed(naming, service());
+        Recorder otherService = subscribed(naming, service("other"));
+        Recorder otherNaming = subscribed(other, service());
+        awaitDelivered(unsubscribed);
+        awaitDelivered(otherService);
+        awaitDelivered(otherNaming);
+
+        naming.unsubscribe(service());
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", service("other"), 8002);
+        owner.register(a);
+        owner.register(b);
+        awaitDelivered(otherNaming, a);
+        awaitDelivered(otherService, b);
+        assertEquals(1, unsubscribed.count());
+    }
+
+    @Test
+    void closingOneSubscriptionLeavesOthersDelivering() {
+        Naming owner = open();
+        Naming naming = open();
+        Recorder closed = new Recorder();
+        Subscription toClose = naming.subscribe(service(), closed);
+        Recorder kept = subscribed(naming, service());
+        awaitDelivered(closed);
+        awaitDelivered(kept);
+
+        toClose.close();
+        assertFalse(toClose.isActive());
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        awaitDelivered(kept, a);
+        assertEquals(1, closed.count(), "a closed subscription got a list");
+    }
+
+    @Test
+    void closingSubscriptionTwiceDoesNothing() {
+        Naming naming = open();
+        Recorder recorder = new Recorder();
+        Subscription subscription = naming.subscribe(service(), recorder);
+        Recorder other = subscribed(naming, service());
+        awaitDelivered(recorder);
+        subscription.close();
+        assertDoesNotThrow(subscription::close);
+        assertEquals(service(), subscription.serviceName());
+
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        awaitDelivered(other, a);
+    }
+
+    @Test
+    void subscribingAgainAfterLastClosedDeliversCurrentList() {
+        Naming owner = open();
+        Naming naming = open();
+        Recorder first = new Recorder();
+        Subscription subscription = naming.subscribe(service(), first);
+        awaitDelivered(first);
+        subscription.close();
+
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        awaitFound(open(), service(), a);
+        Recorder again = subscribed(naming, service());
+        awaitDelivered(again, a);
+    }
+
+    // ---- 4. registry unreachable: keep the last list, say nothing, recover -------------------------
+
+    @Test
+    void subscriberKeepsLastListWhileRegistryIsDown() {
+        assumeOutage();
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Recorder recorder = new Recorder();
+        Subscription subscription = open().subscribe(service(), recorder);
+        awaitDelivered(recorder, a);
+
+        goDown();
+        assertQuiet(recorder);
+        assertTrue(subscription.isActive());
+        assertEquals(List.of(instances(a)), recorder.lists(), "no list may be pushed because of an error");
+    }
+
+    @Test
+    void subscriberGetsTrueListOnceRegistryIsBack() {
+        assumeOutage();
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a);
+
+        goDown();
+        assertQuiet(recorder);
+        comeBack();
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(b);
+        awaitDelivered(recorder, a, b);
+        assertEquals(instances(a, b), open().find(service()), "the delivered list is the registry's");
+    }
+
+    @Test
+    void subscriptionStartedWhileRegistryIsDownDeliversOnceItIsBack() {
+        assumeOutage();
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        awaitFound(open(), service(), a);
+
+        goDown();
+        Recorder recorder = new Recorder();
+        Naming naming = open();
+        naming.subscribe(service(), recorder);
+        assertQuiet(recorder);
+        assertEquals(0, recorder.count(), "nothing before the first read succeeds");
+        comeBack();
+        awaitDelivered(recorder, a);
+        assertEquals(List.of(instances(a)), recorder.lists());
+    }
+
+    @Test
+    void findWithoutSubscriptionFailsWithNamingExceptionWhileRegistryIsDown() {
+        assumeOutage();
+        Naming naming = open();
+        goDown();
+        assertThrows(NamingException.class, () -> naming.find(service()));
+    }
+
+    @Test
+    void registerFailsWithNamingExceptionWhileRegistryIsDown() {
+        assumeOutage();
+        Naming naming = open();
+        goDown();
+        assertThrows(NamingException.class, () -> naming.register(registration("a", 8001)));
+    }
+
+    @Test
+    void registrationSurvivesAnOutage() {
+        assumeOutage();
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a);
+
+        goDown();
+        assertQuiet(recorder);
+        comeBack();
+        eventually(deadline().plus(fixture.reRegistrationDeadline()))
+                .untilAsserted(() -> assertEquals(instances(a), observer.find(service())));
+    }
+
+    // ---- find from the watch ---------------------------------------------------------------------------
+
+    @Test
+    void findAnswersFromSubscriptionWhileRegistryIsDown() {
+        assumeOutage();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        Naming owner = open();
+        owner.register(a);
+        owner.register(b);
+        Naming naming = open();
+        awaitDelivered(subscribed(naming, service()), a, b);
+
+        goDown();
+        assertEquals(instances(a, b), naming.find(service()));
+    }
+
+    @Test
+    void findFromSubscriptionStillFiltersByTags() {
+        assumeOutage();
+        ServiceRegistration a = registration("a", 8001, "gate");
+        ServiceRegistration b = registration("b", 8002);
+        Naming owner = open();
+        owner.register(a);
+        owner.register(b);
+        Naming naming = open();
+        awaitDelivered(subscribed(naming, service()), a, b);
+
+        goDown();
+        assertEquals(instances(a), naming.find(service(), "gate"));
+        assertEquals(List.of(), naming.find(service(), "gate", "zone-a"));
+    }
+
+    @Test
+    void findFromSubscriptionFollowsChanges() {
+        Naming owner = open();
+        Naming naming = open();
+        Recorder recorder = subscribed(naming, service());
+        awaitDelivered(recorder);
+
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        awaitDelivered(recorder, a);
+        assertEquals(instances(a), naming.find(service()));
+        owner.deregister(a.id());
+        awaitDelivered(recorder);
+        assertEquals(List.of(), naming.find(service()));
+    }
+
+    // ---- 5. registration: idempotent by id, kept alive, re-registered, removed on close --------------
+
+    @Test
+    void registerIsIdempotentById() {
+        Naming owner = open();
+        ServiceRegistration first = registration("a", 8001, "blue");
+        owner.register(first);
+        Naming observer = open();
+        awaitFound(observer, service(), first);
+
+        ServiceRegistration second = first.toBuilder().port(9001).tags("green", "canary").meta("weight", "7").build();
+        owner.register(second);
+        awaitFound(observer, service(), second);
+        ServiceInstance found = observer.find(service()).get(0);
+        assertEquals(9001, found.port());
+        assertEquals(List.of("green", "canary"), found.tags());
+        assertEquals(Map.of("weight", "7"), found.meta());
+    }
+
+    @Test
+    void registeredInstanceStaysVisible() {
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+        Duration window = fixture.livenessWindow();
+        Awaitility.await().pollInterval(Duration.ofMillis(100)).during(window).atMost(window.plus(deadline()))
+                .until(() -> observer.find(service()).equals(instances(a)));
+    }
+
+    @Test
+    void forgottenInstanceIsRegisteredAgain() {
+        assumeStateLoss();
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+
+        fixture.loseState();
+        eventually(fixture.reRegistrationDeadline())
+                .untilAsserted(() -> assertEquals(instances(a), observer.find(service())));
+    }
+
+    @Test
+    void reRegistrationAfterStateLossUsesTheLatestUpdate() {
+        assumeStateLoss();
+        Naming owner = open();
+        ServiceRegistration first = registration("a", 8001, "blue");
+        owner.register(first);
+        ServiceRegistration updated = first.toBuilder().port(9001).tags("green").build();
+        owner.register(updated);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, updated);
+
+        fixture.loseState();
+        Naming observer = open();
+        eventually(fixture.reRegistrationDeadline().plus(deadline()))
+                .untilAsserted(() -> assertEquals(instances(updated), observer.find(service())));
+        awaitDelivered(recorder, updated);
+        assertFalse(recorder.lists().contains(instances(first)), () -> "the first version came back: " + recorder);
+    }
+
+    @Test
+    void deregisteredInstanceIsNotRegisteredAgainAfterStateLoss() {
+        assumeStateLoss();
+        Naming owner = open();
+        ServiceRegistration gone = registration("a", 8001);
+        ServiceRegistration kept = registration("b", 8002);
+        owner.register(gone);
+        owner.register(kept);
+        owner.deregister(gone.id());
+        Naming observer = open();
+        awaitFound(observer, service(), kept);
+
+        fixture.loseState();
+        eventually(fixture.reRegistrationDeadline())
+                .untilAsserted(() -> assertEquals(instances(kept), observer.find(service())));
+    }
+
+    @Test
+    void deregisterRemovesInstance() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(a);
+        owner.register(b);
+        Naming observer = open();
+        awaitFound(observer, service(), a, b);
+
+        owner.deregister(a.id());
+        awaitFound(observer, service(), b);
+    }
+
+    @Test
+    void deregisterOfUnknownIdDoesNothing() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        assertDoesNotThrow(() -> owner.deregister(id("never-registered")));
+        assertDoesNotThrow(() -> open().deregister(id("never-registered")));
+        awaitFound(open(), service(), a);
+    }
+
+    @Test
+    void closeDeregistersWhatThisNamingRegistered() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", service("other"), 8002);
+        owner.register(a);
+        owner.register(b);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+        awaitFound(observer, service("other"), b);
+
+        owner.close();
+        awaitFound(observer, service());
+        awaitFound(observer, service("other"));
+    }
+
+    @Test
+    void closeLeavesOtherNamingsInstancesAlone() {
+        Naming closing = open();
+        Naming staying = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        closing.register(a);
+        staying.register(b);
+        Naming observer = open();
+        awaitFound(observer, service(), a, b);
+
+        closing.close();
+        awaitFound(observer, service(), b);
+    }
+
+    @Test
+    void closeIsIdempotent() {
+        Naming naming = open();
+        naming.register(registration("a", 8001));
+        naming.close();
+        assertDoesNotThrow(naming::close);
+    }
+
+    @Test
+    void operationsAfterCloseFailWithNamingException() {
+        Naming naming = open();
+        naming.close();
+        assertThrows(NamingException.class, () -> naming.find(service()));
+        assertThrows(NamingException.class, () -> naming.subscribe(service(), list -> { }));
+        assertThrows(NamingException.class, () -> naming.register(registration("a", 8001)));
+        assertThrows(NamingException.class, () -> naming.deregister(id("a")));
+    }
+
+    @Test
+    void closeEndsSubscriptions() {
+        Naming naming = open();
+        Recorder recorder = new Recorder();
+        Subscription subscription = naming.subscribe(service(), recorder);
+        awaitDelivered(recorder);
+
+        naming.close();
+        assertFalse(subscription.isActive());
+        open().register(registration("a", 8001));
+        assertQuiet(recorder);
+    }
+
+    @Test
+    void closeReleasesThreads() {
+        LibraryThreads threads = LibraryThreads.snapshot();
+        Naming naming = open();
+        ServiceRegistration a = registration("a", 8001);
+        naming.register(a);
+        Recorder plain = subscribed(naming, service());
+        Recorder warming = new Recorder();
+        naming.subscribe(service("other"), SubscribeOptions.warmup(Duration.ofMinutes(1)), warming);
+        awaitDelivered(plain, a);
+        awaitDelivered(warming);
+
+        naming.close();
+        eventually().untilAsserted(() -> assertEquals(List.of(), threads.started(),
+                "threads left running after close()"));
+    }
+
+    // ---- 6. input checked before any I/O -----------------------------------------------------------
+
+    @Test
+    void invalidServiceNameIsRejectedNamingTheField() {
+        Naming naming = open();
+        for (String bad : invalidIdentifiers()) {
+            assertRejected("name", () -> naming.find(bad));
+            assertRejected("name", () -> naming.subscribe(bad, list -> { }));
+            assertRejected("name", () -> naming.unsubscribe(bad));
+            assertRejected("name", () -> ServiceRegistration.builder().id(id("a")).name(bad)
+                    .address("127.0.0.1").port(8001).build());
+        }
+    }
+
+    @Test
+    void invalidIdIsRejectedNamingTheField() {
+        Naming naming = open();
+        for (String bad : invalidIdentifiers()) {
+            assertRejected("id", () -> naming.deregister(bad));
+            assertRejected("id", () -> ServiceRegistration.builder().id(bad).name(service())
+                    .address("127.0.0.1").port(8001).build());
+        }
+    }
+
+    @Test
+    void portOutsideOneTo65535IsRejected() {
+        for (int bad : new int[] {0, -1, 65536}) {
+            assertRejected("port", () -> ServiceRegistration.builder().id(id("a")).name(service())
+                    .address("127.0.0.1").port(bad).build());
+        }
+        ServiceRegistration highest = registration("a", 65535);
+        open().register(highest);
+        awaitFound(open(), service(), highest);
+    }
+
+    @Test
+    void nullOrBlankTagIsRejected() {
+        Naming naming = open();
+        for (String bad : Arrays.asList(null, "", "  ")) {
+            assertRejected("tags?", () -> ServiceRegistration.builder().id(id("a")).name(service())
+                    .address("127.0.0.1").port(8001).tags("gate", bad).build());
+            assertRejected("tags?", () -> naming.find(service(), "gate", bad));
+            assertRejected("tags?", () -> SubscribeOptions.tags("gate", bad));
+        }
+    }
+
+    @Test
+    void nullMetaValueOrBlankKeyIsRejected() {
+        assertRejected("meta", () -> ServiceRegistration.builder().id(id("a")).name(service())
+                .address("127.0.0.1").port(8001).meta("weight", null).build());
+        assertRejected("meta", () -> ServiceRegistration.builder().id(id("a")).name(service())
+                .address("127.0.0.1").port(8001).meta(" ", "x").build());
+    }
+
+    @Test
+    void blankAddressIsRejected() {
+        for (String bad : Arrays.asList(null, "", "   ")) {
+            assertRejected("address", () -> ServiceRegistration.builder().id(id("a")).name(service())
+                    .address(bad).port(8001).build());
+        }
+    }
+
+    @Test
+    void subscribeWithNullListenerOrOptionsIsRejected() {
+        Naming naming = open();
+        assertRejected("listener", () -> naming.subscribe(service(), null));
+        assertRejected("options", () -> naming.subscribe(service(), null, list -> { }));
+        assertRejected("registration", () -> naming.register(null));
+    }
+
+    @Test
+    void invalidInputIsRejectedBeforeAnyIo() {
+        assumeOutage();
+        Naming naming = open();
+        goDown();
+        // With the registry down, any request would fail with NamingException: an
+        // IllegalArgumentException proves the check came first.
+        assertRejected("name", () -> naming.find(" "));
+        assertRejected("tags?", () -> naming.find(service(), ""));
+        assertRejected("name", () -> naming.subscribe("", list -> { }));
+        assertRejected("listener", () -> naming.subscribe(service(), null));
+        assertRejected("id", () -> naming.deregister(" "));
+        assertRejected("name", () -> naming.unsubscribe(null));
+    }
+
+    @Test
+    void longestNameAndIdRoundTripOrAreRejectedNamingTheField() {
+        String longest = (prefix + "-" + "n".repeat(300)).substring(0, 256);
+        assertRoundTripsOrIsRejected("name", () -> registration("a", longest, 8001));
+        assertRoundTripsOrIsRejected("id", () -> registration(longest, service(), 8002));
+    }
+
+    @Test
+    void reservedUrlCharactersInNameRoundTripOrAreRejected() {
+        assertRoundTripsOrIsRejected("name", () -> registration("a", service() + RESERVED + "end", 8001));
+    }
+
+    @Test
+    void reservedUrlCharactersInIdRoundTripOrAreRejected() {
+        String odd = id("a" + RESERVED + "end");
+        Naming owner = assertRoundTripsOrIsRejected("id", () -> registration(odd, service(), 8001));
+        if (owner != null) {
+            owner.deregister(odd);
+            awaitFound(open(), service());
+        }
+    }
+
+    @Test
+    void reservedUrlCharactersInTagsRoundTripOrAreRejected() {
+        String odd = "t" + RESERVED + "end";
+        if (assertRoundTripsOrIsRejected("tags?", () -> registration("a", 8001, odd, "plain")) != null) {
+            ServiceRegistration b = registration("b", 8002, "plain");
+            open().register(b);
+            Naming observer = open();
+            eventually().untilAsserted(() -> assertEquals(List.of(id("a")), Recorder.ids(observer.find(service(), odd))));
+            assertEquals(List.of(id("a"), id("b")), Recorder.ids(observer.find(service(), "plain")));
+        }
+    }
+
+    @Test
+    void reservedUrlCharactersInMetaRoundTripOrAreRejected() {
+        assertRoundTripsOrIsRejected("meta", () -> fixture.adapt(ServiceRegistration.builder()
+                .id(id("a")).name(service()).address("127.0.0.1").port(8001)
+                .meta("path", "/v1/agent/../../x?y=1&z=%41#frag").build()));
+        assertRoundTripsOrIsRejected("meta", () -> fixture.adapt(ServiceRegistration.builder()
+                .id(id("b")).name(service("keys")).address("127.0.0.1").port(8002)
+                .meta("k" + RESERVED + "end", "v").build()));
+    }
+
+    @Test
+    void unicodeInNameTagsAndMetaRoundTripsOrIsRejected() {
+        assertRoundTripsOrIsRejected("name", () -> registration("a", service() + "-聊天-λόγος-🚀", 8001));
+        assertRoundTripsOrIsRejected("tags?", () -> registration("b", service("tags"), 8002, "区域-α", "gate"));
+        assertRoundTripsOrIsRejected("meta", () -> fixture.adapt(ServiceRegistration.builder()
+                .id(id("c")).name(service("meta")).address("127.0.0.1").port(8003)
+                .meta("région", "Île-de-France ✓").build()));
+    }
+
+    @Test
+    void nameCannotReachAnotherServiceThroughThePath() {
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+
+        // Sent unencoded, each of these would resolve to (or query) the real service's path.
+        for (String sneaky : List.of("x/../" + service(), "./" + service(), service() + "#x",
+                service() + "?x=1", service() + "/", "%2e%2e/" + service())) {
+            try {
+                assertEquals(List.of(), observer.find(sneaky), () -> "'" + sneaky + "' reached " + service());
+            } catch (IllegalArgumentException rejected) {
+                assertMentions(rejected, "name");
+            }
+        }
+    }
+
+    // ---- warm-up ------------------------------------------------------------------------------------
+
+    @Test
+    void warmupHoldsBackInstanceThatAppearsLater() {
+        Duration warmup = Duration.ofSeconds(1);
+        Naming owner = open();
+        Recorder recorder = new Recorder();
+        open().subscribe(service(), SubscribeOptions.warmup(warmup), recorder);
+        awaitDelivered(recorder);
+
+        ServiceRegistration a = registration("a", 8001);
+        long registeredAt = System.nanoTime();
+        owner.register(a);
+        eventually(warmup.plus(deadline())).untilAsserted(() -> assertEquals(instances(a), recorder.last()));
+        long heldBack = recorder.lastDelivery().atNanos() - registeredAt;
+        assertTrue(heldBack >= warmup.minus(WARMUP_TOLERANCE).toNanos(),
+                () -> "delivered after " + Duration.ofNanos(heldBack).toMillis() + " ms of a " + warmup + " warm-up");
+        assertEquals(List.of(List.of(), instances(a)), recorder.lists());
+    }
+
+    @Test
+    void warmupDeliversInstancesOfFirstListAtOnce() {
+        ServiceRegistration a = registration("a", 8001);
+        open().register(a);
+        awaitFound(open(), service(), a);
+
+        Recorder recorder = new Recorder();
+        open().subscribe(service(), SubscribeOptions.warmup(Duration.ofMinutes(5)), recorder);
+        awaitDelivered(recorder, a);
+    }
+
+    @Test
+    void warmupDeliversDepartureAtOnce() {
+        Naming owner = open();
+        ServiceRegistration adult = registration("a", 8001);
+        owner.register(adult);
+        awaitFound(open(), service(), adult);
+        Recorder recorder = new Recorder();
+        open().subscribe(service(), SubscribeOptions.warmup(Duration.ofMinutes(5)), recorder);
+        awaitDelivered(recorder, adult);
+
+        owner.register(registration("young", 8002));
+        owner.deregister(adult.id());
+        // The departure arrives within the propagation deadline, long before the 5-minute warm-up.
+        awaitDelivered(recorder);
+        assertEquals(List.of(instances(adult), List.of()), recorder.lists());
+    }
+
+    @Test
+    void instanceThatLeavesAndReturnsWarmsUpAgain() {
+        Duration warmup = Duration.ofSeconds(1);
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(a);
+        owner.register(b);
+        awaitFound(open(), service(), a, b);
+        Recorder recorder = new Recorder();
+        Recorder plain = new Recorder();
+        Naming naming = open();
+        naming.subscribe(service(), SubscribeOptions.warmup(warmup), recorder);
+        naming.subscribe(service(), plain);
+        awaitDelivered(recorder, a, b);
+
+        owner.deregister(a.id());
+        awaitDelivered(recorder, b);
+        awaitDelivered(plain, b);
+        long returnedAt = System.nanoTime();
+        owner.register(a);
+        awaitDelivered(plain, a, b);
+        eventually(warmup.plus(deadline())).untilAsserted(() -> assertEquals(instances(a, b), recorder.last()));
+        long heldBack = recorder.lastDelivery().atNanos() - returnedAt;
+        assertTrue(heldBack >= warmup.minus(WARMUP_TOLERANCE).toNanos(),
+                () -> "came back after " + Duration.ofNanos(heldBack).toMillis() + " ms of a " + warmup + " warm-up");
+    }
+
+    // ---- tag-filtered subscriptions ---------------------------------------------------------------
+
+    @Test
+    void tagFilteredSubscriptionDeliversOnlyMatchingInstances() {
+        Naming owner = open();
+        ServiceRegistration both = registration("a", 8001, "gate", "zone-a");
+        ServiceRegistration gate = registration("b", 8002, "gate");
+        owner.register(both);
+        owner.register(gate);
+        Naming naming = open();
+        Recorder gates = new Recorder();
+        Recorder zoned = new Recorder();
+        naming.subscribe(service(), SubscribeOptions.tags("gate"), gates);
+        naming.subscribe(service(), SubscribeOptions.tags("gate", "zone-a"), zoned);
+        awaitDelivered(gates, both, gate);
+        awaitDelivered(zoned, both);
+
+        ServiceRegistration zone = registration("c", 8003, "zone-a", "gate");
+        owner.register(zone);
+        awaitDelivered(gates, both, gate, zone);
+        awaitDelivered(zoned, both, zone);
+    }
+
+    @Test
+    void changeToNonMatchingInstanceCausesNoDelivery() {
+        Naming owner = open();
+        ServiceRegistration gate = registration("a", 8001, "gate");
+        owner.register(gate);
+        Naming naming = open();
+        Recorder filtered = new Recorder();
+        naming.subscribe(service(), SubscribeOptions.tags("gate"), filtered);
+        Recorder everything = subscribed(naming, service());
+        awaitDelivered(filtered, gate);
+
+        ServiceRegistration other = registration("b", 8002, "admin");
+        owner.register(other);
+        awaitDelivered(everything, gate, other);
+        ServiceRegistration moved = other.toBuilder().port(9002).build();
+        owner.register(moved);
+        awaitDelivered(everything, gate, moved);
+        owner.deregister(other.id());
+        awaitDelivered(everything, gate);
+        assertQuiet(filtered);
+        assertEquals(List.of(instances(gate)), filtered.lists());
+    }
+
+    @Test
+    void instanceLosingTagLeavesFilteredSubscription() {
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001, "gate");
+        owner.register(a);
+        Recorder filtered = new Recorder();
+        open().subscribe(service(), SubscribeOptions.tags("gate"), filtered);
+        awaitDelivered(filtered, a);
+
+        owner.register(a.toBuilder().tags("admin").build());
+        awaitDelivered(filtered);
+        owner.register(a);
+        awaitDelivered(filtered, a);
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------
+
+    /** A {@code Naming} on the fixture's registry, closed after the test. */
+    protected final Naming open() {
+        Naming naming = fixture.connect();
+        opened.add(naming);
+        return naming;
+    }
+
+    /** The fixture of the running test. */
+    protected final RegistryFixture fixture() {
+        return fixture;
+    }
+
+    /** This test's service name. */
+    protected final String service() {
+        return prefix;
+    }
+
+    /** Another service name belonging to this test. */
+    protected final String service(String local) {
+        return prefix + "-" + local;
+    }
+
+    /** An instance id belonging to this test; ids sort like their {@code local} parts. */
+    protected final String id(String local) {
+        return prefix + "-i-" + local;
+    }
+
+    /** A registration of this test's service on 127.0.0.1, adapted to the backend. */
+    protected final ServiceRegistration registration(String local, int port, String... tags) {
+        return registration(local, service(), port, tags);
+    }
+
+    /** A registration of {@code name} on 127.0.0.1, adapted to the backend; {@code local} is made an id. */
+    protected final ServiceRegistration registration(String local, String name, int port, String... tags) {
+        String id = local.startsWith(prefix) ? local : id(local);
+        return fixture.adapt(ServiceRegistration.builder()
+                .id(id).name(name).address("127.0.0.1").port(port).tags(tags).build());
+    }
+
+    private Recorder subscribed(Naming naming, String name) {
+        Recorder recorder = new Recorder();
+        naming.subscribe(name, recorder);
+        return recorder;
+    }
+
+    private Duration deadline() {
+        return fixture.propagationDeadline();
+    }
+
+    private ConditionFactory eventually() {
+        return eventually(deadline());
+    }
+
+    private static ConditionFactory eventually(Duration atMost) {
+        return Awaitility.await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(POLL);
+    }
+
+    /** Awaits {@code naming.find(name)} returning exactly these registrations' instances. */
+    private void awaitFound(Naming naming, String name, ServiceRegistration... expected) {
+        List<ServiceInstance> instances = instances(expected);
+        eventually().untilAsserted(() -> assertEquals(instances, naming.find(name)));
+    }
+
+    private void awaitIds(Naming naming, String name, String... ids) {
+        eventually().untilAsserted(() -> assertEquals(List.of(ids), Recorder.ids(naming.find(name))));
+    }
+
+    /** Awaits the recorder's last list being exactly these registrations' instances. */
+    private void awaitDelivered(Recorder recorder, ServiceRegistration... expected) {
+        List<ServiceInstance> instances = instances(expected);
+        eventually().untilAsserted(() -> assertEquals(instances, recorder.last(), recorder::toString));
+    }
+
+    /** Asserts no recorder gets a call during the fixture's quiet window. */
+    private void assertQuiet(Recorder... recorders) {
+        int[] counts = new int[recorders.length];
+        for (int i = 0; i < recorders.length; i++) {
+            counts[i] = recorders[i].count();
+        }
+        Duration window = fixture.quietWindow();
+        Awaitility.await().pollInterval(POLL).during(window).atMost(window.plus(deadline())).until(() -> {
+            for (int i = 0; i < recorders.length; i++) {
+                if (recorders[i].count() != counts[i]) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private static List<ServiceInstance> instances(ServiceRegistration... registrations) {
+        List<ServiceInstance> list = new ArrayList<>();
+        for (ServiceRegistration r : registrations) {
+            list.add(r.instance());
+        }
+        list.sort((x, y) -> x.id().compareTo(y.id()));
+        return List.copyOf(list);
+    }
+
+    private void assumeOutage() {
+        assumeTrue(fixture.supportsOutage(), "the fixture cannot make the registry unreachable");
+    }
+
+    private void assumeStateLoss() {
+        assumeTrue(fixture.supportsStateLoss(), "the fixture cannot make the registry forget");
+    }
+
+    private void goDown() {
+        outage = true;
+        fixture.setReachable(false);
+    }
+
+    private void comeBack() {
+        fixture.setReachable(true);
+        outage = false;
+    }
+
+    private List<String> invalidIdentifiers() {
+        return Arrays.asList(null, "", "   ", "x".repeat(257));
+    }
+
+    /**
+     * Registers what {@code build} gives and checks another {@code Naming} finds exactly that, or
+     * that the value was refused with an {@link IllegalArgumentException} naming {@code field};
+     * a silent change is the failure. Returns the registering {@code Naming} when it round-tripped,
+     * {@code null} when it was rejected.
+     */
+    private Naming assertRoundTripsOrIsRejected(String field, Supplier<ServiceRegistration> build) {
+        ServiceRegistration registration;
+        try {
+            registration = build.get();
+        } catch (IllegalArgumentException rejected) {
+            assertMentions(rejected, field);
+            return null;
+        }
+        Naming owner = open();
+        try {
+            owner.register(registration);
+        } catch (IllegalArgumentException rejected) {
+            assertMentions(rejected, field);
+            return null;
+        }
+        awaitFound(open(), registration.name(), registration);
+        return owner;
+    }
+
+    private static void assertRejected(String field, Executable call) {
+        assertMentions(assertThrows(IllegalArgumentException.class, call), field);
+    }
+
+    /** {@code field} is a regular expression matched as a whole word, case-insensitively. */
+    private static void assertMentions(IllegalArgumentException e, String field) {
+        String message = e.getMessage();
+        assertNotNull(message, "an IllegalArgumentException without a message");
+        assertTrue(Pattern.compile("(?i)\\b" + field + "\\b").matcher(message).find(),
+                () -> "the message should name the field '" + field + "': " + message);
+    }
+
+    private void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(deadline().toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

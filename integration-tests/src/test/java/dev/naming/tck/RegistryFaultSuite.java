@@ -1,0 +1,230 @@
+package dev.naming.tck;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.naming.HealthCheck;
+import dev.naming.Naming;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.Subscription;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The fault suite: the contract while the registry misbehaves and under churn, for every backend
+ * whose fixture can inject the fault. Every loop is bounded in count and time.
+ */
+public abstract class RegistryFaultSuite {
+
+    /** A watch may retry this often while a fault lasts 3 s: a hot loop would make thousands. */
+    static final int MAX_REQUESTS_DURING_FAULT = 30;
+    static final Duration FAULT = Duration.ofSeconds(3);
+    static final Duration RECOVERY = Duration.ofSeconds(5);
+
+    private RegistryFixture fixture;
+    private final List<Naming> opened = new ArrayList<>();
+    private final String service = "faults-" + UUID.randomUUID().toString().substring(0, 8);
+
+    /** A fresh registry for one test. */
+    protected abstract RegistryFixture createFixture();
+
+    @BeforeEach
+    void start() {
+        fixture = createFixture();
+    }
+
+    @AfterEach
+    void stop() {
+        try {
+            fixture.heal();
+        } catch (UnsupportedOperationException ignored) {
+            // nothing was injected
+        }
+        opened.forEach(Naming::close);
+        fixture.close();
+    }
+
+    private Naming connect() {
+        Naming naming = fixture.connect();
+        opened.add(naming);
+        return naming;
+    }
+
+    /** A registration with the default 15 s TTL: longer than any fault, so no instance expires meanwhile. */
+    private ServiceRegistration registration(String id) {
+        return fixture.adapt(ServiceRegistration.builder().id(id).name(service).address("10.1.0.1").port(7000)
+                .protocol("ws").tags("gate").build()).toBuilder().check(HealthCheck.defaultTtl()).build();
+    }
+
+    @ParameterizedTest
+    @EnumSource(RegistryFixture.Fault.class)
+    void subscriberKeepsItsListThroughAFaultAndGetsTheTruthSoonAfter(RegistryFixture.Fault fault) {
+        assumeTrue(fixture.faults().contains(fault), () -> "fixture cannot inject " + fault);
+        Naming registrar = connect();
+        Naming watcher = connect();
+        registrar.register(registration("a"));
+        Recorder recorder = new Recorder();
+        watcher.subscribe(service, recorder);
+        await().atMost(fixture.propagationDeadline()).until(() -> List.of("a").equals(recorder.lastIds()));
+        int deliveredBefore = recorder.count();
+        long requestsBefore = fixture.requestLog().map(RegistryFixture.RequestLog::count).orElse(0L);
+
+        fixture.inject(fault);
+        await().during(FAULT).atMost(FAULT.plusSeconds(2)).until(() -> recorder.count() == deliveredBefore);
+        long requestsDuringFault = fixture.requestLog().map(RegistryFixture.RequestLog::count).orElse(0L)
+                - requestsBefore;
+        assertEquals(List.of("a"), Recorder.ids(watcher.find(service)), "find answers the last list during " + fault);
+        fixture.heal();
+
+        registrar.register(registration("b"));
+        await().atMost(RECOVERY).until(() -> List.of("a", "b").equals(recorder.lastIds()));
+        for (List<ServiceInstance> list : recorder.lists()) {
+            assertFalse(list.isEmpty(), "an empty list was delivered because of " + fault);
+        }
+        assertTrue(requestsDuringFault <= MAX_REQUESTS_DURING_FAULT,
+                requestsDuringFault + " requests during 3 s of " + fault + ": backoff is not holding");
+    }
+
+    @Test
+    void tenThousandSubscribeUnsubscribeCyclesLeaveNoThreadBehind() {
+        Naming watcher = connect();
+        // threads a Naming keeps for its whole life (in-memory heartbeat, discovery poll loop) start here
+        watcher.subscribe(service + "-warm", list -> { }).close();
+        LibraryThreads before = LibraryThreads.snapshot();
+        Subscription held = watcher.subscribe(service, list -> { });
+        for (int i = 0; i < 10_000; i++) {
+            watcher.subscribe(service, list -> { }).close();
+        }
+        held.close();
+        // and 200 cycles that each start and stop the service's backend watch
+        for (int i = 0; i < 200; i++) {
+            watcher.subscribe(service + "-" + i, list -> { }).close();
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> before.startedBackground().isEmpty());
+    }
+
+    @Test
+    void twoHundredOpenCloseCyclesLeaveNoThreadOrSocketBehind() {
+        OptionalInt port = fixture.serverPort();
+        int socketsBefore = port.isPresent() ? openConnections(port.getAsInt()) : 0;
+        LibraryThreads before = LibraryThreads.snapshot();
+        for (int i = 0; i < 200; i++) {
+            try (Naming naming = fixture.connect()) {
+                naming.register(registration("cycle-" + i));
+                naming.subscribe(service, list -> { });
+            }
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> before.started().isEmpty());
+        if (port.isPresent()) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> openConnections(port.getAsInt()) <= socketsBefore);
+        }
+    }
+
+    @Test
+    void generatedNamesTagsAndMetaAreRejectedBeforeIoOrRoundTripExactly() {
+        Naming naming = connect();
+        Random random = new Random(20261123L);
+        ValueGenerator values = new ValueGenerator(random);
+        int rejected = 0;
+        int roundTripped = 0;
+        int generated = 0;
+        while (generated < 10_000) {
+            String name = values.next();
+            String id = values.next();
+            List<String> tags = List.of(values.next(), values.next(), values.next(), values.next());
+            Map<String, String> meta = Map.of("k1" + random.nextInt(1000), values.next(),
+                    values.next(), "v", "k2" + random.nextInt(1000), values.next());
+            generated += 4 + 4 + 3;
+            ServiceRegistration registration;
+            try {
+                registration = fixture.adapt(ServiceRegistration.builder().id(id).name(name).address("10.2.0.1")
+                        .port(7000).tags(tags).meta(meta).build());
+            } catch (IllegalArgumentException e) {
+                assertNamesAField(e);
+                rejected++;
+                continue;
+            }
+            long requestsBefore = fixture.requestLog().map(RegistryFixture.RequestLog::count).orElse(0L);
+            try {
+                naming.register(registration);
+            } catch (IllegalArgumentException e) {
+                assertNamesAField(e);
+                long requestsAfter = fixture.requestLog().map(RegistryFixture.RequestLog::count).orElse(0L);
+                assertEquals(requestsBefore, requestsAfter, "a rejected registration sent a request: " + e.getMessage());
+                rejected++;
+                continue;
+            }
+            List<ServiceInstance> found = naming.find(name);
+            assertTrue(found.contains(registration.instance()),
+                    () -> "did not round-trip: " + registration.instance() + " found " + found);
+            naming.deregister(id);
+            roundTripped++;
+        }
+        assertTrue(rejected > 0 && roundTripped > 0, "the generator must exercise both outcomes: rejected "
+                + rejected + ", round-tripped " + roundTripped);
+        fixture.requestLog().ifPresent(log -> {
+            for (String target : log.rawTargets()) {
+                assertTrue(log.isIntendedEndpoint(target), "request went to an unintended endpoint: " + target);
+            }
+        });
+    }
+
+    private static final Set<String> FIELDS = Set.of("id", "name", "tags", "meta", "meta key", "address", "port",
+            "protocol");
+
+    private static void assertNamesAField(IllegalArgumentException e) {
+        assertNotNull(e.getMessage());
+        assertTrue(FIELDS.stream().anyMatch(f -> e.getMessage().startsWith(f)),
+                "message does not start with the field's name: " + e.getMessage());
+    }
+
+    private static int openConnections(int port) {
+        return dev.naming.bench.OpenConnections.to(port);
+    }
+
+    /** Awkward strings: unicode, URL metacharacters, dot segments, spaces, empty, 10 KB. */
+    static final class ValueGenerator {
+        private static final String[] PIECES = {"a", "Z", "0", "-", "_", ".", "..", "/", "?", "#", "&", "%", "%2F",
+            " ", "+", "=", ";", "\\", "\"", "'", "<", ">", "é", "名字", "🚀", "ß", "\u00a0", "\u200b", ":", "@", "~"};
+        private final Random random;
+
+        ValueGenerator(Random random) {
+            this.random = random;
+        }
+
+        String next() {
+            int kind = random.nextInt(20);
+            if (kind == 0) {
+                return "";
+            }
+            if (kind == 1) {
+                return "x".repeat(10 * 1024);
+            }
+            if (kind == 2) {
+                return random.nextBoolean() ? ".." : ".";
+            }
+            StringBuilder sb = new StringBuilder();
+            int parts = 1 + random.nextInt(6);
+            for (int i = 0; i < parts; i++) {
+                sb.append(PIECES[random.nextInt(PIECES.length)]);
+            }
+            return sb.toString();
+        }
+    }
+}

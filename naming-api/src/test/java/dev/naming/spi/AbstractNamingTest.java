@@ -1,0 +1,216 @@
+package dev.naming.spi;
+
+import static dev.naming.spi.ScriptedNaming.instance;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.NamingException;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.SubscribeOptions;
+import dev.naming.Subscription;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class AbstractNamingTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
+    private final ScriptedNaming naming = new ScriptedNaming();
+
+    @AfterEach
+    void close() {
+        naming.close();
+    }
+
+    private static List<String> ids(List<ServiceInstance> list) {
+        return list.stream().map(ServiceInstance::id).toList();
+    }
+
+    @Test
+    void snapshotsAreSortedByIdAndRepeatsAreDropped() {
+        List<List<String>> seen = new CopyOnWriteArrayList<>();
+        naming.subscribe("svc", list -> seen.add(ids(list)));
+        WatchSink sink = naming.sinks.get("svc");
+        sink.snapshot(List.of(instance("b"), instance("a")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 1);
+        sink.snapshot(List.of(instance("a"), instance("b")));
+        sink.snapshot(List.of(instance("a")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 2);
+        assertEquals(List.of(List.of("a", "b"), List.of("a")), seen);
+    }
+
+    @Test
+    void failureKeepsTheLastListAndDeliversNothing() {
+        List<List<String>> seen = new CopyOnWriteArrayList<>();
+        naming.subscribe("svc", list -> seen.add(ids(list)));
+        WatchSink sink = naming.sinks.get("svc");
+        sink.snapshot(List.of(instance("a")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 1);
+        sink.failure(new NamingException("down"));
+        sink.snapshot(List.of(instance("a")));
+        sink.snapshot(List.of(instance("a"), instance("c")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 2);
+        assertEquals(List.of(List.of("a"), List.of("a", "c")), seen);
+        assertEquals(List.of("a", "c"), ids(naming.find("svc")));
+    }
+
+    @Test
+    void subscriptionsToOneServiceShareOneWatchStoppedWithTheLast() {
+        Subscription first = naming.subscribe("svc", list -> { });
+        Subscription second = naming.subscribe("svc", list -> { });
+        assertEquals(1, naming.watchesStarted.get());
+        first.close();
+        assertEquals(0, naming.watchesStopped.get());
+        second.close();
+        assertEquals(1, naming.watchesStopped.get());
+        assertFalse(second.isActive());
+    }
+
+    @Test
+    void findAnswersFromTheWatchWithoutFetching() {
+        naming.subscribe("svc", list -> { });
+        naming.sinks.get("svc").snapshot(List.of(instance("a", "gate"), instance("b")));
+        assertEquals(List.of("a"), ids(naming.find("svc", "gate")));
+        assertEquals(0, naming.fetches.get());
+        assertEquals(List.of(), naming.find("other"));
+        assertEquals(1, naming.fetches.get());
+    }
+
+    @Test
+    void throwingListenerKeepsItsSubscription() {
+        AtomicInteger calls = new AtomicInteger();
+        naming.subscribe("svc", list -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("listener bug");
+        });
+        WatchSink sink = naming.sinks.get("svc");
+        sink.snapshot(List.of(instance("a")));
+        await().atMost(DEADLINE).until(() -> calls.get() == 1);
+        sink.snapshot(List.of());
+        await().atMost(DEADLINE).until(() -> calls.get() == 2);
+    }
+
+    @Test
+    void blockedListenerDoesNotDelayAnotherSubscription() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        naming.subscribe("svc", list -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        List<List<String>> fast = new CopyOnWriteArrayList<>();
+        naming.subscribe("svc", list -> fast.add(ids(list)));
+        WatchSink sink = naming.sinks.get("svc");
+        sink.snapshot(List.of(instance("a")));
+        sink.snapshot(List.of(instance("b")));
+        await().atMost(DEADLINE).until(() -> fast.contains(List.of("b")));
+        release.countDown();
+    }
+
+    @Test
+    void tagFilteredSubscriptionIgnoresChangesToOtherInstances() {
+        List<List<String>> seen = new CopyOnWriteArrayList<>();
+        naming.subscribe("svc", SubscribeOptions.tags("gate"), list -> seen.add(ids(list)));
+        WatchSink sink = naming.sinks.get("svc");
+        sink.snapshot(List.of(instance("a", "gate")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 1);
+        sink.snapshot(List.of(instance("a", "gate"), instance("b")));
+        sink.snapshot(List.of(instance("a", "gate"), instance("c", "gate")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 2);
+        assertEquals(List.of(List.of("a"), List.of("a", "c")), seen);
+    }
+
+    @Test
+    void warmupHoldsNewInstancesBackAndPassesRemovalsAtOnce() {
+        List<List<String>> seen = new CopyOnWriteArrayList<>();
+        Duration warmup = Duration.ofMillis(300);
+        naming.subscribe("svc", SubscribeOptions.warmup(warmup), list -> seen.add(ids(list)));
+        WatchSink sink = naming.sinks.get("svc");
+        sink.snapshot(List.of(instance("a")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 1);
+        assertEquals(List.of("a"), seen.get(0));
+        long joined = System.nanoTime();
+        sink.snapshot(List.of(instance("a"), instance("b")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 2);
+        long waited = System.nanoTime() - joined;
+        assertEquals(List.of("a", "b"), seen.get(1));
+        assertTrue(waited >= warmup.toNanos(), "b was delivered after " + waited / 1_000_000 + " ms");
+        sink.snapshot(List.of(instance("b"), instance("c")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 3);
+        assertEquals(List.of("b"), seen.get(2));
+    }
+
+    @Test
+    void unsubscribeClosesEveryOneOfThatService() {
+        Subscription a = naming.subscribe("svc", list -> { });
+        Subscription b = naming.subscribe("svc", list -> { });
+        naming.unsubscribe("svc");
+        assertFalse(a.isActive());
+        assertFalse(b.isActive());
+        assertEquals(1, naming.watchesStopped.get());
+    }
+
+    @Test
+    void closeDeregistersWhatWasRegisteredAndRefusesFurtherUse() {
+        naming.register(ServiceRegistration.builder().id("x").name("svc").address("h").port(1).build());
+        naming.close();
+        assertTrue(naming.registry.isEmpty());
+        assertThrows(NamingException.class, () -> naming.find("svc"));
+        naming.close();
+    }
+
+    @Test
+    void slowListenerGetsTheNewestListAndNeverAStaleOne() {
+        CountDownLatch release = new CountDownLatch(1);
+        List<List<String>> seen = new CopyOnWriteArrayList<>();
+        naming.subscribe("svc", list -> {
+            seen.add(ids(list));
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        WatchSink sink = naming.sinks.get("svc");
+        sink.snapshot(List.of(instance("a")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 1);
+        sink.snapshot(List.of(instance("b")));
+        sink.snapshot(List.of(instance("c")));
+        release.countDown();
+        await().atMost(DEADLINE).until(() -> seen.size() == 2);
+        assertEquals(List.of(List.of("a"), List.of("c")), seen);
+    }
+
+    @Test
+    void invalidInputIsRejectedBeforeTheBackendIsCalled() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> naming.find(" "));
+        assertTrue(e.getMessage().startsWith("name"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> naming.find("svc", "ok", null));
+        assertTrue(e.getMessage().startsWith("tags"), e.getMessage());
+        assertEquals(0, naming.fetches.get());
+    }
+
+    @Test
+    void closeStopsDispatcherThreads() {
+        naming.subscribe("svc", list -> { });
+        naming.sinks.get("svc").snapshot(List.of(instance("a")));
+        await().atMost(DEADLINE).until(() -> threadsNamed("naming-scripted-dispatch") > 0);
+        naming.close();
+        await().atMost(DEADLINE).until(() -> threadsNamed("naming-scripted-") == 0);
+    }
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.naming.inmemory;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.naming.HealthCheck;
+import dev.naming.Naming;
+import dev.naming.NamingUri;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class InMemoryNamingTest {
+
+    private final String cluster = "test-" + UUID.randomUUID();
+
+    private static ServiceRegistration registration(String id) {
+        return ServiceRegistration.builder().id(id).name("svc").address("10.0.0.1").port(80)
+                .check(HealthCheck.ttl(Duration.ofSeconds(1))).deregisterCriticalAfter(Duration.ofSeconds(1)).build();
+    }
+
+    private static List<String> ids(List<ServiceInstance> instances) {
+        return instances.stream().map(ServiceInstance::id).toList();
+    }
+
+    @Test
+    void sharedNameMeansSharedRegistry() {
+        try (Naming a = Naming.connect("inmemory://" + cluster); Naming b = Naming.connect("inmemory://" + cluster)) {
+            a.register(registration("x"));
+            assertEquals(List.of("x"), ids(b.find("svc")));
+        }
+    }
+
+    @Test
+    void plainSchemeIsPrivateToOneNaming() {
+        try (Naming a = Naming.connect("inmemory:"); Naming b = Naming.connect("inmemory:")) {
+            a.register(registration("x"));
+            assertEquals(List.of(), b.find("svc"));
+        }
+    }
+
+    @Test
+    void forgottenInstanceIsRegisteredAgainByItsOwner() {
+        try (Naming owner = Naming.connect("inmemory://" + cluster)) {
+            owner.register(registration("x"));
+            InMemoryRegistry.named(cluster).forgetAll();
+            assertEquals(0, InMemoryRegistry.named(cluster).size());
+            await().atMost(Duration.ofSeconds(5)).until(() -> InMemoryRegistry.named(cluster).size() == 1);
+        }
+    }
+
+    @Test
+    void instanceOfADeadOwnerExpiresAfterTtlPlusDeregisterCriticalAfter() {
+        InMemoryNaming owner = (InMemoryNaming) new InMemoryProvider().create(NamingUri.parse("inmemory://" + cluster));
+        try (Naming watcher = Naming.connect("inmemory://" + cluster)) {
+            owner.register(registration("x"));
+            watcher.subscribe("svc", list -> { });
+            owner.abandon();
+            await().atMost(Duration.ofSeconds(10)).until(() -> watcher.find("svc").isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> InMemoryRegistry.named(cluster).size() == 0);
+        } finally {
+            owner.close();
+        }
+    }
+
+    @Test
+    void closeDeregistersAndStopsItsThreads() {
+        Naming owner = Naming.connect("inmemory://" + cluster);
+        owner.register(registration("x"));
+        owner.subscribe("svc", list -> { });
+        owner.close();
+        assertEquals(0, InMemoryRegistry.named(cluster).size());
+        await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("naming-inmemory")));
+    }
+}

@@ -1,0 +1,115 @@
+package dev.naming.inmemory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.HealthCheck;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.spi.WatchSink;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class InMemoryRegistryTest {
+
+    private final AtomicLong clock = new AtomicLong();
+    private final InMemoryRegistry registry = new InMemoryRegistry("test", clock::get);
+
+    private static ServiceRegistration ttl(String id, int ttlSeconds, int deregisterAfterSeconds) {
+        return ServiceRegistration.builder().id(id).name("svc").address("10.0.0.1").port(80)
+                .check(HealthCheck.ttl(Duration.ofSeconds(ttlSeconds)))
+                .deregisterCriticalAfter(Duration.ofSeconds(deregisterAfterSeconds)).build();
+    }
+
+    private static List<String> ids(List<ServiceInstance> instances) {
+        return instances.stream().map(ServiceInstance::id).toList();
+    }
+
+    private void advance(Duration d) {
+        clock.addAndGet(d.toNanos());
+    }
+
+    @Test
+    void instanceWithoutHeartbeatIsHiddenAfterTtl() {
+        registry.register(ttl("a", 5, 20));
+        advance(Duration.ofSeconds(5));
+        registry.sweep();
+        assertEquals(List.of("a"), ids(registry.find("svc")));
+        advance(Duration.ofMillis(1));
+        registry.sweep();
+        assertTrue(registry.find("svc").isEmpty());
+        assertEquals(1, registry.size());
+    }
+
+    @Test
+    void instanceWithoutHeartbeatIsRemovedAfterTtlPlusDeregisterCriticalAfter() {
+        registry.register(ttl("a", 5, 20));
+        advance(Duration.ofSeconds(25));
+        registry.sweep();
+        assertEquals(1, registry.size());
+        advance(Duration.ofMillis(1));
+        registry.sweep();
+        assertEquals(0, registry.size());
+        assertFalse(registry.heartbeat("a"));
+    }
+
+    @Test
+    void heartbeatKeepsInstanceHealthyAndRevivesAHiddenOne() {
+        registry.register(ttl("a", 5, 20));
+        advance(Duration.ofSeconds(6));
+        registry.sweep();
+        assertTrue(registry.find("svc").isEmpty());
+        assertTrue(registry.heartbeat("a"));
+        assertEquals(List.of("a"), ids(registry.find("svc")));
+    }
+
+    @Test
+    void instanceWithoutTtlCheckStaysWhileRegistered() {
+        registry.register(ttl("a", 5, 20).toBuilder().check(HealthCheck.http("http://10.0.0.1/health")).build());
+        advance(Duration.ofHours(1));
+        registry.sweep();
+        assertEquals(1, registry.find("svc").size());
+    }
+
+    @Test
+    void watchersSeeChangesInOrderAndFailuresDuringOutage() {
+        List<Object> events = new CopyOnWriteArrayList<>();
+        registry.watch("svc", new WatchSink() {
+            @Override
+            public void snapshot(List<ServiceInstance> instances) {
+                events.add(instances.size());
+            }
+
+            @Override
+            public void failure(Throwable error) {
+                events.add("failure");
+            }
+        });
+        registry.register(ttl("a", 5, 20));
+        registry.register(ttl("b", 5, 20));
+        registry.setReachable(false);
+        registry.setReachable(true);
+        registry.deregister("a");
+        assertEquals(List.of(0, 1, 2, "failure", 2, 1), events);
+    }
+
+    @Test
+    void reRegistrationUnderAnotherNameMovesTheInstance() {
+        registry.register(ttl("a", 5, 20));
+        registry.register(ttl("a", 5, 20).toBuilder().name("other").build());
+        assertTrue(registry.find("svc").isEmpty());
+        assertEquals(List.of("a"), ids(registry.find("other")));
+    }
+
+    @Test
+    void forgetAllEmptiesEveryService() {
+        registry.register(ttl("a", 5, 20));
+        registry.forgetAll();
+        assertTrue(registry.find("svc").isEmpty());
+        assertFalse(registry.heartbeat("a"));
+    }
+}
