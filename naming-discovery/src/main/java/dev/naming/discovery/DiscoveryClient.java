@@ -28,6 +28,7 @@ final class DiscoveryClient implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
     private static final String FORM = "application/x-www-form-urlencoded";
+    private static final int WORKERS = 2;
 
     private final DiscoveryNodes nodes;
     private final Duration timeout;
@@ -37,11 +38,11 @@ final class DiscoveryClient implements AutoCloseable {
     DiscoveryClient(DiscoveryNodes nodes, Duration timeout) {
         this.nodes = nodes;
         this.timeout = timeout;
-        this.executor = new ThreadPoolExecutor(0, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        // a fixed pair, started now: the JDK's completion tasks are short, and a pool that grew and
+        // shrank with traffic would make this Naming's thread count drift with load
+        this.executor = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 NamingThreads.factory("naming-discovery-http", true));
-        // core 0 with an unbounded queue would run one thread only: let up to 8 start, then idle out
-        this.executor.setCorePoolSize(8);
-        this.executor.allowCoreThreadTimeOut(true);
+        this.executor.prestartAllCoreThreads();
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeout)

@@ -64,6 +64,25 @@ public final class DiscoveryCluster implements AutoCloseable {
         nodes.forEach(n -> n.malformed(on));
     }
 
+    public void serverError(boolean on) {
+        nodes.forEach(n -> n.serverError(on));
+    }
+
+    public void httpStatus(int status) {
+        nodes.forEach(n -> n.httpStatus(status));
+    }
+
+    public void slow(Duration delay) {
+        nodes.forEach(n -> n.slow(delay));
+    }
+
+    /** Every request every node received. */
+    public java.util.List<RecordedRequest> requests() {
+        java.util.List<RecordedRequest> all = new ArrayList<>();
+        nodes.forEach(n -> all.addAll(n.requests()));
+        return all;
+    }
+
     /** Every node evicts every instance. */
     public void evictAll() {
         nodes.forEach(DiscoveryEmulator::evictAll);

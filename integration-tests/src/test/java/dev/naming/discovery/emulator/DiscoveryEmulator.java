@@ -64,6 +64,8 @@ public final class DiscoveryEmulator implements AutoCloseable {
     private volatile Duration slow = Duration.ZERO;
     private volatile boolean malformed;
     private volatile boolean protect;
+    private volatile boolean serverError;
+    private volatile int httpStatus;
     private volatile boolean down;
 
     /** A single node with its own clock. */
@@ -119,6 +121,16 @@ public final class DiscoveryEmulator implements AutoCloseable {
     /** Protect mode: reads answer -500, writes work. */
     public void protect(boolean on) {
         this.protect = on;
+    }
+
+    /** Every call answers -500, writes included (a broken node). */
+    public void serverError(boolean on) {
+        this.serverError = on;
+    }
+
+    /** Every request answers this HTTP status with no body (a proxy in front: 429, 503 …); 0 turns it off. */
+    public void httpStatus(int status) {
+        this.httpStatus = status;
     }
 
     /** Stops listening and drops every connection, held polls included. */
@@ -260,7 +272,12 @@ public final class DiscoveryEmulator implements AutoCloseable {
                 ex.sendResponseHeaders(405, -1);
                 return;
             }
-            ObjectNode reply = protect && READS.contains(call) ? envelope(-500, null) : route(call, params);
+            int status = httpStatus;
+            if (status != 0) {
+                ex.sendResponseHeaders(status, -1);
+                return;
+            }
+            ObjectNode reply = serverError || (protect && READS.contains(call)) ? envelope(-500, null) : route(call, params);
             if (reply == null) {
                 return; // the node went down while holding
             }
