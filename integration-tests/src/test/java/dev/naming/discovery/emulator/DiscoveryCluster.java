@@ -48,6 +48,11 @@ public final class DiscoveryCluster implements AutoCloseable {
         return this;
     }
 
+    public DiscoveryCluster idleTimeout(Duration timeout) {
+        nodes.forEach(n -> n.idleTimeout(timeout));
+        return this;
+    }
+
     public void down() {
         nodes.forEach(DiscoveryEmulator::down);
     }

@@ -42,8 +42,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Nodes of a {@link DiscoveryCluster} replicate writes to each other (a multi-address instance
  * arrives on a peer with its addresses joined by commas, as the server's replication does). Fault
  * switches: {@link #down()}/{@link #up()}, {@link #malformed(boolean)}, {@link #slow(Duration)},
- * {@link #protect(boolean)}. Every request is recorded, with the client port that identifies its
- * connection.
+ * {@link #protect(boolean)}, {@link #serverError(boolean)}, {@link #httpStatus(int)}. Every request is
+ * recorded, with the client port that identifies its connection; clients connect through a
+ * {@link ConnectionFront} that counts connections and closes idle keep-alive connections as the Go
+ * server does.
  */
 public final class DiscoveryEmulator implements AutoCloseable {
 
@@ -58,15 +60,14 @@ public final class DiscoveryEmulator implements AutoCloseable {
     private final List<DiscoveryEmulator> peers = new CopyOnWriteArrayList<>();
     private final AtomicInteger held = new AtomicInteger();
     private final ExecutorService executor;
-    private volatile HttpServer server;
-    private final int port;
+    private final HttpServer server;
+    private final ConnectionFront front;
     private volatile Duration hold = Duration.ofSeconds(30);
     private volatile Duration slow = Duration.ZERO;
     private volatile boolean malformed;
     private volatile boolean protect;
     private volatile boolean serverError;
     private volatile int httpStatus;
-    private volatile boolean down;
 
     /** A single node with its own clock. */
     public static DiscoveryEmulator start() {
@@ -83,19 +84,30 @@ public final class DiscoveryEmulator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.server = listen(0);
-        this.port = server.getAddress().getPort();
+        this.server = listen();
+        this.front = new ConnectionFront(server.getAddress().getPort(), "discovery-emulator");
     }
 
     // ---- test controls --------------------------------------------------------------------------
 
     public int port() {
-        return port;
+        return front.port();
     }
 
     /** {@code 127.0.0.1:port}. */
     public String address() {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + front.port();
+    }
+
+    /** How long a keep-alive connection may carry no request before the node closes it (40 s by default). */
+    public DiscoveryEmulator idleTimeout(Duration timeout) {
+        front.idleTimeout(timeout);
+        return this;
+    }
+
+    /** TCP connections accepted since the start. */
+    public int acceptedConnections() {
+        return front.accepted();
     }
 
     public EmulatorClock clock() {
@@ -134,26 +146,18 @@ public final class DiscoveryEmulator implements AutoCloseable {
     }
 
     /** Stops listening and drops every connection, held polls included. */
-    public synchronized void down() {
-        if (down) {
-            return;
-        }
-        down = true;
-        server.stop(0);
+    public void down() {
+        front.down();
         registry.dropWaiters();
     }
 
     /** Listens again on the same port, with the registry as it was. */
-    public synchronized void up() {
-        if (!down) {
-            return;
-        }
-        server = listen(port);
-        down = false;
+    public void up() {
+        front.up();
     }
 
     public boolean isDown() {
-        return down;
+        return !front.isUp();
     }
 
     /** Disables self-preservation, so {@link #sweep()} evicts every instance silent for 90 s. */
@@ -220,30 +224,30 @@ public final class DiscoveryEmulator implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (!down) {
-            server.stop(0);
-            down = true;
-        }
+    public void close() {
+        front.close();
         registry.dropWaiters();
+        server.stop(0);
         executor.shutdownNow();
     }
 
     // ---- HTTP -------------------------------------------------------------------------------------
 
-    private HttpServer listen(int onPort) {
+    private HttpServer listen() {
         try {
-            HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort), 64);
+            HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
             s.createContext("/", this::handle);
             s.setExecutor(executor);
             s.start();
             return s;
         } catch (IOException e) {
-            throw new IllegalStateException("emulator cannot listen on " + onPort, e);
+            throw new IllegalStateException("emulator cannot listen", e);
         }
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        int upstream = ex.getRemoteAddress().getPort();
+        front.begin(upstream);
         try (ex) {
             String path = ex.getRequestURI().getRawPath();
             String raw = ex.getRequestURI().getRawQuery();
@@ -262,7 +266,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
             }
             String call = path.startsWith("/discovery/") ? path.substring("/discovery/".length()) : path;
             requests.add(new RecordedRequest(ex.getRequestMethod(), call, query, body, Collections.unmodifiableMap(params),
-                    contentType, ex.getRemoteAddress().getPort()));
+                    contentType, front.clientPort(upstream)));
             String method = METHODS.get(call);
             if (!path.startsWith("/discovery/") || method == null) {
                 ex.sendResponseHeaders(404, -1);
@@ -292,6 +296,8 @@ public final class DiscoveryEmulator implements AutoCloseable {
             }
         } catch (IOException e) {
             // the client went away (or the node went down) mid-reply: nothing to answer
+        } finally {
+            front.end(upstream);
         }
     }
 
@@ -342,7 +348,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
         i.version = orEmpty(first(p, "version"));
         registry.register(i);
         for (DiscoveryEmulator peer : peers) {
-            if (!peer.down) {
+            if (!peer.isDown()) {
                 EmulatedRegistry.Instance replica = i.copy();
                 if (replica.addrs.size() > 1) {
                     replica.addrs = List.of(String.join(",", replica.addrs));
@@ -363,7 +369,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
             return envelope(-404, null);
         }
         for (DiscoveryEmulator peer : peers) {
-            if (!peer.down && peer.registry.renew(i.zone, i.env, i.appid, i.hostname) == null) {
+            if (!peer.isDown() && peer.registry.renew(i.zone, i.env, i.appid, i.hostname) == null) {
                 peer.registry.register(i);
             }
         }
@@ -376,7 +382,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
         }
         boolean found = registry.cancel(first(p, "zone"), first(p, "env"), first(p, "appid"), first(p, "hostname"));
         for (DiscoveryEmulator peer : peers) {
-            if (!peer.down) {
+            if (!peer.isDown()) {
                 peer.registry.cancel(first(p, "zone"), first(p, "env"), first(p, "appid"), first(p, "hostname"));
             }
         }
@@ -487,9 +493,9 @@ public final class DiscoveryEmulator implements AutoCloseable {
         List<DiscoveryEmulator> all = new ArrayList<>();
         all.add(this);
         all.addAll(peers);
-        all.sort((a, b) -> Integer.compare(a.port, b.port));
+        all.sort((a, b) -> Integer.compare(a.port(), b.port()));
         for (DiscoveryEmulator n : all) {
-            list.addObject().put("addr", n.address()).put("status", n.down ? 1 : 0).put("zone", n.zone);
+            list.addObject().put("addr", n.address()).put("status", n.isDown() ? 1 : 0).put("zone", n.zone);
         }
         return envelope(0, list);
     }

@@ -33,7 +33,8 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     private static final Duration TICK = Duration.ofMillis(250);
     private static final Duration TICK_ADVANCE = Duration.ofSeconds(10);
 
-    private final DiscoveryCluster cluster = DiscoveryCluster.start(2).hold(HOLD);
+    /** The Go server closes idle keep-alive connections after its read timeout (tens of seconds): 2 s here. */
+    private final DiscoveryCluster cluster = DiscoveryCluster.start(2).hold(HOLD).idleTimeout(Duration.ofSeconds(2));
     private final ScheduledExecutorService evictor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "discovery-emulator-evictor");
         t.setDaemon(true);
