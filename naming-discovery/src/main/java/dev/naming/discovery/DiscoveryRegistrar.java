@@ -101,6 +101,11 @@ final class DiscoveryRegistrar {
             }
             backoff.reset();
         } catch (NodeFailure e) {
+            synchronized (lock) {
+                if (stopped) {
+                    return; // interrupted by close(): not the node's fault
+                }
+            }
             client.nodes().failed(node);
             next = backoff.next();
             LOG.warn("discovery: renewal failed, retrying in {} ms: {}", next.toMillis(), e.getMessage());

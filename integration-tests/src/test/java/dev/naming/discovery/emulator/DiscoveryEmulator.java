@@ -49,6 +49,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DiscoveryEmulator implements AutoCloseable {
 
+    static {
+        // HttpServer writes a reply's headers and body separately; with Nagle on its sockets each
+        // reply waits for a delayed ACK (~40 ms). Read once, when the first HttpServer starts.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private static final Set<String> READS = Set.of("fetch", "fetchs", "poll", "polls", "nodes");
     private static final Map<String, String> METHODS = Map.of("register", "POST", "renew", "POST", "cancel", "POST",
             "set", "POST", "fetch", "GET", "fetchs", "GET", "poll", "GET", "polls", "GET", "nodes", "GET");
