@@ -154,8 +154,18 @@ final class DiscoveryClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the HTTP client. From JDK 21 its {@code shutdownNow()} also closes pooled connections;
+     * JDK 17 has no such call (reached by reflection so this compiles for 17): its idle connections
+     * end with the server's idle timeout or when the client is garbage-collected.
+     */
     @Override
     public void close() {
+        try {
+            HttpClient.class.getMethod("shutdownNow").invoke(http);
+        } catch (ReflectiveOperationException | RuntimeException olderJdk) {
+            // JDK 17-20: nothing to call
+        }
         executor.shutdownNow();
         try {
             executor.awaitTermination(1, TimeUnit.SECONDS);
