@@ -209,6 +209,32 @@ class DiscoveryNamingTest {
     }
 
     @Test
+    void readsCoverEveryZoneUnlessAZoneFilterIsSet() {
+        server.register(ENV, "sh001", "chat.logic", "a", List.of("http://10.0.0.1:80"), Map.of());
+        server.register(ENV, "sh002", "chat.logic", "b", List.of("http://10.0.0.2:80"), Map.of());
+        try (Naming all = DiscoveryTestSupport.connect(server);
+             Naming onlySh002 = DiscoveryTestSupport.connect(server.address(), "zoneFilter=sh002")) {
+            assertEquals(List.of("a", "b"), all.find("chat.logic").stream().map(ServiceInstance::id).toList());
+            assertEquals(List.of("b"), onlySh002.find("chat.logic").stream().map(ServiceInstance::id).toList());
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            onlySh002.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("b").equals(lists.lastIds()));
+            assertTrue(server.requests("polls").stream().allMatch(r -> "sh002".equals(r.first("zone"))));
+        }
+    }
+
+    @Test
+    void httpAndTcpChecksAreAcceptedAndMeanRenewalOnly() {
+        try (Naming naming = DiscoveryTestSupport.connect(server)) {
+            naming.register(logic("logic-1", 8000).toBuilder()
+                    .check(dev.naming.HealthCheck.http("http://10.0.0.5:8000/health")).build());
+            naming.register(logic("logic-2", 8001).toBuilder().check(dev.naming.HealthCheck.tcp("10.0.0.5:8001")).build());
+            await().atMost(DEADLINE).until(() -> server.requests("renew").size() >= 4);
+            assertEquals(2, naming.find("chat.logic").size());
+        }
+    }
+
+    @Test
     void noThreadIsLeftAfterClose() {
         Naming naming = DiscoveryTestSupport.connect(server);
         naming.register(logic("logic-1", 8000));
