@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The TCK's registry: a two-node emulated discovery cluster, reached through
- * {@code discovery://node1,node2?…} with short timings (renew 500 ms, hold 1 s, backoff 50 ms-1 s).
+ * {@code discovery://node1,node2?…} with short timings (renew 500 ms, hold 600 ms, backoff 50 ms-1 s).
  * An outage takes both nodes down; state loss evicts every instance on both nodes (pollers are
  * woken as eviction does), after which renewals answer -404 and the library registers again.
  * The eviction sweep runs on a clock 40 times faster than real time, with self-preservation off.
@@ -27,7 +27,7 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
             "nodes", "set");
     private static final Set<String> PARAMS = Set.of("env", "zone", "region", "appid", "hostname", "status", "addrs",
             "metadata", "latest_timestamp", "version");
-    private static final Duration HOLD = Duration.ofSeconds(1);
+    private static final Duration HOLD = Duration.ofMillis(600);
 
     /** Emulated time runs 40 times faster: 10 s per 250 ms, so 90 s without renewal pass in 2.25 s. */
     private static final Duration TICK = Duration.ofMillis(250);
@@ -78,7 +78,7 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
 
     @Override
     public Duration quietWindow() {
-        return Duration.ofMillis(1500);
+        return Duration.ofMillis(1000);
     }
 
     @Override
