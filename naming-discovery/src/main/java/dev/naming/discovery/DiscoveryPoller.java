@@ -227,7 +227,7 @@ final class DiscoveryPoller implements AutoCloseable {
     private void changed(List<App> batch, Reply reply) {
         Map<String, App> byId = new LinkedHashMap<>();
         batch.forEach(a -> byId.put(a.appid, a));
-        for (Map.Entry<String, JsonNode> e : iterable(reply.data())) {
+        for (Map.Entry<String, JsonNode> e : reply.data().properties()) {
             App a = byId.get(e.getKey());
             if (a != null && e.getValue().isObject()) {
                 deliver(a, InstanceMapping.instances(a.appid, e.getValue()));
@@ -297,9 +297,5 @@ final class DiscoveryPoller implements AutoCloseable {
         synchronized (lock) {
             return closed;
         }
-    }
-
-    private static Iterable<Map.Entry<String, JsonNode>> iterable(JsonNode node) {
-        return node::fields;
     }
 }

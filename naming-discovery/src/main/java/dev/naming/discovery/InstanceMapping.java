@@ -95,8 +95,7 @@ final class InstanceMapping {
         try {
             Map<String, String> meta = new LinkedHashMap<>();
             JsonNode metadata = node.path("metadata");
-            for (Iterator<Map.Entry<String, JsonNode>> it = metadata.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : metadata.properties()) {
                 JsonNode v = e.getValue();
                 meta.put(e.getKey(), v.isValueNode() ? v.asText() : v.toString());
             }

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -528,8 +527,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
         Map<String, String> out = new TreeMap<>();
         try {
             JsonNode node = EmulatedRegistry.JSON.readTree(json);
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
                 out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : "");
             }
         } catch (IOException e) {
