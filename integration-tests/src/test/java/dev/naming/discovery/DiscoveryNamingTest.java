@@ -171,6 +171,8 @@ class DiscoveryNamingTest {
             await().atMost(Duration.ofSeconds(3)).until(() -> List.of("gate-1").equals(gate.lastIds()));
             await().atMost(Duration.ofSeconds(3)).until(() -> server.requests("polls").stream()
                     .anyMatch(r -> r.all("appid").equals(List.of("chat.logic", "chat.gate"))));
+            // the poll held before the join was aborted, not left hanging on the server
+            await().atMost(Duration.ofSeconds(3)).until(() -> server.heldPolls() == 1);
             writer.register(ServiceRegistration.builder().id("gate-2").name("chat.gate").address("10.0.0.7")
                     .port(9000).build());
             await().atMost(Duration.ofSeconds(3)).until(() -> List.of("gate-1", "gate-2").equals(gate.lastIds()));

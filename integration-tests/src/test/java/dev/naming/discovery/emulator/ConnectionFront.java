@@ -30,6 +30,7 @@ final class ConnectionFront implements AutoCloseable {
         final Socket client;
         final Socket upstream;
         final AtomicInteger inFlight = new AtomicInteger();
+        final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         volatile long lastActive = System.nanoTime();
 
         Relay(Socket client, Socket upstream) {
@@ -44,6 +45,7 @@ final class ConnectionFront implements AutoCloseable {
     }
 
     private final int backendPort;
+    private final java.util.function.IntConsumer onClosed;
     private final ExecutorService threads;
     private final ScheduledExecutorService sweeper;
     private final Map<Integer, Relay> relays = new ConcurrentHashMap<>();
@@ -52,8 +54,13 @@ final class ConnectionFront implements AutoCloseable {
     private final ServerSocket listener;
     private volatile boolean down;
 
-    ConnectionFront(int backendPort, String name) {
+    /**
+     * @param onClosed told the upstream port of each connection that ends (client gone, idle,
+     *                 node down), as the Go server's close notification tells a held request
+     */
+    ConnectionFront(int backendPort, String name, java.util.function.IntConsumer onClosed) {
         this.backendPort = backendPort;
+        this.onClosed = onClosed;
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, name + "-relay-" + n.incrementAndGet());
@@ -178,6 +185,9 @@ final class ConnectionFront implements AutoCloseable {
         } finally {
             relay.close();
             relays.remove(relay.upstream.getLocalPort(), relay);
+            if (relay.ended.compareAndSet(false, true)) {
+                onClosed.accept(relay.upstream.getLocalPort());
+            }
         }
     }
 

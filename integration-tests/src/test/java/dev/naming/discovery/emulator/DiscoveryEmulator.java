@@ -44,7 +44,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #protect(boolean)}, {@link #serverError(boolean)}, {@link #httpStatus(int)}. Every request is
  * recorded, with the client port that identifies its connection; clients connect through a
  * {@link ConnectionFront} that counts connections and closes idle keep-alive connections as the Go
- * server does.
+ * server does; a held poll whose client hangs up ends, as on the server.
+ *
+ * <p>Not emulated: nodes do not register themselves as {@code infra.discovery} (clients here learn
+ * nodes from {@code /discovery/nodes}); the polls check and the hold are atomic, so the server's
+ * "change between the check and the hold shows only after -304" window does not occur; eviction
+ * runs when a test calls {@link #sweep()}, on the node's controllable {@link EmulatorClock}.
  */
 public final class DiscoveryEmulator implements AutoCloseable {
 
@@ -66,6 +71,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<DiscoveryEmulator> peers = new CopyOnWriteArrayList<>();
     private final AtomicInteger held = new AtomicInteger();
+    private final Map<Integer, EmulatedRegistry.Waiter> holding = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService executor;
     private final HttpServer server;
     private final ConnectionFront front;
@@ -92,7 +98,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
             return t;
         });
         this.server = listen();
-        this.front = new ConnectionFront(server.getAddress().getPort(), "discovery-emulator");
+        this.front = new ConnectionFront(server.getAddress().getPort(), "discovery-emulator", this::disconnected);
     }
 
     // ---- test controls --------------------------------------------------------------------------
@@ -288,7 +294,8 @@ public final class DiscoveryEmulator implements AutoCloseable {
                 ex.sendResponseHeaders(status, -1);
                 return;
             }
-            ObjectNode reply = serverError || (protect && READS.contains(call)) ? envelope(-500, null) : route(call, params);
+            ObjectNode reply = serverError || (protect && READS.contains(call)) ? envelope(-500, null)
+                    : route(call, params, upstream);
             if (reply == null) {
                 return; // the node went down while holding
             }
@@ -308,7 +315,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
         }
     }
 
-    private ObjectNode route(String call, Map<String, List<String>> p) {
+    private ObjectNode route(String call, Map<String, List<String>> p, int upstream) {
         return switch (call) {
             case "register" -> register(p);
             case "renew" -> renew(p);
@@ -316,8 +323,8 @@ public final class DiscoveryEmulator implements AutoCloseable {
             case "set" -> set(p);
             case "fetch" -> fetch(p);
             case "fetchs" -> fetchs(p);
-            case "polls" -> polls(p, false);
-            case "poll" -> polls(p, true);
+            case "polls" -> polls(p, false, upstream);
+            case "poll" -> polls(p, true, upstream);
             case "nodes" -> nodes();
             default -> envelope(-404, null);
         };
@@ -446,7 +453,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
         return envelope(0, data);
     }
 
-    private ObjectNode polls(Map<String, List<String>> p, boolean single) {
+    private ObjectNode polls(Map<String, List<String>> p, boolean single, int upstream) {
         if (missing(p, "env", "hostname", "appid")) {
             return envelope(-400, null);
         }
@@ -479,6 +486,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
             return single ? envelope(0, check.data().get(appids.get(0))) : withErrors(envelope(0, check.data()), check.missing());
         }
         held.incrementAndGet();
+        holding.put(upstream, check.waiter());
         try {
             ObjectNode woken = check.waiter().reply.get(hold.toNanos(), TimeUnit.NANOSECONDS);
             return single ? envelope(0, woken.get(appids.get(0))) : envelope(0, woken);
@@ -490,6 +498,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
             Thread.currentThread().interrupt();
             return null;
         } finally {
+            holding.remove(upstream, check.waiter());
             held.decrementAndGet();
             registry.forget(check.waiter());
         }
@@ -505,6 +514,14 @@ public final class DiscoveryEmulator implements AutoCloseable {
             list.addObject().put("addr", n.address()).put("status", n.isDown() ? 1 : 0).put("zone", n.zone);
         }
         return envelope(0, list);
+    }
+
+    /** A client connection ended: a poll it held ends too, as the server's close notification does. */
+    private void disconnected(int upstream) {
+        EmulatedRegistry.Waiter w = holding.remove(upstream);
+        if (w != null) {
+            w.reply.cancel(false);
+        }
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

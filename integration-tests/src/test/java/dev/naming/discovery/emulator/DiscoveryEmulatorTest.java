@@ -220,6 +220,20 @@ class DiscoveryEmulatorTest {
     }
 
     @Test
+    void aPollWhoseClientHungUpIsNoLongerHeld() throws Exception {
+        node.hold(Duration.ofSeconds(30));
+        register("h1", "http://1.1.1.1:80");
+        long t = stamp();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        CompletableFuture<HttpResponse<String>> poll = client.sendAsync(HttpRequest.newBuilder(URI.create("http://"
+                + node.address() + "/discovery/polls?env=dev&hostname=me&appid=a&latest_timestamp=" + t)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        poll.cancel(true); // the JDK aborts the exchange and closes its connection
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 0);
+    }
+
+    @Test
     void renewAndCancelOfAnUnknownInstanceAnswerMinus404() throws Exception {
         assertEquals(-404, post("renew", INSTANCE).get("code").asInt());
         assertEquals(-404, post("cancel", INSTANCE).get("code").asInt());
