@@ -51,6 +51,15 @@ public interface RegistryFixture extends AutoCloseable {
         throw new UnsupportedOperationException("outage");
     }
 
+    /**
+     * How many watch requests (blocking queries, long polls, streams) the registry is holding open
+     * for clients right now, if the fixture can count them; empty otherwise. Lets the suite check
+     * that connections grow with watched services, never with subscribers.
+     */
+    default OptionalInt openWatchRequests() {
+        return OptionalInt.empty();
+    }
+
     /** Whether {@link #loseState()} works. */
     default boolean supportsStateLoss() {
         return false;
@@ -68,7 +77,10 @@ public interface RegistryFixture extends AutoCloseable {
 
     /**
      * Adjusts a registration so this backend can carry it (for example a short TTL the test set-up
-     * can expire). The default returns it unchanged.
+     * can expire). The default returns it unchanged. With a TTL check of at most 20 s the suite
+     * expects an instance whose heartbeats stopped to be hidden within three TTLs plus the
+     * {@link #propagationDeadline()}; a registry that cannot (an eviction after minutes) should
+     * give another check here, and that test is skipped.
      */
     default ServiceRegistration adapt(ServiceRegistration registration) {
         return registration;

@@ -181,13 +181,27 @@ public final class InMemoryRegistry {
         private final Map<String, Entry> entries = new ConcurrentHashMap<>();
         private final List<WatchSink> watchers = new CopyOnWriteArrayList<>();
         private volatile List<ServiceInstance> healthy = List.of();
+        /**
+         * When the first healthy TTL instance lapses unless reported again; {@code Long.MAX_VALUE}
+         * when none can. Lets a read hide an instance whose owner died without waiting for some
+         * other live {@code Naming}'s sweep: a registry of readers only must not serve the dead.
+         */
+        private volatile long staleAt = Long.MAX_VALUE;
 
         ServiceTable(String service) {
             this.service = service;
         }
 
         List<ServiceInstance> healthy() {
+            long lapse = staleAt;
+            if (lapse != Long.MAX_VALUE && nanoClock.getAsLong() - lapse > 0) {
+                refresh();
+            }
             return healthy;
+        }
+
+        private synchronized void refresh() {
+            rebuild(nanoClock.getAsLong());
         }
 
         synchronized void put(Entry entry) {
@@ -257,11 +271,17 @@ public final class InMemoryRegistry {
         /** Recomputes the healthy list; tells watchers when it changed and the registry is reachable. */
         private void rebuild(long now) {
             List<ServiceInstance> list = new ArrayList<>();
+            long lapse = Long.MAX_VALUE;
             for (Entry e : entries.values()) {
                 if (e.healthy(now)) {
                     list.add(e.registration().instance());
+                    if (e.registration().check().kind() == HealthCheck.Kind.TTL) {
+                        long at = e.lastPass() + e.registration().check().ttl().toNanos();
+                        lapse = lapse == Long.MAX_VALUE || at - lapse < 0 ? at : lapse;
+                    }
                 }
             }
+            staleAt = lapse;
             list.sort(Comparator.comparing(ServiceInstance::id));
             List<ServiceInstance> next = List.copyOf(list);
             if (next.equals(healthy)) {

@@ -46,6 +46,17 @@ class InMemoryRegistryTest {
     }
 
     @Test
+    void findHidesLapsedInstanceWithoutWaitingForASweep() {
+        registry.register(ttl("a", 5, 20));
+        registry.register(ttl("b", 5, 20));
+        advance(Duration.ofSeconds(4));
+        assertTrue(registry.heartbeat("b"));
+        advance(Duration.ofSeconds(4));
+        // nobody swept: a registry whose only users read must still not serve a dead instance
+        assertEquals(List.of("b"), ids(registry.find("svc")));
+    }
+
+    @Test
     void instanceWithoutHeartbeatIsRemovedAfterTtlPlusDeregisterCriticalAfter() {
         registry.register(ttl("a", 5, 20));
         advance(Duration.ofSeconds(25));

@@ -1,0 +1,45 @@
+package dev.naming.cli;
+
+import dev.naming.Naming;
+import dev.naming.spi.Validation;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code naming deregister ID}: removes an instance by id. */
+@Command(name = "deregister", mixinStandardHelpOptions = true,
+        description = {"Remove an instance by id.",
+                "An unknown id is not an error.",
+                "If the process that registered it still runs, it may register it again (the library",
+                "re-registers what a registry forgot): stop that process to take an instance out for good."})
+final class DeregisterCommand implements Callable<Integer> {
+
+    @ParentCommand
+    NamingCli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RegistryOption registry;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "Instance id, e.g. logic-1.")
+    String id;
+
+    @Override
+    public Integer call() {
+        Validation.serviceId(id);
+        try (Naming naming = registry.connect(cli)) {
+            naming.deregister(id);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("deregistered " + id);
+        out.flush();
+        return NamingCli.OK;
+    }
+}

@@ -1,0 +1,117 @@
+package dev.naming.cli;
+
+import dev.naming.Naming;
+import dev.naming.ServiceInstance;
+import dev.naming.SubscribeOptions;
+import dev.naming.Subscription;
+import dev.naming.spi.Validation;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code naming watch NAME}: prints every list a subscription delivers. */
+@Command(name = "watch", mixinStandardHelpOptions = true,
+        description = {"Print a service's list now and after every change.",
+                "One line per list the subscription delivers, with what changed (joined +id, left -id,",
+                "updated ~id), or one JSON object per list with --json.",
+                "Stops after --count lists, after --timeout, or on Ctrl-C."})
+final class WatchCommand implements Callable<Integer> {
+
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    @ParentCommand
+    NamingCli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RegistryOption registry;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Service name, e.g. chat.logic.")
+    String name;
+
+    @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Only instances with this tag (repeatable: all must match).")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--warmup", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Hold newly seen instances back this long, e.g. 2s (default: none).")
+    Duration warmup = Duration.ZERO;
+
+    @Option(names = {"-n", "--count"}, paramLabel = "N", description = "Stop after N lists.")
+    Integer count;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Stop after this long, e.g. 30s (default: run until interrupted).")
+    Duration timeout;
+
+    @Option(names = "--json", description = "Print one JSON object per list: {time, service, instances}.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Validation.serviceName(name);
+        SubscribeOptions options = new SubscribeOptions(tags, warmup);
+        if (count != null && count < 1) {
+            throw new IllegalArgumentException("count must be at least 1, was " + count);
+        }
+        if (timeout != null && timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, was 0");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        BlockingQueue<List<ServiceInstance>> lists = new LinkedBlockingQueue<>();
+        Naming naming = registry.connect(cli);
+        ShutdownHook hook = ShutdownHook.install("naming-cli-watch", naming::close);
+        int delivered = 0;
+        try (Subscription ignored = naming.subscribe(name, options, lists::add)) {
+            // printed on this thread, not the dispatcher's, so that output and exit stay in order
+            long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+            List<ServiceInstance> previous = null;
+            while (count == null || delivered < count) {
+                long left = timeout == null ? Long.MAX_VALUE : deadline - System.nanoTime();
+                List<ServiceInstance> list = left <= 0 ? null : lists.poll(left, TimeUnit.NANOSECONDS);
+                if (list == null) {
+                    break;
+                }
+                delivered++;
+                out.println(json ? Json.watchEvent(Instant.now().toString(), name, list) : line(previous, list));
+                out.flush();
+                previous = list;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            hook.remove();
+            naming.close();
+        }
+        if (delivered == 0 && timeout != null) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("naming: no list of '" + name + "' within " + timeout.toMillis() + "ms");
+            err.flush();
+        }
+        return NamingCli.OK;
+    }
+
+    private String line(List<ServiceInstance> previous, List<ServiceInstance> list) {
+        String change = previous == null ? "first list" : ListChange.between(previous, list).summary();
+        return LocalTime.now(ZoneId.systemDefault()).format(CLOCK) + "  " + name + "  "
+                + list.size() + (list.size() == 1 ? " instance" : " instances")
+                + " (" + change + "): " + InstanceTable.inline(list);
+    }
+}
