@@ -102,6 +102,12 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
         }
     }
 
+    /** Polls held by the nodes right now. */
+    @Override
+    public OptionalInt openWatchRequests() {
+        return OptionalInt.of(cluster.nodes().stream().mapToInt(DiscoveryEmulator::heldPolls).sum());
+    }
+
     @Override
     public boolean supportsStateLoss() {
         return true;
