@@ -1,6 +1,10 @@
 package dev.naming.bench;
 
+import dev.naming.Naming;
+import dev.naming.discovery.emulator.DiscoveryCluster;
 import dev.naming.tck.InMemoryFixture;
+import java.time.Duration;
+import java.util.OptionalInt;
 import dev.naming.tck.RegistryFixture;
 import java.util.List;
 import java.util.UUID;
@@ -17,6 +21,34 @@ final class BenchBackends {
     }
 
     static List<Backend> all() {
-        return List.of(new Backend("inmemory", () -> new InMemoryFixture("bench-" + UUID.randomUUID())));
+        return List.of(
+                new Backend("inmemory", () -> new InMemoryFixture("bench-" + UUID.randomUUID())),
+                new Backend("discovery-emulator", DiscoveryBench::new));
+    }
+
+    /**
+     * One emulated discovery node with the server's own 30 s hold and the client's defaults
+     * (renew 30 s): the settings of a production deployment, not the TCK's shortened ones.
+     */
+    private static final class DiscoveryBench implements RegistryFixture {
+        private final DiscoveryCluster cluster = DiscoveryCluster.start(1).hold(Duration.ofSeconds(30))
+                // as the Go server does after its read timeout: idle keep-alive connections of
+                // closed clients go, so the connection count shows only live ones
+                .idleTimeout(Duration.ofSeconds(2));
+
+        @Override
+        public Naming connect() {
+            return Naming.connect("discovery://" + cluster.authority() + "?env=bench&zone=sh001&hostname=bench-host");
+        }
+
+        @Override
+        public OptionalInt serverPort() {
+            return OptionalInt.of(cluster.node(0).port());
+        }
+
+        @Override
+        public void close() {
+            cluster.close();
+        }
     }
 }

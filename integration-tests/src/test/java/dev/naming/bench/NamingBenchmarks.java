@@ -237,6 +237,12 @@ public final class NamingBenchmarks {
     // ---- 3. watch scaling ---------------------------------------------------------------------------
 
     private void watchScaling(BenchBackends.Backend backend, RegistryFixture fixture) throws InterruptedException {
+        // connections of the Namings closed by earlier steps end with the server's idle timeout
+        long quietBy = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (fixture.serverPort().isPresent() && OpenConnections.to(fixture.serverPort().getAsInt()) > 0
+                && System.nanoTime() < quietBy) {
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
         long threadsBefore = libraryThreads();
         long heapBefore = usedHeapAfterGc();
         try (Naming watcher = fixture.connect()) {

@@ -1,0 +1,169 @@
+package dev.naming.discovery;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.Naming;
+import dev.naming.ServiceRegistration;
+import dev.naming.discovery.emulator.DiscoveryCluster;
+import dev.naming.discovery.emulator.DiscoveryEmulator;
+import dev.naming.discovery.emulator.RecordedRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Registry trouble: dead nodes, forgotten instances, protect mode, malformed replies. */
+class DiscoveryFailureTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
+
+    private DiscoveryCluster cluster;
+
+    @BeforeEach
+    void start() {
+        cluster = DiscoveryCluster.start(2).hold(Duration.ofSeconds(1));
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    private static ServiceRegistration logic(String id) {
+        return ServiceRegistration.builder().id(id).name("chat.logic").address("10.0.0.5").port(8000).build();
+    }
+
+    @Test
+    void renewAnsweredNotFoundRegistersAgain() {
+        try (Naming naming = DiscoveryTestSupport.connect(cluster)) {
+            naming.register(logic("logic-1"));
+            await().atMost(DEADLINE).until(() -> !cluster.node(0).requests("renew").isEmpty());
+            cluster.evictAll();
+            assertEquals(0, cluster.node(0).instanceCount());
+            await().atMost(DEADLINE).until(() -> cluster.node(0).instanceCount() == 1);
+            List<String> calls = cluster.node(0).requests().stream().map(RecordedRequest::call)
+                    .filter(c -> c.equals("renew") || c.equals("register")).toList();
+            int lastRegister = calls.lastIndexOf("register");
+            assertTrue(lastRegister > 0 && calls.get(lastRegister - 1).equals("renew"),
+                    "a renew answered -404 is followed at once by a register: " + calls);
+        }
+    }
+
+    @Test
+    void pollerMovesToTheNextNodeWhenTheCurrentDiesMidPoll() {
+        DiscoveryEmulator first = cluster.node(0);
+        DiscoveryEmulator second = cluster.node(1);
+        try (Naming writer = DiscoveryTestSupport.connect(second.address(), "");
+             Naming reader = DiscoveryTestSupport.connect(cluster)) {
+            writer.register(logic("logic-1"));
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            await().atMost(DEADLINE).until(() -> first.heldPolls() == 1);
+            first.down();
+            writer.register(logic("logic-2"));
+            await().atMost(DEADLINE).until(() -> List.of("logic-1", "logic-2").equals(lists.lastIds()));
+            // the first read on the new node is a full state, not a poll with the old node's timestamps
+            RecordedRequest firstOnSecond = second.requests().stream()
+                    .filter(r -> r.call().equals("fetchs") || r.call().equals("polls")).findFirst().orElseThrow();
+            assertEquals("fetchs", firstOnSecond.call());
+            assertEquals("1", firstOnSecond.first("status"));
+            assertTrue(lists.received.stream().noneMatch(List::isEmpty), "no empty list because of the failure");
+        }
+    }
+
+    @Test
+    void registrationMovesToTheNextNodeWhenTheCurrentIsDown() {
+        cluster.node(0).down();
+        try (Naming naming = DiscoveryTestSupport.connect(cluster)) {
+            naming.register(logic("logic-1"));
+            assertEquals(1, cluster.node(1).instanceCount());
+            int renewsBefore = cluster.node(1).requests("renew").size();
+            await().atMost(DEADLINE).until(() -> cluster.node(1).requests("renew").size() > renewsBefore + 1);
+        }
+    }
+
+    @Test
+    void subscriberKeepsLastListInProtectModeAndRecovers() {
+        try (Naming writer = DiscoveryTestSupport.connect(cluster);
+             Naming reader = DiscoveryTestSupport.connect(cluster)) {
+            writer.register(logic("logic-1"));
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            cluster.protect(true);
+            int protectedFrom = totalRequests("polls") + totalRequests("fetchs");
+            // a poll held before protect mode may still be answered: wait for reads that meet it
+            await().atMost(DEADLINE).until(() -> totalRequests("polls") + totalRequests("fetchs") > protectedFrom + 1);
+            writer.register(logic("logic-2")); // writes still work in protect mode
+            int before = totalRequests("polls") + totalRequests("fetchs");
+            await().atMost(DEADLINE).until(() -> totalRequests("polls") + totalRequests("fetchs") > before + 3);
+            assertEquals(List.of("logic-1"), lists.lastIds());
+            assertEquals(1, lists.count());
+            cluster.protect(false);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1", "logic-2").equals(lists.lastIds()));
+        }
+    }
+
+    @Test
+    void subscriberKeepsLastListThroughMalformedReplies() {
+        // registered by another client that is not renewing, so nothing brings it back
+        cluster.nodes().forEach(n -> n.register(DiscoveryTestSupport.ENV, DiscoveryTestSupport.ZONE, "chat.logic",
+                "logic-1", List.of("http://10.0.0.5:8000"), Map.of()));
+        try (Naming reader = DiscoveryTestSupport.connect(cluster)) {
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            cluster.malformed(true);
+            cluster.nodes().forEach(n -> n.cancel(DiscoveryTestSupport.ENV, DiscoveryTestSupport.ZONE, "chat.logic",
+                    "logic-1"));
+            int before = totalRequests("polls") + totalRequests("fetchs");
+            await().atMost(DEADLINE).until(() -> totalRequests("polls") + totalRequests("fetchs") > before + 3);
+            assertEquals(List.of("logic-1"), lists.lastIds());
+            cluster.malformed(false);
+            await().atMost(DEADLINE).until(() -> List.of().equals(lists.lastIds()));
+        }
+    }
+
+    @Test
+    void retriesBackOffWithJitterWhileEveryNodeIsDown() {
+        try (Naming writer = DiscoveryTestSupport.connect(cluster);
+             Naming reader = DiscoveryTestSupport.connect(cluster.authority(), "retryMin=100ms&retryMax=400ms")) {
+            writer.register(logic("logic-1"));
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            cluster.nodes().forEach(n -> n.malformed(true));
+            cluster.clearRequests();
+            long start = System.nanoTime();
+            await().atMost(DEADLINE).until(() -> totalRequests("polls") + totalRequests("fetchs") >= 6);
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+            // 6 tries with delays of 50-100, 100-200, 200-400, 200-400, 200-400 ms: no hot loop
+            assertTrue(elapsedMs >= 700, "retries were spaced out, took " + elapsedMs + " ms");
+            assertEquals(List.of("logic-1"), lists.lastIds());
+        }
+    }
+
+    @Test
+    void nodeListIsLearntFromTheNodesEndpoint() {
+        DiscoveryEmulator seed = cluster.node(0);
+        try (DiscoveryNaming reader = DiscoveryTestSupport.connect(seed.address(), "nodesRefresh=200ms");
+             Naming writer = DiscoveryTestSupport.connect(cluster.node(1).address(), "")) {
+            writer.register(logic("logic-1"));
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> reader.nodes().all().size() == 2);
+            seed.down();
+            writer.register(logic("logic-2"));
+            await().atMost(DEADLINE).until(() -> List.of("logic-1", "logic-2").equals(lists.lastIds()));
+        }
+    }
+
+    private int totalRequests(String call) {
+        return cluster.nodes().stream().mapToInt(n -> n.requests(call).size()).sum();
+    }
+}

@@ -1,0 +1,256 @@
+package dev.naming.discovery;
+
+import static dev.naming.discovery.DiscoveryTestSupport.ENV;
+import static dev.naming.discovery.DiscoveryTestSupport.ZONE;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.naming.Naming;
+import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
+import dev.naming.discovery.emulator.DiscoveryEmulator;
+import dev.naming.discovery.emulator.RecordedRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The discovery backend against one emulator node: wire format, mapping, find, subscribe. */
+class DiscoveryNamingTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
+
+    private DiscoveryEmulator server;
+
+    @BeforeEach
+    void start() {
+        server = DiscoveryEmulator.start().hold(Duration.ofSeconds(1));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private static ServiceRegistration logic(String id, int port) {
+        return ServiceRegistration.builder().id(id).name("chat.logic").address("10.0.0.5").port(port)
+                .protocol("ws").tags("gate", "zone-a").meta("weight", "10").build();
+    }
+
+    @Test
+    void registerSendsAFormPostWithTheMappedInstance() throws Exception {
+        try (Naming naming = DiscoveryTestSupport.connect(server)) {
+            naming.register(logic("logic-1", 8000));
+        }
+        RecordedRequest register = server.requests("register").get(0);
+        assertEquals("POST", register.method());
+        assertEquals("application/x-www-form-urlencoded", register.contentType());
+        assertEquals("", register.query());
+        assertEquals("chat.logic", register.first("appid"));
+        assertEquals("logic-1", register.first("hostname"));
+        assertEquals(ZONE, register.first("zone"));
+        assertEquals(ENV, register.first("env"));
+        assertEquals("1", register.first("status"));
+        assertEquals(List.of("ws://10.0.0.5:8000"), register.all("addrs"));
+        JsonNode meta = new ObjectMapper().readTree(register.first("metadata"));
+        assertEquals("10", meta.get("weight").asText());
+        assertEquals("[\"gate\",\"zone-a\"]", meta.get("tags").asText());
+        assertEquals("ws", meta.get("protocol").asText());
+    }
+
+    @Test
+    void findReturnsTheRegisteredInstanceWithTagsProtocolAndMeta() {
+        try (Naming naming = DiscoveryTestSupport.connect(server)) {
+            naming.register(logic("logic-1", 8000));
+            List<ServiceInstance> found = naming.find("chat.logic", "gate");
+            assertEquals(List.of(logic("logic-1", 8000).instance()), found);
+            assertEquals(List.of(), naming.find("chat.logic", "other-tag"));
+            assertEquals(List.of(), naming.find("nobody.here"));
+        }
+    }
+
+    @Test
+    void closeCancelsWhatItRegistered() {
+        try (Naming naming = DiscoveryTestSupport.connect(server)) {
+            naming.register(logic("logic-1", 8000));
+            assertEquals(1, server.instanceCount());
+        }
+        assertEquals(0, server.instanceCount());
+        assertEquals(1, server.requests("cancel").size());
+    }
+
+    @Test
+    void deregisterOfAnInstanceTheServerForgotIsNotAnError() {
+        try (Naming naming = DiscoveryTestSupport.connect(server)) {
+            naming.register(logic("logic-1", 8000));
+            server.cancel(ENV, ZONE, "chat.logic", "logic-1");
+            naming.deregister("logic-1");
+            naming.deregister("never-registered");
+        }
+    }
+
+    @Test
+    void registeringNeedsAZoneAndRejectsReservedMetaKeysBeforeAnyRequest() {
+        try (Naming naming = DiscoveryTestSupport.connect(server)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> naming.register(
+                    logic("x", 1).toBuilder().meta(Map.of("tags", "a")).build()));
+            assertTrue(e.getMessage().contains("tags"), e.getMessage());
+        }
+        try (Naming naming = DiscoveryTestSupport.connect(server.address(), "zone=")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> naming.register(logic("x", 1)));
+            assertTrue(e.getMessage().contains("ZONE"), e.getMessage());
+        }
+        assertEquals(List.of(), server.requests("register"));
+    }
+
+    @Test
+    void subscriberGetsTheCurrentListThenEveryChange() {
+        try (Naming writer = DiscoveryTestSupport.connect(server);
+             Naming reader = DiscoveryTestSupport.connect(server)) {
+            writer.register(logic("logic-1", 8000));
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            writer.register(logic("logic-2", 8001));
+            await().atMost(DEADLINE).until(() -> List.of("logic-1", "logic-2").equals(lists.lastIds()));
+            writer.deregister("logic-1");
+            await().atMost(DEADLINE).until(() -> List.of("logic-2").equals(lists.lastIds()));
+        }
+    }
+
+    @Test
+    void unknownAppIsDeliveredAsEmptyAndStaysWatched() {
+        try (Naming writer = DiscoveryTestSupport.connect(server);
+             Naming reader = DiscoveryTestSupport.connect(server)) {
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of().equals(lists.lastIds()));
+            writer.register(logic("logic-1", 8000));
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            assertEquals(2, lists.count());
+        }
+    }
+
+    @Test
+    void appGoingToZeroInstancesIsDeliveredAsEmpty() {
+        try (Naming writer = DiscoveryTestSupport.connect(server);
+             Naming reader = DiscoveryTestSupport.connect(server)) {
+            writer.register(logic("logic-1", 8000));
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            writer.deregister("logic-1");
+            // the server wakes no poller for a last-instance cancel: the confirmation after -304 finds it
+            await().atMost(DEADLINE).until(() -> List.of().equals(lists.lastIds()));
+            assertTrue(server.requests("fetchs").stream().anyMatch(r -> "2".equals(r.first("status"))));
+        }
+    }
+
+    @Test
+    void newlyWatchedAppJoinsWithoutWaitingOutTheHold() {
+        server.hold(Duration.ofSeconds(30));
+        try (Naming writer = DiscoveryTestSupport.connect(server.address(), "hold=30s");
+             Naming reader = DiscoveryTestSupport.connect(server.address(), "hold=30s")) {
+            writer.register(logic("logic-1", 8000));
+            writer.register(ServiceRegistration.builder().id("gate-1").name("chat.gate").address("10.0.0.6")
+                    .port(9000).build());
+            DiscoveryTestSupport.Lists logic = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", logic);
+            await().atMost(DEADLINE).until(() -> server.heldPolls() == 1);
+            DiscoveryTestSupport.Lists gate = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.gate", gate);
+            await().atMost(Duration.ofSeconds(3)).until(() -> List.of("gate-1").equals(gate.lastIds()));
+            await().atMost(Duration.ofSeconds(3)).until(() -> server.requests("polls").stream()
+                    .anyMatch(r -> r.all("appid").equals(List.of("chat.logic", "chat.gate"))));
+            // the poll held before the join was aborted, not left hanging on the server
+            await().atMost(Duration.ofSeconds(3)).until(() -> server.heldPolls() == 1);
+            writer.register(ServiceRegistration.builder().id("gate-2").name("chat.gate").address("10.0.0.7")
+                    .port(9000).build());
+            await().atMost(Duration.ofSeconds(3)).until(() -> List.of("gate-1", "gate-2").equals(gate.lastIds()));
+        }
+    }
+
+    @Test
+    void pollsNameEveryAppWithItsOwnTimestampAndTheHostname() {
+        try (Naming writer = DiscoveryTestSupport.connect(server);
+             Naming reader = DiscoveryTestSupport.connect(server)) {
+            writer.register(logic("logic-1", 8000));
+            DiscoveryTestSupport.Lists a = new DiscoveryTestSupport.Lists();
+            DiscoveryTestSupport.Lists b = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", a);
+            reader.subscribe("chat.gate", b);
+            await().atMost(DEADLINE).until(() -> server.requests("polls").stream()
+                    .anyMatch(r -> r.all("appid").size() == 2));
+            RecordedRequest poll = server.requests("polls").stream().filter(r -> r.all("appid").size() == 2)
+                    .findFirst().orElseThrow();
+            assertEquals("GET", poll.method());
+            assertEquals("test-host", poll.first("hostname"));
+            assertEquals(2, poll.all("latest_timestamp").size());
+            long logicStamp = Long.parseLong(poll.all("latest_timestamp").get(0));
+            assertTrue(logicStamp > 1L << 53, "nanosecond timestamps above 2^53 round-trip as long");
+            assertEquals("0", poll.all("latest_timestamp").get(1));
+        }
+    }
+
+    @Test
+    void namingIsFoundThroughTheServiceLoader() {
+        try (Naming naming = DiscoveryTestSupport.viaServiceLoader(server.address())) {
+            assertNotNull(naming);
+            assertTrue(naming instanceof DiscoveryNaming);
+            assertFalse(naming.find("x").iterator().hasNext());
+        }
+    }
+
+    @Test
+    void readsCoverEveryZoneUnlessAZoneFilterIsSet() {
+        server.register(ENV, "sh001", "chat.logic", "a", List.of("http://10.0.0.1:80"), Map.of());
+        server.register(ENV, "sh002", "chat.logic", "b", List.of("http://10.0.0.2:80"), Map.of());
+        try (Naming all = DiscoveryTestSupport.connect(server);
+             Naming onlySh002 = DiscoveryTestSupport.connect(server.address(), "zoneFilter=sh002")) {
+            assertEquals(List.of("a", "b"), all.find("chat.logic").stream().map(ServiceInstance::id).toList());
+            assertEquals(List.of("b"), onlySh002.find("chat.logic").stream().map(ServiceInstance::id).toList());
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            onlySh002.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("b").equals(lists.lastIds()));
+            assertTrue(server.requests("polls").stream().allMatch(r -> "sh002".equals(r.first("zone"))));
+        }
+    }
+
+    @Test
+    void httpAndTcpChecksAreAcceptedAndMeanRenewalOnly() {
+        try (Naming naming = DiscoveryTestSupport.connect(server)) {
+            naming.register(logic("logic-1", 8000).toBuilder()
+                    .check(dev.naming.HealthCheck.http("http://10.0.0.5:8000/health")).build());
+            naming.register(logic("logic-2", 8001).toBuilder().check(dev.naming.HealthCheck.tcp("10.0.0.5:8001")).build());
+            await().atMost(DEADLINE).until(() -> server.requests("renew").size() >= 4);
+            assertEquals(2, naming.find("chat.logic").size());
+        }
+    }
+
+    @Test
+    void noThreadIsLeftAfterClose() {
+        Naming naming = DiscoveryTestSupport.connect(server);
+        naming.register(logic("logic-1", 8000));
+        DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+        naming.subscribe("chat.logic", lists);
+        await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+        assertTrue(namingThreads().contains("naming-discovery-poll"), namingThreads().toString());
+        assertTrue(namingThreads().contains("naming-discovery-renew"), namingThreads().toString());
+        naming.close();
+        await().atMost(DEADLINE).until(() -> namingThreads().isEmpty());
+    }
+
+    private static List<String> namingThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("naming-discovery")).sorted().toList();
+    }
+}

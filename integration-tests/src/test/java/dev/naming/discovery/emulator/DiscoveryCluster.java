@@ -1,0 +1,104 @@
+package dev.naming.discovery.emulator;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Several emulator nodes sharing a clock and replicating writes to each other. */
+public final class DiscoveryCluster implements AutoCloseable {
+
+    private final EmulatorClock clock = new EmulatorClock();
+    private final List<DiscoveryEmulator> nodes = new ArrayList<>();
+
+    public static DiscoveryCluster start(int size) {
+        return new DiscoveryCluster(size);
+    }
+
+    private DiscoveryCluster(int size) {
+        for (int i = 0; i < size; i++) {
+            nodes.add(new DiscoveryEmulator(clock, "sh001"));
+        }
+        for (DiscoveryEmulator a : nodes) {
+            for (DiscoveryEmulator b : nodes) {
+                a.peer(b);
+            }
+        }
+    }
+
+    public DiscoveryEmulator node(int i) {
+        return nodes.get(i);
+    }
+
+    public List<DiscoveryEmulator> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public EmulatorClock clock() {
+        return clock;
+    }
+
+    /** {@code 127.0.0.1:p1,127.0.0.1:p2,…} for a {@code discovery://} URI. */
+    public String authority() {
+        return nodes.stream().map(DiscoveryEmulator::address).collect(Collectors.joining(","));
+    }
+
+    public DiscoveryCluster hold(Duration hold) {
+        nodes.forEach(n -> n.hold(hold));
+        return this;
+    }
+
+    public DiscoveryCluster idleTimeout(Duration timeout) {
+        nodes.forEach(n -> n.idleTimeout(timeout));
+        return this;
+    }
+
+    public void down() {
+        nodes.forEach(DiscoveryEmulator::down);
+    }
+
+    public void up() {
+        nodes.forEach(DiscoveryEmulator::up);
+    }
+
+    public void protect(boolean on) {
+        nodes.forEach(n -> n.protect(on));
+    }
+
+    public void malformed(boolean on) {
+        nodes.forEach(n -> n.malformed(on));
+    }
+
+    public void serverError(boolean on) {
+        nodes.forEach(n -> n.serverError(on));
+    }
+
+    public void httpStatus(int status) {
+        nodes.forEach(n -> n.httpStatus(status));
+    }
+
+    public void slow(Duration delay) {
+        nodes.forEach(n -> n.slow(delay));
+    }
+
+    /** Every request every node received. */
+    public java.util.List<RecordedRequest> requests() {
+        java.util.List<RecordedRequest> all = new ArrayList<>();
+        nodes.forEach(n -> all.addAll(n.requests()));
+        return all;
+    }
+
+    /** Every node evicts every instance. */
+    public void evictAll() {
+        nodes.forEach(DiscoveryEmulator::evictAll);
+    }
+
+    public void clearRequests() {
+        nodes.forEach(DiscoveryEmulator::clearRequests);
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(DiscoveryEmulator::close);
+    }
+}

@@ -1,0 +1,235 @@
+package dev.naming.discovery;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.naming.NamingException;
+import dev.naming.spi.NamingThreads;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The wire: form POSTs and GETs to {@code /discovery/<call>} on one node, each reply parsed into
+ * its {@link Reply} envelope. Uses one {@link HttpClient} (HTTP/1.1, kept-alive connections) whose
+ * worker threads ({@code naming-discovery-http-N}) end at {@link #close()}.
+ */
+final class DiscoveryClient implements AutoCloseable {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final String FORM = "application/x-www-form-urlencoded";
+    private static final int WORKERS = 2;
+
+    private final DiscoveryNodes nodes;
+    private final Duration timeout;
+    private final ThreadPoolExecutor executor;
+    private final HttpClient http;
+
+    DiscoveryClient(DiscoveryNodes nodes, Duration timeout) {
+        this.nodes = nodes;
+        this.timeout = timeout;
+        // a fixed pair, started now: the JDK's completion tasks are short, and a pool that grew and
+        // shrank with traffic would make this Naming's thread count drift with load
+        this.executor = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                NamingThreads.factory("naming-discovery-http", true));
+        this.executor.prestartAllCoreThreads();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    DiscoveryNodes nodes() {
+        return nodes;
+    }
+
+    /** A form POST to {@code node}. */
+    Reply post(String node, String call, FormBody form) {
+        return await(postAsync(node, call, form), null);
+    }
+
+    /** A GET to {@code node} with {@code query}, waiting up to {@code wait}. */
+    Reply get(String node, String call, FormBody query, Duration wait) {
+        return await(getAsync(node, call, query, wait), null);
+    }
+
+    CompletableFuture<Reply> postAsync(String node, String call, FormBody form) {
+        HttpRequest request = HttpRequest.newBuilder(uri(node, call, null))
+                .timeout(timeout)
+                .header("Content-Type", FORM)
+                .POST(HttpRequest.BodyPublishers.ofString(form.encoded()))
+                .build();
+        return send(node, call, request);
+    }
+
+    CompletableFuture<Reply> getAsync(String node, String call, FormBody query, Duration wait) {
+        HttpRequest request = HttpRequest.newBuilder(uri(node, call, query)).timeout(wait).GET().build();
+        return send(node, call, request);
+    }
+
+    /**
+     * A POST tried on the current node, then on each other node once, moving the current node on
+     * after each failure: for calls a caller is waiting for.
+     *
+     * @throws NamingException when no node could serve it
+     */
+    Reply postOnAnyNode(String call, FormBody form) {
+        NodeFailure last = null;
+        int attempts = nodes.size();
+        for (int i = 0; i < attempts; i++) {
+            String node = nodes.current();
+            try {
+                return post(node, call, form);
+            } catch (NodeFailure e) {
+                last = e;
+                nodes.failed(node);
+            }
+        }
+        throw new NamingException("no discovery node could serve " + call + ": " + last.getMessage(), last);
+    }
+
+    /** As {@link #postOnAnyNode}, for a GET. */
+    Reply getOnAnyNode(String call, FormBody query) {
+        NodeFailure last = null;
+        int attempts = nodes.size();
+        for (int i = 0; i < attempts; i++) {
+            String node = nodes.current();
+            try {
+                return get(node, call, query, timeout);
+            } catch (NodeFailure e) {
+                last = e;
+                nodes.failed(node);
+            }
+        }
+        throw new NamingException("no discovery node could serve " + call + ": " + last.getMessage(), last);
+    }
+
+    /**
+     * Waits for {@code reply}; when {@code interrupt} completes first, cancels the request (the
+     * JDK then aborts the exchange) and returns {@code null}.
+     *
+     * @throws NodeFailure when the request failed
+     */
+    static Reply await(CompletableFuture<Reply> reply, CompletableFuture<?> interrupt) {
+        try {
+            if (interrupt != null) {
+                CompletableFuture.anyOf(reply, interrupt).get();
+                if (!reply.isDone()) {
+                    reply.cancel(true);
+                    return null;
+                }
+            }
+            return reply.get();
+        } catch (InterruptedException e) {
+            reply.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new NodeFailure("interrupted", e);
+        } catch (CancellationException e) {
+            return null;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof NodeFailure f) {
+                throw f;
+            }
+            if (cause instanceof CancellationException) {
+                return null;
+            }
+            throw new NodeFailure(describe(cause), cause);
+        }
+    }
+
+    /**
+     * Stops the HTTP client. From JDK 21 its {@code shutdownNow()} also closes pooled connections;
+     * JDK 17 has no such call (reached by reflection so this compiles for 17): its idle connections
+     * end with the server's idle timeout or when the client is garbage-collected.
+     */
+    @Override
+    public void close() {
+        try {
+            HttpClient.class.getMethod("shutdownNow").invoke(http);
+        } catch (ReflectiveOperationException | RuntimeException olderJdk) {
+            // JDK 17-20: nothing to call
+        }
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private CompletableFuture<Reply> send(String node, String call, HttpRequest request) {
+        CompletableFuture<HttpResponse<byte[]>> response;
+        try {
+            response = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new NodeFailure(node + ": " + call + ": " + describe(e), e));
+        }
+        CompletableFuture<Reply> reply = response.handle((r, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof CancellationException c) {
+                    throw c;
+                }
+                throw new NodeFailure(node + ": " + call + ": " + describe(cause), cause);
+            }
+            return parse(node, call, r);
+        });
+        // cancelling what the caller holds must reach the JDK's future, which aborts the exchange
+        reply.whenComplete((r, e) -> {
+            if (e instanceof CancellationException) {
+                response.cancel(true);
+            }
+        });
+        return reply;
+    }
+
+    static Reply parse(String node, String call, HttpResponse<byte[]> response) {
+        if (response.statusCode() != 200) {
+            throw new NodeFailure(node + ": " + call + " answered HTTP " + response.statusCode());
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(response.body());
+        } catch (JsonProcessingException e) {
+            throw new NodeFailure(node + ": " + call + " answered malformed JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new NodeFailure(node + ": " + call + ": " + describe(e), e);
+        }
+        if (root == null || !root.isObject() || !root.path("code").canConvertToInt()) {
+            throw new NodeFailure(node + ": " + call + " answered JSON without a code");
+        }
+        int code = root.get("code").asInt();
+        if (code == Reply.SERVER_ERROR) {
+            throw new NodeFailure(node + ": " + call + " answered -500 (server error or protect mode)");
+        }
+        return new Reply(code, root.get("data"), root.get("error"));
+    }
+
+    private static URI uri(String node, String call, FormBody query) {
+        String q = query == null || query.size() == 0 ? "" : "?" + query.encoded();
+        return URI.create(node + "/discovery/" + call + q);
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + m;
+    }
+}

@@ -1,0 +1,21 @@
+package dev.naming.discovery;
+
+import dev.naming.NamingException;
+
+/**
+ * A discovery node could not serve a request: transport error, HTTP status other than 200, a body
+ * that is not the JSON envelope, protect mode (-500) or a code the call does not expect. The
+ * caller keeps what it knows, moves to the next node and backs off.
+ */
+final class NodeFailure extends NamingException {
+
+    private static final long serialVersionUID = 1L;
+
+    NodeFailure(String message) {
+        super(message);
+    }
+
+    NodeFailure(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
