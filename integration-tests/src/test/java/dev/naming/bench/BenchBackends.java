@@ -1,6 +1,7 @@
 package dev.naming.bench;
 
 import dev.naming.Naming;
+import dev.naming.consul.emulator.ConsulEmulator;
 import dev.naming.discovery.emulator.DiscoveryCluster;
 import dev.naming.tck.InMemoryFixture;
 import java.time.Duration;
@@ -23,7 +24,28 @@ final class BenchBackends {
     static List<Backend> all() {
         return List.of(
                 new Backend("inmemory", () -> new InMemoryFixture("bench-" + UUID.randomUUID())),
-                new Backend("discovery-emulator", DiscoveryBench::new));
+                new Backend("discovery-emulator", DiscoveryBench::new),
+                new Backend("consul-emulator", ConsulBench::new));
+    }
+
+    /** One emulated Consul agent, and the client's defaults (55 s blocking wait, 100 ms query pacing). */
+    private static final class ConsulBench implements RegistryFixture {
+        private final ConsulEmulator agent = ConsulEmulator.start();
+
+        @Override
+        public Naming connect() {
+            return Naming.connect("consul://" + agent.hostPort());
+        }
+
+        @Override
+        public OptionalInt serverPort() {
+            return OptionalInt.of(agent.port());
+        }
+
+        @Override
+        public void close() {
+            agent.close();
+        }
     }
 
     /**

@@ -31,6 +31,7 @@ public final class NamingBenchmarks {
 
     static final int PROPAGATION_SAMPLES = 200;
     static final int PROPAGATION_WARMUP = 20;
+    static final long CHANGE_SPACING_MILLIS = 150;
     static final int POLLED_SERVICES = 200;
     static final int WATCHED_SERVICES = 1_000;
     static final int SUBSCRIBERS = 10_000;
@@ -83,9 +84,11 @@ public final class NamingBenchmarks {
             LatencySamples down = new LatencySamples(PROPAGATION_SAMPLES);
             for (int i = 0; i < PROPAGATION_WARMUP + PROPAGATION_SAMPLES; i++) {
                 String id = "p-" + i;
+                pace();
                 registrar.register(registration(id, service));
                 long registered = System.nanoTime();
                 long seen = awaitDelivery(deliveries, ids -> ids.contains(id));
+                pace();
                 registrar.deregister(id);
                 long deregistered = System.nanoTime();
                 long gone = awaitDelivery(deliveries, ids -> !ids.contains(id));
@@ -103,6 +106,22 @@ public final class NamingBenchmarks {
             lastPropagationP50 = up.percentileMillis(50);
             lastPropagationP99 = up.percentileMillis(99);
         }
+    }
+
+    private long lastChange;
+
+    /**
+     * Spaces changes {@value #CHANGE_SPACING_MILLIS} ms apart: a fleet's servers come and go far
+     * more slowly, and a watch may rate-limit its queries (Consul's: one per 100 ms) without
+     * delaying changes that are that far apart.
+     */
+    private void pace() throws InterruptedException {
+        long next = lastChange + TimeUnit.MILLISECONDS.toNanos(CHANGE_SPACING_MILLIS);
+        long now = System.nanoTime();
+        if (now < next) {
+            TimeUnit.NANOSECONDS.sleep(next - now);
+        }
+        lastChange = System.nanoTime();
     }
 
     private double lastPropagationP50;

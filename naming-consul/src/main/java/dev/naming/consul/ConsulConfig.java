@@ -52,7 +52,9 @@ final class ConsulConfig {
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration readMargin = DEFAULT_READ_MARGIN;
-    private Duration queryInterval = Duration.ofSeconds(1);
+    // one blocking query per 100 ms per watch at most (consul-template's choice): a churning service
+    // costs the agent ten queries a second, and a change spaced further apart is never delayed
+    private Duration queryInterval = Duration.ofMillis(100);
     private Duration idleQueryPenaltyMax = Duration.ofSeconds(15);
     private Duration backoffInitial = Duration.ofMillis(250);
     private Duration backoffMax = Duration.ofSeconds(10);
