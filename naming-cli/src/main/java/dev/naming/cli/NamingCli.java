@@ -65,6 +65,17 @@ public final class NamingCli implements Runnable {
         System.exit(new NamingCli().commandLine().execute(args));
     }
 
+    /**
+     * Runs one command in this JVM, printing to {@code out} and {@code err} instead of the
+     * process's streams, and returns its exit code: for embedding the command in tools and tests.
+     */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new NamingCli().commandLine();
+        cli.setOut(out);
+        cli.setErr(err);
+        return cli.execute(args);
+    }
+
     /** The picocli command line with this CLI's exit codes and one-line error messages. */
     CommandLine commandLine() {
         CommandLine cli = new CommandLine(this);

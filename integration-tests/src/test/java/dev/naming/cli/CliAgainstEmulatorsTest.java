@@ -1,0 +1,78 @@
+package dev.naming.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.consul.emulator.ConsulEmulator;
+import dev.naming.discovery.emulator.DiscoveryCluster;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The {@code naming} command against the Consul and discovery emulators: register keeps an
+ * instance alive, find and watch see it, deregister removes it.
+ */
+@Timeout(60)
+class CliAgainstEmulatorsTest {
+
+    private static final ConsulEmulator CONSUL = ConsulEmulator.start();
+    private static final DiscoveryCluster DISCOVERY = DiscoveryCluster.start(1).hold(Duration.ofSeconds(1));
+
+    static Stream<String> registries() {
+        return Stream.of("consul://" + CONSUL.hostPort(),
+                "discovery://" + DISCOVERY.authority() + "?env=cli&zone=sh001&hostname=cli-host");
+    }
+
+    @AfterAll
+    static void stop() {
+        CONSUL.close();
+        DISCOVERY.close();
+    }
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private static Result naming(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = NamingCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest
+    @MethodSource("registries")
+    void registerFindWatchAndDeregisterWork(String registry) throws Exception {
+        String service = "chat.logic." + (registry.startsWith("consul") ? "c" : "d");
+        CompletableFuture<Result> registered = CompletableFuture.supplyAsync(() -> naming("register",
+                "--registry", registry, "--id", "logic-1", "--name", service, "--address", "10.0.0.11",
+                "--port", "8000", "--protocol", "ws", "--tag", "gate", "--meta", "weight=10", "--for", "4s"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> naming("find", service, "--registry", registry)
+                .out().contains("logic-1"));
+        Result find = naming("find", service, "--tag", "gate", "--json", "--registry", registry);
+        assertEquals(0, find.exit(), find::toString);
+        assertTrue(find.out().contains("\"endpoint\":\"ws://10.0.0.11:8000\"") && find.out().contains("\"weight\":\"10\""),
+                find.out());
+
+        Result watch = naming("watch", service, "--count", "1", "--timeout", "10s", "--registry", registry);
+        assertEquals(0, watch.exit(), watch::toString);
+        assertTrue(watch.out().contains("logic-1"), watch.out());
+
+        Result done = registered.get(20, TimeUnit.SECONDS);
+        assertEquals(0, done.exit(), done::toString);
+        await().atMost(Duration.ofSeconds(10)).until(() -> naming("find", service, "--registry", registry)
+                .out().isEmpty());
+
+        Result deregister = naming("deregister", "logic-1", "--registry", registry);
+        assertEquals(0, deregister.exit(), "deregister of a gone id is not an error: " + deregister);
+    }
+}
