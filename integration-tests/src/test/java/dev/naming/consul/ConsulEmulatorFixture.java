@@ -90,6 +90,12 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
     }
 
     @Override
+    public Duration heartbeatInterval() {
+        // adapt() gives a TTL of 2 s, passed every TTL/3
+        return Duration.ofMillis(667);
+    }
+
+    @Override
     public ServiceRegistration adapt(ServiceRegistration registration) {
         return registration.toBuilder().check(HealthCheck.ttl(Duration.ofSeconds(2))).build();
     }

@@ -63,6 +63,11 @@ public final class InMemoryFixture implements RegistryFixture {
     }
 
     @Override
+    public Duration heartbeatInterval() {
+        return Duration.ofMillis(250);
+    }
+
+    @Override
     public ServiceRegistration adapt(ServiceRegistration registration) {
         return registration.toBuilder().check(HealthCheck.ttl(Duration.ofSeconds(1))).build();
     }

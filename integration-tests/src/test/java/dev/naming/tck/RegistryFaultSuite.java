@@ -102,6 +102,21 @@ public abstract class RegistryFaultSuite {
     }
 
     @Test
+    void registryThatLostItsStateHasTheInstanceBackWithinOneHeartbeat() {
+        assumeTrue(fixture.supportsStateLoss(), "fixture cannot make the registry lose its state");
+        Naming owner = connect();
+        Naming reader = connect();
+        ServiceRegistration registration = fixture.adapt(ServiceRegistration.builder().id("a").name(service)
+                .address("10.1.0.1").port(7000).build());
+        owner.register(registration);
+        await().atMost(fixture.propagationDeadline()).until(() -> reader.find(service).size() == 1);
+        fixture.loseState();
+        // the next heartbeat finds the instance gone and registers it again at once
+        await().atMost(fixture.heartbeatInterval().plusMillis(500))
+                .until(() -> reader.find(service).contains(registration.instance()));
+    }
+
+    @Test
     void tenThousandSubscribeUnsubscribeCyclesLeaveNoThreadBehind() {
         Naming watcher = connect();
         // threads a Naming keeps for its whole life (in-memory heartbeat, discovery poll loop) start here

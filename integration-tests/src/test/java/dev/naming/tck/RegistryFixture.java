@@ -76,6 +76,14 @@ public interface RegistryFixture extends AutoCloseable {
     }
 
     /**
+     * How often the library reports a registration made through {@link #adapt} alive (TTL pass,
+     * renewal): a registry that lost its state has the instance back within one such interval.
+     */
+    default Duration heartbeatInterval() {
+        return reRegistrationDeadline();
+    }
+
+    /**
      * Adjusts a registration so this backend can carry it (for example a short TTL the test set-up
      * can expire). The default returns it unchanged. With a TTL check of at most 20 s the suite
      * expects an instance whose heartbeats stopped to be hidden within three TTLs plus the

@@ -119,6 +119,11 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     }
 
     @Override
+    public Duration heartbeatInterval() {
+        return Duration.ofMillis(500);
+    }
+
+    @Override
     public Duration reRegistrationDeadline() {
         return Duration.ofSeconds(5);
     }
