@@ -19,6 +19,6 @@ class ConsulContainerConformanceTest extends NamingConformanceSuite {
 
     @Override
     protected RegistryFixture createFixture() {
-        return new ConsulContainerFixture(CONSUL.getHost(), CONSUL.getMappedPort(8500));
+        return new ConsulContainerFixture(CONSUL);
     }
 }

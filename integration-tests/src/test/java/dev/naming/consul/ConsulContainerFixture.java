@@ -1,21 +1,29 @@
 package dev.naming.consul;
 
+import com.ecwid.consul.v1.ConsulClient;
 import dev.naming.HealthCheck;
 import dev.naming.Naming;
 import dev.naming.ServiceRegistration;
 import dev.naming.tck.RegistryFixture;
 import java.time.Duration;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.consul.ConsulContainer;
 
 /**
- * A real Consul agent ({@code agent -dev} in a container) shared by the tests of a class. It has
- * no switch for outages or state loss, so the suite skips those tests here; the emulator covers them.
+ * A real Consul agent ({@code agent -dev} in a container) shared by the tests of a class. An
+ * outage is the container paused (connections hang, as with a frozen or partitioned agent); a
+ * state loss is every service deregistered behind the library's back through a second client
+ * (consul-api), which is what an agent restarted without its data shows.
  */
 final class ConsulContainerFixture implements RegistryFixture {
 
+    private final ConsulContainer container;
     private final String hostPort;
+    private boolean paused;
 
-    ConsulContainerFixture(String host, int port) {
-        this.hostPort = host + ":" + port;
+    ConsulContainerFixture(ConsulContainer container) {
+        this.container = container;
+        this.hostPort = container.getHost() + ":" + container.getMappedPort(8500);
     }
 
     @Override
@@ -35,7 +43,42 @@ final class ConsulContainerFixture implements RegistryFixture {
     }
 
     @Override
+    public boolean supportsOutage() {
+        return true;
+    }
+
+    @Override
+    public synchronized void setReachable(boolean reachable) {
+        if (reachable == !paused) {
+            return;
+        }
+        var docker = DockerClientFactory.instance().client();
+        if (reachable) {
+            docker.unpauseContainerCmd(container.getContainerId()).exec();
+        } else {
+            docker.pauseContainerCmd(container.getContainerId()).exec();
+        }
+        paused = !reachable;
+    }
+
+    @Override
+    public boolean supportsStateLoss() {
+        return true;
+    }
+
+    @Override
+    public void loseState() {
+        ConsulClient agent = new ConsulClient(container.getHost(), container.getMappedPort(8500));
+        for (String id : agent.getAgentServices().getValue().keySet()) {
+            if (!"consul".equals(id)) {
+                agent.agentServiceDeregister(id);
+            }
+        }
+    }
+
+    @Override
     public void close() {
+        setReachable(true);
         // the container belongs to the test class
     }
 }
