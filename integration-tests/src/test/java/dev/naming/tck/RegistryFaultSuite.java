@@ -20,6 +20,8 @@ import java.util.OptionalInt;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +101,33 @@ public abstract class RegistryFaultSuite {
         }
         assertTrue(requestsDuringFault <= MAX_REQUESTS_DURING_FAULT,
                 requestsDuringFault + " requests during 3 s of " + fault + ": backoff is not holding");
+    }
+
+    @Test
+    void listenersThatThrowOrBlockForTwoSecondsDoNotDelayOtherSubscriptions() {
+        Naming owner = connect();
+        Naming watcher = connect();
+        CountDownLatch never = new CountDownLatch(1);
+        watcher.subscribe(service, list -> {
+            try {
+                never.await(2, TimeUnit.SECONDS); // a listener stuck for 2 s on every call
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        watcher.subscribe(service, list -> {
+            throw new IllegalStateException("listener bug");
+        });
+        Recorder free = new Recorder();
+        watcher.subscribe(service, free);
+        await().atMost(fixture.propagationDeadline()).until(() -> free.count() > 0);
+        for (int i = 0; i < 3; i++) {
+            String id = "s" + i;
+            owner.register(registration(id));
+            // well inside the 2 s the stuck listener takes for each of its calls
+            await().atMost(Duration.ofMillis(1500)).until(() -> free.lastIds() != null && free.lastIds().contains(id));
+        }
+        never.countDown();
     }
 
     @Test
