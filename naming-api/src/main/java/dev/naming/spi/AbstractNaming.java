@@ -15,6 +15,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,8 @@ public abstract class AbstractNaming implements Naming {
     private final Object hubLock = new Object();
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
     private final Map<String, ServiceRegistration> registered = new ConcurrentHashMap<>();
+    /** Held shared by register and deregister, exclusively by close() once closed is set. */
+    private final ReentrantReadWriteLock writes = new ReentrantReadWriteLock();
     private final ThreadPoolExecutor dispatcher;
     private final ScheduledThreadPoolExecutor timer;
     private volatile boolean closed;
@@ -152,17 +156,29 @@ public abstract class AbstractNaming implements Naming {
     public final void register(ServiceRegistration registration) {
         Validation.notNull("registration", registration);
         checkRegistration(registration);
-        ensureOpen();
-        doRegister(registration);
-        registered.put(registration.id(), registration);
+        Lock write = writes.readLock();
+        write.lock();
+        try {
+            ensureOpen();
+            doRegister(registration);
+            registered.put(registration.id(), registration);
+        } finally {
+            write.unlock();
+        }
     }
 
     @Override
     public final void deregister(String serviceId) {
         Validation.serviceId(serviceId);
-        ensureOpen();
-        registered.remove(serviceId);
-        doDeregister(serviceId);
+        Lock write = writes.readLock();
+        write.lock();
+        try {
+            ensureOpen();
+            registered.remove(serviceId);
+            doDeregister(serviceId);
+        } finally {
+            write.unlock();
+        }
     }
 
     @Override
@@ -173,6 +189,9 @@ public abstract class AbstractNaming implements Naming {
             }
             closed = true;
         }
+        // a register already past ensureOpen() finishes first, so that it is deregistered below
+        writes.writeLock().lock();
+        writes.writeLock().unlock();
         for (WatchHub hub : new ArrayList<>(hubs.values())) {
             stopQuietly(hub);
         }

@@ -171,6 +171,38 @@ class AbstractNamingTest {
     }
 
     @Test
+    void closeDuringARegisterStillDeregistersIt() throws InterruptedException {
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        naming.afterRegisterSent = () -> {
+            sent.countDown();
+            awaitQuietly(release);
+        };
+        Thread registering = new Thread(() ->
+                naming.register(ServiceRegistration.builder().id("x").name("svc").address("h").port(1).build()));
+        registering.start();
+        assertTrue(sent.await(5, TimeUnit.SECONDS));
+        Thread closing = new Thread(naming::close);
+        closing.start();
+        // give close() the chance to finish while the registration is still on its way
+        closing.join(300);
+        release.countDown();
+        registering.join(5000);
+        closing.join(5000);
+        assertFalse(closing.isAlive());
+        assertTrue(naming.registry.isEmpty(), "close() left behind a registration made while it ran: "
+                + naming.registry.keySet());
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void slowListenerGetsTheNewestListAndNeverAStaleOne() {
         CountDownLatch release = new CountDownLatch(1);
         List<List<String>> seen = new CopyOnWriteArrayList<>();
