@@ -174,11 +174,10 @@ class ConsulRegistrationTest {
         emulator.slowReplies(Duration.ZERO);
 
         naming.deregister("logic-1");
-        emulator.clearRequests();
 
         // a heartbeat of the update that lost the race would pass, get 404 and register it again
         await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(3)).until(() ->
-                emulator.serviceIds().isEmpty() && emulator.requests("/v1/agent/check/pass/").isEmpty());
+                emulator.serviceIds().isEmpty());
     }
 
     @Test
