@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
@@ -47,14 +48,20 @@ public abstract class AbstractNaming implements Naming {
     /** Held shared by register and deregister, exclusively by close() once closed is set. */
     private final ReentrantReadWriteLock writes = new ReentrantReadWriteLock();
     private final ThreadPoolExecutor dispatcher;
+    /** Set on this naming's dispatcher threads: close() called by a listener must not wait for itself. */
+    private final ThreadLocal<Boolean> onDispatcher = new ThreadLocal<>();
     private final ScheduledThreadPoolExecutor timer;
     private volatile boolean closed;
 
     /** @param backend short backend name used in thread names and messages, e.g. {@code consul} */
     protected AbstractNaming(String backend) {
         this.backend = Validation.identifier("backend", backend);
+        ThreadFactory dispatchThreads = NamingThreads.factory("naming-" + backend + "-dispatch", true);
         this.dispatcher = new ThreadPoolExecutor(DISPATCH_THREADS, DISPATCH_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), NamingThreads.factory("naming-" + backend + "-dispatch", true));
+                new LinkedBlockingQueue<>(), task -> dispatchThreads.newThread(() -> {
+                    onDispatcher.set(Boolean.TRUE);
+                    task.run();
+                }));
         this.dispatcher.allowCoreThreadTimeOut(true);
         this.timer = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-" + backend + "-timer", false));
         this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
@@ -204,6 +211,9 @@ public abstract class AbstractNaming implements Naming {
         runQuietly("release", this::release);
         timer.shutdownNow();
         dispatcher.shutdown();
+        if (onDispatcher.get() != null) {
+            return; // called by a listener: its own thread ends once the listener returns
+        }
         try {
             if (!dispatcher.awaitTermination(1, TimeUnit.SECONDS)) {
                 dispatcher.shutdownNow();
