@@ -17,9 +17,15 @@ import dev.naming.consul.emulator.ConsulEmulator;
 import dev.naming.consul.emulator.Fault;
 import dev.naming.consul.emulator.RecordedRequest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,6 +144,40 @@ class ConsulRegistrationTest {
                 emulator.requests("/v1/agent/check/pass/service:logic-1").size() >= 3);
         assertEquals("passing", emulator.checkStatus("service:logic-1"));
         assertEquals(8000, emulator.service("logic-1").path("Port").asInt());
+    }
+
+    @Test
+    void concurrentUpdatesOfOneIdLeaveNoHeartbeatBehindThatRegistersItAgainAfterDeregister() throws Exception {
+        // slow answers: both updates read "no previous registration" before either is stored
+        emulator.slowReplies(Duration.ofMillis(300));
+        List<ServiceRegistration> versions = List.of(
+                logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(1))).build(),
+                logic("logic-1").port(9000).check(HealthCheck.ttl(Duration.ofSeconds(1))).build());
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> calls = new ArrayList<>();
+            for (ServiceRegistration version : versions) {
+                calls.add(callers.submit(() -> {
+                    go.await();
+                    naming.register(version);
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> call : calls) {
+                call.get(5, TimeUnit.SECONDS);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        emulator.slowReplies(Duration.ZERO);
+
+        naming.deregister("logic-1");
+
+        // a heartbeat of the update that lost the race would pass, get 404 and register it again
+        await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(3)).until(() ->
+                emulator.serviceIds().isEmpty());
     }
 
     @Test

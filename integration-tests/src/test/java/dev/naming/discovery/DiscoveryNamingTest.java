@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.naming.Naming;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.Subscription;
 import dev.naming.discovery.emulator.DiscoveryEmulator;
 import dev.naming.discovery.emulator.RecordedRequest;
 import java.time.Duration;
@@ -176,6 +177,24 @@ class DiscoveryNamingTest {
             writer.register(ServiceRegistration.builder().id("gate-2").name("chat.gate").address("10.0.0.7")
                     .port(9000).build());
             await().atMost(Duration.ofSeconds(3)).until(() -> List.of("gate-1", "gate-2").equals(gate.lastIds()));
+        }
+    }
+
+    @Test
+    void closingTheLastSubscriptionOfAnAppEndsThePollThatNamesIt() {
+        server.hold(Duration.ofSeconds(30));
+        try (Naming reader = DiscoveryTestSupport.connect(server.address(), "hold=30s")) {
+            DiscoveryTestSupport.Lists logic = new DiscoveryTestSupport.Lists();
+            Subscription subscription = reader.subscribe("chat.logic", logic);
+            await().atMost(DEADLINE).until(() -> server.heldPolls() == 1);
+            subscription.close();
+            // no app is watched any more: the held poll must not wait out the 30 s hold
+            await().atMost(Duration.ofSeconds(3)).until(() -> server.heldPolls() == 0);
+            DiscoveryTestSupport.Lists gate = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.gate", gate);
+            await().atMost(DEADLINE).until(() -> server.heldPolls() == 1);
+            assertEquals(List.of("chat.gate"), server.requests("polls").get(server.requests("polls").size() - 1)
+                    .all("appid"));
         }
     }
 

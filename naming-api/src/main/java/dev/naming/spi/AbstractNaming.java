@@ -13,8 +13,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,15 +45,23 @@ public abstract class AbstractNaming implements Naming {
     private final Object hubLock = new Object();
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
     private final Map<String, ServiceRegistration> registered = new ConcurrentHashMap<>();
+    /** Held shared by register and deregister, exclusively by close() once closed is set. */
+    private final ReentrantReadWriteLock writes = new ReentrantReadWriteLock();
     private final ThreadPoolExecutor dispatcher;
+    /** Set on this naming's dispatcher threads: close() called by a listener must not wait for itself. */
+    private final ThreadLocal<Boolean> onDispatcher = new ThreadLocal<>();
     private final ScheduledThreadPoolExecutor timer;
     private volatile boolean closed;
 
     /** @param backend short backend name used in thread names and messages, e.g. {@code consul} */
     protected AbstractNaming(String backend) {
         this.backend = Validation.identifier("backend", backend);
+        ThreadFactory dispatchThreads = NamingThreads.factory("naming-" + backend + "-dispatch", true);
         this.dispatcher = new ThreadPoolExecutor(DISPATCH_THREADS, DISPATCH_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), NamingThreads.factory("naming-" + backend + "-dispatch", true));
+                new LinkedBlockingQueue<>(), task -> dispatchThreads.newThread(() -> {
+                    onDispatcher.set(Boolean.TRUE);
+                    task.run();
+                }));
         this.dispatcher.allowCoreThreadTimeOut(true);
         this.timer = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-" + backend + "-timer", false));
         this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
@@ -152,17 +163,29 @@ public abstract class AbstractNaming implements Naming {
     public final void register(ServiceRegistration registration) {
         Validation.notNull("registration", registration);
         checkRegistration(registration);
-        ensureOpen();
-        doRegister(registration);
-        registered.put(registration.id(), registration);
+        Lock write = writes.readLock();
+        write.lock();
+        try {
+            ensureOpen();
+            doRegister(registration);
+            registered.put(registration.id(), registration);
+        } finally {
+            write.unlock();
+        }
     }
 
     @Override
     public final void deregister(String serviceId) {
         Validation.serviceId(serviceId);
-        ensureOpen();
-        registered.remove(serviceId);
-        doDeregister(serviceId);
+        Lock write = writes.readLock();
+        write.lock();
+        try {
+            ensureOpen();
+            registered.remove(serviceId);
+            doDeregister(serviceId);
+        } finally {
+            write.unlock();
+        }
     }
 
     @Override
@@ -173,6 +196,9 @@ public abstract class AbstractNaming implements Naming {
             }
             closed = true;
         }
+        // a register already past ensureOpen() finishes first, so that it is deregistered below
+        writes.writeLock().lock();
+        writes.writeLock().unlock();
         for (WatchHub hub : new ArrayList<>(hubs.values())) {
             stopQuietly(hub);
         }
@@ -185,6 +211,9 @@ public abstract class AbstractNaming implements Naming {
         runQuietly("release", this::release);
         timer.shutdownNow();
         dispatcher.shutdown();
+        if (onDispatcher.get() != null) {
+            return; // called by a listener: its own thread ends once the listener returns
+        }
         try {
             if (!dispatcher.awaitTermination(1, TimeUnit.SECONDS)) {
                 dispatcher.shutdownNow();

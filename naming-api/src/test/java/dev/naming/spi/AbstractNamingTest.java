@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -168,6 +170,55 @@ class AbstractNamingTest {
         assertTrue(naming.registry.isEmpty());
         assertThrows(NamingException.class, () -> naming.find("svc"));
         naming.close();
+    }
+
+    @Test
+    void closeDuringARegisterStillDeregistersIt() throws InterruptedException {
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        naming.afterRegisterSent = () -> {
+            sent.countDown();
+            awaitQuietly(release);
+        };
+        Thread registering = new Thread(() ->
+                naming.register(ServiceRegistration.builder().id("x").name("svc").address("h").port(1).build()));
+        registering.start();
+        assertTrue(sent.await(5, TimeUnit.SECONDS));
+        Thread closing = new Thread(naming::close);
+        closing.start();
+        // give close() the chance to finish while the registration is still on its way
+        closing.join(300);
+        release.countDown();
+        registering.join(5000);
+        closing.join(5000);
+        assertFalse(closing.isAlive());
+        assertTrue(naming.registry.isEmpty(), "close() left behind a registration made while it ran: "
+                + naming.registry.keySet());
+    }
+
+    @Test
+    void closeCalledByAListenerReturnsPromptlyWithoutInterruptingIt() {
+        AtomicLong closeMillis = new AtomicLong(-1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        naming.subscribe("svc", list -> {
+            long started = System.nanoTime();
+            naming.close();
+            interrupted.set(Thread.currentThread().isInterrupted());
+            closeMillis.set((System.nanoTime() - started) / 1_000_000);
+        });
+        naming.sinks.get("svc").snapshot(List.of(instance("a")));
+
+        await().atMost(DEADLINE).until(() -> closeMillis.get() >= 0);
+        assertTrue(closeMillis.get() < 500, "close() from a listener took " + closeMillis.get() + " ms");
+        assertFalse(interrupted.get(), "close() from a listener interrupted the listener's thread");
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -15,6 +15,8 @@ final class ScriptedNaming extends AbstractNaming {
     final AtomicInteger watchesStopped = new AtomicInteger();
     final AtomicInteger fetches = new AtomicInteger();
     final Map<String, ServiceRegistration> registry = new ConcurrentHashMap<>();
+    /** Run by {@link #doRegister} once the registry holds the registration (a slow request's tail). */
+    volatile Runnable afterRegisterSent = () -> { };
 
     ScriptedNaming() {
         super("scripted");
@@ -40,6 +42,7 @@ final class ScriptedNaming extends AbstractNaming {
     @Override
     protected void doRegister(ServiceRegistration registration) {
         registry.put(registration.id(), registration);
+        afterRegisterSent.run();
     }
 
     @Override

@@ -29,10 +29,6 @@ final class ConsulNaming extends AbstractNaming {
         this.queries = new ConsulBlockingQueries(config);
     }
 
-    ConsulConfig config() {
-        return config;
-    }
-
     @Override
     protected List<ServiceInstance> fetch(String serviceName, List<String> tags) {
         ConsulPaths.checkSegment("name", serviceName);

@@ -104,9 +104,12 @@ final class ConsulRegistrar {
 
     /**
      * Registers (or updates) and starts keeping the registration alive. When the agent refuses an
-     * update, the previous registration stays as it was and is still kept alive.
+     * update, the previous registration stays as it was and is still kept alive. Registers and
+     * deregisters take turns: two updates of one id racing would each see no previous entry, and
+     * the one overwritten in the map would keep its heartbeat (and register the id again after a
+     * deregister).
      */
-    void register(ServiceRegistration registration) {
+    synchronized void register(ServiceRegistration registration) {
         Entry entry = new Entry(registration);
         Entry previous = entries.get(registration.id());
         // under the previous entry's lock, so its heartbeat cannot register the old version over the new one
@@ -125,7 +128,7 @@ final class ConsulRegistrar {
     }
 
     /** Stops keeping the instance alive and removes it from the agent; an unknown id is not an error. */
-    void deregister(String serviceId) {
+    synchronized void deregister(String serviceId) {
         Entry entry = entries.remove(serviceId);
         if (entry == null) {
             removeFromAgent(serviceId);

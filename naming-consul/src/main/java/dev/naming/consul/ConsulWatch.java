@@ -161,11 +161,6 @@ final class ConsulWatch implements ServiceWatch {
         return closed.getCount() == 0;
     }
 
-    /** The watch thread (for tests). */
-    Thread thread() {
-        return thread;
-    }
-
     @Override
     public void close() {
         if (isClosed()) {

@@ -49,10 +49,6 @@ final class DiscoveryNaming extends AbstractNaming {
         this.poller = new DiscoveryPoller(config, client, this::startNodeRefresh);
     }
 
-    DiscoveryConfig config() {
-        return config;
-    }
-
     DiscoveryNodes nodes() {
         return nodes;
     }

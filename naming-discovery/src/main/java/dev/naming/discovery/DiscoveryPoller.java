@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  *       left out is delivered as an empty list (and polled from timestamp 0). This is the
  *       "timestamps reset to 0, first reply is a full state" rule, and it also covers apps the
  *       server does not know, which a poll at 0 would never report.
- *   <li><b>Poll.</b> {@code polls} with every app. A newly watched app completes the loop's wake-up:
- *       the in-flight poll is cancelled (the exchange is aborted) and the round starts again, so a
- *       new app never waits out a hold. A reply carries only changed apps; each is delivered. An
+ *   <li><b>Poll.</b> {@code polls} with every app. A newly watched app, or one no longer watched,
+ *       completes the loop's wake-up: the in-flight poll is cancelled (the exchange is aborted) and
+ *       the round starts again, so a new app never waits out a hold and a dropped one is not held. A reply carries only changed apps; each is delivered. An
  *       app listed under {@code error -404} is delivered as empty once (its last list was not
  *       already empty) and stays watched.
  *   <li><b>Confirm after -304.</b> The server does not wake pollers when an app's last instance
@@ -103,7 +103,10 @@ final class DiscoveryPoller implements AutoCloseable {
         }
         return () -> {
             synchronized (lock) {
-                apps.remove(appid, app);
+                // the poll in flight still names the app: end it, or it is held up to a whole hold
+                if (apps.remove(appid, app)) {
+                    wakeup.complete(null);
+                }
             }
         };
     }
