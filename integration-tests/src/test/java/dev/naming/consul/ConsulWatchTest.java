@@ -209,4 +209,24 @@ class ConsulWatchTest {
         emulator.slowReplies(Duration.ZERO);
         assertEquals(List.of("logic-1"), lastIds());
     }
+
+    @Test
+    void aReplyWhoseBodyStallsCountsAsAnErrorAfterTheReadTimeout() {
+        naming.close();
+        naming = new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort() + "?wait=1s")
+                .requestTimeout(Duration.ofMillis(300)).readMargin(Duration.ofMillis(200)));
+        naming.register(logic("logic-1"));
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
+
+        emulator.stallBodies(true);
+        emulator.clearRequests();
+        try {
+            // each read gives up at its read timeout (about 1.3 s) and the watch asks again
+            await().atMost(Duration.ofSeconds(8)).until(() -> healthReads().size() >= 3);
+        } finally {
+            emulator.stallBodies(false);
+        }
+        assertEquals(List.of("logic-1"), lastIds());
+    }
 }

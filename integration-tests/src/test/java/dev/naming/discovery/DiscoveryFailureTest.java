@@ -110,6 +110,26 @@ class DiscoveryFailureTest {
     }
 
     @Test
+    void aReplyWhoseBodyStallsCountsAsANodeFailure() {
+        cluster.nodes().forEach(n -> n.register(DiscoveryTestSupport.ENV, DiscoveryTestSupport.ZONE, "chat.logic",
+                "logic-1", List.of("http://10.0.0.5:8000"), Map.of()));
+        try (Naming reader = DiscoveryTestSupport.connect(cluster)) {
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            cluster.stallBodies(true);
+            try {
+                int before = totalRequests("polls") + totalRequests("fetchs");
+                // each stalled exchange is given up at its deadline and the loop moves on
+                await().atMost(Duration.ofSeconds(12)).until(() -> totalRequests("polls") + totalRequests("fetchs") > before + 2);
+            } finally {
+                cluster.stallBodies(false);
+            }
+            assertEquals(List.of("logic-1"), lists.lastIds());
+        }
+    }
+
+    @Test
     void subscriberKeepsLastListThroughMalformedReplies() {
         // registered by another client that is not renewing, so nothing brings it back
         cluster.nodes().forEach(n -> n.register(DiscoveryTestSupport.ENV, DiscoveryTestSupport.ZONE, "chat.logic",

@@ -3,6 +3,9 @@ package dev.naming.consul;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.naming.ServiceInstance;
 import dev.naming.spi.NamingThreads;
+import java.net.http.HttpTimeoutException;
+import java.util.concurrent.TimeoutException;
+import java.time.Duration;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -95,7 +98,14 @@ final class ConsulBlockingQueries implements AutoCloseable {
         inflight.accept(future);
         HttpResponse<byte[]> response;
         try {
-            response = future.get();
+            // the request's timeout covers only the wait for the headers: a body that stalls
+            // after them must not hold the watch forever, so the whole exchange gets a deadline too
+            Duration deadline = request.timeout().orElse(config.blockingReadTimeout());
+            response = future.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new HttpTimeoutException("agent " + describe(agent) + " did not finish its reply within "
+                    + request.timeout().orElse(config.blockingReadTimeout()));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) {

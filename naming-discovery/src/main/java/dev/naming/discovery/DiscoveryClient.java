@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The wire: form POSTs and GETs to {@code /discovery/<call>} on one node, each reply parsed into
@@ -192,9 +193,13 @@ final class DiscoveryClient implements AutoCloseable {
             }
             return parse(node, call, r);
         });
-        // cancelling what the caller holds must reach the JDK's future, which aborts the exchange
+        // the request's timeout covers only the wait for the headers: a body that stalls after them
+        // must not hold a poll or a renewal forever, so the whole exchange gets the same deadline
+        request.timeout().ifPresent(deadline -> reply.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS));
+        // cancelling what the caller holds, or giving up on it, must reach the JDK's future,
+        // which aborts the exchange
         reply.whenComplete((r, e) -> {
-            if (e instanceof CancellationException) {
+            if (e instanceof CancellationException || e instanceof TimeoutException) {
                 response.cancel(true);
             }
         });

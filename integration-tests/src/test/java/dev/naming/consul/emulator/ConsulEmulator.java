@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -135,6 +136,7 @@ public final class ConsulEmulator implements AutoCloseable {
     private volatile Fault fault = Fault.NONE;
     private volatile String faultPrefix = "";
     private volatile Duration slowReplies = Duration.ZERO;
+    private volatile CountDownLatch stalledBodies;
     private volatile boolean ignoreWait;
     private volatile boolean zeroIndex;
     private volatile boolean legacyTagFilter;
@@ -242,6 +244,22 @@ public final class ConsulEmulator implements AutoCloseable {
     }
 
     /** Delays every answer by {@code delay} (zero to stop). */
+    /**
+     * While on, JSON replies send their status and headers at once and then stall before the body
+     * (a proxy or agent that hangs mid-reply); turning it off lets the stalled bodies go out.
+     */
+    public void stallBodies(boolean on) {
+        if (on) {
+            stalledBodies = new CountDownLatch(1);
+        } else {
+            CountDownLatch stalled = stalledBodies;
+            stalledBodies = null;
+            if (stalled != null) {
+                stalled.countDown();
+            }
+        }
+    }
+
     public void slowReplies(Duration delay) {
         this.slowReplies = delay == null ? Duration.ZERO : delay;
     }
@@ -644,6 +662,19 @@ public final class ConsulEmulator implements AutoCloseable {
         }
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.getResponseHeaders().set("Vary", "Accept-Encoding");
+        CountDownLatch stalled = stalledBodies;
+        if (stalled != null) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.flush();
+                stalled.await(30, TimeUnit.SECONDS);
+                out.write(bytes);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
         send(ex, 200, body.getBytes(StandardCharsets.UTF_8));
     }
 

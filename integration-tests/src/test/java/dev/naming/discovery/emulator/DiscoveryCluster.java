@@ -77,6 +77,10 @@ public final class DiscoveryCluster implements AutoCloseable {
         nodes.forEach(n -> n.httpStatus(status));
     }
 
+    public void stallBodies(boolean on) {
+        nodes.forEach(n -> n.stallBodies(on));
+    }
+
     public void slow(Duration delay) {
         nodes.forEach(n -> n.slow(delay));
     }

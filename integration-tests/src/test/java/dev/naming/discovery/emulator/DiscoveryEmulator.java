@@ -77,6 +77,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
     private final ConnectionFront front;
     private volatile Duration hold = Duration.ofSeconds(30);
     private volatile Duration slow = Duration.ZERO;
+    private volatile java.util.concurrent.CountDownLatch stalledBodies;
     private volatile boolean malformed;
     private volatile boolean protect;
     private volatile boolean serverError;
@@ -131,6 +132,22 @@ public final class DiscoveryEmulator implements AutoCloseable {
     public DiscoveryEmulator hold(Duration hold) {
         this.hold = hold;
         return this;
+    }
+
+    /**
+     * While on, replies send their status and headers at once and stall before the body (a proxy
+     * or server hanging mid-reply); turning it off lets the stalled bodies go out.
+     */
+    public void stallBodies(boolean on) {
+        if (on) {
+            stalledBodies = new java.util.concurrent.CountDownLatch(1);
+        } else {
+            java.util.concurrent.CountDownLatch stalled = stalledBodies;
+            stalledBodies = null;
+            if (stalled != null) {
+                stalled.countDown();
+            }
+        }
     }
 
     /** Every reply is delayed this long. */
@@ -306,7 +323,14 @@ public final class DiscoveryEmulator implements AutoCloseable {
             ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
             ex.sendResponseHeaders(200, out.length);
             try (OutputStream os = ex.getResponseBody()) {
+                java.util.concurrent.CountDownLatch stalled = stalledBodies;
+                if (stalled != null) {
+                    os.flush();
+                    stalled.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
                 os.write(out);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         } catch (IOException e) {
             // the client went away (or the node went down) mid-reply: nothing to answer
