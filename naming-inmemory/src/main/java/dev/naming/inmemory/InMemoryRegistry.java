@@ -83,7 +83,7 @@ public final class InMemoryRegistry {
      * Forgets every registration, as a registry restarted without its data would. Owners register
      * their instances again on their next heartbeat.
      */
-    public void forgetAll() {
+    public synchronized void forgetAll() {
         serviceOfId.clear();
         for (ServiceTable table : services.values()) {
             table.clear();
@@ -97,7 +97,9 @@ public final class InMemoryRegistry {
 
     // ---- used by InMemoryNaming -------------------------------------------------------------------
 
-    void register(ServiceRegistration registration) {
+    // writes of one id touch two maps and up to two tables: one at a time, so that concurrent
+    // registrations of an id under two names cannot leave it in both (reads stay lock-free)
+    synchronized void register(ServiceRegistration registration) {
         ensureReachable();
         String previous = serviceOfId.put(registration.id(), registration.name());
         if (previous != null && !previous.equals(registration.name())) {
@@ -106,7 +108,7 @@ public final class InMemoryRegistry {
         table(registration.name()).put(new Entry(registration, nanoClock.getAsLong()));
     }
 
-    void deregister(String id) {
+    synchronized void deregister(String id) {
         ensureReachable();
         String service = serviceOfId.remove(id);
         if (service != null) {

@@ -123,4 +123,31 @@ class InMemoryRegistryTest {
         assertTrue(registry.find("svc").isEmpty());
         assertFalse(registry.heartbeat("a"));
     }
+
+    @Test
+    void concurrentRegistrationsOfOneIdUnderTwoNamesLeaveItUnderOne() throws Exception {
+        ServiceRegistration a = ttl("x", 5, 20);
+        ServiceRegistration b = a.toBuilder().name("other").build();
+        for (int round = 0; round < 200; round++) {
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            Thread t = new Thread(() -> {
+                awaitQuietly(start);
+                registry.register(b);
+            });
+            t.start();
+            awaitQuietly(start);
+            registry.register(a);
+            t.join(5_000);
+            int places = registry.find("svc").size() + registry.find("other").size();
+            assertEquals(1, places, "round " + round + ": the id stands under " + places + " names");
+        }
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CyclicBarrier barrier) {
+        try {
+            barrier.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
