@@ -8,8 +8,10 @@ import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -45,6 +47,8 @@ public abstract class AbstractNaming implements Naming {
     private final Object hubLock = new Object();
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
     private final Map<String, ServiceRegistration> registered = new ConcurrentHashMap<>();
+    /** Ids whose deregistration failed (registry unreachable): close() tries them again. */
+    private final Set<String> underegistered = ConcurrentHashMap.newKeySet();
     /** Held shared by register and deregister, exclusively by close() once closed is set. */
     private final ReentrantReadWriteLock writes = new ReentrantReadWriteLock();
     private final ThreadPoolExecutor dispatcher;
@@ -169,6 +173,7 @@ public abstract class AbstractNaming implements Naming {
             ensureOpen();
             doRegister(registration);
             registered.put(registration.id(), registration);
+            underegistered.remove(registration.id());
         } finally {
             write.unlock();
         }
@@ -182,7 +187,13 @@ public abstract class AbstractNaming implements Naming {
         try {
             ensureOpen();
             registered.remove(serviceId);
-            doDeregister(serviceId);
+            try {
+                doDeregister(serviceId);
+                underegistered.remove(serviceId);
+            } catch (RuntimeException e) {
+                underegistered.add(serviceId);
+                throw e;
+            }
         } finally {
             write.unlock();
         }
@@ -204,10 +215,13 @@ public abstract class AbstractNaming implements Naming {
         }
         hubs.clear();
         runQuietly("stop heartbeats", this::stopBackground);
-        for (String id : new ArrayList<>(registered.keySet())) {
+        Set<String> toDeregister = new LinkedHashSet<>(registered.keySet());
+        toDeregister.addAll(underegistered);
+        for (String id : toDeregister) {
             runQuietly("deregister '" + id + "'", () -> doDeregister(id));
         }
         registered.clear();
+        underegistered.clear();
         runQuietly("release", this::release);
         timer.shutdownNow();
         dispatcher.shutdown();

@@ -261,6 +261,16 @@ class AbstractNamingTest {
         await().atMost(DEADLINE).until(() -> threadsNamed("naming-scripted-") == 0);
     }
 
+    @Test
+    void aDeregistrationThatFailedIsTriedAgainByClose() {
+        naming.register(ServiceRegistration.builder().id("x").name("svc").address("h").port(1).build());
+        naming.failingDeregistrations.set(1);
+        assertThrows(NamingException.class, () -> naming.deregister("x"));
+        assertTrue(naming.registry.containsKey("x"));
+        naming.close();
+        assertTrue(naming.registry.isEmpty(), "close() left the instance whose deregistration had failed");
+    }
+
     private static long threadsNamed(String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
     }

@@ -45,8 +45,14 @@ final class ScriptedNaming extends AbstractNaming {
         afterRegisterSent.run();
     }
 
+    /** Deregistrations that fail as an unreachable registry would, before the next one succeeds. */
+    final AtomicInteger failingDeregistrations = new AtomicInteger();
+
     @Override
     protected void doDeregister(String serviceId) {
+        if (failingDeregistrations.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new dev.naming.NamingException("registry unreachable");
+        }
         registry.remove(serviceId);
     }
 
