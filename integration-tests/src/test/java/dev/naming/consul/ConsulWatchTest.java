@@ -196,12 +196,7 @@ class ConsulWatchTest {
 
     @Test
     void slowRepliesBeyondTheReadTimeoutCountAsErrors() {
-        naming.close();
-        naming = new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort() + "?wait=1s")
-                .requestTimeout(Duration.ofMillis(300)).readMargin(Duration.ofMillis(200)));
-        naming.register(logic("logic-1"));
-        naming.subscribe("chat.logic", lists::add);
-        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
+        watchWithAShortReadTimeout();
 
         emulator.slowReplies(Duration.ofMillis(1600)); // over wait + wait/16 + the 200 ms margin
         emulator.clearRequests();
@@ -212,12 +207,7 @@ class ConsulWatchTest {
 
     @Test
     void aReplyWhoseBodyStallsCountsAsAnErrorAfterTheReadTimeout() {
-        naming.close();
-        naming = new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort() + "?wait=1s")
-                .requestTimeout(Duration.ofMillis(300)).readMargin(Duration.ofMillis(200)));
-        naming.register(logic("logic-1"));
-        naming.subscribe("chat.logic", lists::add);
-        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
+        watchWithAShortReadTimeout();
 
         emulator.stallBodies(true);
         emulator.clearRequests();
@@ -228,5 +218,15 @@ class ConsulWatchTest {
             emulator.stallBodies(false);
         }
         assertEquals(List.of("logic-1"), lastIds());
+    }
+
+    /** A watch of logic-1 whose blocking reads time out after about 1.3 s (wait 1 s + 200 ms margin). */
+    private void watchWithAShortReadTimeout() {
+        naming.close();
+        naming = new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort() + "?wait=1s")
+                .requestTimeout(Duration.ofMillis(300)).readMargin(Duration.ofMillis(200)));
+        naming.register(logic("logic-1"));
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
     }
 }

@@ -111,8 +111,7 @@ class DiscoveryFailureTest {
 
     @Test
     void aReplyWhoseBodyStallsCountsAsANodeFailure() {
-        cluster.nodes().forEach(n -> n.register(DiscoveryTestSupport.ENV, DiscoveryTestSupport.ZONE, "chat.logic",
-                "logic-1", List.of("http://10.0.0.5:8000"), Map.of()));
+        registerFromAnotherClient();
         try (Naming reader = DiscoveryTestSupport.connect(cluster)) {
             DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
             reader.subscribe("chat.logic", lists);
@@ -131,9 +130,7 @@ class DiscoveryFailureTest {
 
     @Test
     void subscriberKeepsLastListThroughMalformedReplies() {
-        // registered by another client that is not renewing, so nothing brings it back
-        cluster.nodes().forEach(n -> n.register(DiscoveryTestSupport.ENV, DiscoveryTestSupport.ZONE, "chat.logic",
-                "logic-1", List.of("http://10.0.0.5:8000"), Map.of()));
+        registerFromAnotherClient();
         try (Naming reader = DiscoveryTestSupport.connect(cluster)) {
             DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
             reader.subscribe("chat.logic", lists);
@@ -185,5 +182,11 @@ class DiscoveryFailureTest {
 
     private int totalRequests(String call) {
         return cluster.nodes().stream().mapToInt(n -> n.requests(call).size()).sum();
+    }
+
+    /** logic-1 on every node, registered by a client that is not renewing: nothing brings it back. */
+    private void registerFromAnotherClient() {
+        cluster.nodes().forEach(n -> n.register(DiscoveryTestSupport.ENV, DiscoveryTestSupport.ZONE, "chat.logic",
+                "logic-1", List.of("http://10.0.0.5:8000"), Map.of()));
     }
 }
