@@ -59,8 +59,8 @@ public final class NamingBenchmarks {
 
     private void run(BenchBackends.Backend backend) throws Exception {
         try (RegistryFixture fixture = backend.fixture().get()) {
-            propagation(backend.name(), fixture);
-            pollingBaseline(backend.name(), fixture);
+            LatencySamples watched = propagation(backend.name(), fixture);
+            pollingBaseline(backend.name(), fixture, watched);
             findThroughput(backend.name(), fixture);
             watchScaling(backend, fixture);
             subscriberFanOut(backend.name(), fixture);
@@ -72,7 +72,8 @@ public final class NamingBenchmarks {
     private record Delivery(Set<String> ids, long nanos) {
     }
 
-    private void propagation(String backend, RegistryFixture fixture) throws InterruptedException {
+    /** Measures and reports propagation; returns the register samples for the baseline's ratio. */
+    private LatencySamples propagation(String backend, RegistryFixture fixture) throws InterruptedException {
         String service = "bench.propagation";
         try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect()) {
             LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
@@ -103,8 +104,7 @@ public final class NamingBenchmarks {
             report(backend, "propagation deregister p50", down.percentileMillis(50), "ms");
             report(backend, "propagation deregister p99", down.percentileMillis(99), "ms");
             report(backend, "propagation deregister max", down.maxMillis(), "ms");
-            lastPropagationP50 = up.percentileMillis(50);
-            lastPropagationP99 = up.percentileMillis(99);
+            return up;
         }
     }
 
@@ -124,8 +124,6 @@ public final class NamingBenchmarks {
         lastChange = System.nanoTime();
     }
 
-    private double lastPropagationP50;
-    private double lastPropagationP99;
 
     /** Waits for a delivery matching {@code wanted}; returns when it arrived (nanoTime). */
     private static long awaitDelivery(LinkedBlockingQueue<Delivery> deliveries, Predicate<Set<String>> wanted)
@@ -145,7 +143,8 @@ public final class NamingBenchmarks {
 
     // ---- 1b. the periodic-refresh baseline ----------------------------------------------------------
 
-    private void pollingBaseline(String backend, RegistryFixture fixture) throws InterruptedException {
+    private void pollingBaseline(String backend, RegistryFixture fixture, LatencySamples watched)
+            throws InterruptedException {
         Map<String, Long> registeredAt = new ConcurrentHashMap<>();
         LatencySamples samples = new LatencySamples(POLLED_SERVICES);
         try (Naming poller = fixture.connect(); Naming registrar = fixture.connect()) {
@@ -194,8 +193,8 @@ public final class NamingBenchmarks {
         }
         report(backend, "1s-poll baseline p50", p50, "ms");
         report(backend, "1s-poll baseline p99", p99, "ms");
-        report(backend, "baseline p50 / watch p50", p50 / Math.max(lastPropagationP50, 1e-3), "x");
-        report(backend, "baseline p99 / watch p99", p99 / Math.max(lastPropagationP99, 1e-3), "x");
+        report(backend, "baseline p50 / watch p50", p50 / Math.max(watched.percentileMillis(50), 1e-3), "x");
+        report(backend, "baseline p99 / watch p99", p99 / Math.max(watched.percentileMillis(99), 1e-3), "x");
     }
 
     // ---- 2. find throughput -------------------------------------------------------------------------
