@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +22,21 @@ final class WatchHub implements WatchSink {
                     .thenComparingInt(ServiceInstance::port);
 
     private final String service;
+    private final Runnable answeredAgain;
+    private final BiConsumer<String, List<ServiceInstance>> seen;
     private final List<HubSubscription> subscribers = new CopyOnWriteArrayList<>();
     private volatile List<ServiceInstance> current;
     private boolean failing;
     private ServiceWatch watch;
 
-    WatchHub(String service) {
+    /**
+     * @param answeredAgain told when a read succeeds after a failure (the registry may have restarted)
+     * @param seen          told of every successful read, before repeats are dropped
+     */
+    WatchHub(String service, Runnable answeredAgain, BiConsumer<String, List<ServiceInstance>> seen) {
         this.service = service;
+        this.answeredAgain = answeredAgain;
+        this.seen = seen;
     }
 
     String service() {
@@ -45,7 +54,9 @@ final class WatchHub implements WatchSink {
         if (failing) {
             failing = false;
             LOG.info("watch of '{}': registry answers again ({} instances)", service, sorted.size());
+            answeredAgain.run();
         }
+        seen.accept(service, sorted);
         if (sorted.equals(current)) {
             return;
         }
