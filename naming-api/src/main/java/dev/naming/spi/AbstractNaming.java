@@ -6,11 +6,14 @@ import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -48,6 +51,9 @@ public abstract class AbstractNaming implements Naming {
     private final Object hubLock = new Object();
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
     private final KeepAlive keepAlive;
+    private final Duration stateLossGrace;
+    private final Clock clock = Clock.systemUTC();
+    private final HubHooks hubHooks = new HubHooks();
     /** Held shared by register and deregister, exclusively by close() once closed is set. */
     private final ReentrantReadWriteLock operations = new ReentrantReadWriteLock();
     private final ThreadPoolExecutor dispatcher;
@@ -56,9 +62,14 @@ public abstract class AbstractNaming implements Naming {
     private final ScheduledThreadPoolExecutor timer;
     private volatile boolean closed;
 
-    /** @param backend short backend name used in thread names and messages, e.g. {@code consul} */
-    protected AbstractNaming(String backend) {
+    /**
+     * @param backend        short backend name used in thread names and messages, e.g. {@code consul}
+     * @param stateLossGrace how long removals are held back after the registry shows a sign of
+     *                       having lost its state (zero: never), see {@link WatchSink#stateLost()}
+     */
+    protected AbstractNaming(String backend, Duration stateLossGrace) {
         this.backend = Validation.identifier("backend", backend);
+        this.stateLossGrace = Validation.notNegative("stateLossGrace", stateLossGrace);
         ThreadFactory dispatchThreads = NamingThreads.factory("naming-" + backend + "-dispatch", true);
         this.dispatcher = new ThreadPoolExecutor(DISPATCH_THREADS, DISPATCH_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), task -> dispatchThreads.newThread(() -> {
@@ -146,7 +157,7 @@ public abstract class AbstractNaming implements Naming {
                     this::unsubscribed);
             WatchHub hub = hubs.get(serviceName);
             if (hub == null) {
-                hub = new WatchHub(serviceName, this::answeredAgain, this::seen);
+                hub = new WatchHub(serviceName, hubHooks);
                 hubs.put(serviceName, hub);
                 hub.add(subscription);
                 try {
@@ -238,12 +249,15 @@ public abstract class AbstractNaming implements Naming {
     /**
      * Tells the keep-alive that the registry may have lost what it held — a watch saw its index go
      * backwards, a node was replaced, a node answered after being unreachable: every registration
-     * is renewed now (and registered again where forgotten) instead of at its next period.
-     * Watches that report a failure and then a snapshot need not call this: that is seen here.
+     * is renewed now (and registered again where forgotten) instead of at its next period, and
+     * every watched service holds removals back for the grace window. A watch that sees the sign
+     * itself reports {@link WatchSink#stateLost()} instead; one that reports a failure and then a
+     * snapshot need not report anything more: that is seen here.
      */
     protected final void registryMayHaveForgotten() {
         if (!closed) {
             keepAlive.renewAllNow();
+            hubs.values().forEach(WatchHub::stateLost);
         }
     }
 
@@ -266,17 +280,37 @@ public abstract class AbstractNaming implements Naming {
 
     // ---- internals --------------------------------------------------------------------------------
 
-    /** A watch read the registry after failing: it may have restarted and forgotten. */
-    private void answeredAgain() {
-        registryMayHaveForgotten();
-    }
-
-    /** A watch read {@code instances} of {@code service}: an own instance missing is renewed early. */
-    private void seen(String service, List<ServiceInstance> instances) {
-        for (ServiceRegistration own : keepAlive.registrations()) {
-            if (own.name().equals(service) && !contains(instances, own.id())) {
-                keepAlive.renewSoon(own.id());
+    private final class HubHooks implements WatchHub.Hooks {
+        @Override
+        public void answeredAgain() {
+            if (!closed) {
+                keepAlive.renewAllNow();
             }
+        }
+
+        /** An own instance missing from a read is renewed early. */
+        @Override
+        public void seen(String service, List<ServiceInstance> instances) {
+            for (ServiceRegistration own : keepAlive.registrations()) {
+                if (own.name().equals(service) && !contains(instances, own.id())) {
+                    keepAlive.renewSoon(own.id());
+                }
+            }
+        }
+
+        @Override
+        public Duration grace() {
+            return stateLossGrace;
+        }
+
+        @Override
+        public ScheduledExecutorService timer() {
+            return timer;
+        }
+
+        @Override
+        public Clock clock() {
+            return clock;
         }
     }
 

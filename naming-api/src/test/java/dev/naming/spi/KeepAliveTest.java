@@ -2,7 +2,6 @@ package dev.naming.spi;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.ServiceInstance;
@@ -154,8 +153,8 @@ class KeepAliveTest {
         naming.close();
         int renewals = naming.renewals.get();
         assertTrue(naming.registry.isEmpty());
-        assertFalse(Thread.getAllStackTraces().keySet().stream()
-                .anyMatch(t -> t.getName().equals("naming-scripted-keepalive") && t.isAlive()));
+        await().atMost(DEADLINE).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("naming-scripted-keepalive") && t.isAlive()));
         assertEquals(renewals, naming.renewals.get());
     }
 }

@@ -23,7 +23,11 @@ final class ScriptedNaming extends AbstractNaming {
     volatile Runnable beforeRegisterLands = () -> { };
 
     ScriptedNaming() {
-        super("scripted");
+        this(Duration.ZERO);
+    }
+
+    ScriptedNaming(Duration stateLossGrace) {
+        super("scripted", stateLossGrace);
     }
 
     @Override

@@ -23,7 +23,7 @@ final class ConsulNaming extends AbstractNaming {
     private final ConsulBlockingQueries queries;
 
     ConsulNaming(ConsulConfig config) {
-        super("consul");
+        super("consul", config.stateLossGrace());
         this.config = config;
         this.agents = new ConsulAgents(config);
         this.registrar = new ConsulRegistrar(agents, config);

@@ -40,7 +40,7 @@ final class DiscoveryNaming extends AbstractNaming {
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
     DiscoveryNaming(DiscoveryConfig config) {
-        super("discovery");
+        super("discovery", config.grace());
         this.config = config;
         this.nodes = new DiscoveryNodes(config.nodes());
         this.client = new DiscoveryClient(nodes, config.timeout());

@@ -30,8 +30,8 @@ final class InMemoryNaming extends AbstractNaming {
     /** Set by {@link #abandon()}: renewals stop reaching the registry, as with a process that died. */
     private volatile boolean abandoned;
 
-    InMemoryNaming(InMemoryRegistry registry) {
-        super("inmemory");
+    InMemoryNaming(InMemoryRegistry registry, Duration stateLossGrace) {
+        super("inmemory", stateLossGrace);
         this.registry = registry;
         this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-inmemory-sweep", false));
         this.registrar = new Registrar() {
