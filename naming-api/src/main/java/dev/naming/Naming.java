@@ -47,6 +47,11 @@ public interface Naming extends AutoCloseable {
      * {@code tags}, sorted by id. While the service is subscribed through this {@code Naming} the
      * answer comes from the subscription's list, with no network call.
      *
+     * <p>{@code find} answers the registry's view: a {@linkplain SubscribeOptions#warmup() warm-up}
+     * is an option of one subscription and holds instances back from that subscription only, so
+     * {@code find} returns warming instances too, whether or not a subscription with a warm-up
+     * watches the service.
+     *
      * @throws IllegalArgumentException if the name or a tag is invalid
      * @throws NamingException if the registry cannot answer
      */

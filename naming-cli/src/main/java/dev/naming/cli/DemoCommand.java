@@ -47,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
 
             clock.say("gateway", "subscribes to " + SERVICE + " with a " + seconds(WARMUP) + " warm-up");
             gateway.subscribe(SERVICE, view::registryList);
-            gateway.subscribe(SERVICE, SubscribeOptions.warmup(WARMUP), view::gatewayList);
+            gateway.subscribe(SERVICE, SubscribeOptions.defaults().withWarmup(WARMUP), view::gatewayList);
             view.awaitGateway(list -> true, PATIENCE, "its first list");
 
             ServiceRegistration logic1 = logic("logic-1", 11, "gate", "zone-a");

@@ -67,7 +67,7 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Validation.serviceName(name);
-        SubscribeOptions options = new SubscribeOptions(tags, warmup);
+        SubscribeOptions options = SubscribeOptions.defaults().withTags(tags).withWarmup(warmup);
         if (count != null && count < 1) {
             throw new IllegalArgumentException("count must be at least 1, was " + count);
         }
