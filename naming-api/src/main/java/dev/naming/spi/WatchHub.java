@@ -6,7 +6,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The per-service cache between one backend watch and its subscribers: it sorts each snapshot by
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
  */
 final class WatchHub implements WatchSink {
 
-    private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
+    private static final Logger LOG = NamingLoggers.get(WatchHub.class);
     static final Comparator<ServiceInstance> BY_ID =
             Comparator.comparing(ServiceInstance::id).thenComparing(ServiceInstance::address)
                     .thenComparingInt(ServiceInstance::port);

@@ -5,6 +5,7 @@ import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.AbstractNaming;
+import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.NamingThreads;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
@@ -14,7 +15,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@code Naming} over bilibili/discovery: {@code find} is one {@code fetch}, every subscription
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DiscoveryNaming extends AbstractNaming {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DiscoveryNaming.class);
+    private static final Logger LOG = NamingLoggers.get(DiscoveryNaming.class);
 
     private final DiscoveryConfig config;
     private final DiscoveryNodes nodes;

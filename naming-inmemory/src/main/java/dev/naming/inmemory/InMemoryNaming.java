@@ -3,6 +3,7 @@ package dev.naming.inmemory;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.AbstractNaming;
+import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.NamingThreads;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
@@ -11,7 +12,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link dev.naming.Naming} on an {@link InMemoryRegistry}. Once it registers or watches
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 final class InMemoryNaming extends AbstractNaming {
 
-    private static final Logger LOG = LoggerFactory.getLogger(InMemoryNaming.class);
+    private static final Logger LOG = NamingLoggers.get(InMemoryNaming.class);
     static final long HEARTBEAT_MILLIS = 250;
 
     private final InMemoryRegistry registry;
