@@ -294,4 +294,24 @@ public abstract class AbstractNaming implements Naming {
             LOG.warn("{} naming: could not {}: {}", backend, what, e.toString());
         }
     }
+
+    // ---- description --------------------------------------------------------------------------
+
+    /**
+     * The backend class and its registry with secrets shown as {@code ****}, e.g.
+     * {@code ConsulNaming[consul://127.0.0.1:8500?tls=false&wait=55000ms&token=****]}, followed by
+     * {@code , closed} once closed.
+     */
+    @Override
+    public final String toString() {
+        return getClass().getSimpleName() + "[" + describeRegistry() + (closed ? ", closed" : "") + "]";
+    }
+
+    /**
+     * The registry this {@code Naming} talks to, for {@link #toString()}: a URI with every secret
+     * (token, password) replaced by {@code ****}. The default is the backend name as a scheme.
+     */
+    protected String describeRegistry() {
+        return backend + ":";
+    }
 }

@@ -154,8 +154,24 @@ final class DiscoveryNaming extends AbstractNaming {
         }
     }
 
+    /** The seed nodes and the settings that pick instances: discovery has no secret to hide. */
     @Override
-    public String toString() {
-        return "DiscoveryNaming" + nodes.all() + "[env=" + config.env() + ", zone=" + config.zone() + "]";
+    protected String describeRegistry() {
+        StringBuilder sb = new StringBuilder("discovery://");
+        for (int i = 0; i < config.nodes().size(); i++) {
+            String node = config.nodes().get(i);
+            sb.append(i == 0 ? "" : ",").append(node.startsWith("http://") ? node.substring("http://".length()) : node);
+        }
+        sb.append("?env=").append(config.env());
+        appendIfSet(sb, "zone", config.zone());
+        appendIfSet(sb, "region", config.region());
+        appendIfSet(sb, "zoneFilter", config.zoneFilter());
+        return sb.toString();
+    }
+
+    private static void appendIfSet(StringBuilder sb, String name, String value) {
+        if (!value.isEmpty()) {
+            sb.append('&').append(name).append('=').append(value);
+        }
     }
 }

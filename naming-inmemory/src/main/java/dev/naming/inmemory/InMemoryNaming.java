@@ -69,6 +69,11 @@ final class InMemoryNaming extends AbstractNaming {
         scheduler.shutdownNow();
     }
 
+    @Override
+    protected String describeRegistry() {
+        return registry.name().isEmpty() ? "inmemory:" : "inmemory://" + registry.name();
+    }
+
     /** Stops heartbeats without deregistering, as a process that dies would: for tests. */
     void abandon() {
         stopBackground();

@@ -35,6 +35,17 @@ class InMemoryNamingTest {
     }
 
     @Test
+    void toStringNamesTheRegistryAndWhetherItIsClosed() {
+        Naming shared = Naming.connect("inmemory://" + cluster + "?token=s3cret");
+        assertEquals("InMemoryNaming[inmemory://" + cluster + "]", shared.toString());
+        shared.close();
+        assertEquals("InMemoryNaming[inmemory://" + cluster + ", closed]", shared.toString());
+        try (Naming own = Naming.connect("inmemory:")) {
+            assertEquals("InMemoryNaming[inmemory:]", own.toString());
+        }
+    }
+
+    @Test
     void plainSchemeIsPrivateToOneNaming() {
         try (Naming a = Naming.connect("inmemory:"); Naming b = Naming.connect("inmemory:")) {
             a.register(registration("x"));
