@@ -30,6 +30,7 @@ final class InMemoryNaming extends AbstractNaming {
     InMemoryNaming(InMemoryRegistry registry) {
         super("inmemory");
         this.registry = registry;
+        registry.attach();
         this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-inmemory-heartbeat", false));
     }
 
@@ -67,6 +68,7 @@ final class InMemoryNaming extends AbstractNaming {
     @Override
     protected void release() {
         scheduler.shutdownNow();
+        registry.detach();
     }
 
     @Override
