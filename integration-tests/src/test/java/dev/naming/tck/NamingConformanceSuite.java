@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * The conformance suite (TCK): every rule of the naming contract (DESIGN.md, "The contract every
- * backend keeps", plus find-from-watch, warm-up and tag-filtered subscriptions), written once
+ * The conformance suite (TCK): every rule of the naming contract (the README's "The contract",
+ * also on {@link dev.naming.Naming}, plus find-from-watch, warm-up and tag-filtered subscriptions), written once
  * and run against each backend by a concrete subclass that supplies a {@link RegistryFixture}.
  *
  * <p>Written for registries slower than memory: every wait is an await bounded by the fixture's
@@ -52,7 +52,7 @@ import org.junit.jupiter.api.function.Executable;
  *
  * <p>A backend runs it with one class in this package:
  * <pre>{@code
- * class ConsulConformanceTest extends NamingConformanceSuite {
+ * class ConsulEmulatorConformanceTest extends NamingConformanceSuite {
  *     protected RegistryFixture createFixture() { return new ConsulEmulatorFixture(); }
  * }
  * }</pre>
