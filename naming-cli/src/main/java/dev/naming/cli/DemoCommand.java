@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Show a gateway discovering logic servers (in-memory, no setup).",
-                "Three logic servers join, warm up, update and leave while a gateway watches with a warm-up",
-                "and finds by tag. Needs no registry; takes about 6 seconds."})
+                "Three logic servers join, warm up, update and leave while a gateway watches with a warm-up "
+                        + "and finds by tag. Needs no registry; takes about 6 seconds."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String REGISTRY = "inmemory://demo";
