@@ -22,7 +22,6 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The part of every backend's {@link Naming} that is the same everywhere: input checks, one
@@ -44,7 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 public abstract class AbstractNaming implements Naming {
 
-    private static final Logger LOG = LoggerFactory.getLogger(AbstractNaming.class);
+    private static final Logger LOG = NamingLoggers.get(AbstractNaming.class);
     static final int DISPATCH_THREADS = 16;
 
     private final String backend;
@@ -347,5 +346,25 @@ public abstract class AbstractNaming implements Naming {
         } catch (RuntimeException e) {
             LOG.warn("{} naming: could not {}: {}", backend, what, e.toString());
         }
+    }
+
+    // ---- description --------------------------------------------------------------------------
+
+    /**
+     * The backend class and its registry with secrets shown as {@code ****}, e.g.
+     * {@code ConsulNaming[consul://127.0.0.1:8500?token=****]}, followed by
+     * {@code , closed} once closed.
+     */
+    @Override
+    public final String toString() {
+        return getClass().getSimpleName() + "[" + describeRegistry() + (closed ? ", closed" : "") + "]";
+    }
+
+    /**
+     * The registry this {@code Naming} talks to, for {@link #toString()}: a URI with every secret
+     * (token, password) replaced by {@code ****}. The default is the backend name as a scheme.
+     */
+    protected String describeRegistry() {
+        return backend + ":";
     }
 }

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One listener's view of a service: filters by tags, holds back warming instances, and delivers on
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class HubSubscription implements Subscription {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HubSubscription.class);
+    private static final Logger LOG = NamingLoggers.get(HubSubscription.class);
 
     private final String service;
     private final SubscribeOptions options;

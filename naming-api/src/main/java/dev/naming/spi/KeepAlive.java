@@ -15,7 +15,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps what one {@code Naming} registered alive in its registry, and holds the only record of
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 final class KeepAlive {
 
-    private static final Logger LOG = LoggerFactory.getLogger(KeepAlive.class);
+    private static final Logger LOG = NamingLoggers.get(KeepAlive.class);
 
     /** The first probe of an unreachable registry, and the cap of the probes' backoff. */
     static final Duration PROBE_MIN = Duration.ofMillis(100);

@@ -19,7 +19,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The per-service cache between one backend watch and its subscribers: it sorts each snapshot by
@@ -34,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class WatchHub implements WatchSink {
 
-    private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
+    private static final Logger LOG = NamingLoggers.get(WatchHub.class);
     static final Comparator<ServiceInstance> BY_ID =
             Comparator.comparing(ServiceInstance::id).thenComparing(ServiceInstance::address)
                     .thenComparingInt(ServiceInstance::port);

@@ -73,7 +73,7 @@ final class ConsulNaming extends AbstractNaming {
     }
 
     @Override
-    public String toString() {
-        return "ConsulNaming[" + config + "]";
+    protected String describeRegistry() {
+        return config.toString();
     }
 }

@@ -5,6 +5,7 @@ import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.AbstractNaming;
+import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.NamingThreads;
 import dev.naming.spi.Registrar;
 import dev.naming.spi.ServiceWatch;
@@ -15,7 +16,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@code Naming} over bilibili/discovery: {@code find} is one {@code fetch}, every subscription
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DiscoveryNaming extends AbstractNaming {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DiscoveryNaming.class);
+    private static final Logger LOG = NamingLoggers.get(DiscoveryNaming.class);
 
     private final DiscoveryConfig config;
     private final DiscoveryNodes nodes;
@@ -149,8 +149,24 @@ final class DiscoveryNaming extends AbstractNaming {
         }
     }
 
+    /** The seed nodes and the settings that pick instances: discovery has no secret to hide. */
     @Override
-    public String toString() {
-        return "DiscoveryNaming" + nodes.all() + "[env=" + config.env() + ", zone=" + config.zone() + "]";
+    protected String describeRegistry() {
+        StringBuilder sb = new StringBuilder("discovery://");
+        for (int i = 0; i < config.nodes().size(); i++) {
+            String node = config.nodes().get(i);
+            sb.append(i == 0 ? "" : ",").append(node.startsWith("http://") ? node.substring("http://".length()) : node);
+        }
+        sb.append("?env=").append(config.env());
+        appendIfSet(sb, "zone", config.zone());
+        appendIfSet(sb, "region", config.region());
+        appendIfSet(sb, "zoneFilter", config.zoneFilter());
+        return sb.toString();
+    }
+
+    private static void appendIfSet(StringBuilder sb, String name, String value) {
+        if (!value.isEmpty()) {
+            sb.append('&').append(name).append('=').append(value);
+        }
     }
 }

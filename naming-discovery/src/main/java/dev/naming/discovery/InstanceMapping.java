@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.HostPort;
+import dev.naming.spi.NamingLoggers;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * How a {@link ServiceRegistration} becomes a discovery instance and back.
@@ -40,7 +40,7 @@ final class InstanceMapping {
     static final String PROTOCOL_KEY = "protocol";
     static final int STATUS_UP = 1;
 
-    private static final Logger LOG = LoggerFactory.getLogger(InstanceMapping.class);
+    private static final Logger LOG = NamingLoggers.get(InstanceMapping.class);
 
     private InstanceMapping() {
     }

@@ -33,6 +33,7 @@ final class InMemoryNaming extends AbstractNaming {
     InMemoryNaming(InMemoryRegistry registry, Duration stateLossGrace) {
         super("inmemory", stateLossGrace);
         this.registry = registry;
+        registry.attach();
         this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-inmemory-sweep", false));
         this.registrar = new Registrar() {
             @Override
@@ -89,6 +90,12 @@ final class InMemoryNaming extends AbstractNaming {
     @Override
     protected void release() {
         scheduler.shutdownNow();
+        registry.detach();
+    }
+
+    @Override
+    protected String describeRegistry() {
+        return registry.name().isEmpty() ? "inmemory:" : "inmemory://" + registry.name();
     }
 
     /** Stops reporting its instances alive without deregistering, as a process that dies would: for tests. */
