@@ -74,6 +74,11 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
     }
 
     @Override
+    public boolean supportsDrain() {
+        return false; // the emulator does not serve maintenance mode yet
+    }
+
+    @Override
     public boolean supportsStateLoss() {
         return true;
     }

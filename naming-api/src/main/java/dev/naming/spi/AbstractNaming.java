@@ -210,6 +210,45 @@ public abstract class AbstractNaming implements Naming {
     }
 
     @Override
+    public final void drain(String serviceName, String serviceId) {
+        drain(serviceName, serviceId, true);
+    }
+
+    @Override
+    public final void undrain(String serviceName, String serviceId) {
+        drain(serviceName, serviceId, false);
+    }
+
+    private void drain(String serviceName, String serviceId, boolean drain) {
+        Validation.serviceName(serviceName);
+        Validation.serviceId(serviceId);
+        checkServiceId(serviceId);
+        Lock inFlight = operations.readLock();
+        inFlight.lock();
+        try {
+            ensureOpen();
+            keepAlive.drain(serviceName, serviceId, drain);
+        } finally {
+            inFlight.unlock();
+        }
+    }
+
+    @Override
+    public final void close(Duration drainFor) {
+        Validation.notNegative("drainFor", drainFor);
+        if (!closed && !drainFor.isZero()) {
+            keepAlive.drainAll();
+            try {
+                // clients need this long to see the instances leave and to finish what they sent
+                TimeUnit.NANOSECONDS.sleep(drainFor.toNanos());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
+    }
+
+    @Override
     public final void close() {
         synchronized (hubLock) {
             if (closed) {

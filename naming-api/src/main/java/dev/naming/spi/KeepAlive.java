@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -51,6 +52,8 @@ final class KeepAlive {
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     /** Ids whose removal failed, with what was last sent for them: {@link #removeAll} tries them again. */
     private final Map<String, Optional<ServiceRegistration>> unremoved = new ConcurrentHashMap<>();
+    /** Ids of own instances taken out of traffic: drained again after every registration. */
+    private final Set<String> drained = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
     /** Used by the keep-alive thread only. */
     private final Backoff probes = new Backoff(PROBE_MIN, PROBE_MAX);
@@ -89,7 +92,41 @@ final class KeepAlive {
         }
         unremoved.remove(registration.id());
         reconcile(registration.id(), entry);
+        keepDrained(registration);
         schedule(Duration.ofNanos(interval(registration)));
+    }
+
+    /**
+     * Drains or puts back an instance. One registered here stays drained through registrations
+     * until put back or deregistered; another one is drained once.
+     */
+    void drain(String serviceName, String id, boolean drain) {
+        Entry own = entries.get(id);
+        if (own != null && !own.registration.name().equals(serviceName)) {
+            throw new IllegalArgumentException("serviceName: '" + id + "' is registered under '"
+                    + own.registration.name() + "', not '" + serviceName + "'");
+        }
+        registrar.get().drain(serviceName, id, drain);
+        if (drain && entries.containsKey(id)) {
+            drained.add(id);
+        } else {
+            drained.remove(id);
+        }
+    }
+
+    /** Own registrations, drained where they are not yet. Failures are logged, not thrown. */
+    void drainAll() {
+        for (Entry e : entries.values()) {
+            try {
+                drain(e.registration.name(), e.registration.id(), true);
+            } catch (RuntimeException | Error failure) {
+                if (failure instanceof VirtualMachineError) {
+                    throw failure;
+                }
+                LOG.warn("{} naming: could not drain '{}' before closing: {}", backend, e.registration.id(),
+                        failure.toString());
+            }
+        }
     }
 
     /** Stops keeping {@code id} alive and removes it from the registry; an unknown id is not an error. */
@@ -106,6 +143,7 @@ final class KeepAlive {
             throw e;
         }
         unremoved.remove(id);
+        drained.remove(id);
         reconcile(id, null);
     }
 
@@ -237,6 +275,7 @@ final class KeepAlive {
                 LOG.info("{} naming: registered '{}' of '{}' again: the registry had forgotten it", backend, id,
                         e.registration.name());
                 reconcile(id, e);
+                keepDrained(e.registration);
             }
             e.due = System.nanoTime() + interval(e.registration);
             return true;
@@ -282,6 +321,13 @@ final class KeepAlive {
                 return;
             }
             wrote = current;
+        }
+    }
+
+    /** A drained instance registered (again) is drained again: a registration puts it back in traffic. */
+    private void keepDrained(ServiceRegistration registration) {
+        if (drained.contains(registration.id())) {
+            registrar.get().drain(registration.name(), registration.id(), true);
         }
     }
 

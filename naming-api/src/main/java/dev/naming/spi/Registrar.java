@@ -50,4 +50,15 @@ public interface Registrar {
 
     /** How often {@code registration} is renewed while the registry answers. */
     Duration renewInterval(ServiceRegistration registration);
+
+    /**
+     * Takes an instance out of traffic ({@code drained}) or puts it back, leaving it registered.
+     * The keep-alive calls this again after registering a drained instance again. The default
+     * refuses: a backend without a way to drain says so.
+     *
+     * @throws NamingException when the registry does not know the instance or could not be reached
+     */
+    default void drain(String serviceName, String serviceId, boolean drained) {
+        throw new UnsupportedOperationException("this backend cannot drain instances");
+    }
 }

@@ -34,6 +34,8 @@ final class ConsulRegistrar implements Registrar {
     private static final QueryParameterOptions REPLACE_CHECKS =
             ImmutableQueryParameterOptions.builder().replaceExistingChecks(true).build();
 
+    static final String DRAIN_REASON = "draining: taken out of traffic by its owner";
+
     private final ConsulAgents agents;
     private final ConsulConfig config;
 
@@ -131,6 +133,24 @@ final class ConsulRegistrar implements Registrar {
                     throw e;
                 }
                 // newer agents answer 404 for an id they do not know: already gone
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Service maintenance mode: the agent adds a critical check {@code _service_maintenance:<id>},
+     * so the instance leaves every {@code ?passing} read while staying registered. The agent
+     * forgets it with the service (and with {@code replace-existing-checks}), so the keep-alive
+     * drains again after each registration. Ids are unique per agent: the name is not needed.
+     */
+    @Override
+    public void drain(String serviceName, String serviceId, boolean drained) {
+        agents.call((drained ? "drain '" : "undrain '") + serviceId + "'", consul -> {
+            if (drained) {
+                consul.agentClient().toggleMaintenanceMode(serviceId, true, DRAIN_REASON);
+            } else {
+                consul.agentClient().toggleMaintenanceMode(serviceId, false);
             }
             return null;
         });

@@ -60,6 +60,23 @@ final class DiscoveryRegistrar implements Registrar {
         return config.renewInterval();
     }
 
+    /**
+     * {@code set} with status 2 (down) or 1 (up): reads ask for status 1, so a drained instance
+     * leaves them while it stays registered and renewed. The server answers -400 for a hostname it
+     * does not know.
+     */
+    @Override
+    public void drain(String serviceName, String serviceId, boolean drained) {
+        FormBody form = new FormBody().add("zone", config.zone()).add("env", config.env())
+                .add("appid", serviceName).add("hostname", serviceId)
+                .add("status", Integer.toString(drained ? InstanceMapping.STATUS_DOWN : InstanceMapping.STATUS_UP));
+        Reply reply = client.postOnAnyNode("set", form);
+        if (reply.code() != Reply.OK) {
+            throw new NamingException("discovery refused to " + (drained ? "drain '" : "undrain '") + serviceId
+                    + "' of '" + serviceName + "': code " + reply.code());
+        }
+    }
+
     private void cancel(ServiceRegistration r) {
         Reply reply = client.postOnAnyNode("cancel", InstanceMapping.instanceForm(r, config));
         if (reply.code() != Reply.OK && reply.code() != Reply.NOT_FOUND) {

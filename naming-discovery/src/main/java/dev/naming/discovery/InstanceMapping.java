@@ -39,6 +39,8 @@ final class InstanceMapping {
     static final String TAGS_KEY = "tags";
     static final String PROTOCOL_KEY = "protocol";
     static final int STATUS_UP = 1;
+    /** Status 2: registered and renewed, out of traffic (reads ask for status 1). */
+    static final int STATUS_DOWN = 2;
 
     private static final Logger LOG = NamingLoggers.get(InstanceMapping.class);
 

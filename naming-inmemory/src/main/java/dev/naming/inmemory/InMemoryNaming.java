@@ -59,6 +59,11 @@ final class InMemoryNaming extends AbstractNaming {
             public Duration renewInterval(ServiceRegistration registration) {
                 return Duration.ofMillis(HEARTBEAT_MILLIS);
             }
+
+            @Override
+            public void drain(String serviceName, String serviceId, boolean drained) {
+                registry.drain(serviceName, serviceId, drained);
+            }
         };
     }
 

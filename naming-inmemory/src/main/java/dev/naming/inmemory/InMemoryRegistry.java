@@ -162,7 +162,7 @@ public final class InMemoryRegistry {
         if (previous != null && !previous.equals(registration.name())) {
             table(previous).remove(registration.id());
         }
-        table(registration.name()).put(new Entry(registration, nanoClock.getAsLong()));
+        table(registration.name()).put(new Entry(registration, nanoClock.getAsLong(), false));
         keepWhileInUse();
     }
 
@@ -180,6 +180,16 @@ public final class InMemoryRegistry {
         ensureReachable();
         String service = serviceOfId.get(id);
         return service != null && table(service).pass(id, nanoClock.getAsLong());
+    }
+
+    /** Takes an instance out of reads ({@code drained}) or puts it back; a registration clears it. */
+    synchronized void drain(String service, String id, boolean drained) {
+        ensureReachable();
+        if (!service.equals(serviceOfId.get(id))) {
+            throw new NamingException("in-memory registry '" + name + "' has no instance '" + id + "' of '" + service
+                    + "'");
+        }
+        table(service).drain(id, drained);
     }
 
     List<ServiceInstance> find(String service) {
@@ -239,16 +249,21 @@ public final class InMemoryRegistry {
         }
     }
 
-    /** One registered instance and when its owner last reported it alive. */
-    private record Entry(ServiceRegistration registration, long lastPass) {
+    /** One registered instance, when its owner last reported it alive, and whether it is drained. */
+    private record Entry(ServiceRegistration registration, long lastPass, boolean drained) {
 
         Entry passed(long now) {
-            return new Entry(registration, now);
+            return new Entry(registration, now, drained);
+        }
+
+        /** Alive (TTL not lapsed): kept registered, whether drained or not. */
+        boolean alive(long now) {
+            HealthCheck check = registration.check();
+            return check.kind() != HealthCheck.Kind.TTL || now - lastPass <= check.ttl().toNanos();
         }
 
         boolean healthy(long now) {
-            HealthCheck check = registration.check();
-            return check.kind() != HealthCheck.Kind.TTL || now - lastPass <= check.ttl().toNanos();
+            return !drained && alive(now);
         }
 
         boolean expired(long now) {
@@ -310,13 +325,21 @@ public final class InMemoryRegistry {
             rebuild(nanoClock.getAsLong());
         }
 
+        synchronized void drain(String id, boolean drained) {
+            Entry entry = entries.get(id);
+            if (entry != null && entry.drained() != drained) {
+                entries.put(id, new Entry(entry.registration(), entry.lastPass(), drained));
+                rebuild(nanoClock.getAsLong());
+            }
+        }
+
         synchronized boolean pass(String id, long now) {
             Entry entry = entries.get(id);
             if (entry == null) {
                 return false;
             }
             entries.put(id, entry.passed(now));
-            if (!entry.healthy(now)) {
+            if (!entry.alive(now)) {
                 rebuild(now);
             }
             return true;
