@@ -9,9 +9,11 @@ import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +33,10 @@ import org.slf4j.LoggerFactory;
  *       server does not know, which a poll at 0 would never report.
  *   <li><b>Poll.</b> {@code polls} with every app. A newly watched app, or one no longer watched,
  *       completes the loop's wake-up: the in-flight poll is cancelled (the exchange is aborted) and
- *       the round starts again, so a new app never waits out a hold and a dropped one is not held. A reply carries only changed apps; each is delivered. An
- *       app listed under {@code error -404} is delivered as empty once (its last list was not
- *       already empty) and stays watched.
+ *       the round starts again, so a new app never waits out a hold and a dropped one is not held. A
+ *       reply carries only changed apps; each is delivered. An app listed under
+ *       {@code error -404} and absent from {@code data} is delivered as empty once (its last list
+ *       was not already empty) and stays watched.
  *   <li><b>Confirm after -304.</b> The server does not wake pollers when an app's last instance
  *       is cancelled or evicted (it deletes the app and finds nothing to send), and later polls
  *       only report apps whose timestamp moved. So after each -304 — at most once per hold, and
@@ -227,19 +230,26 @@ final class DiscoveryPoller implements AutoCloseable {
         }
     }
 
+    /**
+     * A reply to a poll. {@code data} is the truth; the -404 list is the server's answer from when
+     * the request arrived, before any hold, so an app whose first instance woke the poll is named
+     * in both: it counts as missing only when {@code data} does not carry it.
+     */
     private void changed(List<App> batch, Reply reply) {
         Map<String, App> byId = new LinkedHashMap<>();
         batch.forEach(a -> byId.put(a.appid, a));
+        Set<String> inData = new HashSet<>();
         for (Map.Entry<String, JsonNode> e : reply.data().properties()) {
             App a = byId.get(e.getKey());
             if (a != null && e.getValue().isObject()) {
+                inData.add(a.appid);
                 deliver(a, InstanceMapping.instances(a.appid, e.getValue()));
                 a.timestamp = Math.max(a.timestamp, e.getValue().path("latest_timestamp").asLong(0));
             }
         }
         for (JsonNode missing : reply.error().path(Integer.toString(Reply.NOT_FOUND))) {
             App a = byId.get(missing.asText());
-            if (a != null && !Boolean.FALSE.equals(a.nonEmpty)) {
+            if (a != null && !inData.contains(a.appid) && !Boolean.FALSE.equals(a.nonEmpty)) {
                 deliver(a, List.of());
             }
         }
