@@ -21,8 +21,10 @@ import java.util.function.UnaryOperator;
  *   <li>{@code zone}: this process's zone, used when registering; else {@code ZONE}. Required only
  *       to register.
  *   <li>{@code region}: else {@code REGION}; optional, sent when registering.
- *   <li>{@code hostname}: this process's host name, sent with polls (the server keys held polls by
- *       it); else {@code HOSTNAME}, else the local host's name.
+ *   <li>{@code hostname}: this process's host name, the start of the key each poll is filed under
+ *       on the server (followed by a suffix unique to the {@code Naming} and the poll, since the
+ *       server shares wake-ups among requests with the same key); else {@code HOSTNAME}, else the
+ *       local host's name.
  *   <li>{@code zoneFilter}: read (find, subscribe) only this zone; default every zone.
  *   <li>{@code renew} (30s): renewal interval. {@code hold} (30s): how long the server holds a poll;
  *       the client waits {@code hold + timeout} for it. {@code timeout} (5s): every other request.
