@@ -464,10 +464,21 @@ class DiscoveryEmulatorTest {
         node.hold(Duration.ofSeconds(10));
         register("h1", "http://1.1.1.1:80");
         long t = stamp();
-        CompletableFuture<JsonNode> poll = pollAsync("env=dev&hostname=me&appid=a&latest_timestamp=" + t);
-        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
-        node.restart();
-        assertTrue(assertFails(() -> poll.get(3, TimeUnit.SECONDS)), "the held poll's connection dropped unanswered");
+        // a raw connection: the JDK's client would retry the GET on a new connection
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), node.port())) {
+            socket.setSoTimeout(3000);
+            socket.getOutputStream().write(("GET /discovery/polls?env=dev&hostname=me&appid=a&latest_timestamp=" + t
+                    + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+            node.restart();
+            int read;
+            try {
+                read = socket.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                read = -1;
+            }
+            assertEquals(-1, read, "the held poll's connection dropped unanswered");
+        }
         await().atMost(Duration.ofSeconds(1)).until(() -> node.waitingPollHandlers() == 0);
         assertEquals(0, node.instanceCount());
         assertEquals(-404, post("renew", INSTANCE).get("code").asInt());
