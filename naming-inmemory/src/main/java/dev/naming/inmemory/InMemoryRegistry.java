@@ -80,8 +80,9 @@ public final class InMemoryRegistry {
     }
 
     /**
-     * Forgets every registration, as a registry restarted without its data would. Owners register
-     * their instances again on their next heartbeat.
+     * Forgets every registration, as a registry restarted without its data would. Watches are told
+     * of the loss first, so subscribers keep the forgotten instances for the grace window while
+     * owners register them again (at once if they watch, else at their next heartbeat).
      */
     public synchronized void forgetAll() {
         serviceOfId.clear();
@@ -218,6 +219,10 @@ public final class InMemoryRegistry {
         }
 
         synchronized void clear() {
+            if (reachable) {
+                // what a watch of a restarted registry sees: a sign of the loss, then the empty list
+                watchers.forEach(WatchSink::stateLost);
+            }
             entries.clear();
             rebuild(nanoClock.getAsLong());
         }
