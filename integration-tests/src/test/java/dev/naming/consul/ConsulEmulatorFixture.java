@@ -38,7 +38,7 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
     @Override
     public Naming connect() {
         return new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort()
-                + "?wait=1s&timeout=1s&readMargin=300ms"));
+                + "?wait=1s&timeout=1s&readMargin=300ms&grace=3s"));
     }
 
     @Override
@@ -71,6 +71,16 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
     @Override
     public OptionalInt openWatchRequests() {
         return OptionalInt.of(emulator.openBlockingQueries());
+    }
+
+    @Override
+    public Duration stateLossGrace() {
+        return Duration.ofSeconds(3); // the URI's grace: TTL passes every 667 ms here
+    }
+
+    @Override
+    public boolean supportsRestart() {
+        return false; // the emulator's restart keeps its index: no sign a watch can see yet
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.spi.Backoff;
+import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.NamingThreads;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
@@ -17,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one {@code polls} long-poll loop of a {@code Naming}, on thread {@code naming-discovery-poll}:
@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DiscoveryPoller implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DiscoveryPoller.class);
+    private static final Logger LOG = NamingLoggers.get(DiscoveryPoller.class);
     static final String THREAD_NAME = "naming-discovery-poll";
     private static final String DOWN_ONLY = "2";
 
@@ -241,7 +241,10 @@ final class DiscoveryPoller implements AutoCloseable {
         }
         switch (reply.code()) {
             case Reply.OK -> changed(batch, reply);
-            case Reply.NOT_MODIFIED -> confirm(node, batch);
+            case Reply.NOT_MODIFIED -> {
+                confirm(node, batch);
+                batch.forEach(a -> a.sink.unchanged()); // the hold ended without a change: still true
+            }
             default -> throw new NodeFailure(node + ": polls answered code " + reply.code());
         }
     }

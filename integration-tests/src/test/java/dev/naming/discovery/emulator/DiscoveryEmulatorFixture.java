@@ -68,7 +68,7 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     /** The URI every {@code Naming} of this fixture uses. */
     public String uri() {
         return "discovery://" + cluster.authority() + "?env=tck&zone=sh001&region=sh&hostname=tck-host"
-                + "&renew=500ms&hold=" + HOLD.toMillis() + "ms&timeout=1s&retryMin=50ms&retryMax=1s&nodesRefresh=5s";
+                + "&renew=500ms&grace=3s&hold=" + HOLD.toMillis() + "ms&timeout=1s&retryMin=50ms&retryMax=1s&nodesRefresh=5s";
     }
 
     @Override
@@ -117,6 +117,11 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     @Override
     public boolean supportsStateLoss() {
         return true;
+    }
+
+    @Override
+    public Duration stateLossGrace() {
+        return Duration.ofSeconds(3); // the URI's grace: renewals every 500 ms here
     }
 
     @Override
