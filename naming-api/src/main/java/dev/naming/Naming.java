@@ -1,5 +1,7 @@
 package dev.naming;
 
+import java.time.Duration;
+
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -91,11 +93,38 @@ public interface Naming extends AutoCloseable {
     void deregister(String serviceId);
 
     /**
+     * Takes an instance out of traffic without removing it from the registry: {@link #find} and
+     * subscriptions, in this process and every other, stop returning it, while it stays registered
+     * and kept alive. On Consul this is service maintenance mode, on bilibili/discovery status 2
+     * ({@code set}), in memory a flag. An instance registered through this {@code Naming} stays
+     * drained through re-registrations (a registry that restarted) until {@link #undrain} or
+     * {@link #deregister}; another one is drained once, where its registry allows (a Consul
+     * agent drains only the services registered on it).
+     *
+     * @throws IllegalArgumentException if the name or id is invalid
+     * @throws NamingException if the registry does not know the instance or cannot be reached
+     */
+    void drain(String serviceName, String serviceId);
+
+    /** Puts a {@linkplain #drain drained} instance back into traffic. */
+    void undrain(String serviceName, String serviceId);
+
+    /**
      * Stops watches and heartbeats, deregisters what this {@code Naming} registered and releases
      * its threads and connections. Calling it again does nothing.
      */
     @Override
     void close();
+
+    /**
+     * Drains every instance this {@code Naming} registered, waits {@code drainFor} so that clients
+     * see them leave and finish their work, then {@linkplain #close() closes}: the way to stop a
+     * server without failing the requests on their way to it. A drain the registry refuses is
+     * logged and does not stop the close.
+     *
+     * @throws IllegalArgumentException if {@code drainFor} is negative
+     */
+    void close(Duration drainFor);
 
     /**
      * Connects to the registry named by {@code uri}, e.g. {@code inmemory:},

@@ -32,6 +32,11 @@ public final class InMemoryFixture implements RegistryFixture {
     }
 
     @Override
+    public Duration stateLossGrace() {
+        return Duration.ofSeconds(2); // the in-memory default: owners report every 250 ms
+    }
+
+    @Override
     public Duration livenessWindow() {
         // a TTL of 1 s and heartbeats every 250 ms: two TTLs, eight heartbeats
         return Duration.ofSeconds(2);

@@ -1200,6 +1200,118 @@ public abstract class NamingConformanceSuite {
         }
     }
 
+    // ---- through a registry's state loss -------------------------------------------------------------
+
+    @Test
+    void subscriberKeepsEveryAliveInstanceThroughARegistryRestart() {
+        assumeRestart();
+        Naming owner = open();
+        Naming otherOwner = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        ServiceRegistration c = registration("c", 8003);
+        owner.register(a);
+        owner.register(b);
+        otherOwner.register(c);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a, b, c);
+        int before = recorder.lists().size();
+
+        fixture.restartWithStateLoss();
+        Naming fresh = open(); // no watch, no hold: what the registry holds now
+        eventually(fixture.stateLossGrace())
+                .untilAsserted(() -> assertEquals(instances(a, b, c), fresh.find(service())));
+        awaitDelivered(recorder, a, b, c);
+        for (List<ServiceInstance> list : recorder.lists().subList(before, recorder.lists().size())) {
+            assertTrue(list.containsAll(instances(a, b, c)), () -> "an alive instance vanished: " + recorder);
+        }
+    }
+
+    @Test
+    void realDepartureDuringTheGraceWindowIsDeliveredWhenTheWindowEnds() {
+        assumeRestart();
+        Naming stays = open();
+        Naming leaves = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        stays.register(a);
+        leaves.register(b);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a, b);
+        int before = recorder.lists().size();
+
+        fixture.restartWithStateLoss();
+        leaves.close();
+        eventually(fixture.stateLossGrace().plus(deadline()))
+                .untilAsserted(() -> assertEquals(instances(a), recorder.last(), recorder::toString));
+        for (List<ServiceInstance> list : recorder.lists().subList(before, recorder.lists().size())) {
+            assertTrue(list.contains(a.instance()), () -> "the instance that stayed vanished: " + recorder);
+        }
+    }
+
+    // ---- draining ---------------------------------------------------------------------------------------
+
+    @Test
+    void drainedInstanceLeavesFindAndSubscriptionsUntilUndrained() {
+        assumeDrain();
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(a);
+        owner.register(b);
+        Naming observer = open();
+        Recorder recorder = subscribed(observer, service());
+        awaitDelivered(recorder, a, b);
+
+        owner.drain(service(), a.id());
+        awaitDelivered(recorder, b);
+        assertEquals(instances(b), observer.find(service()));
+        eventually().untilAsserted(() -> assertEquals(instances(b), open().find(service())));
+
+        owner.undrain(service(), a.id());
+        awaitDelivered(recorder, a, b);
+    }
+
+    @Test
+    void drainedInstanceStaysRegisteredAndAlive() {
+        assumeDrain();
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+        owner.drain(service(), a.id());
+        eventually().untilAsserted(() -> assertEquals(List.of(), observer.find(service())));
+        // drained for several heartbeats: still registered, so putting it back needs no registration
+        LockSupport.parkNanos(fixture.livenessWindow().toNanos());
+        owner.undrain(service(), a.id());
+        awaitFound(observer, service(), a);
+    }
+
+    @Test
+    void drainingAnUnknownInstanceFailsNamingIt() {
+        assumeDrain();
+        NamingException e = assertThrows(NamingException.class, () -> open().drain(service(), id("nobody")));
+        assertNotNull(e.getMessage());
+    }
+
+    @Test
+    void closeWithADrainPeriodTakesInstancesOutOfTrafficBeforeDeregistering() throws InterruptedException {
+        assumeDrain();
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        Recorder recorder = subscribed(open(), service());
+        awaitDelivered(recorder, a);
+
+        Thread closing = new Thread(() -> owner.close(deadline()));
+        closing.start();
+        eventually().untilAsserted(() -> assertEquals(List.of(), recorder.last()));
+        assertTrue(closing.isAlive(), "the instance left traffic only when it was deregistered");
+        closing.join(deadline().multipliedBy(3).toMillis());
+        assertFalse(closing.isAlive());
+    }
+
     // ---- warm-up ------------------------------------------------------------------------------------
 
     @Test
@@ -1485,6 +1597,14 @@ public abstract class NamingConformanceSuite {
     /** Why a test is skipped: what the fixture lacks and what the test needs it for. */
     private String skipped(String lacks, String purpose) {
         return fixture.getClass().getSimpleName() + " " + lacks + ", which this test needs " + purpose;
+    }
+
+    private void assumeRestart() {
+        assumeTrue(fixture.supportsRestart(), "the fixture cannot restart the registry without its data");
+    }
+
+    private void assumeDrain() {
+        assumeTrue(fixture.supportsDrain(), "the fixture's registry cannot drain instances");
     }
 
     private void goDown() {

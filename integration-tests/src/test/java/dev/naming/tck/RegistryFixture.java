@@ -70,6 +70,38 @@ public interface RegistryFixture extends AutoCloseable {
         throw new UnsupportedOperationException("state loss");
     }
 
+    /** Whether {@link #restartWithStateLoss()} works. */
+    default boolean supportsRestart() {
+        return supportsOutage() && supportsStateLoss();
+    }
+
+    /**
+     * Restarts the registry without its data, as a dev-mode agent or a discovery node restarting
+     * would: clients lose their connections and, when the registry answers again, it has forgotten
+     * every registration. The default is an outage, a state loss and the end of the outage;
+     * a fixture whose server restarts in a more telling way (an index that starts again from 1)
+     * does that instead.
+     */
+    default void restartWithStateLoss() {
+        setReachable(false);
+        loseState();
+        setReachable(true);
+    }
+
+    /**
+     * The grace window the fixture's {@code Naming}s hold removals for after a state-loss sign
+     * (their {@code grace} URI parameter): longer than it takes owners to register again, short
+     * enough to keep the suite quick.
+     */
+    default Duration stateLossGrace() {
+        return Duration.ofSeconds(10);
+    }
+
+    /** Whether the backend and the fixture's registry can drain instances. */
+    default boolean supportsDrain() {
+        return true;
+    }
+
     /** How long after {@link #loseState()} the library must have registered its instances again. */
     default Duration reRegistrationDeadline() {
         return Duration.ofSeconds(10);

@@ -3,11 +3,13 @@ package dev.naming.spi;
 import dev.naming.ServiceInstance;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -45,6 +47,7 @@ final class HubSubscription implements Subscription {
     private final AtomicBoolean draining = new AtomicBoolean();
     private List<ServiceInstance> delivered;
     private volatile boolean active = true;
+    private volatile WatchHub hub;
 
     HubSubscription(String service, SubscribeOptions options, Consumer<List<ServiceInstance>> listener,
                     Executor dispatcher, ScheduledExecutorService timer, Consumer<HubSubscription> onClose) {
@@ -64,6 +67,23 @@ final class HubSubscription implements Subscription {
     @Override
     public boolean isActive() {
         return active;
+    }
+
+    @Override
+    public Optional<Instant> lastConfirmed() {
+        WatchHub h = hub;
+        return h == null ? Optional.empty() : h.confirmedAt();
+    }
+
+    @Override
+    public boolean registryReachable() {
+        WatchHub h = hub;
+        return h == null || !h.failing();
+    }
+
+    /** The hub this subscription is fed by; its freshness is the hub's. */
+    void attach(WatchHub hub) {
+        this.hub = hub;
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.naming.ServiceRegistration;
 import dev.naming.spi.AbstractNaming;
 import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.NamingThreads;
+import dev.naming.spi.Registrar;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import org.slf4j.Logger;
  * A {@code Naming} over bilibili/discovery: {@code find} is one {@code fetch}, every subscription
  * rides the single {@code polls} loop ({@link DiscoveryPoller}), and registrations are renewed by
  * {@link DiscoveryRegistrar}. Threads: {@code naming-discovery-poll} (started by the first
- * subscription), {@code naming-discovery-renew} (renewals and the node-list refresh),
+ * subscription), {@code naming-discovery-keepalive} (renewals), {@code naming-discovery-nodes} (the node-list refresh),
  * {@code naming-discovery-http-N} (the HTTP client's workers); none is left after {@link #close()}.
  *
  * <p>Reads cover every zone unless the URI names {@code zoneFilter}; {@code zone} is where this
@@ -39,13 +40,13 @@ final class DiscoveryNaming extends AbstractNaming {
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
     DiscoveryNaming(DiscoveryConfig config) {
-        super("discovery");
+        super("discovery", config.grace());
         this.config = config;
         this.nodes = new DiscoveryNodes(config.nodes());
         this.client = new DiscoveryClient(nodes, config.timeout());
-        this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-discovery-renew", false));
+        this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-discovery-nodes", false));
         this.scheduler.setRemoveOnCancelPolicy(true);
-        this.registrar = new DiscoveryRegistrar(config, client, scheduler);
+        this.registrar = new DiscoveryRegistrar(config, client);
         this.poller = new DiscoveryPoller(config, client, this::startNodeRefresh);
     }
 
@@ -87,19 +88,13 @@ final class DiscoveryNaming extends AbstractNaming {
     }
 
     @Override
-    protected void doRegister(ServiceRegistration registration) {
+    protected Registrar registrar() {
         startNodeRefresh();
-        registrar.register(registration);
-    }
-
-    @Override
-    protected void doDeregister(String serviceId) {
-        registrar.deregister(serviceId);
+        return registrar;
     }
 
     @Override
     protected void stopBackground() {
-        registrar.stop();
         scheduler.shutdownNow();
     }
 

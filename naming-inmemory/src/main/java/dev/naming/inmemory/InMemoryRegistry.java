@@ -123,8 +123,9 @@ public final class InMemoryRegistry {
     }
 
     /**
-     * Forgets every registration, as a registry restarted without its data would. Owners register
-     * their instances again on their next heartbeat.
+     * Forgets every registration, as a registry restarted without its data would. Watches are told
+     * of the loss first, so subscribers keep the forgotten instances for the grace window while
+     * owners register them again (at once if they watch, else at their next heartbeat).
      */
     public synchronized void forgetAll() {
         serviceOfId.clear();
@@ -161,7 +162,7 @@ public final class InMemoryRegistry {
         if (previous != null && !previous.equals(registration.name())) {
             table(previous).remove(registration.id());
         }
-        table(registration.name()).put(new Entry(registration, nanoClock.getAsLong()));
+        table(registration.name()).put(new Entry(registration, nanoClock.getAsLong(), false));
         keepWhileInUse();
     }
 
@@ -179,6 +180,16 @@ public final class InMemoryRegistry {
         ensureReachable();
         String service = serviceOfId.get(id);
         return service != null && table(service).pass(id, nanoClock.getAsLong());
+    }
+
+    /** Takes an instance out of reads ({@code drained}) or puts it back; a registration clears it. */
+    synchronized void drain(String service, String id, boolean drained) {
+        ensureReachable();
+        if (!service.equals(serviceOfId.get(id))) {
+            throw new NamingException("in-memory registry '" + name + "' has no instance '" + id + "' of '" + service
+                    + "'");
+        }
+        table(service).drain(id, drained);
     }
 
     List<ServiceInstance> find(String service) {
@@ -238,16 +249,21 @@ public final class InMemoryRegistry {
         }
     }
 
-    /** One registered instance and when its owner last reported it alive. */
-    private record Entry(ServiceRegistration registration, long lastPass) {
+    /** One registered instance, when its owner last reported it alive, and whether it is drained. */
+    private record Entry(ServiceRegistration registration, long lastPass, boolean drained) {
 
         Entry passed(long now) {
-            return new Entry(registration, now);
+            return new Entry(registration, now, drained);
+        }
+
+        /** Alive (TTL not lapsed): kept registered, whether drained or not. */
+        boolean alive(long now) {
+            HealthCheck check = registration.check();
+            return check.kind() != HealthCheck.Kind.TTL || now - lastPass <= check.ttl().toNanos();
         }
 
         boolean healthy(long now) {
-            HealthCheck check = registration.check();
-            return check.kind() != HealthCheck.Kind.TTL || now - lastPass <= check.ttl().toNanos();
+            return !drained && alive(now);
         }
 
         boolean expired(long now) {
@@ -301,8 +317,20 @@ public final class InMemoryRegistry {
         }
 
         synchronized void clear() {
+            if (reachable) {
+                // what a watch of a restarted registry sees: a sign of the loss, then the empty list
+                watchers.forEach(WatchSink::stateLost);
+            }
             entries.clear();
             rebuild(nanoClock.getAsLong());
+        }
+
+        synchronized void drain(String id, boolean drained) {
+            Entry entry = entries.get(id);
+            if (entry != null && entry.drained() != drained) {
+                entries.put(id, new Entry(entry.registration(), entry.lastPass(), drained));
+                rebuild(nanoClock.getAsLong());
+            }
         }
 
         synchronized boolean pass(String id, long now) {
@@ -311,7 +339,7 @@ public final class InMemoryRegistry {
                 return false;
             }
             entries.put(id, entry.passed(now));
-            if (!entry.healthy(now)) {
+            if (!entry.alive(now)) {
                 rebuild(now);
             }
             return true;

@@ -41,7 +41,7 @@ class InMemoryNamingTest {
 
     @Test
     void toStringNamesTheRegistryAndWhetherItIsClosed() {
-        Naming shared = Naming.connect("inmemory://" + cluster + "?token=s3cret");
+        Naming shared = Naming.connect("inmemory://" + cluster);
         assertEquals("InMemoryNaming[inmemory://" + cluster + "]", shared.toString());
         shared.close();
         assertEquals("InMemoryNaming[inmemory://" + cluster + ", closed]", shared.toString());
