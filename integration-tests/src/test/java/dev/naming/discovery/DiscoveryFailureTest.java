@@ -181,6 +181,42 @@ class DiscoveryFailureTest {
         }
     }
 
+    @Test
+    void aNodeRestartDropsTheHeldPollAndTheSubscriberKeepsItsListAndItsWakeUps() {
+        try (Naming writer = DiscoveryTestSupport.connect(cluster.node(1).address(), "");
+             Naming reader = DiscoveryTestSupport.connect(cluster)) {
+            writer.register(logic("logic-1"));
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            await().atMost(DEADLINE).until(() -> cluster.node(0).heldPolls() == 1);
+            // the restarted node copies the other node's registry as it starts
+            cluster.node(0).restart();
+            assertEquals(1, cluster.node(0).instanceCount());
+            writer.register(logic("logic-2"));
+            await().atMost(DEADLINE).until(() -> List.of("logic-1", "logic-2").equals(lists.lastIds()));
+            assertTrue(lists.received.stream().noneMatch(List::isEmpty), "no empty list because of the restart");
+        }
+    }
+
+    @Test
+    void aClusterRestartedInProtectModeGetsTheInstanceBackWhileSubscribersKeepTheirList() {
+        try (Naming writer = DiscoveryTestSupport.connect(cluster);
+             Naming reader = DiscoveryTestSupport.connect(cluster)) {
+            writer.register(logic("logic-1"));
+            DiscoveryTestSupport.Lists lists = new DiscoveryTestSupport.Lists();
+            reader.subscribe("chat.logic", lists);
+            await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
+            cluster.restart(Duration.ofSeconds(2));
+            // writes work in protect mode: the next renew meets -404 and registers again
+            await().atMost(DEADLINE).until(() -> cluster.nodes().stream().allMatch(n -> n.instanceCount() == 1));
+            await().atMost(DEADLINE).until(() -> cluster.nodes().stream().noneMatch(DiscoveryEmulator::isProtected));
+            writer.register(logic("logic-2"));
+            await().atMost(DEADLINE).until(() -> List.of("logic-1", "logic-2").equals(lists.lastIds()));
+            assertTrue(lists.received.stream().noneMatch(List::isEmpty), "reads answered -500: no empty list");
+        }
+    }
+
     private int totalRequests(String call) {
         return cluster.nodes().stream().mapToInt(n -> n.requests(call).size()).sum();
     }

@@ -37,7 +37,8 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
     static final UriParameter<String> REGION = UriParameter.text("region", null,
             "sent when registering").env(REGION_ENV);
     static final UriParameter<String> HOSTNAME = UriParameter.text("hostname", null,
-            "this process's host name, part of the key of what it registers").env(HOSTNAME_ENV)
+            "this process's host name; each poll is held on the server under it plus a suffix of its own")
+            .env(HOSTNAME_ENV)
             .defaultText("the local host name");
     static final UriParameter<String> ZONE_FILTER = UriParameter.text("zoneFilter", null,
             "read (find, subscribe) only this zone").defaultText("every zone");

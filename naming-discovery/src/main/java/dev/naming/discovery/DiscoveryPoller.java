@@ -9,10 +9,13 @@ import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +34,10 @@ import org.slf4j.LoggerFactory;
  *       server does not know, which a poll at 0 would never report.
  *   <li><b>Poll.</b> {@code polls} with every app. A newly watched app, or one no longer watched,
  *       completes the loop's wake-up: the in-flight poll is cancelled (the exchange is aborted) and
- *       the round starts again, so a new app never waits out a hold and a dropped one is not held. A reply carries only changed apps; each is delivered. An
- *       app listed under {@code error -404} is delivered as empty once (its last list was not
- *       already empty) and stays watched.
+ *       the round starts again, so a new app never waits out a hold and a dropped one is not held. A
+ *       reply carries only changed apps; each is delivered. An app listed under
+ *       {@code error -404} and absent from {@code data} is delivered as empty once (its last list
+ *       was not already empty) and stays watched.
  *   <li><b>Confirm after -304.</b> The server does not wake pollers when an app's last instance
  *       is cancelled or evicted (it deletes the app and finds nothing to send), and later polls
  *       only report apps whose timestamp moved. So after each -304 — at most once per hold, and
@@ -43,7 +47,17 @@ import org.slf4j.LoggerFactory;
  *       empty. The check costs one small request per hold whatever the number of apps, and bounds
  *       the delay of a "service went to zero" to one hold.
  * </ol>
- * Any failure (transport, HTTP status, malformed JSON, -500 protect mode, an unexpected code) keeps
+ * <p><b>Whose wake-up.</b> The server files a held poll under the request's {@code hostname}, and
+ * requests that share one share a single wake-up channel: a change is sent to that channel once per
+ * request filed for the changed app, and whichever request waits on the channel first takes it.
+ * Another {@code Naming} on this host, or a poll this loop aborted (the server does not notice a
+ * client hanging up and keeps the request filed until its hold ends), would take wake-ups meant
+ * for the current poll, which then sleeps out its hold. So each poll is sent under a key of its
+ * own: the configured host name, a random suffix of this {@code Naming} and the poll's number.
+ * Registration is not affected (an instance's hostname is its id). An app in a reply that the poll
+ * did not ask for is ignored.
+ *
+ * <p>Any failure (transport, HTTP status, malformed JSON, -500 protect mode, an unexpected code) keeps
  * every last list ({@link WatchSink#failure}), moves to the next node, backs off with jitter and
  * syncs all apps again from the node that answers next.
  */
@@ -56,12 +70,15 @@ final class DiscoveryPoller implements AutoCloseable {
     private final DiscoveryConfig config;
     private final DiscoveryClient client;
     private final Runnable onStart;
+    private final String pollKeyPrefix;
     private final Object lock = new Object();
     private final Map<String, App> apps = new LinkedHashMap<>();
     private CompletableFuture<Void> wakeup = new CompletableFuture<>();
     private final CompletableFuture<Void> closing = new CompletableFuture<>();
     private Thread thread;
     private boolean closed;
+    /** Polls sent so far; touched by the loop thread only. */
+    private long pollCount;
 
     /** One watched app. Its fields other than the sink are touched by the loop thread only. */
     private static final class App {
@@ -85,6 +102,7 @@ final class DiscoveryPoller implements AutoCloseable {
         this.config = config;
         this.client = client;
         this.onStart = onStart;
+        this.pollKeyPrefix = config.hostname() + "-" + String.format("%08x", ThreadLocalRandom.current().nextInt());
     }
 
     ServiceWatch watch(String appid, WatchSink sink) {
@@ -210,7 +228,8 @@ final class DiscoveryPoller implements AutoCloseable {
     }
 
     private void poll(String node, List<App> batch, CompletableFuture<Void> interrupt) {
-        FormBody query = new FormBody().add("env", config.env()).add("hostname", config.hostname());
+        // the server's key for this held request: see "Whose wake-up" in the class comment
+        FormBody query = new FormBody().add("env", config.env()).add("hostname", pollKeyPrefix + "-" + ++pollCount);
         for (App a : batch) {
             query.add("appid", a.appid).add("latest_timestamp", Long.toString(a.timestamp));
         }
@@ -227,19 +246,30 @@ final class DiscoveryPoller implements AutoCloseable {
         }
     }
 
+    /**
+     * A reply to a poll. {@code data} is the truth; the -404 list is the server's answer from when
+     * the request arrived, before any hold, so an app whose first instance woke the poll is named
+     * in both: it counts as missing only when {@code data} does not carry it.
+     */
     private void changed(List<App> batch, Reply reply) {
         Map<String, App> byId = new LinkedHashMap<>();
         batch.forEach(a -> byId.put(a.appid, a));
+        Set<String> inData = new HashSet<>();
         for (Map.Entry<String, JsonNode> e : reply.data().properties()) {
             App a = byId.get(e.getKey());
-            if (a != null && e.getValue().isObject()) {
+            if (a == null) {
+                LOG.debug("discovery: ignoring '{}' in a poll reply that did not ask for it", e.getKey());
+                continue;
+            }
+            if (e.getValue().isObject()) {
+                inData.add(a.appid);
                 deliver(a, InstanceMapping.instances(a.appid, e.getValue()));
                 a.timestamp = Math.max(a.timestamp, e.getValue().path("latest_timestamp").asLong(0));
             }
         }
         for (JsonNode missing : reply.error().path(Integer.toString(Reply.NOT_FOUND))) {
             App a = byId.get(missing.asText());
-            if (a != null && !Boolean.FALSE.equals(a.nonEmpty)) {
+            if (a != null && !inData.contains(a.appid) && !Boolean.FALSE.equals(a.nonEmpty)) {
                 deliver(a, List.of());
             }
         }

@@ -18,10 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The TCP side of an emulator node, relaying each client connection to the node's JDK
  * {@code HttpServer}. It gives the emulator what {@code HttpServer} hides: the exact number of
- * connections clients opened, the server's idle timeout (the Go server closes a keep-alive
- * connection that carries no request for its read timeout — 40 s in discovery's example
- * configuration), and a node that goes down at once (every connection dropped, new ones closed as
- * soon as accepted) and comes back on the same port.
+ * connections clients opened, whether the connection of a request is still open, an idle timeout
+ * for a proxy in front (the server itself has none: kratos {@code blademaster} with discovery's
+ * configuration sets no read or idle timeout), and a node that goes down at once (every connection
+ * dropped, new ones closed as soon as accepted) and comes back on the same port.
  */
 final class ConnectionFront implements AutoCloseable {
 
@@ -30,7 +30,6 @@ final class ConnectionFront implements AutoCloseable {
         final Socket client;
         final Socket upstream;
         final AtomicInteger inFlight = new AtomicInteger();
-        final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         volatile long lastActive = System.nanoTime();
 
         Relay(Socket client, Socket upstream) {
@@ -45,22 +44,16 @@ final class ConnectionFront implements AutoCloseable {
     }
 
     private final int backendPort;
-    private final java.util.function.IntConsumer onClosed;
     private final ExecutorService threads;
     private final ScheduledExecutorService sweeper;
     private final Map<Integer, Relay> relays = new ConcurrentHashMap<>();
     private final AtomicInteger accepted = new AtomicInteger();
-    private volatile Duration idleTimeout = Duration.ofSeconds(40);
+    private volatile Duration idleTimeout = Duration.ZERO;
     private final ServerSocket listener;
     private volatile boolean down;
 
-    /**
-     * @param onClosed told the upstream port of each connection that ends (client gone, idle,
-     *                 node down), as the Go server's close notification tells a held request
-     */
-    ConnectionFront(int backendPort, String name, java.util.function.IntConsumer onClosed) {
+    ConnectionFront(int backendPort, String name) {
         this.backendPort = backendPort;
-        this.onClosed = onClosed;
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, name + "-relay-" + n.incrementAndGet());
@@ -93,6 +86,7 @@ final class ConnectionFront implements AutoCloseable {
         return accepted.get();
     }
 
+    /** Zero: never. */
     void idleTimeout(Duration timeout) {
         this.idleTimeout = timeout;
     }
@@ -111,6 +105,11 @@ final class ConnectionFront implements AutoCloseable {
         down = true;
         relays.values().forEach(Relay::close);
         relays.clear();
+    }
+
+    /** Whether the client connection behind {@code upstreamPort} is still open. */
+    boolean isOpen(int upstreamPort) {
+        return relays.containsKey(upstreamPort);
     }
 
     /** The client's port of the connection the HttpServer sees coming from {@code upstreamPort}. */
@@ -185,14 +184,14 @@ final class ConnectionFront implements AutoCloseable {
         } finally {
             relay.close();
             relays.remove(relay.upstream.getLocalPort(), relay);
-            if (relay.ended.compareAndSet(false, true)) {
-                onClosed.accept(relay.upstream.getLocalPort());
-            }
         }
     }
 
     private void closeIdle() {
         long limit = idleTimeout.toNanos();
+        if (limit == 0) {
+            return;
+        }
         long now = System.nanoTime();
         for (Relay r : relays.values()) {
             if (r.inFlight.get() == 0 && now - r.lastActive > limit) {

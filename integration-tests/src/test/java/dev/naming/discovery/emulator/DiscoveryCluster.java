@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Several emulator nodes sharing a clock and replicating writes to each other. */
+/**
+ * Several emulator nodes of one zone sharing a clock, each configured with every node (the
+ * server's {@code nodes} setting), replicating client writes to the others as the server does.
+ */
 public final class DiscoveryCluster implements AutoCloseable {
 
     private final EmulatorClock clock = new EmulatorClock();
@@ -19,11 +22,7 @@ public final class DiscoveryCluster implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             nodes.add(new DiscoveryEmulator(clock, "sh001"));
         }
-        for (DiscoveryEmulator a : nodes) {
-            for (DiscoveryEmulator b : nodes) {
-                a.peer(b);
-            }
-        }
+        nodes.forEach(n -> n.cluster(nodes));
     }
 
     public DiscoveryEmulator node(int i) {
@@ -90,6 +89,23 @@ public final class DiscoveryCluster implements AutoCloseable {
         java.util.List<RecordedRequest> all = new ArrayList<>();
         nodes.forEach(n -> all.addAll(n.requests()));
         return all;
+    }
+
+    /**
+     * Every node's process restarts at once and forgets everything; each then copies from the
+     * others, which have nothing: the cluster lost its state.
+     */
+    public void restart() {
+        restart(Duration.ZERO);
+    }
+
+    /**
+     * As {@link #restart()} with the server's {@code enableProtect}: no node can copy from another
+     * (they are all protected), so reads answer -500 on every node for {@code protectFor}.
+     */
+    public void restart(Duration protectFor) {
+        nodes.forEach(n -> n.stopProcess(protectFor));
+        nodes.forEach(DiscoveryEmulator::startProcess);
     }
 
     /** Every node evicts every instance. */

@@ -2,6 +2,7 @@ package dev.naming.discovery.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -20,36 +21,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.CancellationException;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One bilibili/discovery node over HTTP, on 127.0.0.1 and an ephemeral port, following
- * {@code protocols/discovery.md}: routes under {@code /discovery}, writes as form POSTs (the body is
- * read only with {@code Content-Type: application/x-www-form-urlencoded}), reads as GETs, HTTP 405
- * for a wrong method and 404 for an unknown path, every answer HTTP 200 with the
- * {@code {"code","message","ttl","data"}} envelope, required parameters answered -400, held polls
- * answered -304 after the hold (30 s unless set), protect mode answering -500 to reads.
+ * One bilibili/discovery node over HTTP on 127.0.0.1 and an ephemeral port: a port of the server's
+ * handlers ({@code http/discovery.go}, {@code http/http.go}), of {@code discovery/*.go} (replication,
+ * start-up sync, protect mode) and of the registry ({@link EmulatedRegistry}). The table in
+ * {@code docs/DISCOVERY.md} ("The discovery emulator") names the server function each behaviour
+ * follows and lists what is left out.
  *
- * <p>Nodes of a {@link DiscoveryCluster} replicate writes to each other (a multi-address instance
- * arrives on a peer with its addresses joined by commas, as the server's replication does). Fault
- * switches: {@link #down()}/{@link #up()}, {@link #malformed(boolean)}, {@link #slow(Duration)},
- * {@link #protect(boolean)}, {@link #serverError(boolean)}, {@link #httpStatus(int)}. Every request is
- * recorded, with the client port that identifies its connection; clients connect through a
- * {@link ConnectionFront} that counts connections and closes idle keep-alive connections as the Go
- * server does; a held poll whose client hangs up ends, as on the server.
+ * <p>Held polls behave as on the server: a request is filed under its {@code hostname}, requests
+ * sharing a hostname share one wake-up channel, and a client that hangs up does not end its held
+ * request (the server's handler context is not the connection's): the request waits out its hold
+ * and its entry keeps taking wake-ups meanwhile. {@link #heldPolls()} counts the held requests whose
+ * client is still connected; {@link #waitingPollHandlers()} counts them all.
  *
- * <p>Not emulated: nodes do not register themselves as {@code infra.discovery} (clients here learn
- * nodes from {@code /discovery/nodes}); the polls check and the hold are atomic, so the server's
- * "change between the check and the hold shows only after -304" window does not occur; eviction
- * runs when a test calls {@link #sweep()}, on the node's controllable {@link EmulatorClock}.
+ * <p>Test controls that are not server behaviour: the fault switches ({@link #down()}/{@link #up()}
+ * as a network cut, {@link #malformed(boolean)}, {@link #slow(Duration)}, {@link #stallBodies(boolean)},
+ * {@link #serverError(boolean)}, {@link #httpStatus(int)}), {@link #selfPreservation(boolean)},
+ * {@link #evictAll()}, direct {@link #register}/{@link #cancel} without replication, a clock a test
+ * moves ({@link #clock()}) and an eviction sweep that runs when a test calls {@link #sweep()}. Every
+ * request is recorded with the client port that identifies its TCP connection; clients connect
+ * through a {@link ConnectionFront} that counts connections.
  */
 public final class DiscoveryEmulator implements AutoCloseable {
 
@@ -61,27 +61,46 @@ public final class DiscoveryEmulator implements AutoCloseable {
         }
     }
 
-    private static final Set<String> READS = Set.of("fetch", "fetchs", "poll", "polls", "nodes");
-    private static final Map<String, String> METHODS = Map.of("register", "POST", "renew", "POST", "cancel", "POST",
-            "set", "POST", "fetch", "GET", "fetchs", "GET", "poll", "GET", "polls", "GET", "nodes", "GET");
+    /** {@code innerRouter}: path below {@code /discovery/} to method. */
+    private static final Map<String, String> ROUTES = Map.ofEntries(Map.entry("register", "POST"),
+            Map.entry("renew", "POST"), Map.entry("cancel", "POST"), Map.entry("fetch/all", "GET"),
+            Map.entry("fetch", "GET"), Map.entry("fetchs", "GET"), Map.entry("poll", "GET"),
+            Map.entry("polls", "GET"), Map.entry("set", "POST"), Map.entry("nodes", "GET"));
+    /** The routes behind {@code initProtect}. */
+    private static final Set<String> PROTECTED = Set.of("fetch/all", "fetch", "fetchs", "poll", "polls", "nodes");
+
+    /** {@code model.NodeStatusUP} / {@code model.NodeStatusLost}. */
+    private static final int NODE_UP = 0;
+    private static final int NODE_LOST = 1;
+
+    /** What a held poll's wait returns when the node's process restarted or closed under it. */
+    private static final ObjectNode KILLED = EmulatedRegistry.JSON.createObjectNode();
+
+    /** A reply to write: JSON, or HTTP 200 with no body (a handler that returned without writing). */
+    private record Answer(ObjectNode json) {
+        static final Answer EMPTY = new Answer(null);
+    }
 
     private final EmulatorClock clock;
-    private final EmulatedRegistry registry;
     private final String zone;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
-    private final List<DiscoveryEmulator> peers = new CopyOnWriteArrayList<>();
-    private final AtomicInteger held = new AtomicInteger();
-    private final Map<Integer, EmulatedRegistry.Waiter> holding = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<DiscoveryEmulator, Integer> nodeStatus = new ConcurrentHashMap<>();
+    private final Set<Thread> pollHandlers = ConcurrentHashMap.newKeySet();
+    private final Map<Thread, Integer> heldConnections = new ConcurrentHashMap<>();
     private final ExecutorService executor;
     private final HttpServer server;
     private final ConnectionFront front;
+    private volatile List<DiscoveryEmulator> nodes = List.of(this);
+    private volatile EmulatedRegistry registry;
+    private volatile boolean selfPreservation = true;
     private volatile Duration hold = Duration.ofSeconds(30);
     private volatile Duration slow = Duration.ZERO;
-    private volatile java.util.concurrent.CountDownLatch stalledBodies;
+    private volatile CountDownLatch stalledBodies;
     private volatile boolean malformed;
-    private volatile boolean protect;
     private volatile boolean serverError;
     private volatile int httpStatus;
+    /** {@code Discovery.protected}: reads answer -500 until this {@link System#nanoTime()}; MAX_VALUE = until cleared. */
+    private volatile long protectedUntil = Long.MIN_VALUE;
 
     /** A single node with its own clock. */
     public static DiscoveryEmulator start() {
@@ -99,7 +118,8 @@ public final class DiscoveryEmulator implements AutoCloseable {
             return t;
         });
         this.server = listen();
-        this.front = new ConnectionFront(server.getAddress().getPort(), "discovery-emulator", this::disconnected);
+        this.front = new ConnectionFront(server.getAddress().getPort(), "discovery-emulator");
+        nodeStatus.put(this, NODE_UP);
     }
 
     // ---- test controls --------------------------------------------------------------------------
@@ -113,7 +133,11 @@ public final class DiscoveryEmulator implements AutoCloseable {
         return "127.0.0.1:" + front.port();
     }
 
-    /** How long a keep-alive connection may carry no request before the node closes it (40 s by default). */
+    /**
+     * Closes a keep-alive connection that carried no request for this long: a proxy or load
+     * balancer in front. The server itself (kratos {@code blademaster} with discovery's configuration,
+     * no read or idle timeout) keeps idle connections open; so does this node unless told.
+     */
     public DiscoveryEmulator idleTimeout(Duration timeout) {
         front.idleTimeout(timeout);
         return this;
@@ -128,7 +152,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
         return clock;
     }
 
-    /** How long polls are held before -304. */
+    /** How long polls are held before -304 (the server's {@code _pollWaitSecond}, 30 s). */
     public DiscoveryEmulator hold(Duration hold) {
         this.hold = hold;
         return this;
@@ -140,9 +164,9 @@ public final class DiscoveryEmulator implements AutoCloseable {
      */
     public void stallBodies(boolean on) {
         if (on) {
-            stalledBodies = new java.util.concurrent.CountDownLatch(1);
+            stalledBodies = new CountDownLatch(1);
         } else {
-            java.util.concurrent.CountDownLatch stalled = stalledBodies;
+            CountDownLatch stalled = stalledBodies;
             stalledBodies = null;
             if (stalled != null) {
                 stalled.countDown();
@@ -160,9 +184,14 @@ public final class DiscoveryEmulator implements AutoCloseable {
         this.malformed = on;
     }
 
-    /** Protect mode: reads answer -500, writes work. */
+    /** The server's protect flag ({@code Discovery.protected}): reads answer -500, writes work. */
     public void protect(boolean on) {
-        this.protect = on;
+        this.protectedUntil = on ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+
+    /** Whether reads answer -500 right now. */
+    public boolean isProtected() {
+        return System.nanoTime() < protectedUntil;
     }
 
     /** Every call answers -500, writes included (a broken node). */
@@ -175,13 +204,15 @@ public final class DiscoveryEmulator implements AutoCloseable {
         this.httpStatus = status;
     }
 
-    /** Stops listening and drops every connection, held polls included. */
+    /**
+     * The node's network is cut: every connection drops, new ones are closed as soon as accepted. The
+     * process lives on: held polls wait out their hold, as the server does not notice its clients go.
+     */
     public void down() {
         front.down();
-        registry.dropWaiters();
     }
 
-    /** Listens again on the same port, with the registry as it was. */
+    /** The network is back: the node listens on the same port with the registry as it was. */
     public void up() {
         front.up();
     }
@@ -190,44 +221,72 @@ public final class DiscoveryEmulator implements AutoCloseable {
         return !front.isUp();
     }
 
-    /** Disables self-preservation, so {@link #sweep()} evicts every instance silent for 90 s. */
+    /**
+     * The node's process restarts and forgets everything: registrations, held polls (their
+     * connections drop, unanswered), the renewal counts, its view of the other nodes. On start it
+     * copies the registry of every other node that answers ({@code syncUp}), as the server does.
+     */
+    public void restart() {
+        restart(Duration.ZERO);
+    }
+
+    /**
+     * As {@link #restart()} with the server's {@code enableProtect}: reads answer -500 until a copy
+     * from another node succeeded or {@code protectFor} passed (the server: 60 s, {@code exitProtect}).
+     */
+    public void restart(Duration protectFor) {
+        stopProcess(protectFor);
+        startProcess();
+    }
+
+    /** Not in the server: {@code false} makes the guard never hold eviction back. */
     public void selfPreservation(boolean enabled) {
+        this.selfPreservation = enabled;
         registry.selfPreservation(enabled);
     }
 
-    /** The minute eviction sweep; returns how many instances went. */
+    /** One minute tick of the server's {@code proc}: the guard's renewal count rolls, then {@code evict}. */
     public int sweep() {
-        return registry.sweep();
+        return registry.minuteTick();
     }
 
-    /** Evicts every instance on this node (pollers are woken as eviction does). */
+    /** Not in the server: cancels every instance at once as eviction does (pollers are woken), without its limits. */
     public void evictAll() {
         registry.evictAll();
     }
 
-    /** Registers directly (no replication), as another client would have. */
+    /** Registers directly, as the register handler would for a client, without replication. */
     public void register(String env, String zone, String appid, String hostname, List<String> addrs,
                          Map<String, String> metadata) {
-        registry.register(instance(env, zone, appid, hostname, addrs, metadata, 1));
+        EmulatedRegistry.Instance i = newInstance(env, zone, appid, hostname, addrs, 1);
+        i.metadata = new TreeMap<>(metadata);
+        registry.register(i, 0);
     }
 
+    /** Cancels directly, as the cancel handler would for a client, without replication. */
     public boolean cancel(String env, String zone, String appid, String hostname) {
-        return registry.cancel(zone, env, appid, hostname);
+        return registry.cancel(zone, env, appid, hostname, 0) != null;
     }
 
     /** The instances of an app as stored, any status. */
     public List<StoredInstance> instances(String env, String appid) {
         return registry.instances(env, appid).stream().map(i -> new StoredInstance(i.env, i.zone, i.appid, i.hostname,
-                List.copyOf(i.addrs), Map.copyOf(i.metadata), i.status, i.latestTimestamp)).toList();
+                i.addrs == null ? List.of() : List.copyOf(i.addrs),
+                i.metadata == null ? Map.of() : Map.copyOf(i.metadata), i.status, i.latestTimestamp)).toList();
     }
 
     public int instanceCount() {
         return registry.instanceCount();
     }
 
-    /** Polls held right now. */
+    /** Polls held right now whose client is still connected. */
     public int heldPolls() {
-        return held.get();
+        return (int) heldConnections.values().stream().filter(front::isOpen).count();
+    }
+
+    /** Poll handlers waiting right now, those whose client hung up included (the server does not notice). */
+    public int waitingPollHandlers() {
+        return heldConnections.size();
     }
 
     public List<RecordedRequest> requests() {
@@ -247,16 +306,38 @@ public final class DiscoveryEmulator implements AutoCloseable {
         requests.clear();
     }
 
-    void peer(DiscoveryEmulator other) {
-        if (other != this) {
-            peers.add(other);
+    /** The nodes of this node's cluster, itself included, in configuration order. */
+    void cluster(List<DiscoveryEmulator> all) {
+        this.nodes = List.copyOf(all);
+        for (DiscoveryEmulator n : all) {
+            nodeStatus.put(n, n == this ? NODE_UP : NODE_LOST);
         }
+    }
+
+    /** The first half of a restart: the process is gone. */
+    void stopProcess(Duration protectFor) {
+        front.down();
+        pollHandlers.forEach(Thread::interrupt);
+        EmulatedRegistry fresh = new EmulatedRegistry(clock);
+        fresh.selfPreservation(selfPreservation);
+        registry = fresh;
+        for (DiscoveryEmulator n : nodes) {
+            nodeStatus.put(n, NODE_LOST); // newNode: every node starts lost
+        }
+        protectedUntil = protectFor.isZero() ? Long.MIN_VALUE : System.nanoTime() + protectFor.toNanos();
+    }
+
+    /** The second half: {@code syncUp} from the other nodes, then listening again. */
+    void startProcess() {
+        syncUp();
+        nodeStatus.put(this, NODE_UP); // Nodes.UP
+        front.up();
     }
 
     @Override
     public void close() {
         front.close();
-        registry.dropWaiters();
+        pollHandlers.forEach(Thread::interrupt);
         server.stop(0);
         executor.shutdownNow();
     }
@@ -288,22 +369,23 @@ public final class DiscoveryEmulator implements AutoCloseable {
             }
             String body = new String(bodyBytes, StandardCharsets.UTF_8);
             String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+            // Go's ParseForm: a form body only with its content type, its values before the query's
             Map<String, List<String>> params = new LinkedHashMap<>();
-            parse(query, params);
             boolean form = contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded");
             if ("POST".equals(ex.getRequestMethod()) && form) {
                 parse(body, params);
             }
+            parse(query, params);
             String call = path.startsWith("/discovery/") ? path.substring("/discovery/".length()) : path;
             requests.add(new RecordedRequest(ex.getRequestMethod(), call, query, body, Collections.unmodifiableMap(params),
                     contentType, front.clientPort(upstream)));
-            String method = METHODS.get(call);
-            if (!path.startsWith("/discovery/") || method == null) {
-                ex.sendResponseHeaders(404, -1);
+            String method = path.startsWith("/discovery/") ? ROUTES.get(call) : null;
+            if (method == null) {
+                text(ex, 404, "404 page not found");
                 return;
             }
             if (!method.equals(ex.getRequestMethod())) {
-                ex.sendResponseHeaders(405, -1);
+                text(ex, 405, "Method Not Allowed");
                 return;
             }
             int status = httpStatus;
@@ -311,26 +393,41 @@ public final class DiscoveryEmulator implements AutoCloseable {
                 ex.sendResponseHeaders(status, -1);
                 return;
             }
-            ObjectNode reply = serverError || (protect && READS.contains(call)) ? envelope(-500, null)
-                    : route(call, params, upstream);
-            if (reply == null) {
-                return; // the node went down while holding
+            Answer answer;
+            if (serverError) {
+                answer = new Answer(json(-500, null));
+            } else if (isProtected() && PROTECTED.contains(call)) {
+                answer = new Answer(json(-500, null)); // initProtect: errProtected is no ecode, so -500
+            } else {
+                answer = route(call, params, upstream);
+            }
+            if (answer == null) {
+                return; // the process restarted while holding: no reply
             }
             pause(slow);
-            byte[] out = malformed
-                    ? "{\"code\":0,\"message\":\"0\",\"data\":{\"instances\":".getBytes(StandardCharsets.UTF_8)
-                    : EmulatedRegistry.JSON.writeValueAsBytes(reply);
-            ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-            ex.sendResponseHeaders(200, out.length);
-            try (OutputStream os = ex.getResponseBody()) {
-                java.util.concurrent.CountDownLatch stalled = stalledBodies;
-                if (stalled != null) {
-                    os.flush();
-                    stalled.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            byte[] out;
+            if (malformed) {
+                out = "{\"code\":0,\"message\":\"0\",\"data\":{\"instances\":".getBytes(StandardCharsets.UTF_8);
+            } else if (answer.json() == null) {
+                out = new byte[0];
+            } else {
+                out = EmulatedRegistry.JSON.writeValueAsBytes(answer.json());
+            }
+            if (out.length > 0) {
+                ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+            }
+            ex.sendResponseHeaders(200, out.length == 0 ? -1 : out.length);
+            if (out.length > 0) {
+                try (OutputStream os = ex.getResponseBody()) {
+                    CountDownLatch stalled = stalledBodies;
+                    if (stalled != null) {
+                        os.flush();
+                        stalled.await(30, TimeUnit.SECONDS);
+                    }
+                    os.write(out);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                os.write(out);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         } catch (IOException e) {
             // the client went away (or the node went down) mid-reply: nothing to answer
@@ -339,245 +436,444 @@ public final class DiscoveryEmulator implements AutoCloseable {
         }
     }
 
-    private ObjectNode route(String call, Map<String, List<String>> p, int upstream) {
+    private Answer route(String call, Map<String, List<String>> p, int upstream) {
         return switch (call) {
             case "register" -> register(p);
-            case "renew" -> renew(p);
-            case "cancel" -> cancel(p);
-            case "set" -> set(p);
-            case "fetch" -> fetch(p);
-            case "fetchs" -> fetchs(p);
-            case "polls" -> polls(p, false, upstream);
-            case "poll" -> polls(p, true, upstream);
-            case "nodes" -> nodes();
-            default -> envelope(-404, null);
+            case "renew" -> new Answer(renew(p));
+            case "cancel" -> new Answer(cancel(p));
+            case "set" -> new Answer(set(p));
+            case "fetch/all" -> new Answer(json(0, registry.fetchAll()));
+            case "fetch" -> new Answer(fetch(p));
+            case "fetchs" -> new Answer(fetchs(p));
+            case "poll" -> poll(p, upstream, true);
+            case "polls" -> poll(p, upstream, false);
+            case "nodes" -> new Answer(json(0, nodesJson()));
+            default -> throw new IllegalStateException(call);
         };
     }
 
-    private ObjectNode register(Map<String, List<String>> p) {
-        if (missing(p, "zone", "env", "appid", "hostname", "status", "addrs")) {
-            return envelope(-400, null);
+    /**
+     * A write replicated from another node, served without the HTTP layer. {@code null} stands for
+     * the errors the peer's HTTP client gets (no connection, an HTTP status, an undecodable body).
+     */
+    private ObjectNode replica(String call, Map<String, List<String>> p) {
+        if (isDown() || httpStatus != 0) {
+            return null;
         }
-        int status;
-        try {
-            status = Integer.parseInt(first(p, "status"));
-        } catch (NumberFormatException e) {
-            return envelope(-400, null);
+        if (serverError) {
+            return json(-500, null);
         }
-        if (status == 0) {
-            return envelope(-400, null);
-        }
-        Map<String, String> metadata = Map.of();
-        String meta = first(p, "metadata");
-        if (meta != null && !meta.isEmpty()) {
-            try {
-                JsonNode parsed = EmulatedRegistry.JSON.readTree(meta);
-                if (parsed == null || !parsed.isObject()) {
-                    return envelope(-400, null);
-                }
-                metadata = stringMap(meta);
-            } catch (IOException e) {
-                return envelope(-400, null);
-            }
-        }
-        EmulatedRegistry.Instance i = instance(first(p, "env"), first(p, "zone"), first(p, "appid"),
-                first(p, "hostname"), p.get("addrs"), metadata, status);
-        i.region = orEmpty(first(p, "region"));
-        i.version = orEmpty(first(p, "version"));
-        registry.register(i);
-        for (DiscoveryEmulator peer : peers) {
-            if (!peer.isDown()) {
-                EmulatedRegistry.Instance replica = i.copy();
-                if (replica.addrs.size() > 1) {
-                    replica.addrs = List.of(String.join(",", replica.addrs));
-                }
-                peer.registry.register(replica);
-            }
-        }
-        return envelope(0, null);
+        Answer a = route(call, p, -1);
+        return malformed || a == null ? null : a.json();
     }
 
+    // ---- handlers (http/discovery.go) -------------------------------------------------------------
+
+    /** {@code register}, then {@code Discovery.Register}: the registry, then replication unless replicated. */
+    private Answer register(Map<String, List<String>> p) {
+        Bind b = new Bind(p);
+        String region = b.str("region");
+        String zone = b.required("zone");
+        String env = b.required("env");
+        String appid = b.required("appid");
+        String hostname = b.required("hostname");
+        long status = b.uint32Required("status");
+        List<String> addrs = b.nonEmptyList("addrs");
+        String version = b.str("version");
+        String metadata = b.str("metadata");
+        boolean replication = b.bool("replication");
+        long latestTimestamp = b.int64("latest_timestamp");
+        long dirtyTimestamp = b.int64("dirty_timestamp");
+        b.bool("from_zone");
+        if (b.failed()) {
+            return new Answer(b.error());
+        }
+        EmulatedRegistry.Instance i = newInstance(env, zone, appid, hostname, addrs, (int) status);
+        i.region = region;
+        i.version = version;
+        if (!metadata.isEmpty()) {
+            i.metadata = unmarshalMetadata(metadata);
+        }
+        if (status == 0 || status > 2) {
+            return Answer.EMPTY; // logs "register params status invalid" and writes nothing
+        }
+        if (!metadata.isEmpty() && !validJson(metadata)) {
+            return new Answer(json(-400, null));
+        }
+        if (dirtyTimestamp > 0) {
+            i.dirtyTimestamp = dirtyTimestamp;
+        }
+        registry.register(i, latestTimestamp);
+        if (!replication) {
+            replicate("register", i);
+        }
+        return new Answer(json(0, null));
+    }
+
+    /** {@code renew} with {@code Discovery.Renew}: a replicated renew compares dirty timestamps (-404 / -409). */
     private ObjectNode renew(Map<String, List<String>> p) {
-        if (missing(p, "zone", "env", "appid", "hostname")) {
-            return envelope(-400, null);
+        Bind b = new Bind(p);
+        String zone = b.required("zone");
+        String env = b.required("env");
+        String appid = b.required("appid");
+        String hostname = b.required("hostname");
+        boolean replication = b.bool("replication");
+        long dirtyTimestamp = b.int64("dirty_timestamp");
+        b.bool("from_zone");
+        if (b.failed()) {
+            return b.error();
         }
-        EmulatedRegistry.Instance i = registry.renew(first(p, "zone"), first(p, "env"), first(p, "appid"),
-                first(p, "hostname"));
-        if (i == null) {
-            return envelope(-404, null);
+        EmulatedRegistry.Renewed r = registry.renew(zone, env, appid, hostname);
+        JsonNode data = r.instance() == null ? NullNode.getInstance() : r.instance().json();
+        if (!r.ok()) {
+            return json(-404, data);
         }
-        for (DiscoveryEmulator peer : peers) {
-            if (!peer.isDown() && peer.registry.renew(i.zone, i.env, i.appid, i.hostname) == null) {
-                peer.registry.register(i);
-            }
+        if (!replication) {
+            replicateRenew(r.instance());
+            return json(0, data);
         }
-        return envelope(0, i.json());
+        if (dirtyTimestamp > r.instance().dirtyTimestamp) {
+            return json(-404, data);
+        }
+        if (dirtyTimestamp < r.instance().dirtyTimestamp) {
+            return json(-409, data);
+        }
+        return json(0, data);
     }
 
+    /** {@code cancel} with {@code Discovery.Cancel}. */
     private ObjectNode cancel(Map<String, List<String>> p) {
-        if (missing(p, "zone", "env", "appid", "hostname")) {
-            return envelope(-400, null);
+        Bind b = new Bind(p);
+        String zone = b.required("zone");
+        String env = b.required("env");
+        String appid = b.required("appid");
+        String hostname = b.required("hostname");
+        b.bool("from_zone");
+        boolean replication = b.bool("replication");
+        long latestTimestamp = b.int64("latest_timestamp");
+        if (b.failed()) {
+            return b.error();
         }
-        boolean found = registry.cancel(first(p, "zone"), first(p, "env"), first(p, "appid"), first(p, "hostname"));
-        for (DiscoveryEmulator peer : peers) {
-            if (!peer.isDown()) {
-                peer.registry.cancel(first(p, "zone"), first(p, "env"), first(p, "appid"), first(p, "hostname"));
-            }
+        EmulatedRegistry.Instance i = registry.cancel(zone, env, appid, hostname, latestTimestamp);
+        if (i == null) {
+            return json(-404, null);
         }
-        return envelope(found ? 0 : -404, null);
+        if (!replication) {
+            replicate("cancel", i);
+        }
+        return json(0, null);
     }
 
+    /** {@code set} with {@code Discovery.Set}: replicated whatever the local outcome. */
     private ObjectNode set(Map<String, List<String>> p) {
-        if (missing(p, "zone", "env", "appid")) {
-            return envelope(-400, null);
+        Bind b = new Bind(p);
+        String region = b.str("region");
+        String zone = b.required("zone");
+        String env = b.required("env");
+        String appid = b.required("appid");
+        List<String> hostnames = b.list("hostname");
+        List<Long> statuses = b.int64s("status");
+        List<String> metadata = b.list("metadata");
+        boolean replication = b.bool("replication");
+        b.bool("from_zone");
+        long setTimestamp = b.int64("set_timestamp");
+        if (b.failed()) {
+            return b.error();
         }
-        List<String> hosts = p.getOrDefault("hostname", List.of());
-        List<String> statuses = p.getOrDefault("status", List.of());
-        List<String> metadata = p.getOrDefault("metadata", List.of());
-        if ((!statuses.isEmpty() && statuses.size() != hosts.size())
-                || (!metadata.isEmpty() && metadata.size() != hosts.size())) {
-            return envelope(-400, null);
+        if ((hostnames.size() != statuses.size() && !statuses.isEmpty())
+                || (hostnames.size() != metadata.size() && !metadata.isEmpty())) {
+            return json(-400, null);
         }
-        for (String s : statuses) {
-            if (!s.equals("1") && !s.equals("2")) {
-                return envelope(-400, null);
+        if (setTimestamp == 0) {
+            setTimestamp = clock.nanos();
+        }
+        boolean ok = registry.set(zone, env, appid, hostnames, statuses, metadata, setTimestamp);
+        if (!replication) {
+            Map<String, List<String>> params = new LinkedHashMap<>();
+            put(params, "region", region);
+            put(params, "zone", zone);
+            put(params, "env", env);
+            put(params, "appid", appid);
+            put(params, "set_timestamp", Long.toString(setTimestamp));
+            put(params, "from_zone", "true");
+            put(params, "replication", "true");
+            params.put("hostname", hostnames);
+            params.put("status", statuses.stream().map(String::valueOf).toList());
+            params.put("metadata", metadata);
+            for (DiscoveryEmulator peer : peers()) {
+                peer.replica("set", params);
             }
         }
-        boolean ok = registry.set(first(p, "zone"), first(p, "env"), first(p, "appid"), hosts, statuses, metadata);
-        return envelope(ok ? 0 : -400, null);
+        return json(ok ? 0 : -400, null);
     }
 
+    /** {@code fetch}: -404 carries {@code "data":null} (a nil {@code *InstanceInfo}). */
     private ObjectNode fetch(Map<String, List<String>> p) {
-        if (missing(p, "env", "appid", "status")) {
-            return envelope(-400, null);
+        Bind b = new Bind(p);
+        String zone = b.str("zone");
+        String env = b.required("env");
+        String appid = b.required("appid");
+        long status = b.uint32Required("status");
+        if (b.failed()) {
+            return b.error();
         }
-        Integer mask = intOrNull(first(p, "status"));
-        if (mask == null) {
-            return envelope(-400, null);
-        }
-        ObjectNode info = registry.fetch(first(p, "env"), first(p, "appid"), orEmpty(first(p, "zone")), mask);
-        return info == null ? envelope(-404, null) : envelope(0, info);
+        EmulatedRegistry.Fetched f = registry.fetch(zone, env, appid, 0, (int) status);
+        return f.found() ? json(0, f.info()) : json(f.code(), NullNode.getInstance());
     }
 
+    /** {@code fetchs} with {@code Discovery.Fetchs}: unknown apps are left out. */
     private ObjectNode fetchs(Map<String, List<String>> p) {
-        if (missing(p, "env", "appid", "status")) {
-            return envelope(-400, null);
+        Bind b = new Bind(p);
+        String zone = b.str("zone");
+        String env = b.required("env");
+        List<String> appids = b.nonEmptyList("appid");
+        long status = b.uint32Required("status");
+        if (b.failed()) {
+            return b.error();
         }
-        Integer mask = intOrNull(first(p, "status"));
-        if (mask == null) {
-            return envelope(-400, null);
+        Map<String, ObjectNode> found = new TreeMap<>();
+        for (String appid : appids) {
+            EmulatedRegistry.Fetched f = registry.fetch(zone, env, appid, 0, (int) status);
+            if (f.found()) {
+                found.put(appid, f.info());
+            }
         }
         ObjectNode data = EmulatedRegistry.JSON.createObjectNode();
-        for (String appid : p.get("appid")) {
-            ObjectNode info = registry.fetch(first(p, "env"), appid, orEmpty(first(p, "zone")), mask);
-            if (info != null) {
-                data.set(appid, info);
-            }
-        }
-        return envelope(0, data);
+        found.forEach(data::set);
+        return json(0, data);
     }
 
-    private ObjectNode polls(Map<String, List<String>> p, boolean single, int upstream) {
-        if (missing(p, "env", "hostname", "appid")) {
-            return envelope(-400, null);
+    /**
+     * {@code polls} and {@code poll}. The -404 list is the one {@code Polls} computed when the
+     * request arrived; a woken request answers with whatever one message its channel gave it, which
+     * may be for an app it did not ask for when another request shares its hostname. {@code poll}
+     * has no length check ({@code Polls} then takes every timestamp as 0), answers -404 when its
+     * first app is missing (leaving the request filed, as the server does), and answers only the
+     * first app's info, or null.
+     */
+    private Answer poll(Map<String, List<String>> p, int upstream, boolean single) {
+        Bind b = new Bind(p);
+        String zone = b.str("zone");
+        String env = b.required("env");
+        List<String> appids = b.nonEmptyList("appid");
+        String hostname = b.required("hostname");
+        List<Long> stamps = b.int64s("latest_timestamp");
+        if (b.failed()) {
+            return new Answer(b.error());
         }
-        List<String> appids = p.get("appid");
-        List<String> rawStamps = p.getOrDefault("latest_timestamp", List.of());
-        if (rawStamps.size() != appids.size()) {
-            return envelope(-400, null);
+        if (!single && appids.size() != stamps.size()) {
+            return new Answer(json(-400, null));
         }
-        List<Long> stamps = new ArrayList<>();
-        for (String s : rawStamps) {
-            try {
-                stamps.add(Long.parseLong(s));
-            } catch (NumberFormatException e) {
-                return envelope(-400, null);
-            }
+        EmulatedRegistry registry = this.registry;
+        EmulatedRegistry.PollArgs arg = new EmulatedRegistry.PollArgs(zone, env, appids, hostname, stamps);
+        EmulatedRegistry.PollsResult r = registry.polls(arg);
+        if (single && r.miss().contains(appids.get(0))) {
+            ObjectNode notFound = EmulatedRegistry.JSON.createObjectNode();
+            notFound.put("code", -404).put("message", appids.get(0) + " not found");
+            return new Answer(notFound);
+        }
+        ObjectNode message = r.isNew() ? r.ch().poll() : await(r.ch(), upstream);
+        if (message == KILLED) {
+            return null;
+        }
+        if (message == null) {
+            registry.delConns(arg);
+            return new Answer(json(-304, null));
+        }
+        if (!r.isNew()) {
+            registry.delConns(arg);
         }
         if (single) {
-            appids = appids.subList(0, 1);
-            stamps = stamps.subList(0, 1);
+            JsonNode info = message.get(appids.get(0));
+            return new Answer(json(0, info == null ? NullNode.getInstance() : info));
         }
-        EmulatedRegistry.PollCheck check = registry.polls(first(p, "env"), orEmpty(first(p, "zone")),
-                first(p, "hostname"), appids, stamps);
-        if (single && !check.missing().isEmpty()) {
-            registry.forget(check.waiter());
-            ObjectNode r = envelope(-404, null);
-            r.put("message", appids.get(0) + " not found");
-            return r;
+        ObjectNode reply = EmulatedRegistry.JSON.createObjectNode();
+        reply.put("code", 0).put("message", "0");
+        reply.set("data", message);
+        ObjectNode error = reply.putObject("error");
+        if (r.miss().isEmpty()) {
+            error.putNull("-404");
+        } else {
+            ArrayNode list = error.putArray("-404");
+            r.miss().forEach(list::add);
         }
-        if (check.waiter() == null) {
-            return single ? envelope(0, check.data().get(appids.get(0))) : withErrors(envelope(0, check.data()), check.missing());
-        }
-        held.incrementAndGet();
-        holding.put(upstream, check.waiter());
+        return new Answer(reply);
+    }
+
+    /** The hold: a message from the channel, null when the hold ended, {@link #KILLED} when the process went. */
+    private ObjectNode await(BlockingQueue<ObjectNode> ch, int upstream) {
+        Thread me = Thread.currentThread();
+        pollHandlers.add(me);
+        heldConnections.put(me, upstream);
         try {
-            ObjectNode woken = check.waiter().reply.get(hold.toNanos(), TimeUnit.NANOSECONDS);
-            return single ? envelope(0, woken.get(appids.get(0))) : envelope(0, woken);
-        } catch (TimeoutException e) {
-            return envelope(-304, null);
-        } catch (CancellationException | ExecutionException e) {
-            return null;
+            return ch.poll(hold.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
+            return KILLED; // the flag stays cleared: the thread goes back to the server's pool
         } finally {
-            holding.remove(upstream, check.waiter());
-            held.decrementAndGet();
-            registry.forget(check.waiter());
+            heldConnections.remove(me);
+            pollHandlers.remove(me);
         }
     }
 
-    private ObjectNode nodes() {
+    /** {@code Nodes.Nodes}: every node of the zone with this node's view of its status. */
+    private ArrayNode nodesJson() {
         ArrayNode list = EmulatedRegistry.JSON.createArrayNode();
-        List<DiscoveryEmulator> all = new ArrayList<>();
-        all.add(this);
-        all.addAll(peers);
-        all.sort((a, b) -> Integer.compare(a.port(), b.port()));
-        for (DiscoveryEmulator n : all) {
-            list.addObject().put("addr", n.address()).put("status", n.isDown() ? 1 : 0).put("zone", n.zone);
+        for (DiscoveryEmulator n : nodes) {
+            list.addObject().put("addr", n.address()).put("status", nodeStatus.getOrDefault(n, NODE_LOST))
+                    .put("zone", n.zone);
         }
-        return envelope(0, list);
+        return list;
     }
 
-    /** A client connection ended: a poll it held ends too, as the server's close notification does. */
-    private void disconnected(int upstream) {
-        EmulatedRegistry.Waiter w = holding.remove(upstream);
-        if (w != null) {
-            w.reply.cancel(false);
+    // ---- replication (registry/nodes.go, registry/node.go, discovery/syncup.go) -------------------
+
+    private List<DiscoveryEmulator> peers() {
+        return nodes.stream().filter(n -> n != this).toList();
+    }
+
+    /** {@code Nodes.Replicate} for register and cancel, with the parameters {@code Node.call} sends. */
+    private void replicate(String call, EmulatedRegistry.Instance i) {
+        for (DiscoveryEmulator peer : peers()) {
+            peer.replica(call, replicationParams(call, i));
+        }
+    }
+
+    /**
+     * {@code Node.Renew}: a peer that does not know the instance (or holds an older one) gets it
+     * registered; one that holds a newer one (-409) has it registered here. The peer's status in
+     * {@code nodes} is lost only when it answered -500: a peer that cannot be reached shows as up.
+     */
+    private void replicateRenew(EmulatedRegistry.Instance i) {
+        for (DiscoveryEmulator peer : peers()) {
+            ObjectNode reply = peer.replica("renew", replicationParams("renew", i));
+            int code = reply == null ? Integer.MIN_VALUE : reply.path("code").asInt();
+            if (code == -500) {
+                nodeStatus.put(peer, NODE_LOST);
+                continue;
+            }
+            nodeStatus.put(peer, NODE_UP);
+            if (code == -404) {
+                peer.replica("register", replicationParams("register", i));
+            } else if (code == -409 && reply.path("data").isObject()) {
+                replica("register", replicationParams("register", EmulatedRegistry.Instance.fromJson(reply.get("data"))));
+            }
+        }
+    }
+
+    /** {@code Node.call}'s form: several addresses go as one value joined by commas. */
+    private static Map<String, List<String>> replicationParams(String call, EmulatedRegistry.Instance i) {
+        Map<String, List<String>> p = new LinkedHashMap<>();
+        put(p, "region", i.region);
+        put(p, "zone", i.zone);
+        put(p, "env", i.env);
+        put(p, "appid", i.appid);
+        put(p, "hostname", i.hostname);
+        put(p, "from_zone", "true");
+        put(p, "replication", "true");
+        switch (call) {
+            case "register" -> {
+                put(p, "addrs", i.addrs == null ? "" : String.join(",", i.addrs));
+                put(p, "status", Integer.toString(i.status));
+                put(p, "version", i.version);
+                put(p, "metadata", metadataJson(i.metadata));
+                put(p, "reg_timestamp", Long.toString(i.regTimestamp));
+                put(p, "dirty_timestamp", Long.toString(i.dirtyTimestamp));
+                put(p, "latest_timestamp", Long.toString(i.latestTimestamp));
+            }
+            case "renew" -> put(p, "dirty_timestamp", Long.toString(i.dirtyTimestamp));
+            case "cancel" -> put(p, "latest_timestamp", Long.toString(i.latestTimestamp));
+            default -> throw new IllegalArgumentException(call);
+        }
+        return p;
+    }
+
+    /**
+     * {@code syncUp}: copies every instance of each other node that answers {@code fetch/all} (a
+     * node that is down, broken or itself protected does not), and leaves protect mode at the first
+     * that does.
+     */
+    private void syncUp() {
+        for (DiscoveryEmulator peer : peers()) {
+            if (peer.isDown() || peer.httpStatus != 0 || peer.serverError || peer.isProtected()) {
+                continue;
+            }
+            ObjectNode all = peer.registry.fetchAll();
+            protectedUntil = Long.MIN_VALUE;
+            for (JsonNode list : all) {
+                for (JsonNode instance : list) {
+                    EmulatedRegistry.Instance i = EmulatedRegistry.Instance.fromJson(instance);
+                    registry.register(i, i.latestTimestamp);
+                }
+            }
         }
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    static EmulatedRegistry.Instance instance(String env, String zone, String appid, String hostname,
-                                              List<String> addrs, Map<String, String> metadata, int status) {
+    /** {@code model.NewInstance}: every timestamp is now. */
+    private EmulatedRegistry.Instance newInstance(String env, String zone, String appid, String hostname,
+                                                  List<String> addrs, int status) {
+        long now = clock.nanos();
         EmulatedRegistry.Instance i = new EmulatedRegistry.Instance();
         i.env = env;
         i.zone = zone;
         i.appid = appid;
         i.hostname = hostname;
-        i.addrs = List.copyOf(addrs);
-        i.metadata = new TreeMap<>(metadata);
+        i.addrs = new ArrayList<>(addrs);
         i.status = status;
+        i.regTimestamp = now;
+        i.upTimestamp = now;
+        i.latestTimestamp = now;
+        i.renewTimestamp = now;
+        i.dirtyTimestamp = now;
         return i;
     }
 
-    /** Metadata as the server stores it: string values kept, any other value stored as "". */
-    static Map<String, String> stringMap(String json) {
-        Map<String, String> out = new TreeMap<>();
+    /**
+     * {@code json.Unmarshal} of register's metadata into a nil map: an object gives a map whose
+     * non-string values are "" (Go records the type error and goes on); anything else leaves it nil.
+     */
+    static Map<String, String> unmarshalMetadata(String raw) {
         try {
-            JsonNode node = EmulatedRegistry.JSON.readTree(json);
+            JsonNode node = EmulatedRegistry.JSON.readTree(raw);
+            if (node == null || !node.isObject()) {
+                return null;
+            }
+            Map<String, String> out = new TreeMap<>();
             for (Map.Entry<String, JsonNode> e : node.properties()) {
                 out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : "");
             }
+            return out;
         } catch (IOException e) {
-            // validated by the caller
+            return null;
         }
-        return out;
     }
 
-    private static ObjectNode envelope(int code, JsonNode data) {
+    private static boolean validJson(String raw) {
+        try (var parser = EmulatedRegistry.JSON.createParser(raw)) {
+            while (parser.nextToken() != null) {
+                // reads to the end: trailing garbage is invalid too
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String metadataJson(Map<String, String> metadata) {
+        if (metadata == null) {
+            return "null";
+        }
+        ObjectNode m = EmulatedRegistry.JSON.createObjectNode();
+        new TreeMap<>(metadata).forEach(m::put);
+        return m.toString();
+    }
+
+    /**
+     * kratos {@code Context.JSON}: {@code code}, {@code message} (the code as text), {@code ttl} 1, and
+     * {@code data} unless Go's nil interface ({@code null} here); a nil pointer is {@code "data":null}.
+     */
+    private static ObjectNode json(int code, JsonNode data) {
         ObjectNode n = EmulatedRegistry.JSON.createObjectNode();
         n.put("code", code).put("message", Integer.toString(code)).put("ttl", 1);
         if (data != null) {
@@ -586,39 +882,17 @@ public final class DiscoveryEmulator implements AutoCloseable {
         return n;
     }
 
-    private static ObjectNode withErrors(ObjectNode reply, List<String> missing) {
-        if (!missing.isEmpty()) {
-            ArrayNode list = reply.putObject("error").putArray("-404");
-            new TreeSet<>(missing).forEach(list::add);
-        }
-        return reply;
-    }
-
-    private static boolean missing(Map<String, List<String>> p, String... keys) {
-        for (String k : keys) {
-            List<String> v = p.get(k);
-            if (v == null || v.isEmpty() || v.get(0).isEmpty()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String first(Map<String, List<String>> p, String key) {
-        List<String> v = p.get(key);
-        return v == null || v.isEmpty() ? null : v.get(0);
-    }
-
-    private static Integer intOrNull(String s) {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            return null;
+    private static void text(HttpExchange ex, int status, String body) throws IOException {
+        byte[] out = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain");
+        ex.sendResponseHeaders(status, out.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(out);
         }
     }
 
-    private static String orEmpty(String s) {
-        return s == null ? "" : s;
+    private static void put(Map<String, List<String>> p, String key, String value) {
+        p.put(key, List.of(value));
     }
 
     private static void parse(String encoded, Map<String, List<String>> into) {
@@ -642,6 +916,110 @@ public final class DiscoveryEmulator implements AutoCloseable {
                 Thread.sleep(d.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * kratos form binding with its validator: a string takes the first value, a number "" as 0, a
+     * missing {@code validate:"required"} field or an empty {@code gt=0} list fails the request with
+     * -400 and the validator's text as the message.
+     */
+    private static final class Bind {
+        private final Map<String, List<String>> p;
+        private String failure;
+
+        Bind(Map<String, List<String>> p) {
+            this.p = p;
+        }
+
+        String str(String key) {
+            List<String> v = p.get(key);
+            return v == null || v.isEmpty() ? "" : v.get(0);
+        }
+
+        String required(String key) {
+            String v = str(key);
+            if (v.isEmpty()) {
+                fail(key, "required");
+            }
+            return v;
+        }
+
+        List<String> list(String key) {
+            return p.getOrDefault(key, List.of());
+        }
+
+        List<String> nonEmptyList(String key) {
+            List<String> v = list(key);
+            if (v.isEmpty()) {
+                fail(key, "gt");
+            }
+            return v;
+        }
+
+        long int64(String key) {
+            return number(key, str(key), Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+
+        long uint32Required(String key) {
+            long v = number(key, str(key), 0, 0xFFFF_FFFFL);
+            if (v == 0) {
+                fail(key, "required");
+            }
+            return v;
+        }
+
+        List<Long> int64s(String key) {
+            List<Long> out = new ArrayList<>();
+            for (String v : list(key)) {
+                out.add(number(key, v, Long.MIN_VALUE, Long.MAX_VALUE));
+            }
+            return out;
+        }
+
+        boolean bool(String key) {
+            String v = str(key);
+            return switch (v) {
+                case "", "0", "f", "F", "false", "FALSE", "False" -> false;
+                case "1", "t", "T", "true", "TRUE", "True" -> true;
+                default -> {
+                    fail(key, "bool");
+                    yield false;
+                }
+            };
+        }
+
+        boolean failed() {
+            return failure != null;
+        }
+
+        ObjectNode error() {
+            ObjectNode n = EmulatedRegistry.JSON.createObjectNode();
+            n.put("code", -400).put("message", failure).put("ttl", 1);
+            return n;
+        }
+
+        private long number(String key, String raw, long min, long max) {
+            if (raw.isEmpty()) {
+                return 0;
+            }
+            try {
+                long v = Long.parseLong(raw);
+                if (v < min || v > max) {
+                    fail(key, "range");
+                    return 0;
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                fail(key, "number");
+                return 0;
+            }
+        }
+
+        private void fail(String key, String tag) {
+            if (failure == null) {
+                failure = "Key: '" + key + "' Error:Field validation for '" + key + "' failed on the '" + tag + "' tag";
             }
         }
     }

@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The TCK's registry: a two-node emulated discovery cluster, reached through
  * {@code discovery://node1,node2?…} with short timings (renew 500 ms, hold 600 ms, backoff 50 ms-1 s).
- * An outage takes both nodes down; state loss evicts every instance on both nodes (pollers are
- * woken as eviction does), after which renewals answer -404 and the library registers again.
- * The eviction sweep runs on a clock 40 times faster than real time, with self-preservation off.
+ * An outage cuts both nodes off; state loss restarts both nodes' processes at once
+ * ({@link DiscoveryCluster#restart()}: held polls dropped, everything forgotten), after which
+ * renewals answer -404 and the library registers again. The server's minute tick (guard, eviction)
+ * runs on a clock 40 times faster than real time, with self-preservation off.
  */
 public final class DiscoveryEmulatorFixture implements RegistryFixture {
 
@@ -32,6 +33,8 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     /** Emulated time runs 40 times faster: 10 s per 250 ms, so 90 s without renewal pass in 2.25 s. */
     private static final Duration TICK = Duration.ofMillis(250);
     private static final Duration TICK_ADVANCE = Duration.ofSeconds(10);
+    /** The server's eviction runs once a minute: every sixth tick. */
+    private static final int TICKS_PER_MINUTE = 6;
 
     /** The Go server closes idle keep-alive connections after its read timeout (tens of seconds): 2 s here. */
     private final DiscoveryCluster cluster = DiscoveryCluster.start(2).hold(HOLD).idleTimeout(Duration.ofSeconds(2));
@@ -41,6 +44,7 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
         return t;
     });
     private volatile boolean faulted;
+    private int ticks;
 
     public DiscoveryEmulatorFixture() {
         // a test cluster holds a handful of instances, so it would always be in self-preservation
@@ -50,7 +54,9 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
         evictor.scheduleWithFixedDelay(() -> {
             if (!faulted) {
                 cluster.clock().advance(TICK_ADVANCE);
-                cluster.nodes().forEach(DiscoveryEmulator::sweep);
+                if (++ticks % TICKS_PER_MINUTE == 0) {
+                    cluster.nodes().forEach(DiscoveryEmulator::sweep);
+                }
             }
         }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -115,7 +121,21 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
 
     @Override
     public void loseState() {
-        cluster.evictAll();
+        cluster.restart();
+    }
+
+    /**
+     * One node's process restarts: it forgets everything and drops its held polls, then copies the
+     * other node's registry; with a non-zero {@code protectFor} it starts in protect mode, which
+     * that copy ends at once (the server's {@code enableProtect}).
+     */
+    public void restartNode(int index, Duration protectFor) {
+        cluster.node(index).restart(protectFor);
+    }
+
+    /** Both nodes restart at once: the cluster forgets everything; reads answer -500 for {@code protectFor}. */
+    public void restartCluster(Duration protectFor) {
+        cluster.restart(protectFor);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.naming.discovery.emulator;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -194,7 +195,7 @@ class DiscoveryEmulatorTest {
                 throw new IllegalStateException(e);
             }
         });
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
         register("h2", "http://1.1.1.2:80");
         JsonNode r = poll.get(3, TimeUnit.SECONDS);
         assertEquals(0, r.get("code").asInt());
@@ -214,7 +215,7 @@ class DiscoveryEmulatorTest {
                 throw new IllegalStateException(e);
             }
         });
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
         assertEquals(0, post("cancel", INSTANCE).get("code").asInt());
         assertEquals(-304, poll.get(3, TimeUnit.SECONDS).get("code").asInt());
         assertEquals(-404, get("fetch", "env=dev&appid=a&status=1").get("code").asInt());
@@ -223,23 +224,151 @@ class DiscoveryEmulatorTest {
     }
 
     @Test
-    void aPollWhoseClientHungUpIsNoLongerHeld() throws Exception {
-        node.hold(Duration.ofSeconds(30));
+    void aPollWhoseClientHungUpIsHeldUntilItsHoldEnds() throws Exception {
+        node.hold(Duration.ofSeconds(2));
         register("h1", "http://1.1.1.1:80");
         long t = stamp();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         CompletableFuture<HttpResponse<String>> poll = client.sendAsync(HttpRequest.newBuilder(URI.create("http://"
                 + node.address() + "/discovery/polls?env=dev&hostname=me&appid=a&latest_timestamp=" + t)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
         poll.cancel(true); // the JDK aborts the exchange and closes its connection
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 0);
+        await().atMost(Duration.ofSeconds(1)).until(() -> node.heldPolls() == 0);
+        // the server's handler context is not the connection's: the request waits out its hold
+        assertEquals(1, node.waitingPollHandlers());
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.waitingPollHandlers() == 0);
     }
 
     @Test
+    void theMinus404ListIsTheOneComputedWhenThePollArrived() throws Exception {
+        node.hold(Duration.ofSeconds(10));
+        register("h1", "http://1.1.1.1:80");
+        long t = stamp();
+        CompletableFuture<JsonNode> poll = pollAsync("env=dev&hostname=me&appid=a&latest_timestamp=" + t
+                + "&appid=b&latest_timestamp=0");
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        post("register", "zone=z1&env=dev&appid=b&status=1&hostname=h1&addrs=http://1.1.1.1:80");
+        JsonNode r = poll.get(3, TimeUnit.SECONDS);
+        assertEquals(0, r.get("code").asInt());
+        assertEquals(1, r.at("/data/b/instances/z1").size(), "data carries the new instance");
+        assertEquals("b", r.at("/error/-404/0").asText(), "and the -404 list still names the app");
+    }
+
+    @Test
+    void aWokenPollWithNothingMissingCarriesANullMinus404List() throws Exception {
+        node.hold(Duration.ofSeconds(10));
+        register("h1", "http://1.1.1.1:80");
+        long t = stamp();
+        CompletableFuture<JsonNode> poll = pollAsync("env=dev&hostname=me&appid=a&latest_timestamp=" + t);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        register("h2", "http://1.1.1.2:80");
+        JsonNode r = poll.get(3, TimeUnit.SECONDS);
+        assertTrue(r.at("/error/-404").isNull(), r.toString());
+        assertFalse(r.has("ttl"), "the polls reply is a map, without ttl: " + r);
+    }
+
+    @Test
+    void requestsSharingAHostnameShareOneWakeUpChannel() throws Exception {
+        node.hold(Duration.ofSeconds(3));
+        register("h1", "http://1.1.1.1:80");
+        post("register", "zone=z1&env=dev&appid=b&status=1&hostname=h1&addrs=http://1.1.1.1:80");
+        long ta = stamp();
+        long tb = get("fetch", "env=dev&appid=b&status=1").at("/data/latest_timestamp").asLong();
+        CompletableFuture<JsonNode> first = pollAsync("env=dev&hostname=shared&appid=a&latest_timestamp=" + ta);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        CompletableFuture<JsonNode> second = pollAsync("env=dev&hostname=shared&appid=a&latest_timestamp=" + ta
+                + "&appid=b&latest_timestamp=" + tb);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 2);
+        post("register", "zone=z1&env=dev&appid=b&status=1&hostname=h2&addrs=http://1.1.1.2:80");
+        // one message for b went to the channel both wait on, and the first waiter took it
+        JsonNode stolen = first.get(2, TimeUnit.SECONDS);
+        assertEquals(List.of("b"), iterableNames(stolen.get("data")), "a reply for an app it did not ask for");
+        assertEquals(-304, second.get(5, TimeUnit.SECONDS).get("code").asInt(), "the asker sleeps out its hold");
+    }
+
+    @Test
+    void aChangeWakesEveryRequestFiledUnderTheHostnameOnce() throws Exception {
+        node.hold(Duration.ofSeconds(10));
+        register("h1", "http://1.1.1.1:80");
+        long t = stamp();
+        CompletableFuture<JsonNode> first = pollAsync("env=dev&hostname=shared&appid=a&latest_timestamp=" + t);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        CompletableFuture<JsonNode> second = pollAsync("env=dev&hostname=shared&appid=a&latest_timestamp=" + t);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 2);
+        register("h2", "http://1.1.1.2:80");
+        assertEquals(2, first.get(3, TimeUnit.SECONDS).at("/data/a/instances/z1").size());
+        assertEquals(2, second.get(3, TimeUnit.SECONDS).at("/data/a/instances/z1").size());
+    }
+
+    @Test
+    void aBroadcastGivesUpEachSendToAFullChannelAfter500Ms() throws Exception {
+        // poll answers -404 for a missing first app but leaves the request filed: seven of them
+        // under one hostname make one entry with count 7 that nobody reads
+        for (int i = 0; i < 7; i++) {
+            assertEquals(-404, get("poll", "env=dev&hostname=h&appid=a&latest_timestamp=0").get("code").asInt());
+        }
+        long start = System.nanoTime();
+        register("h1", "http://1.1.1.1:80");
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        // five messages fill the channel, each of the other two waits 500 ms before giving up
+        assertTrue(tookMs >= 950, "register took " + tookMs + " ms");
+    }
+
+    @Test
+    void pollAnswersNotFoundWithTheAppInTheMessage() throws Exception {
+        JsonNode r = get("poll", "env=dev&hostname=me&appid=ghost&latest_timestamp=0");
+        assertEquals(-404, r.get("code").asInt());
+        assertEquals("ghost not found", r.get("message").asText());
+    }
+
+    @Test
+    void cancelRaisesTheTimestampByOneAndSetWakesWithoutRaisingIt() throws Exception {
+        node.hold(Duration.ofSeconds(10));
+        register("h1", "http://1.1.1.1:80");
+        register("h2", "http://1.1.1.2:80");
+        long before = stamp();
+        post("cancel", "zone=z1&env=dev&appid=a&hostname=h2");
+        long t = stamp();
+        assertEquals(before + 1, t, "a client's cancel carries latest_timestamp 0: the app's stamp goes up by one");
+        CompletableFuture<JsonNode> poll = pollAsync("env=dev&hostname=me&appid=a&latest_timestamp=" + t);
+        await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+        assertEquals(0, post("set", "zone=z1&env=dev&appid=a&hostname=h1&metadata="
+                + URLEncoder.encode("{\"w\":\"5\"}", StandardCharsets.UTF_8)).get("code").asInt());
+        JsonNode r = poll.get(3, TimeUnit.SECONDS);
+        assertEquals(t, r.at("/data/a/latest_timestamp").asLong());
+        assertEquals("5", r.at("/data/a/instances/z1/0/metadata/w").asText());
+        assertEquals("v", r.at("/data/a/instances/z1/0/metadata/k").asText(), "set merges metadata");
+    }
+
+    @Test
+    void setNeedsAKnownHostnameAndAValidStatus() throws Exception {
+        register("h1", "http://1.1.1.1:80");
+        assertEquals(-400, post("set", "zone=z1&env=dev&appid=a").get("code").asInt());
+        assertEquals(-400, post("set", "zone=z1&env=dev&appid=a&hostname=nobody&status=2").get("code").asInt());
+        assertEquals(-400, post("set", "zone=z1&env=dev&appid=a&hostname=h1&status=3").get("code").asInt());
+        assertEquals(-400, post("set", "zone=z1&env=dev&appid=a&hostname=h1&hostname=h1&status=2").get("code").asInt());
+        assertEquals(0, post("set", "zone=z1&env=dev&appid=a&hostname=h1&status=2").get("code").asInt());
+    }
+
+    @Test
+    void registerWithAStatusAboveTwoAnswersNothing() throws Exception {
+        HttpResponse<String> r = raw("POST", "register", "", INSTANCE + "&status=3&addrs=http://1.1.1.1:1", true);
+        assertEquals(200, r.statusCode());
+        assertEquals("", r.body());
+        assertEquals(0, node.instanceCount());
+    }
+
+        @Test
     void renewAndCancelOfAnUnknownInstanceAnswerMinus404() throws Exception {
-        assertEquals(-404, post("renew", INSTANCE).get("code").asInt());
+        JsonNode unknownApp = post("renew", INSTANCE);
+        assertEquals(-404, unknownApp.get("code").asInt());
+        assertTrue(unknownApp.get("data").isNull());
         assertEquals(-404, post("cancel", INSTANCE).get("code").asInt());
+        register("h2", "http://1.1.1.2:80");
+        JsonNode unknownHost = post("renew", INSTANCE);
+        assertEquals(-404, unknownHost.get("code").asInt());
+        assertEquals("", unknownHost.at("/data/hostname").asText(), "a zero instance, as App.Renew returns");
     }
 
     @Test
@@ -252,6 +381,32 @@ class DiscoveryEmulatorTest {
         node.clock().advance(Duration.ofSeconds(91));
         assertEquals(1, node.sweep());
         assertEquals(-404, post("renew", INSTANCE).get("code").asInt());
+    }
+
+    @Test
+    void evictionTakesAtMost15PercentOfTheRegistryPerSweep() throws Exception {
+        node.selfPreservation(false);
+        for (int i = 0; i < 7; i++) {
+            register("h" + i, "http://1.1.1.1:" + (80 + i));
+        }
+        node.clock().advance(Duration.ofSeconds(100));
+        assertEquals(2, node.sweep(), "7 - int(7 * 0.85)");
+        assertEquals(5, node.instanceCount());
+    }
+
+    @Test
+    void theGuardProtectsWhileRenewalsOfTheLastMinuteAreBelow85PercentOfTheExpected() throws Exception {
+        register("h1", "http://1.1.1.1:80");
+        register("h2", "http://1.1.1.2:80"); // 4 renewals expected a minute, threshold 3
+        node.clock().advance(Duration.ofSeconds(100));
+        for (int i = 0; i < 3; i++) {
+            post("renew", INSTANCE);
+        }
+        assertEquals(1, node.sweep(), "3 renewals: not protected, the silent h2 goes");
+        node.clock().advance(Duration.ofSeconds(100));
+        // eviction does not lower the expectation (only a cancel does): 0 < 3 protects the silent h1
+        assertEquals(0, node.sweep());
+        assertEquals(1, node.instanceCount());
     }
 
     @Test
@@ -273,26 +428,91 @@ class DiscoveryEmulatorTest {
     }
 
     @Test
-    void nodesListsTheClusterAndWritesReplicate() throws Exception {
+    void nodesShowsAPeerLostUntilARenewIsReplicatedToIt() throws Exception {
         try (DiscoveryCluster cluster = DiscoveryCluster.start(2)) {
             DiscoveryEmulator a = cluster.node(0);
             DiscoveryEmulator b = cluster.node(1);
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + a.address()
-                    + "/discovery/nodes")).build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode nodes = JSON.readTree(r.body()).get("data");
-            assertEquals(2, nodes.size());
-            assertEquals(0, nodes.get(0).get("status").asInt());
-            HTTP.send(HttpRequest.newBuilder(URI.create("http://" + a.address() + "/discovery/register"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(INSTANCE + "&status=1&addrs=http://1.1.1.1:1"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(1, b.instanceCount());
+            assertEquals(List.of(0, 1), statuses(a), "a node starts with every other node lost");
+            send(a, "register", INSTANCE + "&status=1&addrs=http://1.1.1.1:1");
+            assertEquals(1, b.instanceCount(), "the register was replicated");
+            send(a, "renew", INSTANCE);
+            assertEquals(List.of(0, 0), statuses(a), "the replicated renew was answered");
             b.down();
-            HttpResponse<String> after = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + a.address()
-                    + "/discovery/nodes")).build(), HttpResponse.BodyHandlers.ofString());
-            assertTrue(after.body().contains("\"status\":1"), after.body());
+            send(a, "renew", INSTANCE);
+            assertEquals(List.of(0, 0), statuses(a), "only a -500 marks a peer lost, not an unreachable one");
             b.up();
-            assertEquals(1, b.instanceCount(), "a node back up keeps its registry");
+            b.serverError(true);
+            send(a, "renew", INSTANCE);
+            assertEquals(List.of(0, 1), statuses(a));
+        }
+    }
+
+    @Test
+    void aReplicatedRenewRegistersTheInstanceOnAPeerThatForgotIt() throws Exception {
+        try (DiscoveryCluster cluster = DiscoveryCluster.start(2)) {
+            DiscoveryEmulator a = cluster.node(0);
+            DiscoveryEmulator b = cluster.node(1);
+            send(a, "register", INSTANCE + "&status=1&addrs=http://1.1.1.1:1&addrs=grpc://1.1.1.1:2");
+            assertTrue(b.cancel("dev", "z1", "a", "h1"));
+            send(a, "renew", INSTANCE);
+            assertEquals(List.of("http://1.1.1.1:1,grpc://1.1.1.1:2"), b.instances("dev", "a").get(0).addrs(),
+                    "back on the peer, its addresses joined by commas as Node.call sends them");
+            send(a, "cancel", INSTANCE);
+            assertEquals(0, b.instanceCount(), "the cancel was replicated");
+        }
+    }
+
+    @Test
+    void restartForgetsEverythingAndDropsHeldPolls() throws Exception {
+        node.hold(Duration.ofSeconds(10));
+        register("h1", "http://1.1.1.1:80");
+        long t = stamp();
+        // a raw connection: the JDK's client would retry the GET on a new connection
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), node.port())) {
+            socket.setSoTimeout(3000);
+            socket.getOutputStream().write(("GET /discovery/polls?env=dev&hostname=me&appid=a&latest_timestamp=" + t
+                    + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(3)).until(() -> node.heldPolls() == 1);
+            node.restart();
+            int read;
+            try {
+                read = socket.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                read = -1;
+            }
+            assertEquals(-1, read, "the held poll's connection dropped unanswered");
+        }
+        await().atMost(Duration.ofSeconds(1)).until(() -> node.waitingPollHandlers() == 0);
+        assertEquals(0, node.instanceCount());
+        assertEquals(-404, post("renew", INSTANCE).get("code").asInt());
+        assertEquals(0, get("fetchs", "env=dev&appid=a&status=1").get("data").size());
+    }
+
+    @Test
+    void aRestartedNodeCopiesTheRegistryOfAnotherNode() throws Exception {
+        try (DiscoveryCluster cluster = DiscoveryCluster.start(2)) {
+            send(cluster.node(0), "register", INSTANCE + "&status=1&addrs=http://1.1.1.1:1");
+            cluster.node(1).restart(Duration.ofSeconds(60));
+            assertEquals(1, cluster.node(1).instanceCount());
+            assertFalse(cluster.node(1).isProtected(), "protect mode ends at the first copy from a peer");
+        }
+    }
+
+    @Test
+    void aClusterRestartedWithProtectAnswersReadsMinus500UntilProtectEnds() throws Exception {
+        try (DiscoveryCluster cluster = DiscoveryCluster.start(2)) {
+            DiscoveryEmulator a = cluster.node(0);
+            send(a, "register", INSTANCE + "&status=1&addrs=http://1.1.1.1:1");
+            cluster.restart(Duration.ofSeconds(1));
+            assertEquals(0, a.instanceCount());
+            HttpResponse<String> read = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + a.address()
+                    + "/discovery/fetch?env=dev&appid=a&status=1")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, read.statusCode());
+            assertEquals(-500, JSON.readTree(read.body()).get("code").asInt());
+            assertEquals(0, send(a, "register", INSTANCE + "&status=1&addrs=http://1.1.1.1:1").get("code").asInt(),
+                    "writes work in protect mode");
+            await().atMost(Duration.ofSeconds(3)).until(() -> !a.isProtected());
+            assertEquals(1, cluster.node(1).instanceCount());
         }
     }
 
@@ -323,6 +543,31 @@ class DiscoveryEmulatorTest {
         assertTrue(r.body().contains("hostname=h1"));
         assertEquals(1, node.connections());
         assertEquals(Map.of("k", "v", "n", ""), node.instances("dev", "a").get(0).metadata());
+    }
+
+    private CompletableFuture<JsonNode> pollAsync(String query) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return get("polls", query);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static JsonNode send(DiscoveryEmulator to, String call, String form) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + to.address() + "/discovery/"
+                        + call)).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(r.body());
+    }
+
+    private static List<Integer> statuses(DiscoveryEmulator node) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + node.address()
+                + "/discovery/nodes")).build(), HttpResponse.BodyHandlers.ofString());
+        List<Integer> out = new java.util.ArrayList<>();
+        JSON.readTree(r.body()).get("data").forEach(n -> out.add(n.get("status").asInt()));
+        return out;
     }
 
     private static List<String> iterableNames(JsonNode n) {

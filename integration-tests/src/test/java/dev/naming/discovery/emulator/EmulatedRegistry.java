@@ -1,46 +1,66 @@
 package dev.naming.discovery.emulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One discovery node's registry, following the server: instances keyed by (appid, env, zone,
- * hostname); one nanosecond {@code latest_timestamp} per (appid, env), raised by register, cancel
- * and eviction (to at least previous + 1), not by renew; held polls woken by a change with only
- * the changed app; cancelling an app's last instance deletes the app and wakes no one; eviction of
- * instances silent for more than 90 s at {@link #sweep()}, unless in self-preservation.
+ * One discovery node's registry, ported from {@code registry/registry.go} (the {@code Registry}),
+ * {@code model/instance.go} ({@code Apps}, {@code App}, {@code Instance}) and {@code registry/guard.go}
+ * ({@code Guard}) of bilibili/discovery at 1e12d5c. Method names follow the Go functions they port;
+ * {@code docs/DISCOVERY.md} has the table.
+ *
+ * <p>Held polls live in {@code conns}, keyed by {@code env.appid} and then by the request's
+ * {@code hostname}: requests with the same hostname share one {@link Conn} per app, its
+ * {@code count} and its channel, exactly as on the server. A broadcast is computed under the
+ * registry's lock and its channel sends (each given up after 500 ms, as on the server) happen after
+ * the lock is released.
  */
 final class EmulatedRegistry {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Duration EVICT_AFTER = Duration.ofSeconds(90);
-    static final Duration PRESERVED_EVICT_AFTER = Duration.ofHours(1);
 
-    /** A registered instance; fields mirror the server's JSON. */
+    /** {@code model.InstanceStatusUP}. */
+    static final int STATUS_UP = 1;
+    /** {@code model.InstancestatusWating}. */
+    static final int STATUS_WAITING = 2;
+
+    /** {@code _evictThreshold}. */
+    static final long EVICT_THRESHOLD = Duration.ofSeconds(90).toNanos();
+    /** {@code _evictCeiling}. */
+    static final long EVICT_CEILING = Duration.ofHours(1).toNanos();
+    /** {@code _percentThreshold}. */
+    static final double PERCENT_THRESHOLD = 0.85;
+    /** The buffer of a held poll's channel ({@code make(chan …, 5)} in {@code Polls}). */
+    static final int CHANNEL_CAPACITY = 5;
+    /** {@code broadcast} gives up a send to a full channel after this long. */
+    static final Duration SEND_GIVE_UP = Duration.ofMillis(500);
+
+    // ---- model ----------------------------------------------------------------------------------
+
+    /** {@code model.Instance}; {@code addrs} and {@code metadata} may be null, as Go's nil slice and map. */
     static final class Instance {
         String region = "";
-        String zone;
-        String env;
-        String appid;
-        String hostname;
-        List<String> addrs = List.of();
+        String zone = "";
+        String env = "";
+        String appid = "";
+        String hostname = "";
+        List<String> addrs;
         String version = "";
-        Map<String, String> metadata = new TreeMap<>();
+        Map<String, String> metadata;
         int status;
         long regTimestamp;
         long upTimestamp;
@@ -48,6 +68,7 @@ final class EmulatedRegistry {
         long dirtyTimestamp;
         long latestTimestamp;
 
+        /** {@code copyInstance}. */
         Instance copy() {
             Instance i = new Instance();
             i.region = region;
@@ -55,9 +76,9 @@ final class EmulatedRegistry {
             i.env = env;
             i.appid = appid;
             i.hostname = hostname;
-            i.addrs = List.copyOf(addrs);
+            i.addrs = addrs == null ? null : new ArrayList<>(addrs);
             i.version = version;
-            i.metadata = new TreeMap<>(metadata);
+            i.metadata = metadata == null ? null : new TreeMap<>(metadata);
             i.status = status;
             i.regTimestamp = regTimestamp;
             i.upTimestamp = upTimestamp;
@@ -67,298 +88,596 @@ final class EmulatedRegistry {
             return i;
         }
 
+        /** {@code filter}: the status query parameter is a bit mask. */
+        boolean filter(int statusMask) {
+            return (statusMask & status) > 0;
+        }
+
+        /** The JSON of the Go struct: field order as declared, nil as null, map keys sorted. */
         ObjectNode json() {
             ObjectNode n = JSON.createObjectNode();
             n.put("region", region).put("zone", zone).put("env", env).put("appid", appid).put("hostname", hostname);
-            ArrayNode a = n.putArray("addrs");
-            addrs.forEach(a::add);
+            if (addrs == null) {
+                n.putNull("addrs");
+            } else {
+                ArrayNode a = n.putArray("addrs");
+                addrs.forEach(a::add);
+            }
             n.put("version", version);
-            ObjectNode m = n.putObject("metadata");
-            metadata.forEach(m::put);
+            if (metadata == null) {
+                n.putNull("metadata");
+            } else {
+                ObjectNode m = n.putObject("metadata");
+                new TreeMap<>(metadata).forEach(m::put);
+            }
             n.put("status", status).put("reg_timestamp", regTimestamp).put("up_timestamp", upTimestamp)
                     .put("renew_timestamp", renewTimestamp).put("dirty_timestamp", dirtyTimestamp)
                     .put("latest_timestamp", latestTimestamp);
             return n;
         }
+
+        static Instance fromJson(JsonNode n) {
+            Instance i = new Instance();
+            i.region = n.path("region").asText("");
+            i.zone = n.path("zone").asText("");
+            i.env = n.path("env").asText("");
+            i.appid = n.path("appid").asText("");
+            i.hostname = n.path("hostname").asText("");
+            if (n.path("addrs").isArray()) {
+                i.addrs = new ArrayList<>();
+                n.get("addrs").forEach(a -> i.addrs.add(a.asText()));
+            }
+            i.version = n.path("version").asText("");
+            if (n.path("metadata").isObject()) {
+                i.metadata = new TreeMap<>();
+                n.get("metadata").properties().forEach(e -> i.metadata.put(e.getKey(), e.getValue().asText()));
+            }
+            i.status = n.path("status").asInt();
+            i.regTimestamp = n.path("reg_timestamp").asLong();
+            i.upTimestamp = n.path("up_timestamp").asLong();
+            i.renewTimestamp = n.path("renew_timestamp").asLong();
+            i.dirtyTimestamp = n.path("dirty_timestamp").asLong();
+            i.latestTimestamp = n.path("latest_timestamp").asLong();
+            return i;
+        }
     }
 
+    /** {@code model.App}: the instances of one app in one zone, by hostname. */
     private static final class App {
+        final Map<String, Instance> instances = new LinkedHashMap<>();
         long latestTimestamp;
-        final Map<String, Map<String, Instance>> zones = new TreeMap<>();
 
-        int size() {
-            return zones.values().stream().mapToInt(Map::size).sum();
+        /** {@code App.NewInstance}: true when the hostname was not there before. */
+        boolean newInstance(Instance ni, long latestTime) {
+            Instance oi = instances.get(ni.hostname);
+            Instance stored = ni;
+            if (oi != null) {
+                ni.upTimestamp = oi.upTimestamp;
+                if (ni.dirtyTimestamp < oi.dirtyTimestamp) {
+                    stored = oi; // "register exist dirty timestamp over than caller": the newer one stays
+                }
+            }
+            instances.put(ni.hostname, stored);
+            updateLatest(latestTime);
+            return oi == null;
+        }
+
+        void updateLatest(long latestTime) {
+            latestTimestamp = latestTime <= latestTimestamp ? latestTimestamp + 1 : latestTime;
         }
     }
 
-    /** A held poll. */
-    static final class Waiter {
-        final String env;
-        final String zone;
-        final String hostname;
-        final Set<String> appids;
-        final CompletableFuture<ObjectNode> reply = new CompletableFuture<>();
+    /** {@code model.Apps}: the zones of one (appid, env), with the one {@code latest_timestamp} they share. */
+    private static final class Apps {
+        final Map<String, App> apps = new TreeMap<>();
+        long latestTimestamp;
 
-        Waiter(String env, String zone, String hostname, Set<String> appids) {
-            this.env = env;
-            this.zone = zone;
-            this.hostname = hostname;
-            this.appids = new HashSet<>(appids);
+        /** {@code Apps.NewApp}: raises the shared timestamp to {@code lts}, or by 1 when that is not newer. */
+        App newApp(String zone, long lts) {
+            App a = apps.computeIfAbsent(zone, z -> new App());
+            latestTimestamp = lts <= latestTimestamp ? latestTimestamp + 1 : lts;
+            return a;
+        }
+
+        /** {@code Apps.UpdateLatest}. */
+        void updateLatest(long latestTime) {
+            latestTimestamp = latestTime <= latestTimestamp ? latestTimestamp + 1 : latestTime;
         }
     }
 
-    /** The outcome of a polls check: an immediate reply, or a waiter to hold. */
-    record PollCheck(ObjectNode data, List<String> missing, Waiter waiter) {
+    /** {@code Guard}: counts renewals against the expected two per instance per minute. */
+    private static final class Guard {
+        long expPerMin;
+        long expThreshold;
+        long facInMin;
+        long facLastMin;
+
+        void setExp(long count) {
+            expPerMin = count * 2;
+            expThreshold = (long) (expPerMin * PERCENT_THRESHOLD);
+        }
+
+        void incrExp() {
+            expPerMin += 2;
+            expThreshold = (long) (expPerMin * PERCENT_THRESHOLD);
+        }
+
+        void decrExp() {
+            if (expPerMin > 0) {
+                expPerMin -= 2;
+                expThreshold = (long) (expPerMin * PERCENT_THRESHOLD);
+            }
+        }
+
+        void incrFac() {
+            facInMin++;
+        }
+
+        void updateFac() {
+            facLastMin = facInMin;
+            facInMin = 0;
+        }
+
+        /** {@code ok}: true means protected (self-preservation), so only the ceiling evicts. */
+        boolean ok() {
+            return facLastMin < expThreshold;
+        }
+    }
+
+    /** {@code model.ArgPolls} as the registry uses it. */
+    record PollArgs(String zone, String env, List<String> appids, String hostname, List<Long> latestTimestamps) {
+    }
+
+    /** {@code conn}: a held poll's channel, shared by every request filed under the same hostname. */
+    private static final class Conn {
+        final BlockingQueue<ObjectNode> ch;
+        final PollArgs arg;
+        int count = 1;
+
+        Conn(BlockingQueue<ObjectNode> ch, PollArgs arg) {
+            this.ch = ch;
+            this.arg = arg;
+        }
+    }
+
+    /** What {@code Polls} returns: the channel to wait on, whether it already holds an answer, the -404 list. */
+    record PollsResult(BlockingQueue<ObjectNode> ch, boolean isNew, List<String> miss) {
+    }
+
+    /** The outcome of {@code Fetch}: the info, or {@code NothingFound} (-404) / {@code NotModified} (-304). */
+    record Fetched(ObjectNode info, int code) {
+        static final int NOTHING_FOUND = -404;
+        static final int NOT_MODIFIED = -304;
+
+        boolean found() {
+            return info != null;
+        }
+    }
+
+    /** The result of {@code Renew}: the instance (Go may return an empty one, or nil) and ok. */
+    record Renewed(Instance instance, boolean ok) {
+    }
+
+    /** One channel send a broadcast owes, made after the lock is released. */
+    private record Send(BlockingQueue<ObjectNode> ch, ObjectNode message) {
     }
 
     private final EmulatorClock clock;
-    private final Map<String, App> apps = new HashMap<>();
-    private final List<Waiter> waiters = new ArrayList<>();
-    private final Deque<Long> renews = new ArrayDeque<>();
-    private long lastStamp;
+    private final Map<String, Apps> appm = new HashMap<>();
+    private final Map<String, Map<String, Conn>> conns = new HashMap<>();
+    private final Guard gd = new Guard();
+    private final Random random = new Random();
     private boolean selfPreservation = true;
+    private int minutes;
 
     EmulatedRegistry(EmulatorClock clock) {
         this.clock = clock;
     }
 
+    /** Not in the server: lets a test turn the guard off, so eviction is never held back. */
     synchronized void selfPreservation(boolean enabled) {
         this.selfPreservation = enabled;
     }
 
     // ---- writes ---------------------------------------------------------------------------------
 
-    synchronized void register(Instance incoming) {
-        long now = clock.nanos();
-        Instance i = incoming.copy();
-        App app = apps.computeIfAbsent(key(i.env, i.appid), k -> new App());
-        Map<String, Instance> zone = app.zones.computeIfAbsent(i.zone, z -> new LinkedHashMap<>());
-        Instance previous = zone.get(i.hostname);
-        i.regTimestamp = now;
-        i.upTimestamp = previous != null ? previous.upTimestamp : now;
-        i.renewTimestamp = now;
-        i.dirtyTimestamp = i.dirtyTimestamp > 0 ? i.dirtyTimestamp : now;
-        long stamp = raise(app);
-        i.latestTimestamp = stamp;
-        zone.put(i.hostname, i);
-        broadcast(i.env, i.appid);
+    /** {@code Registry.Register}. */
+    void register(Instance ins, long latestTime) {
+        List<Send> sends;
+        synchronized (this) {
+            Apps as = appm.computeIfAbsent(appsKey(ins.appid, ins.env), k -> new Apps());
+            App a = as.newApp(ins.zone, ins.latestTimestamp);
+            if (a.newInstance(ins, latestTime)) {
+                gd.incrExp();
+            }
+            sends = broadcast(ins.env, ins.appid);
+        }
+        send(sends);
     }
 
-    /** The renewed instance, or {@code null} when unknown (-404). */
-    synchronized Instance renew(String zone, String env, String appid, String hostname) {
-        Instance i = find(zone, env, appid, hostname);
-        if (i == null) {
-            return null;
+    /** {@code Registry.Renew}: counts the renewal for the guard when the instance is known. */
+    synchronized Renewed renew(String zone, String env, String appid, String hostname) {
+        Apps as = appm.get(appsKey(appid, env));
+        App a = as == null ? null : as.apps.get(zone);
+        if (a == null) {
+            return new Renewed(null, false);
         }
-        long now = clock.nanos();
-        i.renewTimestamp = now;
-        renews.addLast(now);
+        Instance oi = a.instances.get(hostname);
+        if (oi == null) {
+            return new Renewed(new Instance(), false); // App.Renew returns a zero Instance, not nil
+        }
+        oi.renewTimestamp = clock.nanos();
+        gd.incrFac();
+        return new Renewed(oi.copy(), true);
+    }
+
+    /** {@code Registry.Cancel}: the cancelled instance, or {@code null} (-404). */
+    Instance cancel(String zone, String env, String appid, String hostname, long latestTime) {
+        Instance i;
+        List<Send> sends = new ArrayList<>();
+        synchronized (this) {
+            i = cancelLocked(zone, env, appid, hostname, latestTime, sends);
+            if (i != null) {
+                gd.decrExp();
+            }
+        }
+        send(sends);
         return i;
     }
 
-    /** {@code false} when unknown (-404). */
-    synchronized boolean cancel(String zone, String env, String appid, String hostname) {
-        return remove(zone, env, appid, hostname);
-    }
-
-    /** The server's {@code set}: merges metadata, may set status; wakes pollers without raising the stamp. */
-    synchronized boolean set(String zone, String env, String appid, List<String> hostnames, List<String> statuses,
-                             List<String> metadata) {
-        App app = apps.get(key(env, appid));
-        Map<String, Instance> z = app == null ? null : app.zones.get(zone);
-        if (z == null) {
-            return false;
-        }
-        for (String h : hostnames) {
-            if (!z.containsKey(h)) {
+    /** {@code Registry.Set} with {@code App.Set}: false answers -400. */
+    boolean set(String zone, String env, String appid, List<String> hostnames, List<Long> statuses,
+                List<String> metadata, long setTime) {
+        List<Send> sends;
+        synchronized (this) {
+            Apps as = appm.get(appsKey(appid, env));
+            App a = as == null ? null : as.apps.get(zone);
+            if (a == null) {
                 return false;
             }
-        }
-        for (int n = 0; n < hostnames.size(); n++) {
-            Instance i = z.get(hostnames.get(n));
-            if (!statuses.isEmpty()) {
-                i.status = Integer.parseInt(statuses.get(n));
+            boolean ok = false;
+            for (int n = 0; n < hostnames.size(); n++) {
+                Instance dst = a.instances.get(hostnames.get(n));
+                if (dst == null) {
+                    return false;
+                }
+                ok = true;
+                if (!statuses.isEmpty()) {
+                    long s = statuses.get(n);
+                    if (s != STATUS_UP && s != STATUS_WAITING) {
+                        return false;
+                    }
+                    dst.status = (int) s;
+                    if (dst.status == STATUS_UP) {
+                        dst.upTimestamp = setTime;
+                    }
+                }
+                if (!metadata.isEmpty() && !mergeMetadata(dst, metadata.get(n))) {
+                    return false;
+                }
+                dst.latestTimestamp = setTime;
+                dst.dirtyTimestamp = setTime;
             }
-            if (!metadata.isEmpty()) {
-                i.metadata.putAll(DiscoveryEmulator.stringMap(metadata.get(n)));
+            a.updateLatest(setTime); // App's own stamp: Apps.latestTimestamp, which polls compare, stays
+            if (!ok) {
+                return false;
             }
+            sends = broadcast(env, appid);
         }
-        broadcast(env, appid);
+        send(sends);
         return true;
     }
 
-    /** The minute sweep: evicts instances silent for more than 90 s (an hour in self-preservation). */
-    synchronized int sweep() {
-        long now = clock.nanos();
-        long minute = Duration.ofMinutes(1).toNanos();
-        while (!renews.isEmpty() && renews.peekFirst() < now - minute) {
-            renews.removeFirst();
-        }
-        int count = apps.values().stream().mapToInt(App::size).sum();
-        boolean preserving = selfPreservation && count > 0 && renews.size() < 0.85 * 2 * count;
-        long limit = (preserving ? PRESERVED_EVICT_AFTER : EVICT_AFTER).toNanos();
-        List<Instance> expired = new ArrayList<>();
-        for (App app : apps.values()) {
-            for (Map<String, Instance> z : app.zones.values()) {
-                for (Instance i : z.values()) {
-                    if (now - i.renewTimestamp > limit) {
-                        expired.add(i);
-                    }
-                }
+    /**
+     * One tick of {@code Registry.proc}'s minute timer ({@code gd.updateFac} then {@code evict}); every
+     * fifteenth also runs the 15-minute {@code resetExp}. Returns how many instances went.
+     */
+    int minuteTick() {
+        List<Send> sends = new ArrayList<>();
+        int evicted;
+        synchronized (this) {
+            gd.updateFac();
+            evicted = evict(sends);
+            if (++minutes % 15 == 0) {
+                resetExp();
             }
         }
-        expired.forEach(i -> remove(i.zone, i.env, i.appid, i.hostname));
-        return expired.size();
+        send(sends);
+        return evicted;
     }
 
-    /** Evicts every instance, as a restart that lost its state followed by eviction would. */
-    synchronized void evictAll() {
-        List<Instance> all = new ArrayList<>();
-        apps.values().forEach(a -> a.zones.values().forEach(z -> all.addAll(z.values())));
-        all.forEach(i -> remove(i.zone, i.env, i.appid, i.hostname));
-    }
-
-    /** Drops everything at once without waking anyone: a node that restarted empty. */
-    synchronized void clear() {
-        apps.clear();
+    /** Not in the server: cancels every instance as eviction does, without its limits. */
+    void evictAll() {
+        List<Send> sends = new ArrayList<>();
+        synchronized (this) {
+            for (Instance i : all()) {
+                cancelLocked(i.zone, i.env, i.appid, i.hostname, clock.nanos(), sends);
+            }
+        }
+        send(sends);
     }
 
     // ---- reads ----------------------------------------------------------------------------------
 
-    /** The app info ({@code instances}, {@code latest_timestamp}), or {@code null} for -404. */
-    synchronized ObjectNode fetch(String env, String appid, String zone, int statusMask) {
-        App app = apps.get(key(env, appid));
-        if (app == null) {
-            return null;
+    /** {@code Registry.Fetch} over {@code Apps.InstanceInfo}. */
+    synchronized Fetched fetch(String zone, String env, String appid, long latestTime, int status) {
+        Apps as = appm.get(appsKey(appid, env));
+        if (as == null) {
+            return new Fetched(null, Fetched.NOTHING_FOUND);
+        }
+        if (latestTime >= as.latestTimestamp) {
+            return new Fetched(null, Fetched.NOT_MODIFIED);
         }
         ObjectNode info = JSON.createObjectNode();
         ObjectNode byZone = info.putObject("instances");
-        boolean found = false;
-        for (Map.Entry<String, Map<String, Instance>> z : app.zones.entrySet()) {
-            if (!zone.isEmpty() && !z.getKey().equals(zone)) {
-                continue;
-            }
-            found = true;
-            ArrayNode list = byZone.putArray(z.getKey());
-            for (Instance i : z.getValue().values()) {
-                if ((i.status & statusMask) != 0) {
-                    list.add(i.json());
+        boolean ok = false;
+        for (Map.Entry<String, App> z : as.apps.entrySet()) {
+            if (zone.isEmpty() || z.getKey().equals(zone)) {
+                ok = true;
+                ArrayNode list = byZone.putArray(z.getKey());
+                for (Instance i : z.getValue().instances.values()) {
+                    if (i.filter(status)) {
+                        list.add(i.json());
+                    }
                 }
             }
         }
-        if (!found) {
-            return null;
+        if (!ok) {
+            return new Fetched(null, Fetched.NOTHING_FOUND);
         }
-        info.put("latest_timestamp", app.latestTimestamp);
-        return info;
+        info.put("latest_timestamp", as.latestTimestamp);
+        return new Fetched(info, 0);
+    }
+
+    /** {@code Registry.FetchAll}: every instance of every env and status, by appid. */
+    synchronized ObjectNode fetchAll() {
+        Map<String, List<Instance>> byApp = new TreeMap<>();
+        for (Instance i : all()) {
+            byApp.computeIfAbsent(i.appid, k -> new ArrayList<>()).add(i);
+        }
+        ObjectNode out = JSON.createObjectNode();
+        byApp.forEach((appid, list) -> {
+            ArrayNode a = out.putArray(appid);
+            list.forEach(i -> a.add(i.json()));
+        });
+        return out;
+    }
+
+    /**
+     * {@code Registry.Polls}. When any app is newer than the client's timestamp the answer is
+     * already in the returned channel; otherwise the request is filed under its hostname for every
+     * app it names (unknown apps included), sharing the channel of a request already filed there.
+     * The -404 list is computed now, before any hold.
+     */
+    synchronized PollsResult polls(PollArgs arg) {
+        List<Long> stamps = arg.latestTimestamps();
+        if (stamps.size() != arg.appids().size()) {
+            stamps = new ArrayList<>();
+            for (int n = 0; n < arg.appids().size(); n++) {
+                stamps.add(0L);
+            }
+            arg = new PollArgs(arg.zone(), arg.env(), arg.appids(), arg.hostname(), stamps);
+        }
+        ObjectNode ins = JSON.createObjectNode();
+        Map<String, ObjectNode> found = new TreeMap<>();
+        List<String> miss = new ArrayList<>();
+        boolean isNew = false;
+        for (int n = 0; n < arg.appids().size(); n++) {
+            Fetched f = fetch(arg.zone(), arg.env(), arg.appids().get(n), stamps.get(n), STATUS_UP);
+            if (f.code() == Fetched.NOTHING_FOUND) {
+                miss.add(arg.appids().get(n));
+                continue;
+            }
+            if (f.found()) {
+                found.put(arg.appids().get(n), f.info());
+                isNew = true;
+            }
+        }
+        if (isNew) {
+            found.forEach(ins::set);
+            BlockingQueue<ObjectNode> ch = new ArrayBlockingQueue<>(1);
+            ch.add(ins);
+            return new PollsResult(ch, true, miss);
+        }
+        BlockingQueue<ObjectNode> ch = null;
+        for (int n = 0; n < arg.appids().size(); n++) {
+            Map<String, Conn> hosts = conns.computeIfAbsent(pollKey(arg.env(), arg.appids().get(n)),
+                    k -> new HashMap<>());
+            Conn connection = hosts.get(arg.hostname());
+            if (connection == null) {
+                if (ch == null) {
+                    ch = new ArrayBlockingQueue<>(CHANNEL_CAPACITY);
+                }
+                connection = new Conn(ch, arg);
+            } else {
+                // "there maybe have more than one connection on the same hostname"
+                connection.count++;
+                if (ch == null) {
+                    ch = connection.ch;
+                }
+            }
+            hosts.put(arg.hostname(), connection);
+        }
+        return new PollsResult(ch, false, miss);
+    }
+
+    /** {@code Registry.DelConns}: the hold ended; a shared entry only loses one from its count. */
+    synchronized void delConns(PollArgs arg) {
+        for (String appid : arg.appids()) {
+            Map<String, Conn> hosts = conns.get(pollKey(arg.env(), appid));
+            if (hosts == null) {
+                continue;
+            }
+            Conn connection = hosts.get(arg.hostname());
+            if (connection != null) {
+                if (connection.count > 1) {
+                    connection.count--;
+                } else {
+                    hosts.remove(arg.hostname());
+                }
+            }
+        }
     }
 
     synchronized List<Instance> instances(String env, String appid) {
-        App app = apps.get(key(env, appid));
         List<Instance> out = new ArrayList<>();
-        if (app != null) {
-            app.zones.values().forEach(z -> z.values().forEach(i -> out.add(i.copy())));
+        Apps as = appm.get(appsKey(appid, env));
+        if (as != null) {
+            as.apps.values().forEach(a -> a.instances.values().forEach(i -> out.add(i.copy())));
         }
         return out;
     }
 
     synchronized int instanceCount() {
-        return apps.values().stream().mapToInt(App::size).sum();
+        return all().size();
     }
 
-    /**
-     * The polls check: apps newer than the client's timestamp answer at once (with the unknown ones
-     * listed); otherwise a waiter is registered for every known app and returned to be held.
-     */
-    synchronized PollCheck polls(String env, String zone, String hostname, List<String> appids, List<Long> stamps) {
-        ObjectNode data = JSON.createObjectNode();
-        List<String> missing = new ArrayList<>();
-        for (int n = 0; n < appids.size(); n++) {
-            String appid = appids.get(n);
-            App app = apps.get(key(env, appid));
-            ObjectNode info = app == null ? null : fetch(env, appid, zone, 1);
-            if (info == null) {
-                missing.add(appid);
-            } else if (app.latestTimestamp > stamps.get(n)) {
-                data.set(appid, info);
-            }
-        }
-        if (data.size() > 0) {
-            return new PollCheck(data, missing, null);
-        }
-        Waiter w = new Waiter(env, zone, hostname, new LinkedHashSet<>(appids));
-        waiters.add(w);
-        return new PollCheck(null, missing, w);
-    }
-
-    synchronized void forget(Waiter w) {
-        waiters.remove(w);
-    }
-
-    /** Ends every held poll (the node goes down). */
-    synchronized void dropWaiters() {
-        for (Waiter w : waiters) {
-            w.reply.cancel(false);
-        }
-        waiters.clear();
+    /** Whether the guard would hold eviction back at the next sweep, given the renewals of the last minute. */
+    synchronized boolean protectedByGuard() {
+        return selfPreservation && gd.ok();
     }
 
     // ---- internals ------------------------------------------------------------------------------
 
-    private boolean remove(String zone, String env, String appid, String hostname) {
-        App app = apps.get(key(env, appid));
-        Map<String, Instance> z = app == null ? null : app.zones.get(zone);
-        if (z == null || z.remove(hostname) == null) {
-            return false;
+    /** {@code Registry.cancel}: also used by eviction, which does not touch the guard's expectation. */
+    private Instance cancelLocked(String zone, String env, String appid, String hostname, long latestTime,
+                                  List<Send> sends) {
+        Apps as = appm.get(appsKey(appid, env));
+        App a = as == null ? null : as.apps.get(zone);
+        if (a == null) {
+            return null;
         }
-        raise(app);
-        if (z.isEmpty()) {
-            app.zones.remove(zone);
+        Instance oi = a.instances.remove(hostname);
+        if (oi == null) {
+            return null;
         }
-        if (app.zones.isEmpty()) {
-            apps.remove(key(env, appid));
+        oi.latestTimestamp = latestTime;
+        a.updateLatest(latestTime);
+        as.updateLatest(latestTime);
+        if (a.instances.isEmpty()) {
+            as.apps.remove(zone);
         }
-        broadcast(env, appid);
-        return true;
+        if (as.apps.isEmpty()) {
+            appm.remove(appsKey(appid, env));
+        }
+        sends.addAll(broadcast(env, appid));
+        return oi.copy();
     }
 
     /**
-     * Wakes the polls held for (env, appid) with that app alone. As in the server, a waiter for
-     * which the app cannot be fetched any more (its last instance went) is dropped from that app's
-     * list and not woken: it is answered only when its hold ends.
+     * {@code Registry.broadcast}: takes every request filed for (env, appid) off the list and owes
+     * each {@code count} messages carrying that app alone. A request for which the app cannot be
+     * fetched any more (its last instance went, or its zone has none) gets nothing: it is answered
+     * only when its hold ends.
      */
-    private void broadcast(String env, String appid) {
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter w = it.next();
-            if (!w.env.equals(env) || !w.appids.contains(appid)) {
+    private List<Send> broadcast(String env, String appid) {
+        Map<String, Conn> hosts = conns.remove(pollKey(env, appid));
+        if (hosts == null) {
+            return List.of();
+        }
+        List<Send> sends = new ArrayList<>();
+        for (Conn c : hosts.values()) {
+            Fetched f = fetch(c.arg.zone(), env, appid, 0, STATUS_UP);
+            if (!f.found()) {
                 continue;
             }
-            ObjectNode info = fetch(env, appid, w.zone, 1);
-            if (info == null) {
-                w.appids.remove(appid);
-                continue;
+            for (int n = 0; n < c.count; n++) {
+                ObjectNode message = JSON.createObjectNode();
+                message.set(appid, f.info().deepCopy());
+                sends.add(new Send(c.ch, message));
             }
-            ObjectNode data = JSON.createObjectNode();
-            data.set(appid, info);
-            w.reply.complete(data);
-            it.remove();
+        }
+        return sends;
+    }
+
+    /** The channel sends of a broadcast, each given up after 500 ms on a full channel. */
+    private static void send(List<Send> sends) {
+        for (Send s : sends) {
+            try {
+                s.ch().offer(s.message(), SEND_GIVE_UP.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
-    private long raise(App app) {
-        long stamp = Math.max(clock.nanos(), Math.max(lastStamp, app.latestTimestamp) + 1);
-        lastStamp = stamp;
-        app.latestTimestamp = stamp;
-        return stamp;
+    /** {@code Registry.evict}: expired instances in random order, at most 15 % of the registry per tick. */
+    private int evict(List<Send> sends) {
+        boolean protect = selfPreservation && gd.ok();
+        long now = clock.nanos();
+        List<Instance> eis = new ArrayList<>();
+        List<Instance> everything = all();
+        int registrySize = everything.size();
+        for (Instance i : everything) {
+            long delta = now - i.renewTimestamp;
+            if ((!protect && delta > EVICT_THRESHOLD) || delta > EVICT_CEILING) {
+                eis.add(i);
+            }
+        }
+        int eCnt = eis.size();
+        int evictionLimit = registrySize - (int) (registrySize * PERCENT_THRESHOLD);
+        if (eCnt > evictionLimit) {
+            eCnt = evictionLimit;
+        }
+        for (int n = 0; n < eCnt; n++) {
+            int next = n + random.nextInt(eis.size() - n);
+            Instance picked = eis.get(next);
+            eis.set(next, eis.get(n));
+            eis.set(n, picked);
+            cancelLocked(picked.zone, picked.env, picked.appid, picked.hostname, clock.nanos(), sends);
+        }
+        return eCnt;
     }
 
-    private Instance find(String zone, String env, String appid, String hostname) {
-        App app = apps.get(key(env, appid));
-        Map<String, Instance> z = app == null ? null : app.zones.get(zone);
-        return z == null ? null : z.get(hostname);
+    /** {@code Registry.resetExp}. */
+    private void resetExp() {
+        gd.setExp(all().size());
     }
 
-    private static String key(String env, String appid) {
-        return env + "\u0000" + appid;
+    /**
+     * {@code json.Unmarshal(metadata, &dst.Metadata)}: merges into the existing map; a value that is
+     * not a string is stored as "" and fails the call; {@code null} clears the map.
+     */
+    private static boolean mergeMetadata(Instance dst, String raw) {
+        JsonNode parsed;
+        try {
+            parsed = JSON.readTree(raw);
+        } catch (IOException e) {
+            return false;
+        }
+        if (parsed == null) {
+            return false;
+        }
+        if (parsed.isNull()) {
+            dst.metadata = null;
+            return true;
+        }
+        if (!parsed.isObject()) {
+            return false;
+        }
+        if (dst.metadata == null) {
+            dst.metadata = new TreeMap<>();
+        }
+        boolean allStrings = true;
+        for (Map.Entry<String, JsonNode> e : parsed.properties()) {
+            allStrings &= e.getValue().isTextual();
+            dst.metadata.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : "");
+        }
+        return allStrings;
+    }
+
+    private List<Instance> all() {
+        List<Instance> out = new ArrayList<>();
+        appm.values().forEach(as -> as.apps.values().forEach(a -> out.addAll(a.instances.values())));
+        return out;
+    }
+
+    private static String appsKey(String appid, String env) {
+        return appid + "-" + env;
+    }
+
+    private static String pollKey(String env, String appid) {
+        return env + "." + appid;
     }
 }
