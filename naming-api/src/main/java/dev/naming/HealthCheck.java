@@ -32,8 +32,22 @@ public record HealthCheck(Kind kind, Duration ttl, String target, Duration inter
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
     /** The kinds of check. */
-    public enum Kind { TTL, HTTP, TCP, NONE }
+    public enum Kind {
+        /** The owning process reports the instance alive within a time to live. */
+        TTL,
+        /** The registry requests an HTTP URL at an interval. */
+        HTTP,
+        /** The registry opens a TCP connection at an interval. */
+        TCP,
+        /** No check: healthy while registered. */
+        NONE
+    }
 
+    /**
+     * Checks the parts that the kind uses.
+     *
+     * @throws IllegalArgumentException naming the first invalid part
+     */
     public HealthCheck {
         Validation.notNull("check kind", kind);
         switch (kind) {

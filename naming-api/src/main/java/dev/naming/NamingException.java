@@ -9,10 +9,12 @@ public class NamingException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** A failure described by {@code message}, which names the registry and what was asked. */
     public NamingException(String message) {
         super(message);
     }
 
+    /** A failure described by {@code message}, caused by {@code cause} (an I/O error, a refusal). */
     public NamingException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -32,6 +32,11 @@ public record NamingUri(String scheme, String authority, String path, Map<String
 
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
 
+    /**
+     * Checks the scheme, lower-cases it and copies the parameters.
+     *
+     * @throws IllegalArgumentException if the scheme is missing or invalid
+     */
     public NamingUri {
         if (scheme == null || !SCHEME.matcher(scheme).matches()) {
             throw new IllegalArgumentException("uri scheme is missing or invalid: '" + scheme + "'");

@@ -18,6 +18,11 @@ import java.util.Map;
 public record ServiceInstance(String id, String name, String address, int port, String protocol,
                               List<String> tags, Map<String, String> meta) {
 
+    /**
+     * Checks every part, as a registration's are checked.
+     *
+     * @throws IllegalArgumentException naming the first invalid field
+     */
     public ServiceInstance {
         Validation.serviceId(id);
         Validation.serviceName(name);

@@ -39,6 +39,11 @@ public record ServiceRegistration(String id, String name, String address, int po
     /** The default time a failing instance stays registered. */
     public static final Duration DEFAULT_DEREGISTER_CRITICAL_AFTER = Duration.ofSeconds(20);
 
+    /**
+     * Checks every part; {@link #builder()} is the easier way in.
+     *
+     * @throws IllegalArgumentException naming the first invalid field
+     */
     public ServiceRegistration {
         Validation.serviceId(id);
         Validation.serviceName(name);
@@ -82,26 +87,31 @@ public record ServiceRegistration(String id, String name, String address, int po
         private Builder() {
         }
 
+        /** The instance id, unique in the registry: {@code logic-1}. Required. */
         public Builder id(String id) {
             this.id = id;
             return this;
         }
 
+        /** The service name shared by its instances: {@code chat.logic}. Required. */
         public Builder name(String name) {
             this.name = name;
             return this;
         }
 
+        /** The host name or IP clients connect to. Required. */
         public Builder address(String address) {
             this.address = address;
             return this;
         }
 
+        /** The port clients connect to, 1-65535. Required. */
         public Builder port(int port) {
             this.port = port;
             return this;
         }
 
+        /** How clients speak to it ({@code http}, {@code ws}, {@code tcp} …); default {@code http}. */
         public Builder protocol(String protocol) {
             this.protocol = protocol;
             return this;
@@ -132,11 +142,13 @@ public record ServiceRegistration(String id, String name, String address, int po
             return this;
         }
 
+        /** How the registry tells it is healthy; default a TTL check of {@link HealthCheck#DEFAULT_TTL}. */
         public Builder check(HealthCheck check) {
             this.check = check;
             return this;
         }
 
+        /** How long a failing instance stays registered; default {@link #DEFAULT_DEREGISTER_CRITICAL_AFTER}. */
         public Builder deregisterCriticalAfter(Duration after) {
             this.deregisterCriticalAfter = after;
             return this;

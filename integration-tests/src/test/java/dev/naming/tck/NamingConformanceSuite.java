@@ -196,7 +196,8 @@ public abstract class NamingConformanceSuite {
         assumeOutage();
         ServiceRegistration dying = registration("dying", 8001);
         assumeTrue(dying.check().kind() == HealthCheck.Kind.TTL
-                && dying.check().ttl().compareTo(Duration.ofSeconds(20)) <= 0, "needs a short TTL check from adapt()");
+                && dying.check().ttl().compareTo(Duration.ofSeconds(20)) <= 0, () -> skipped("gives no TTL check of "
+                + "20 s at most from adapt()", "to see an instance expire within the test's time"));
         Naming doomed = open();
         doomed.register(dying);
         Naming observer = open();
@@ -513,7 +514,8 @@ public abstract class NamingConformanceSuite {
 
     @Test
     void watchRequestsDoNotGrowWithSubscribers() {
-        assumeTrue(fixture.openWatchRequests().isPresent(), "the fixture cannot count watch requests");
+        assumeTrue(fixture.openWatchRequests().isPresent(), () -> skipped("cannot count the watch requests its "
+                + "registry holds open (openWatchRequests() is empty)", "to see whether they grow with subscribers"));
         ServiceRegistration a = registration("a", 8001);
         open().register(a);
         Naming naming = open();
@@ -793,7 +795,8 @@ public abstract class NamingConformanceSuite {
 
     @Test
     void findFromSubscriptionSendsNoRequestPerCall() {
-        assumeTrue(fixture.requestLog().isPresent(), "the fixture does not record requests");
+        assumeTrue(fixture.requestLog().isPresent(), () -> skipped("records no requests (requestLog() is empty)",
+                "to see what reaches the registry"));
         RegistryFixture.RequestLog log = fixture.requestLog().get();
         ServiceRegistration a = registration("a", 8001);
         open().register(a);
@@ -1112,7 +1115,8 @@ public abstract class NamingConformanceSuite {
 
     @Test
     void invalidInputSendsNoRequest() {
-        assumeTrue(fixture.requestLog().isPresent(), "the fixture does not record requests");
+        assumeTrue(fixture.requestLog().isPresent(), () -> skipped("records no requests (requestLog() is empty)",
+                "to see what reaches the registry"));
         RegistryFixture.RequestLog log = fixture.requestLog().get();
         Naming naming = open();
         long before = log.count();
@@ -1581,11 +1585,18 @@ public abstract class NamingConformanceSuite {
     }
 
     private void assumeOutage() {
-        assumeTrue(fixture.supportsOutage(), "the fixture cannot make the registry unreachable");
+        assumeTrue(fixture.supportsOutage(), () -> skipped("cannot make its registry unreachable "
+                + "(supportsOutage() is false)", "to check what subscribers see during an outage"));
     }
 
     private void assumeStateLoss() {
-        assumeTrue(fixture.supportsStateLoss(), "the fixture cannot make the registry forget");
+        assumeTrue(fixture.supportsStateLoss(), () -> skipped("cannot make its registry forget its registrations "
+                + "(supportsStateLoss() is false)", "to check that the library registers them again"));
+    }
+
+    /** Why a test is skipped: what the fixture lacks and what the test needs it for. */
+    private String skipped(String lacks, String purpose) {
+        return fixture.getClass().getSimpleName() + " " + lacks + ", which this test needs " + purpose;
     }
 
     private void assumeRestart() {

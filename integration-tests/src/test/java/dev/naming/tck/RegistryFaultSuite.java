@@ -77,7 +77,8 @@ public abstract class RegistryFaultSuite {
     @ParameterizedTest
     @EnumSource(RegistryFixture.Fault.class)
     void subscriberKeepsItsListThroughAFaultAndGetsTheTruthSoonAfter(RegistryFixture.Fault fault) {
-        assumeTrue(fixture.faults().contains(fault), () -> "fixture cannot inject " + fault);
+        assumeTrue(fixture.faults().contains(fault), () -> fixture.getClass().getSimpleName() + " cannot inject "
+                + fault + " (its faults(): " + fixture.faults() + "), which this test needs to put the watch through it");
         Naming registrar = connect();
         Naming watcher = connect();
         registrar.register(registration("a"));
@@ -132,7 +133,9 @@ public abstract class RegistryFaultSuite {
 
     @Test
     void registryThatLostItsStateHasTheInstanceBackWithinOneHeartbeat() {
-        assumeTrue(fixture.supportsStateLoss(), "fixture cannot make the registry lose its state");
+        assumeTrue(fixture.supportsStateLoss(), () -> fixture.getClass().getSimpleName() + " cannot make its registry "
+                + "forget its registrations (supportsStateLoss() is false), which this test needs to check that "
+                + "the library registers them again");
         Naming owner = connect();
         Naming reader = connect();
         ServiceRegistration registration = fixture.adapt(ServiceRegistration.builder().id("a").name(service)
