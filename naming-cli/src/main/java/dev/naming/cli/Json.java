@@ -35,6 +35,24 @@ final class Json {
         return sb.append(",\"instances\":").append(instances(instances)).append('}').toString();
     }
 
+    /**
+     * A change of a watch's registry: {@code {"time":…,"service":…,"registryReachable":…,"lastConfirmed":…}}
+     * ({@code lastConfirmed} is {@code null} before the first list).
+     */
+    static String freshnessEvent(String time, String service, boolean reachable, String lastConfirmed) {
+        StringBuilder sb = new StringBuilder("{\"time\":");
+        string(sb, time);
+        sb.append(",\"service\":");
+        string(sb, service);
+        sb.append(",\"registryReachable\":").append(reachable).append(",\"lastConfirmed\":");
+        if (lastConfirmed == null) {
+            sb.append("null");
+        } else {
+            string(sb, lastConfirmed);
+        }
+        return sb.append('}').toString();
+    }
+
     private static void instance(StringBuilder sb, ServiceInstance i) {
         sb.append("{\"id\":");
         string(sb, i.id());

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         versionProvider = NamingCli.Version.class,
         description = "Register, find and watch services in a registry (in-memory, Consul, bilibili/discovery).",
         subcommands = {DemoCommand.class, FindCommand.class, WatchCommand.class, RegisterCommand.class,
-                DeregisterCommand.class, CommandLine.HelpCommand.class},
+                DeregisterCommand.class, DrainCommand.Drain.class, DrainCommand.Undrain.class,
+                CommandLine.HelpCommand.class},
         // one URI per line: picocli wraps long lines at any break opportunity, ':' and '/' included
         footer = {"", "The registry is a URI, for example:",
                 "  inmemory://NAME",

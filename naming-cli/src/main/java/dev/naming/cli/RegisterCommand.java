@@ -60,6 +60,11 @@ final class RegisterCommand implements Callable<Integer> {
             description = "Stay registered this long, then deregister and exit (default: until interrupted).")
     Duration stay;
 
+    @Option(names = "--drain", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "On the way out, first take the instance out of traffic for this long, so clients "
+                    + "move away before it is deregistered (default: 0, deregister at once).")
+    Duration drain = Duration.ZERO;
+
     @Override
     public Integer call() {
         // built before connecting: bad input is reported before any request
@@ -78,8 +83,7 @@ final class RegisterCommand implements Callable<Integer> {
             naming.register(registration);
             // on Ctrl-C / SIGTERM the JVM runs this and halts: it must deregister and say so itself
             hook = ShutdownHook.install("naming-cli-deregister", () -> {
-                naming.close();
-                out.println("deregistered " + id);
+                leave(naming, out);
                 out.flush();
                 stopped.countDown();
             });
@@ -100,11 +104,19 @@ final class RegisterCommand implements Callable<Integer> {
         }
         if (!byHook) {
             hook.remove();
-            naming.close();
-            out.println("deregistered " + id);
-            out.flush();
+            leave(naming, out);
         }
         return NamingCli.OK;
+    }
+
+    private void leave(Naming naming, PrintWriter out) {
+        if (!drain.isZero()) {
+            out.println("draining " + id + " for " + drain.toMillis() + "ms");
+            out.flush();
+        }
+        naming.close(drain);
+        out.println("deregistered " + id);
+        out.flush();
     }
 
     /** {@code key=value} entries as a map; a later entry of a key wins. */

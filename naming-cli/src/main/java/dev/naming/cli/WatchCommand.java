@@ -32,7 +32,9 @@ import picocli.CommandLine.Spec;
                 "One line per list the subscription delivers, with what changed (joined +id, left -id, "
                         + "updated ~id), or one JSON object per list with --json.",
                 "Stops after --count lists, after --timeout, or on Ctrl-C. Fails (exit code 1) when the first "
-                        + "list cannot be read within 10s (or --timeout if shorter): the registry is down."})
+                        + "list cannot be read within 10s (or --timeout if shorter): the registry is down.",
+                "When the registry stops answering, a line says so and how old the list is; another when it "
+                        + "answers again."})
 final class WatchCommand implements Callable<Integer> {
 
     /**
@@ -40,6 +42,8 @@ final class WatchCommand implements Callable<Integer> {
      * never a watch's first read, so silence this long means it is down or not answering.
      */
     static final Duration FIRST_LIST_TIMEOUT = Duration.ofSeconds(10);
+    /** How often the registry's reachability is looked at between lists. */
+    private static final Duration FRESHNESS_TICK = Duration.ofMillis(250);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     @Spec
@@ -95,11 +99,21 @@ final class WatchCommand implements Callable<Integer> {
                 long end = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
                 long firstListBy = start + firstListTimeout.toNanos();
                 List<ServiceInstance> previous = null;
+                boolean reachable = true;
                 while (count == null || delivered < count) {
                     long left = (delivered == 0 ? Math.min(end, firstListBy) : end) - System.nanoTime();
-                    List<ServiceInstance> list = left <= 0 ? null : lists.poll(left, TimeUnit.NANOSECONDS);
-                    if (list == null) {
+                    if (left <= 0) {
                         break;
+                    }
+                    List<ServiceInstance> list = lists.poll(Math.min(left, FRESHNESS_TICK.toNanos()),
+                            TimeUnit.NANOSECONDS);
+                    if (delivered > 0 && subscription.registryReachable() != reachable) {
+                        reachable = !reachable;
+                        out.println(freshness(subscription, reachable));
+                        out.flush();
+                    }
+                    if (list == null) {
+                        continue;
                     }
                     delivered++;
                     out.println(json ? Json.watchEvent(Instant.now().toString(), name, list) : line(previous, list));
@@ -121,6 +135,19 @@ final class WatchCommand implements Callable<Integer> {
                     + firstListTimeout.toMillis() + "ms: the registry is unreachable or does not answer");
         }
         return NamingCli.OK;
+    }
+
+    /** A line when the registry stops or starts answering: how old the list being shown is. */
+    private String freshness(Subscription subscription, boolean reachable) {
+        Instant confirmed = subscription.lastConfirmed().orElse(null);
+        if (json) {
+            return Json.freshnessEvent(Instant.now().toString(), name, reachable,
+                    confirmed == null ? null : confirmed.toString());
+        }
+        String age = confirmed == null ? "never confirmed"
+                : "last confirmed " + Duration.between(confirmed, Instant.now()).toMillis() + "ms ago";
+        return LocalTime.now(ZoneId.systemDefault()).format(CLOCK) + "  " + name + "  "
+                + (reachable ? "registry answers again" : "registry unreachable: keeping the list, " + age);
     }
 
     private String line(List<ServiceInstance> previous, List<ServiceInstance> list) {

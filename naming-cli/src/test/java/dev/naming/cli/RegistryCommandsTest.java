@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.Naming;
+import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.inmemory.InMemoryRegistry;
 import java.time.Duration;
@@ -89,6 +90,58 @@ class RegistryCommandsTest {
 
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.out().startsWith("logic-1 "), r::toString);
+    }
+
+    @Test
+    void watchSaysWhenTheRegistryStopsAnsweringAndWhenItIsBack() {
+        owner.register(logic("logic-1", "gate"));
+        Cli.Running watch = Cli.start("watch", "chat.logic", "--timeout", "8s", "--registry", registry);
+        await().atMost(Duration.ofSeconds(5)).until(() -> watch.lines().size() == 1);
+        String cluster = registry.substring("inmemory://".length());
+
+        InMemoryRegistry.named(cluster).setReachable(false);
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> watch.lines().stream()
+                    .anyMatch(l -> l.contains("registry unreachable: keeping the list, last confirmed")));
+        } finally {
+            InMemoryRegistry.named(cluster).setReachable(true);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> watch.lines().stream()
+                .anyMatch(l -> l.contains("registry answers again")));
+    }
+
+    @Test
+    void drainTakesAnInstanceOutOfFindAndUndrainPutsItBack() {
+        owner.register(logic("logic-1", "gate"));
+        owner.register(logic("logic-2", "gate"));
+
+        Cli.Result drained = Cli.run("drain", "chat.logic", "logic-1", "--registry", registry);
+        assertEquals(0, drained.exit(), drained::toString);
+        assertEquals("drained logic-1 (chat.logic)", drained.out().strip());
+        assertEquals(List.of("logic-2"), owner.find("chat.logic").stream().map(ServiceInstance::id).toList());
+
+        Cli.Result undrained = Cli.run("undrain", "chat.logic", "logic-1", "--registry", registry);
+        assertEquals(0, undrained.exit(), undrained::toString);
+        assertEquals(List.of("logic-1", "logic-2"),
+                owner.find("chat.logic").stream().map(ServiceInstance::id).toList());
+    }
+
+    @Test
+    void drainOfAnUnknownInstanceFailsWithExitCodeOne() {
+        Cli.Result r = Cli.run("drain", "chat.logic", "nobody", "--registry", registry);
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().contains("nobody"), r::toString);
+    }
+
+    @Test
+    void registerWithADrainPeriodLeavesTrafficBeforeItDeregisters() throws Exception {
+        Cli.Running register = Cli.start("register", "--id", "logic-9", "--name", "chat.logic", "--address",
+                "10.0.0.9", "--port", "9000", "--for", "300ms", "--drain", "1s", "--registry", registry);
+        await().atMost(Duration.ofSeconds(5)).until(() -> register.lines().stream()
+                .anyMatch(l -> l.startsWith("draining logic-9")));
+        assertEquals(List.of(), owner.find("chat.logic"), "drained: out of find while still registered");
+        await().atMost(Duration.ofSeconds(5)).until(() -> register.lines().stream()
+                .anyMatch(l -> l.startsWith("deregistered logic-9")));
     }
 
     @Test
