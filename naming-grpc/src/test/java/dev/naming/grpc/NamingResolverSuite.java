@@ -70,13 +70,21 @@ public abstract class NamingResolverSuite {
         return Duration.ofSeconds(10);
     }
 
+    /** Stops the registry, after the test's channels, servers and Namings are closed. */
+    protected void stopRegistry() {
+    }
+
     @AfterEach
     void closeResources() throws Exception {
-        if (outage) {
-            setReachable(true);
-        }
-        while (!resources.isEmpty()) {
-            resources.pop().close();
+        try {
+            if (outage) {
+                setReachable(true);
+            }
+            while (!resources.isEmpty()) {
+                resources.pop().close();
+            }
+        } finally {
+            stopRegistry();
         }
     }
 
