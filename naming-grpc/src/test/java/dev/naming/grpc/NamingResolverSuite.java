@@ -2,10 +2,12 @@ package dev.naming.grpc;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.naming.Naming;
+import dev.naming.NamingException;
 import dev.naming.ServiceRegistration;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.Grpc;
@@ -153,6 +155,7 @@ public abstract class NamingResolverSuite {
         rpcsUntil(channel, () -> a.served() > 0 && b.served() > 0);
 
         unreachable();
+        assertThrows(NamingException.class, () -> connect().find(service), "the registry still answers");
         int aBefore = a.served();
         int bBefore = b.served();
         // two seconds of RPCs while the registry is down: every one is answered, by both servers
