@@ -45,9 +45,11 @@ public final class NamingBenchmarks {
     static final int SUBSCRIBERS = 10_000;
     static final Duration STEP_DEADLINE = Duration.ofSeconds(30);
     static final int GRPC_SAMPLES = 100;
-    static final int GRPC_WARMUP = 10;
-    /** Between two RPCs of the loop that waits for a new server's first one. */
+    static final int GRPC_WARMUP = 30;
+    /** Between two RPCs the loop that waits for a new server's first one starts (without awaiting replies). */
     static final long GRPC_RPC_SPACING_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    /** At most this many RPCs per sample: 30 s at one per 200 µs. */
+    static final int GRPC_MAX_RPCS_PER_SAMPLE = 150_000;
     static final Set<String> STEPS = Set.of("propagation", "find", "scaling", "fanout", "grpc");
 
     private final BenchResults results = new BenchResults();
@@ -367,8 +369,9 @@ public final class NamingBenchmarks {
 
     /**
      * A {@code round_robin} channel on {@code naming:///bench.grpc} over a watching {@code Naming}, one
-     * anchor server always registered; each sample registers a server and makes RPCs, one every
-     * 200 µs, until that server has answered one. The figure runs from the {@code register} call to
+     * anchor server always registered; each sample registers a server and starts RPCs, one every
+     * 200 µs without waiting for replies (so the figure does not step by a round trip), until that
+     * server has answered one. The figure runs from the {@code register} call to
      * the server's first RPC: registry, watch, resolver, balancer, TCP and HTTP/2 connection set-up.
      * Two servers take turns, each registered under a new id and deregistered after its sample (the
      * departure awaited), so every sample is a new instance and a new connection.
@@ -413,16 +416,19 @@ public final class NamingBenchmarks {
         }
     }
 
-    /** RPCs until {@code server} answers one; returns when it did (its own nanoTime). */
+    /** Starts RPCs until {@code server} answers one; returns when it did (its own nanoTime). */
     private static long awaitFirstRpc(ManagedChannel channel, EchoServer server) {
         long deadline = System.nanoTime() + STEP_DEADLINE.toNanos();
-        while (server.firstServedNanos() == 0) {
-            if (System.nanoTime() > deadline) {
+        List<java.util.concurrent.CompletableFuture<String>> calls = new ArrayList<>();
+        for (int i = 0; server.firstServedNanos() == 0; i++) {
+            if (System.nanoTime() > deadline || i >= GRPC_MAX_RPCS_PER_SAMPLE) {
                 throw new IllegalStateException(server + " got no RPC within " + STEP_DEADLINE);
             }
-            EchoServer.who(channel, Duration.ofSeconds(5));
+            calls.add(EchoServer.call(channel, io.grpc.CallOptions.DEFAULT, Duration.ofSeconds(5)));
             LockSupport.parkNanos(GRPC_RPC_SPACING_NANOS);
         }
+        // every call of the sample is answered before the next sample starts, and none failed
+        calls.forEach(java.util.concurrent.CompletableFuture::join);
         return server.firstServedNanos();
     }
 

@@ -110,6 +110,28 @@ public final class EchoServer implements AutoCloseable {
 
     /** As {@link #who(Channel, Duration)}, with call options (wait-for-ready, for one). */
     public static String who(Channel channel, CallOptions options, Duration deadline) {
+        CompletableFuture<String> reply = call(channel, options, deadline);
+        try {
+            // the call's own deadline ends it; the margin only guards against a lost close
+            return reply.get(deadline.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException sre) {
+                throw sre;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("RPC neither answered nor failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Starts one {@link #WHO} call without waiting: the future completes with the answering server's
+     * name, or fails with a {@link StatusRuntimeException}; the deadline bounds it.
+     */
+    public static CompletableFuture<String> call(Channel channel, CallOptions options, Duration deadline) {
         ClientCall<String, String> call = channel.newCall(WHO,
                 options.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
         CompletableFuture<String> reply = new CompletableFuture<>();
@@ -133,21 +155,7 @@ public final class EchoServer implements AutoCloseable {
         call.request(1);
         call.sendMessage("who");
         call.halfClose();
-        try {
-            // the call's own deadline ends it; the margin only guards against a lost close
-            return reply.get(deadline.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof StatusRuntimeException sre) {
-                throw sre;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            call.cancel("no close", e);
-            throw new IllegalStateException("RPC neither answered nor failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return reply;
     }
 
     @Override
