@@ -46,9 +46,9 @@ public final class NamingBenchmarks {
     static final Duration STEP_DEADLINE = Duration.ofSeconds(30);
     static final int GRPC_SAMPLES = 100;
     static final int GRPC_WARMUP = 30;
-    /** Between two RPCs the loop that waits for a new server's first one starts (without awaiting replies). */
+    /** Between two RPCs of the loop that waits for a new server's first one. */
     static final long GRPC_RPC_SPACING_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
-    /** At most this many RPCs per sample: 30 s at one per 200 µs. */
+    /** At most this many RPCs per sample: more than 30 s of them. */
     static final int GRPC_MAX_RPCS_PER_SAMPLE = 150_000;
     static final Set<String> STEPS = Set.of("propagation", "find", "scaling", "fanout", "grpc");
 
@@ -369,9 +369,10 @@ public final class NamingBenchmarks {
 
     /**
      * A {@code round_robin} channel on {@code naming:///bench.grpc} over a watching {@code Naming}, one
-     * anchor server always registered; each sample registers a server and starts RPCs, one every
-     * 200 µs without waiting for replies (so the figure does not step by a round trip), until that
-     * server has answered one. The figure runs from the {@code register} call to
+     * anchor server always registered; each sample registers a server and makes RPCs, one at a time
+     * and 200 µs apart (a client that keeps one RPC in flight), until that server has answered one.
+     * Starting RPCs without awaiting replies would step the figure more finely, but on two cores a
+     * flood of RPCs queues behind itself and measures the queue. The figure runs from the {@code register} call to
      * the server's first RPC: registry, watch, resolver, balancer, TCP and HTTP/2 connection set-up.
      * Two servers take turns, each registered under a new id and deregistered after its sample (the
      * departure awaited), so every sample is a new instance and a new connection.
@@ -416,19 +417,16 @@ public final class NamingBenchmarks {
         }
     }
 
-    /** Starts RPCs until {@code server} answers one; returns when it did (its own nanoTime). */
+    /** RPCs until {@code server} answers one; returns when it did (its own nanoTime). */
     private static long awaitFirstRpc(ManagedChannel channel, EchoServer server) {
         long deadline = System.nanoTime() + STEP_DEADLINE.toNanos();
-        List<java.util.concurrent.CompletableFuture<String>> calls = new ArrayList<>();
         for (int i = 0; server.firstServedNanos() == 0; i++) {
             if (System.nanoTime() > deadline || i >= GRPC_MAX_RPCS_PER_SAMPLE) {
                 throw new IllegalStateException(server + " got no RPC within " + STEP_DEADLINE);
             }
-            calls.add(EchoServer.call(channel, io.grpc.CallOptions.DEFAULT, Duration.ofSeconds(5)));
+            EchoServer.who(channel, Duration.ofSeconds(5));
             LockSupport.parkNanos(GRPC_RPC_SPACING_NANOS);
         }
-        // every call of the sample is answered before the next sample starts, and none failed
-        calls.forEach(java.util.concurrent.CompletableFuture::join);
         return server.firstServedNanos();
     }
 
