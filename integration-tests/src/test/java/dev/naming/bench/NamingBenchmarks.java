@@ -417,10 +417,38 @@ public final class NamingBenchmarks {
                 report(backend, "gRPC register -> first RPC p50", samples.percentileMillis(50), "ms");
                 report(backend, "gRPC register -> first RPC p99", samples.percentileMillis(99), "ms");
                 report(backend, "gRPC register -> first RPC max", samples.maxMillis(), "ms");
+                LatencySamples direct = directConnections(anchor);
+                report(backend, "gRPC baseline: new channel to a fixed address -> first RPC p50",
+                        direct.percentileMillis(50), "ms");
+                report(backend, "gRPC baseline: new channel to a fixed address -> first RPC p99",
+                        direct.percentileMillis(99), "ms");
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * What grpc-java alone takes, in the same run: a channel to a fixed address (no registry, no
+     * resolver of ours) from creation to its first RPC answered, over a new connection each time.
+     */
+    private static LatencySamples directConnections(EchoServer server) throws InterruptedException {
+        LatencySamples samples = new LatencySamples(GRPC_SAMPLES);
+        for (int i = 0; i < GRPC_WARMUP + GRPC_SAMPLES; i++) {
+            long start = System.nanoTime();
+            ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + server.port(),
+                    InsecureChannelCredentials.create()).build();
+            try {
+                EchoServer.who(channel, Duration.ofSeconds(5));
+                if (i >= GRPC_WARMUP) {
+                    samples.add(System.nanoTime() - start);
+                }
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            TimeUnit.MILLISECONDS.sleep(CHANGE_SPACING_MILLIS / 3);
+        }
+        return samples;
     }
 
     /** RPCs until {@code server} answers one; returns when it did (its own nanoTime). */
