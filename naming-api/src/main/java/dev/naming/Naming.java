@@ -47,6 +47,11 @@ public interface Naming extends AutoCloseable {
      * {@code tags}, sorted by id. While the service is subscribed through this {@code Naming} the
      * answer comes from the subscription's list, with no network call.
      *
+     * <p>{@code find} answers the registry's view: a {@linkplain SubscribeOptions#warmup() warm-up}
+     * is an option of one subscription and holds instances back from that subscription only, so
+     * {@code find} returns warming instances too, whether or not a subscription with a warm-up
+     * watches the service.
+     *
      * @throws IllegalArgumentException if the name or a tag is invalid
      * @throws NamingException if the registry cannot answer
      */
@@ -107,9 +112,22 @@ public interface Naming extends AutoCloseable {
     }
 
     /**
-     * Connects to the registry named by the {@code NAMING_URL} environment variable or the
-     * {@code naming.url} system property (the property wins); without either, to the only
-     * provider on the classpath with its defaults.
+     * As {@link #connect(String)}, for a URI already parsed (e.g. {@link NamingUri#configured()}).
+     *
+     * @throws NamingException if no provider on the classpath handles the scheme
+     * @throws IllegalArgumentException if {@code uri} is null or its parameters are invalid for the backend
+     */
+    static Naming connect(NamingUri uri) {
+        if (uri == null) {
+            throw new IllegalArgumentException("uri must not be null");
+        }
+        return ProviderLookup.system().connect(uri);
+    }
+
+    /**
+     * Connects to the registry {@linkplain NamingUri#configured() configured} for this process: the
+     * {@code naming.url} system property, else the {@code NAMING_URL} environment variable; without
+     * either, to the only provider on the classpath with its defaults.
      *
      * @throws NamingException if there is no URL and not exactly one provider
      */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,6 +77,27 @@ public record NamingUri(String scheme, String authority, String path, Map<String
         }
         String path = rest.startsWith("/") ? rest.substring(1) : rest;
         return new NamingUri(scheme, authority, path, parseQuery(query));
+    }
+
+    /**
+     * The registry URI configured for this process: the {@code naming.url} system property, else the
+     * {@code NAMING_URL} environment variable (the property wins, as a {@code -D} on the command
+     * line is more specific than the environment); empty when neither is set or both are blank.
+     * {@link Naming#connect()} follows this rule, and so does the {@code naming} command.
+     *
+     * @throws IllegalArgumentException if the configured URI is malformed
+     */
+    public static Optional<NamingUri> configured() {
+        return configured(System::getenv, System::getProperty);
+    }
+
+    static Optional<NamingUri> configured(UnaryOperator<String> env, UnaryOperator<String> properties) {
+        for (String url : new String[] {properties.apply(ProviderLookup.URL_PROPERTY), env.apply(ProviderLookup.URL_ENV)}) {
+            if (url != null && !url.isBlank()) {
+                return Optional.of(parse(url));
+            }
+        }
+        return Optional.empty();
     }
 
     /** An empty URI of {@code scheme}: the provider's defaults. */

@@ -2,7 +2,10 @@ package dev.naming;
 
 import dev.naming.spi.NamingProvider;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
@@ -12,6 +15,8 @@ final class ProviderLookup {
 
     static final String URL_ENV = "NAMING_URL";
     static final String URL_PROPERTY = "naming.url";
+    /** The backends this project publishes, by scheme: named in errors, so that a hint names a real artifact. */
+    private static final Map<String, String> BACKENDS = backendArtifacts();
 
     private final List<NamingProvider> providers;
     private final UnaryOperator<String> env;
@@ -40,28 +45,43 @@ final class ProviderLookup {
                 return provider.create(uri);
             }
         }
+        String artifact = BACKENDS.get(uri.scheme());
         throw new NamingException("no naming provider for scheme '" + uri.scheme() + "'; on the classpath: "
-                + describe() + " (add the backend jar, e.g. dev.naming:naming-" + uri.scheme() + ")");
+                + describe() + (artifact != null
+                ? " (add the dependency dev.naming:" + artifact + ")"
+                : " (this project's backends: " + backends() + ")"));
     }
 
     Naming connectDefault() {
-        String url = properties.apply(URL_PROPERTY);
-        if (url == null || url.isBlank()) {
-            url = env.apply(URL_ENV);
-        }
-        if (url != null && !url.isBlank()) {
-            return connect(NamingUri.parse(url));
+        NamingUri configured = NamingUri.configured(env, properties).orElse(null);
+        if (configured != null) {
+            return connect(configured);
         }
         if (providers.size() == 1) {
             NamingProvider only = providers.get(0);
             return only.create(NamingUri.of(only.scheme()));
         }
         if (providers.isEmpty()) {
-            throw new NamingException("no naming provider on the classpath: add a backend jar "
-                    + "(naming-inmemory, naming-consul or naming-discovery)");
+            throw new NamingException("no naming provider on the classpath: add a backend, one of " + backends());
         }
         throw new NamingException("several naming providers on the classpath (" + describe() + ") and no "
-                + URL_ENV + " environment variable or " + URL_PROPERTY + " system property to choose one");
+                + URL_PROPERTY + " system property or " + URL_ENV + " environment variable to choose one");
+    }
+
+    /** {@code dev.naming:naming-consul (consul:)}, … for messages. */
+    private static String backends() {
+        StringBuilder sb = new StringBuilder();
+        BACKENDS.forEach((scheme, artifact) -> sb.append(sb.length() == 0 ? "" : ", ")
+                .append("dev.naming:").append(artifact).append(" (").append(scheme).append(":)"));
+        return sb.toString();
+    }
+
+    private static Map<String, String> backendArtifacts() {
+        Map<String, String> backends = new LinkedHashMap<>();
+        backends.put("inmemory", "naming-inmemory");
+        backends.put("consul", "naming-consul");
+        backends.put("discovery", "naming-discovery");
+        return Collections.unmodifiableMap(backends);
     }
 
     private String describe() {

@@ -1,5 +1,8 @@
 package dev.naming;
 
+import java.time.Instant;
+import java.util.Optional;
+
 /**
  * A listener's interest in one service, returned by {@link Naming#subscribe}. Closing it stops
  * deliveries to its listener; closing the last subscription to a service stops that service's
@@ -12,6 +15,20 @@ public interface Subscription extends AutoCloseable {
 
     /** Whether this subscription still receives lists. */
     boolean isActive();
+
+    /**
+     * When the registry last confirmed this service's list: a read, or a blocking query or long
+     * poll that ended without a change. Empty before the first list. While the registry answers,
+     * this is at most about one backend hold old (Consul's {@code wait}, discovery's poll hold,
+     * both under a minute by default); a gateway can alert on a list older than it accepts.
+     */
+    Optional<Instant> lastConfirmed();
+
+    /**
+     * Whether the registry answered the watch's last attempt. While it does not, the list is the
+     * last one it confirmed, and the watch retries with backoff.
+     */
+    boolean registryReachable();
 
     @Override
     void close();

@@ -1,13 +1,17 @@
 package dev.naming;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.spi.NamingProvider;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ProviderLookupTest {
@@ -23,7 +27,20 @@ class ProviderLookupTest {
     }
 
     private static ProviderLookup lookup(Map<String, String> env, NamingProvider... providers) {
-        return new ProviderLookup(List.of(providers), env::get, key -> null);
+        return lookup(env, Map.of(), providers);
+    }
+
+    private static ProviderLookup lookup(Map<String, String> env, Map<String, String> properties,
+                                         NamingProvider... providers) {
+        return new ProviderLookup(List.of(providers), env::get, properties::get);
+    }
+
+    private record Recording(String scheme, List<NamingUri> created) implements NamingProvider {
+        @Override
+        public Naming create(NamingUri uri) {
+            created.add(uri);
+            return DUMMY;
+        }
     }
 
     @Test
@@ -31,6 +48,39 @@ class ProviderLookupTest {
         NamingException e = assertThrows(NamingException.class,
                 () -> lookup(Map.of(), new Fixed("consul"), new Fixed("inmemory")).connect(NamingUri.parse("zk://h")));
         assertTrue(e.getMessage().contains("consul") && e.getMessage().contains("inmemory"), e.getMessage());
+    }
+
+    @Test
+    void unknownSchemeNamesOnlyArtifactsThatExist() {
+        NamingException e = assertThrows(NamingException.class,
+                () -> lookup(Map.of(), new Fixed("inmemory")).connect(NamingUri.parse("zk://h")));
+        assertFalse(e.getMessage().contains("naming-zk"), e.getMessage());
+        assertTrue(e.getMessage().contains("dev.naming:naming-consul (consul:)")
+                && e.getMessage().contains("dev.naming:naming-discovery (discovery:)"), e.getMessage());
+    }
+
+    @Test
+    void aProjectBackendMissingFromTheClasspathIsNamedByItsArtifact() {
+        NamingException e = assertThrows(NamingException.class,
+                () -> lookup(Map.of(), new Fixed("inmemory")).connect(NamingUri.parse("consul://h")));
+        assertTrue(e.getMessage().contains("add the dependency dev.naming:naming-consul"), e.getMessage());
+    }
+
+    @Test
+    void theNamingUrlPropertyWinsOverTheEnvironmentVariable() {
+        List<NamingUri> created = new ArrayList<>();
+        lookup(Map.of("NAMING_URL", "inmemory://from-env"), Map.of("naming.url", "inmemory://from-property"),
+                new Recording("inmemory", created)).connectDefault();
+        assertEquals(List.of(NamingUri.parse("inmemory://from-property")), created);
+        assertEquals(Optional.of(NamingUri.parse("inmemory://from-property")), NamingUri.configured(
+                Map.of("NAMING_URL", "inmemory://from-env")::get, Map.of("naming.url", "inmemory://from-property")::get));
+    }
+
+    @Test
+    void aBlankPropertyLeavesTheChoiceToTheEnvironmentVariable() {
+        assertEquals(Optional.of(NamingUri.parse("inmemory://from-env")), NamingUri.configured(
+                Map.of("NAMING_URL", "inmemory://from-env")::get, Map.of("naming.url", " ")::get));
+        assertEquals(Optional.empty(), NamingUri.configured(Map.<String, String>of()::get, Map.<String, String>of()::get));
     }
 
     @Test

@@ -37,9 +37,8 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
 
     @Override
     public Naming connect() {
-        return new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort() + "?wait=1s")
-                .requestTimeout(Duration.ofSeconds(1))
-                .readMargin(Duration.ofMillis(300)));
+        return new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort()
+                + "?wait=1s&timeout=1s&readMargin=300ms"));
     }
 
     @Override

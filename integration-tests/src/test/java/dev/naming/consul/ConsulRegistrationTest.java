@@ -199,7 +199,7 @@ class ConsulRegistrationTest {
             naming.close();
 
             assertEquals(List.of("theirs"), emulator.serviceIds());
-            assertTrue(FastConsul.threads("naming-consul-heartbeat").size() <= 1, "only the other naming's");
+            assertTrue(FastConsul.threads("naming-consul-keepalive").size() <= 1, "only the other naming's");
         }
     }
 

@@ -223,8 +223,8 @@ class ConsulWatchTest {
     /** A watch of logic-1 whose blocking reads time out after about 1.3 s (wait 1 s + 200 ms margin). */
     private void watchWithAShortReadTimeout() {
         naming.close();
-        naming = new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort() + "?wait=1s")
-                .requestTimeout(Duration.ofMillis(300)).readMargin(Duration.ofMillis(200)));
+        naming = new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort()
+                + "?wait=1s&timeout=300ms&readMargin=200ms"));
         naming.register(logic("logic-1"));
         naming.subscribe("chat.logic", lists::add);
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));

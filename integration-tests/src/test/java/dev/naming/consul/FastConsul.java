@@ -2,6 +2,8 @@ package dev.naming.consul;
 
 import dev.naming.Naming;
 import dev.naming.NamingUri;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,15 +18,18 @@ final class FastConsul {
     private FastConsul() {
     }
 
-    /** The tuned configuration of {@code uri}. */
+    /** The tuning, as the URI parameters any user can give. */
+    static final Map<String, String> TUNING = Map.of("queryInterval", "20ms", "idlePenaltyMax", "2s",
+            "retryMin", "50ms", "retryMax", "400ms", "presenceInterval", "300ms", "timeout", "3s",
+            "connectTimeout", "1s");
+
+    /** The tuned configuration of {@code uri}; parameters in {@code uri} win over the tuning. */
     static ConsulConfig config(String uri) {
-        return ConsulConfig.from(NamingUri.parse(uri), name -> null)
-                .queryInterval(Duration.ofMillis(20))
-                .idleQueryPenaltyMax(Duration.ofSeconds(2))
-                .backoff(Duration.ofMillis(50), Duration.ofMillis(400))
-                .presenceInterval(Duration.ofMillis(300))
-                .requestTimeout(Duration.ofSeconds(3))
-                .connectTimeout(Duration.ofSeconds(1));
+        NamingUri parsed = NamingUri.parse(uri);
+        Map<String, String> params = new LinkedHashMap<>(TUNING);
+        params.putAll(parsed.params());
+        return ConsulConfig.from(new NamingUri(parsed.scheme(), parsed.authority(), parsed.path(), params),
+                name -> null);
     }
 
     static ConsulNaming connect(String uri) {

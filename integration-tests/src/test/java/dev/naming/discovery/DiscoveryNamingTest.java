@@ -263,7 +263,7 @@ class DiscoveryNamingTest {
         naming.subscribe("chat.logic", lists);
         await().atMost(DEADLINE).until(() -> List.of("logic-1").equals(lists.lastIds()));
         assertTrue(namingThreads().contains("naming-discovery-poll"), namingThreads().toString());
-        assertTrue(namingThreads().contains("naming-discovery-renew"), namingThreads().toString());
+        assertTrue(namingThreads().contains("naming-discovery-keepalive"), namingThreads().toString());
         naming.close();
         await().atMost(DEADLINE).until(() -> namingThreads().isEmpty());
     }

@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * The conformance suite (TCK): every rule of the naming contract (DESIGN.md, "The contract every
- * backend keeps", plus find-from-watch, warm-up and tag-filtered subscriptions), written once
+ * The conformance suite (TCK): every rule of the naming contract (the README's "The contract",
+ * also on {@link dev.naming.Naming}, plus find-from-watch, warm-up and tag-filtered subscriptions), written once
  * and run against each backend by a concrete subclass that supplies a {@link RegistryFixture}.
  *
  * <p>Written for registries slower than memory: every wait is an await bounded by the fixture's
@@ -52,7 +52,7 @@ import org.junit.jupiter.api.function.Executable;
  *
  * <p>A backend runs it with one class in this package:
  * <pre>{@code
- * class ConsulConformanceTest extends NamingConformanceSuite {
+ * class ConsulEmulatorConformanceTest extends NamingConformanceSuite {
  *     protected RegistryFixture createFixture() { return new ConsulEmulatorFixture(); }
  * }
  * }</pre>
@@ -578,7 +578,7 @@ public abstract class NamingConformanceSuite {
         Recorder first = new Recorder();
         Recorder second = new Recorder();
         Subscription one = naming.subscribe(service(), first);
-        Subscription two = naming.subscribe(service(), SubscribeOptions.tags("gate"), second);
+        Subscription two = naming.subscribe(service(), SubscribeOptions.defaults().withTags("gate"), second);
         awaitDelivered(first);
         awaitDelivered(second);
 
@@ -1016,7 +1016,7 @@ public abstract class NamingConformanceSuite {
         naming.register(a);
         Recorder plain = subscribed(naming, service());
         Recorder warming = new Recorder();
-        naming.subscribe(service("other"), SubscribeOptions.warmup(Duration.ofMinutes(1)), warming);
+        naming.subscribe(service("other"), SubscribeOptions.defaults().withWarmup(Duration.ofMinutes(1)), warming);
         awaitDelivered(plain, a);
         awaitDelivered(warming);
 
@@ -1067,7 +1067,7 @@ public abstract class NamingConformanceSuite {
             assertRejected("tags?", () -> ServiceRegistration.builder().id(id("a")).name(service())
                     .address("127.0.0.1").port(8001).tags("gate", bad).build());
             assertRejected("tags?", () -> naming.find(service(), "gate", bad));
-            assertRejected("tags?", () -> SubscribeOptions.tags("gate", bad));
+            assertRejected("tags?", () -> SubscribeOptions.defaults().withTags("gate", bad));
         }
     }
 
@@ -1203,7 +1203,7 @@ public abstract class NamingConformanceSuite {
         Duration warmup = Duration.ofSeconds(1);
         Naming owner = open();
         Recorder recorder = new Recorder();
-        open().subscribe(service(), SubscribeOptions.warmup(warmup), recorder);
+        open().subscribe(service(), SubscribeOptions.defaults().withWarmup(warmup), recorder);
         awaitDelivered(recorder);
 
         ServiceRegistration a = registration("a", 8001);
@@ -1223,7 +1223,7 @@ public abstract class NamingConformanceSuite {
         awaitFound(open(), service(), a);
 
         Recorder recorder = new Recorder();
-        open().subscribe(service(), SubscribeOptions.warmup(Duration.ofMinutes(5)), recorder);
+        open().subscribe(service(), SubscribeOptions.defaults().withWarmup(Duration.ofMinutes(5)), recorder);
         awaitDelivered(recorder, a);
     }
 
@@ -1234,7 +1234,7 @@ public abstract class NamingConformanceSuite {
         owner.register(adult);
         awaitFound(open(), service(), adult);
         Recorder recorder = new Recorder();
-        open().subscribe(service(), SubscribeOptions.warmup(Duration.ofMinutes(5)), recorder);
+        open().subscribe(service(), SubscribeOptions.defaults().withWarmup(Duration.ofMinutes(5)), recorder);
         awaitDelivered(recorder, adult);
 
         owner.register(registration("young", 8002));
@@ -1256,7 +1256,7 @@ public abstract class NamingConformanceSuite {
         Recorder recorder = new Recorder();
         Recorder plain = new Recorder();
         Naming naming = open();
-        naming.subscribe(service(), SubscribeOptions.warmup(warmup), recorder);
+        naming.subscribe(service(), SubscribeOptions.defaults().withWarmup(warmup), recorder);
         naming.subscribe(service(), plain);
         awaitDelivered(recorder, a, b);
 
@@ -1280,7 +1280,7 @@ public abstract class NamingConformanceSuite {
         owner.register(adult);
         awaitFound(open(), service(), adult);
         Recorder recorder = new Recorder();
-        open().subscribe(service(), SubscribeOptions.tags("gate").withWarmup(warmup), recorder);
+        open().subscribe(service(), SubscribeOptions.defaults().withTags("gate").withWarmup(warmup), recorder);
         awaitDelivered(recorder, adult);
 
         owner.register(registration("b", 8002, "admin"));
@@ -1306,8 +1306,8 @@ public abstract class NamingConformanceSuite {
         Naming naming = open();
         Recorder gates = new Recorder();
         Recorder zoned = new Recorder();
-        naming.subscribe(service(), SubscribeOptions.tags("gate"), gates);
-        naming.subscribe(service(), SubscribeOptions.tags("gate", "zone-a"), zoned);
+        naming.subscribe(service(), SubscribeOptions.defaults().withTags("gate"), gates);
+        naming.subscribe(service(), SubscribeOptions.defaults().withTags("gate", "zone-a"), zoned);
         awaitDelivered(gates, both, gate);
         awaitDelivered(zoned, both);
 
@@ -1324,7 +1324,7 @@ public abstract class NamingConformanceSuite {
         owner.register(gate);
         Naming naming = open();
         Recorder filtered = new Recorder();
-        naming.subscribe(service(), SubscribeOptions.tags("gate"), filtered);
+        naming.subscribe(service(), SubscribeOptions.defaults().withTags("gate"), filtered);
         Recorder everything = subscribed(naming, service());
         awaitDelivered(filtered, gate);
 
@@ -1345,7 +1345,7 @@ public abstract class NamingConformanceSuite {
         ServiceRegistration a = registration("a", 8001, "gate");
         owner.register(a);
         Recorder filtered = new Recorder();
-        open().subscribe(service(), SubscribeOptions.tags("gate"), filtered);
+        open().subscribe(service(), SubscribeOptions.defaults().withTags("gate"), filtered);
         awaitDelivered(filtered, a);
 
         owner.register(a.toBuilder().tags("admin").build());

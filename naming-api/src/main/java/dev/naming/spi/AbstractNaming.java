@@ -6,14 +6,14 @@ import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -22,44 +22,53 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The part of every backend's {@link Naming} that is the same everywhere: input checks, one
  * shared watch per service with fan-out to subscribers, find-from-watch, last-known-good lists,
- * warm-up, tag filtering, and tracking what was registered so that {@link #close()} removes it.
+ * warm-up, tag filtering, and the keep-alive of what this {@code Naming} registered — renewals,
+ * registering again what the registry forgot, probing an unreachable registry, and removing
+ * everything at {@link #close()}.
  *
- * <p>A backend supplies five operations — {@link #fetch}, {@link #watch}, {@link #doRegister},
- * {@link #doDeregister} and optionally {@link #checkRegistration} — plus its shutdown hooks
- * {@link #stopBackground()} and {@link #release()}. Input reaching them has been validated.
+ * <p>A backend supplies {@link #fetch}, {@link #watch}, its {@link #registrar()} and optionally
+ * {@link #checkRegistration}, plus its shutdown hooks {@link #stopBackground()} and
+ * {@link #release()}; it tells the keep-alive of signs that the registry lost its state with
+ * {@link #registryMayHaveForgotten()}. Input reaching a backend has been validated.
  *
  * <p>Threads: listener calls run on a small dispatcher pool ({@value #DISPATCH_THREADS} threads at
  * most, started on demand, named {@code naming-<backend>-dispatch-N}) and warm-up timers on one
- * {@code naming-<backend>-timer} thread; both end at {@link #close()}. A listener that blocks holds
+ * {@code naming-<backend>-timer} thread, renewals on one {@code naming-<backend>-keepalive} thread
+ * started by the first registration; all end at {@link #close()}. A listener that blocks holds
  * one dispatcher thread and delays only its own subscription.
  */
 public abstract class AbstractNaming implements Naming {
 
-    private static final Logger LOG = LoggerFactory.getLogger(AbstractNaming.class);
+    private static final Logger LOG = NamingLoggers.get(AbstractNaming.class);
     static final int DISPATCH_THREADS = 16;
 
     private final String backend;
     private final Object hubLock = new Object();
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
-    private final Map<String, ServiceRegistration> registered = new ConcurrentHashMap<>();
-    /** Ids whose deregistration failed (registry unreachable): close() tries them again. */
-    private final Set<String> underegistered = ConcurrentHashMap.newKeySet();
+    private final KeepAlive keepAlive;
+    private final Duration stateLossGrace;
+    private final Clock clock = Clock.systemUTC();
+    private final HubHooks hubHooks = new HubHooks();
     /** Held shared by register and deregister, exclusively by close() once closed is set. */
-    private final ReentrantReadWriteLock writes = new ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock operations = new ReentrantReadWriteLock();
     private final ThreadPoolExecutor dispatcher;
     /** Set on this naming's dispatcher threads: close() called by a listener must not wait for itself. */
     private final ThreadLocal<Boolean> onDispatcher = new ThreadLocal<>();
     private final ScheduledThreadPoolExecutor timer;
     private volatile boolean closed;
 
-    /** @param backend short backend name used in thread names and messages, e.g. {@code consul} */
-    protected AbstractNaming(String backend) {
+    /**
+     * @param backend        short backend name used in thread names and messages, e.g. {@code consul}
+     * @param stateLossGrace how long removals are held back after the registry shows a sign of
+     *                       having lost its state (zero: never), see {@link WatchSink#stateLost()}
+     */
+    protected AbstractNaming(String backend, Duration stateLossGrace) {
         this.backend = Validation.identifier("backend", backend);
+        this.stateLossGrace = Validation.notNegative("stateLossGrace", stateLossGrace);
         ThreadFactory dispatchThreads = NamingThreads.factory("naming-" + backend + "-dispatch", true);
         this.dispatcher = new ThreadPoolExecutor(DISPATCH_THREADS, DISPATCH_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), task -> dispatchThreads.newThread(() -> {
@@ -71,6 +80,7 @@ public abstract class AbstractNaming implements Naming {
         this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
         this.timer.allowCoreThreadTimeOut(true);
         this.timer.setRemoveOnCancelPolicy(true);
+        this.keepAlive = new KeepAlive(backend, this::registrar);
     }
 
     // ---- what a backend provides -------------------------------------------------------------
@@ -89,11 +99,12 @@ public abstract class AbstractNaming implements Naming {
      */
     protected abstract ServiceWatch watch(String serviceName, WatchSink sink);
 
-    /** Registers or updates an instance and keeps it alive until {@link #doDeregister}. */
-    protected abstract void doRegister(ServiceRegistration registration);
-
-    /** Removes an instance and stops keeping it alive; an unknown id is not an error. */
-    protected abstract void doDeregister(String serviceId);
+    /**
+     * The backend's registration calls. Called whenever one is needed, from any thread, after
+     * construction; return the same object each time. Scheduling, renewal, registering again
+     * and the record of what is registered are done here, once, for every backend.
+     */
+    protected abstract Registrar registrar();
 
     /**
      * Rejects a registration this backend cannot carry, before any I/O, with an
@@ -102,7 +113,14 @@ public abstract class AbstractNaming implements Naming {
     protected void checkRegistration(ServiceRegistration registration) {
     }
 
-    /** Stops heartbeats and renewals; called by {@link #close()} before deregistering. */
+    /**
+     * Rejects a service id this backend cannot carry in a deregistration, before any I/O, with an
+     * {@link IllegalArgumentException} naming the field. The default accepts every valid id.
+     */
+    protected void checkServiceId(String serviceId) {
+    }
+
+    /** Stops a backend's own background work; called by {@link #close()} before deregistering. */
     protected void stopBackground() {
     }
 
@@ -138,7 +156,7 @@ public abstract class AbstractNaming implements Naming {
                     this::unsubscribed);
             WatchHub hub = hubs.get(serviceName);
             if (hub == null) {
-                hub = new WatchHub(serviceName);
+                hub = new WatchHub(serviceName, hubHooks);
                 hubs.put(serviceName, hub);
                 hub.add(subscription);
                 try {
@@ -167,35 +185,27 @@ public abstract class AbstractNaming implements Naming {
     public final void register(ServiceRegistration registration) {
         Validation.notNull("registration", registration);
         checkRegistration(registration);
-        Lock write = writes.readLock();
-        write.lock();
+        Lock inFlight = operations.readLock();
+        inFlight.lock();
         try {
             ensureOpen();
-            doRegister(registration);
-            registered.put(registration.id(), registration);
-            underegistered.remove(registration.id());
+            keepAlive.register(registration);
         } finally {
-            write.unlock();
+            inFlight.unlock();
         }
     }
 
     @Override
     public final void deregister(String serviceId) {
         Validation.serviceId(serviceId);
-        Lock write = writes.readLock();
-        write.lock();
+        checkServiceId(serviceId);
+        Lock inFlight = operations.readLock();
+        inFlight.lock();
         try {
             ensureOpen();
-            registered.remove(serviceId);
-            try {
-                doDeregister(serviceId);
-                underegistered.remove(serviceId);
-            } catch (RuntimeException e) {
-                underegistered.add(serviceId);
-                throw e;
-            }
+            keepAlive.deregister(serviceId);
         } finally {
-            write.unlock();
+            inFlight.unlock();
         }
     }
 
@@ -208,20 +218,15 @@ public abstract class AbstractNaming implements Naming {
             closed = true;
         }
         // a register already past ensureOpen() finishes first, so that it is deregistered below
-        writes.writeLock().lock();
-        writes.writeLock().unlock();
+        operations.writeLock().lock();
+        operations.writeLock().unlock();
         for (WatchHub hub : new ArrayList<>(hubs.values())) {
             stopQuietly(hub);
         }
         hubs.clear();
-        runQuietly("stop heartbeats", this::stopBackground);
-        Set<String> toDeregister = new LinkedHashSet<>(registered.keySet());
-        toDeregister.addAll(underegistered);
-        for (String id : toDeregister) {
-            runQuietly("deregister '" + id + "'", () -> doDeregister(id));
-        }
-        registered.clear();
-        underegistered.clear();
+        keepAlive.stop();
+        runQuietly("stop background work", this::stopBackground);
+        keepAlive.removeAll();
         runQuietly("release", this::release);
         timer.shutdownNow();
         dispatcher.shutdown();
@@ -240,14 +245,19 @@ public abstract class AbstractNaming implements Naming {
 
     // ---- for backends -----------------------------------------------------------------------------
 
-    /** What this {@code Naming} registered and has not deregistered, for heartbeats and re-registration. */
-    protected final Collection<ServiceRegistration> registrations() {
-        return List.copyOf(registered.values());
-    }
-
-    /** Whether {@code serviceId} is registered through this {@code Naming}. */
-    protected final boolean isRegistered(String serviceId) {
-        return registered.containsKey(serviceId);
+    /**
+     * Tells the keep-alive that the registry may have lost what it held — a watch saw its index go
+     * backwards, a node was replaced, a node answered after being unreachable: every registration
+     * is renewed now (and registered again where forgotten) instead of at its next period, and
+     * every watched service holds removals back for the grace window. A watch that sees the sign
+     * itself reports {@link WatchSink#stateLost()} instead; one that reports a failure and then a
+     * snapshot need not report anything more: that is seen here.
+     */
+    protected final void registryMayHaveForgotten() {
+        if (!closed) {
+            keepAlive.renewAllNow();
+            hubs.values().forEach(WatchHub::stateLost);
+        }
     }
 
     /** Whether {@link #close()} has been called. */
@@ -268,6 +278,49 @@ public abstract class AbstractNaming implements Naming {
     }
 
     // ---- internals --------------------------------------------------------------------------------
+
+    private final class HubHooks implements WatchHub.Hooks {
+        @Override
+        public void answeredAgain() {
+            if (!closed) {
+                keepAlive.renewAllNow();
+            }
+        }
+
+        /** An own instance missing from a read is renewed early. */
+        @Override
+        public void seen(String service, List<ServiceInstance> instances) {
+            for (ServiceRegistration own : keepAlive.registrations()) {
+                if (own.name().equals(service) && !contains(instances, own.id())) {
+                    keepAlive.renewSoon(own.id());
+                }
+            }
+        }
+
+        @Override
+        public Duration grace() {
+            return stateLossGrace;
+        }
+
+        @Override
+        public ScheduledExecutorService timer() {
+            return timer;
+        }
+
+        @Override
+        public Clock clock() {
+            return clock;
+        }
+    }
+
+    private static boolean contains(List<ServiceInstance> instances, String id) {
+        for (ServiceInstance i : instances) {
+            if (i.id().equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private void unsubscribed(HubSubscription subscription) {
         WatchHub stopped = null;
@@ -293,5 +346,25 @@ public abstract class AbstractNaming implements Naming {
         } catch (RuntimeException e) {
             LOG.warn("{} naming: could not {}: {}", backend, what, e.toString());
         }
+    }
+
+    // ---- description --------------------------------------------------------------------------
+
+    /**
+     * The backend class and its registry with secrets shown as {@code ****}, e.g.
+     * {@code ConsulNaming[consul://127.0.0.1:8500?token=****]}, followed by
+     * {@code , closed} once closed.
+     */
+    @Override
+    public final String toString() {
+        return getClass().getSimpleName() + "[" + describeRegistry() + (closed ? ", closed" : "") + "]";
+    }
+
+    /**
+     * The registry this {@code Naming} talks to, for {@link #toString()}: a URI with every secret
+     * (token, password) replaced by {@code ****}. The default is the backend name as a scheme.
+     */
+    protected String describeRegistry() {
+        return backend + ":";
     }
 }

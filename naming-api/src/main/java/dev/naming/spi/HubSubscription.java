@@ -3,11 +3,13 @@ package dev.naming.spi;
 import dev.naming.ServiceInstance;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,7 +20,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One listener's view of a service: filters by tags, holds back warming instances, and delivers on
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class HubSubscription implements Subscription {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HubSubscription.class);
+    private static final Logger LOG = NamingLoggers.get(HubSubscription.class);
 
     private final String service;
     private final SubscribeOptions options;
@@ -46,6 +47,7 @@ final class HubSubscription implements Subscription {
     private final AtomicBoolean draining = new AtomicBoolean();
     private List<ServiceInstance> delivered;
     private volatile boolean active = true;
+    private volatile WatchHub hub;
 
     HubSubscription(String service, SubscribeOptions options, Consumer<List<ServiceInstance>> listener,
                     Executor dispatcher, ScheduledExecutorService timer, Consumer<HubSubscription> onClose) {
@@ -65,6 +67,23 @@ final class HubSubscription implements Subscription {
     @Override
     public boolean isActive() {
         return active;
+    }
+
+    @Override
+    public Optional<Instant> lastConfirmed() {
+        WatchHub h = hub;
+        return h == null ? Optional.empty() : h.confirmedAt();
+    }
+
+    @Override
+    public boolean registryReachable() {
+        WatchHub h = hub;
+        return h == null || !h.failing();
+    }
+
+    /** The hub this subscription is fed by; its freshness is the hub's. */
+    void attach(WatchHub hub) {
+        this.hub = hub;
     }
 
     @Override

@@ -20,4 +20,12 @@ public interface NamingProvider {
      * @throws IllegalArgumentException naming the parameter or variable that is wrong
      */
     Naming create(NamingUri uri);
+
+    /**
+     * The URI parameters this provider reads, with their defaults and environment variables: for
+     * documentation and tools. The default declares none.
+     */
+    default UriParameters parameters() {
+        return UriParameters.of(scheme());
+    }
 }

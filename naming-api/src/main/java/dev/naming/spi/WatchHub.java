@@ -1,33 +1,76 @@
 package dev.naming.spi;
 
 import dev.naming.ServiceInstance;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The per-service cache between one backend watch and its subscribers: it sorts each snapshot by
  * id, drops one equal to the last, keeps the last good list through failures and hands each new
  * list to every subscriber.
+ *
+ * <p>Through a registry's state loss it holds removals back: once the registry shows a sign of
+ * having forgotten (a read after failing, {@link #stateLost()}), instances of the list delivered
+ * before the sign stay in the lists it hands on for the grace window, while the registry's
+ * additions and updates pass at once. The hold ends early when every held instance is back, and
+ * at the end of the window the registry's own list is delivered, real departures included.
  */
 final class WatchHub implements WatchSink {
 
-    private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
+    private static final Logger LOG = NamingLoggers.get(WatchHub.class);
     static final Comparator<ServiceInstance> BY_ID =
             Comparator.comparing(ServiceInstance::id).thenComparing(ServiceInstance::address)
                     .thenComparingInt(ServiceInstance::port);
 
     private final String service;
+    private final Hooks hooks;
     private final List<HubSubscription> subscribers = new CopyOnWriteArrayList<>();
+    /** What subscribers and find() see: the registry's list, plus held-back instances during a hold. */
     private volatile List<ServiceInstance> current;
-    private boolean failing;
+    /** The registry's own last list. */
+    private List<ServiceInstance> truth;
+    private volatile boolean failing;
+    private volatile Instant confirmedAt;
+    /** The instances delivered before the state-loss sign that are held while missing, or null. */
+    private Map<String, ServiceInstance> held;
+    private ScheduledFuture<?> holdEnd;
     private ServiceWatch watch;
 
-    WatchHub(String service) {
+    /** What the hub needs from its {@code Naming}. */
+    interface Hooks {
+        /** A read succeeded after a failure: the registry may have restarted. */
+        void answeredAgain();
+
+        /** Every successful read, before repeats are dropped. */
+        void seen(String service, List<ServiceInstance> instances);
+
+        /** How long removals are held back after a state-loss sign; zero for never. */
+        Duration grace();
+
+        ScheduledExecutorService timer();
+
+        Clock clock();
+    }
+
+    WatchHub(String service, Hooks hooks) {
         this.service = service;
+        this.hooks = hooks;
     }
 
     String service() {
@@ -39,20 +82,40 @@ final class WatchHub implements WatchSink {
         return current;
     }
 
+    /** When the registry last answered for this service, if ever. */
+    Optional<Instant> confirmedAt() {
+        return Optional.ofNullable(confirmedAt);
+    }
+
+    /** Whether the last read failed. */
+    boolean failing() {
+        return failing;
+    }
+
     @Override
     public synchronized void snapshot(List<ServiceInstance> instances) {
         List<ServiceInstance> sorted = sorted(instances);
+        confirmedAt = hooks.clock().instant();
         if (failing) {
             failing = false;
             LOG.info("watch of '{}': registry answers again ({} instances)", service, sorted.size());
+            startHold("the registry answered again after failing");
+            hooks.answeredAgain();
         }
-        if (sorted.equals(current)) {
-            return;
-        }
-        current = sorted;
-        for (HubSubscription s : subscribers) {
-            s.offer(sorted);
-        }
+        hooks.seen(service, sorted);
+        truth = sorted;
+        publish();
+    }
+
+    @Override
+    public void unchanged() {
+        confirmedAt = hooks.clock().instant();
+    }
+
+    @Override
+    public synchronized void stateLost() {
+        startHold("the registry shows signs of having lost its state");
+        hooks.answeredAgain();
     }
 
     @Override
@@ -67,6 +130,7 @@ final class WatchHub implements WatchSink {
     }
 
     synchronized void add(HubSubscription subscription) {
+        subscription.attach(this);
         subscribers.add(subscription);
         if (current != null) {
             subscription.offer(current);
@@ -92,8 +156,79 @@ final class WatchHub implements WatchSink {
         if (w != null) {
             w.close();
         }
+        synchronized (this) {
+            endHold();
+        }
         for (HubSubscription s : subscribers) {
             s.deactivate();
+        }
+    }
+
+    // ---- the hold through a state loss (under this hub's lock) --------------------------------
+
+    private void startHold(String why) {
+        Duration grace = hooks.grace();
+        if (grace.isZero() || current == null || current.isEmpty()) {
+            return;
+        }
+        if (held == null) {
+            held = new LinkedHashMap<>();
+            current.forEach(i -> held.put(i.id(), i));
+            LOG.info("watch of '{}': {}; holding its {} instances for up to {} ms while they register again",
+                    service, why, held.size(), grace.toMillis());
+        }
+        if (holdEnd != null) {
+            holdEnd.cancel(false);
+        }
+        try {
+            holdEnd = hooks.timer().schedule(this::graceOver, grace.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            held = null;
+        }
+    }
+
+    private synchronized void graceOver() {
+        if (held == null) {
+            return;
+        }
+        int missing = held.size();
+        endHold();
+        LOG.info("watch of '{}': grace window over, {} instances did not come back", service, missing);
+        publish();
+    }
+
+    private void endHold() {
+        held = null;
+        if (holdEnd != null) {
+            holdEnd.cancel(false);
+            holdEnd = null;
+        }
+    }
+
+    /** Hands the registry's list, with what is held, to subscribers if it differs from the last. */
+    private void publish() {
+        if (truth == null) {
+            return;
+        }
+        List<ServiceInstance> next = truth;
+        if (held != null) {
+            Set<String> present = new HashSet<>();
+            truth.forEach(i -> present.add(i.id()));
+            held.keySet().removeAll(present);
+            if (held.isEmpty()) {
+                endHold(); // everything came back
+            } else {
+                List<ServiceInstance> merged = new ArrayList<>(truth);
+                merged.addAll(held.values());
+                next = sorted(merged);
+            }
+        }
+        if (next.equals(current)) {
+            return;
+        }
+        current = next;
+        for (HubSubscription s : subscribers) {
+            s.offer(next);
         }
     }
 

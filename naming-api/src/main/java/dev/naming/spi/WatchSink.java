@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Where a backend's watch reports what it read. The shared machinery behind it sorts, drops
- * repeats, keeps the last good list on failures, filters, warms up and fans out to subscribers;
- * a backend only reports.
+ * repeats, keeps the last good list on failures, holds removals back through a registry's state
+ * loss, filters, warms up and fans out to subscribers; a backend only reports.
  */
 public interface WatchSink {
 
@@ -18,4 +18,21 @@ public interface WatchSink {
      * {@link Backoff}. Never report an error as an empty snapshot.
      */
     void failure(Throwable error);
+
+    /**
+     * The registry confirmed that the last reported list is still current (a blocking query or a
+     * long poll ended without a change). Only the subscriptions' freshness changes.
+     */
+    default void unchanged() {
+    }
+
+    /**
+     * The registry shows a sign of having lost its state — an index that went backwards, a node
+     * that was replaced or restarted. Report it before the snapshot that shows the loss: its
+     * removals are then held back for the grace window while owners register again, and this
+     * {@code Naming}'s own registrations are renewed at once. A read after a {@link #failure}
+     * counts as such a sign by itself.
+     */
+    default void stateLost() {
+    }
 }

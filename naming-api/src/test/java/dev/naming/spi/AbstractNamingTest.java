@@ -123,7 +123,7 @@ class AbstractNamingTest {
     @Test
     void tagFilteredSubscriptionIgnoresChangesToOtherInstances() {
         List<List<String>> seen = new CopyOnWriteArrayList<>();
-        naming.subscribe("svc", SubscribeOptions.tags("gate"), list -> seen.add(ids(list)));
+        naming.subscribe("svc", SubscribeOptions.defaults().withTags("gate"), list -> seen.add(ids(list)));
         WatchSink sink = naming.sinks.get("svc");
         sink.snapshot(List.of(instance("a", "gate")));
         await().atMost(DEADLINE).until(() -> seen.size() == 1);
@@ -137,7 +137,7 @@ class AbstractNamingTest {
     void warmupHoldsNewInstancesBackAndPassesRemovalsAtOnce() {
         List<List<String>> seen = new CopyOnWriteArrayList<>();
         Duration warmup = Duration.ofMillis(300);
-        naming.subscribe("svc", SubscribeOptions.warmup(warmup), list -> seen.add(ids(list)));
+        naming.subscribe("svc", SubscribeOptions.defaults().withWarmup(warmup), list -> seen.add(ids(list)));
         WatchSink sink = naming.sinks.get("svc");
         sink.snapshot(List.of(instance("a")));
         await().atMost(DEADLINE).until(() -> seen.size() == 1);
@@ -151,6 +151,19 @@ class AbstractNamingTest {
         sink.snapshot(List.of(instance("b"), instance("c")));
         await().atMost(DEADLINE).until(() -> seen.size() == 3);
         assertEquals(List.of("b"), seen.get(2));
+    }
+
+    @Test
+    void findAnswersTheRegistrysViewWhileASubscriptionHoldsAnInstanceBack() {
+        List<List<String>> seen = new CopyOnWriteArrayList<>();
+        naming.subscribe("svc", SubscribeOptions.defaults().withWarmup(Duration.ofMinutes(5)), list -> seen.add(ids(list)));
+        WatchSink sink = naming.sinks.get("svc");
+        sink.snapshot(List.of(instance("a")));
+        await().atMost(DEADLINE).until(() -> seen.size() == 1);
+        sink.snapshot(List.of(instance("a"), instance("b")));
+        assertEquals(List.of("a", "b"), ids(naming.find("svc")));
+        assertEquals(List.of(List.of("a")), seen);
+        assertEquals(0, naming.fetches.get());
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.naming.spi;
 
+import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,11 +17,17 @@ final class ScriptedNaming extends AbstractNaming {
     final AtomicInteger watchesStopped = new AtomicInteger();
     final AtomicInteger fetches = new AtomicInteger();
     final Map<String, ServiceRegistration> registry = new ConcurrentHashMap<>();
-    /** Run by {@link #doRegister} once the registry holds the registration (a slow request's tail). */
+    /** Run once the registry holds a registration (a slow request's tail). */
     volatile Runnable afterRegisterSent = () -> { };
+    /** Run before a registration reaches the registry (a request still in flight). */
+    volatile Runnable beforeRegisterLands = () -> { };
 
     ScriptedNaming() {
-        super("scripted");
+        this(Duration.ZERO);
+    }
+
+    ScriptedNaming(Duration stateLossGrace) {
+        super("scripted", stateLossGrace);
     }
 
     @Override
@@ -39,21 +47,65 @@ final class ScriptedNaming extends AbstractNaming {
         };
     }
 
-    @Override
-    protected void doRegister(ServiceRegistration registration) {
-        registry.put(registration.id(), registration);
-        afterRegisterSent.run();
-    }
-
     /** Deregistrations that fail as an unreachable registry would, before the next one succeeds. */
     final AtomicInteger failingDeregistrations = new AtomicInteger();
+    /** While set, every registration call fails as an unreachable registry would. */
+    volatile boolean unreachable;
+    final AtomicInteger renewals = new AtomicInteger();
+    /** Registration calls refused because {@link #unreachable} was set. */
+    final AtomicInteger failedCalls = new AtomicInteger();
+    volatile java.util.function.Consumer<ServiceRegistration> beforeRenewal = r -> { };
+    final AtomicInteger registrations = new AtomicInteger();
+    volatile Duration renewInterval = Duration.ofSeconds(30);
+
+    private final Registrar registrar = new Registrar() {
+        @Override
+        public void register(ServiceRegistration registration, ServiceRegistration replaced) {
+            reach();
+            registrations.incrementAndGet();
+            beforeRegisterLands.run();
+            registry.put(registration.id(), registration);
+            afterRegisterSent.run();
+        }
+
+        @Override
+        public Renewal renew(ServiceRegistration registration) {
+            beforeRenewal.accept(registration);
+            reach();
+            renewals.incrementAndGet();
+            return registry.containsKey(registration.id()) ? Renewal.ALIVE : Renewal.FORGOTTEN;
+        }
+
+        @Override
+        public void deregister(String serviceId, ServiceRegistration last) {
+            reach();
+            if (failingDeregistrations.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new NamingException("registry unreachable");
+            }
+            registry.remove(serviceId);
+        }
+
+        @Override
+        public Duration renewInterval(ServiceRegistration registration) {
+            return renewInterval;
+        }
+
+        private void reach() {
+            if (unreachable) {
+                failedCalls.incrementAndGet();
+                throw new NamingException("registry unreachable");
+            }
+        }
+    };
 
     @Override
-    protected void doDeregister(String serviceId) {
-        if (failingDeregistrations.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-            throw new dev.naming.NamingException("registry unreachable");
-        }
-        registry.remove(serviceId);
+    protected Registrar registrar() {
+        return registrar;
+    }
+
+    /** What a backend calls when it sees a sign of state loss. */
+    void signStateLoss() {
+        registryMayHaveForgotten();
     }
 
     static ServiceInstance instance(String id, String... tags) {

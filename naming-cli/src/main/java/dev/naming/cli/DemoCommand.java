@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Show a gateway discovering logic servers (in-memory, no setup).",
-                "Three logic servers join, warm up, update and leave while a gateway watches with a warm-up",
-                "and finds by tag. Needs no registry; takes about 6 seconds."})
+                "Three logic servers join, warm up, update and leave while a gateway watches with a warm-up "
+                        + "and finds by tag. Needs no registry; takes about 6 seconds."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String REGISTRY = "inmemory://demo";
@@ -47,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
 
             clock.say("gateway", "subscribes to " + SERVICE + " with a " + seconds(WARMUP) + " warm-up");
             gateway.subscribe(SERVICE, view::registryList);
-            gateway.subscribe(SERVICE, SubscribeOptions.warmup(WARMUP), view::gatewayList);
+            gateway.subscribe(SERVICE, SubscribeOptions.defaults().withWarmup(WARMUP), view::gatewayList);
             view.awaitGateway(list -> true, PATIENCE, "its first list");
 
             ServiceRegistration logic1 = logic("logic-1", 11, "gate", "zone-a");

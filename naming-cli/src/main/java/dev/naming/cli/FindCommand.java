@@ -11,19 +11,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code naming find NAME [--tag T]…}: the instances that can take traffic, once. */
 @Command(name = "find", mixinStandardHelpOptions = true,
         description = {"Print the healthy instances of a service.",
-                "Only instances carrying every --tag, sorted by id: one line each (id, endpoint, tags, meta),",
-                "or a JSON array with --json."})
+                "Only instances carrying every --tag, sorted by id: one line each (id, endpoint, tags, meta), "
+                        + "or a JSON array with --json."})
 final class FindCommand implements Callable<Integer> {
-
-    @ParentCommand
-    NamingCli cli;
 
     @Spec
     CommandSpec spec;
@@ -45,7 +41,7 @@ final class FindCommand implements Callable<Integer> {
         Validation.serviceName(name);
         Validation.tags(tags);
         List<ServiceInstance> found;
-        try (Naming naming = registry.connect(cli)) {
+        try (Naming naming = registry.connect()) {
             found = naming.find(name, tags.toArray(String[]::new));
         }
         PrintWriter out = spec.commandLine().getOut();

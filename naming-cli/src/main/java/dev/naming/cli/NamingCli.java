@@ -3,7 +3,6 @@ package dev.naming.cli;
 import dev.naming.NamingException;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,8 +13,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code naming} command: register, find and watch services in any registry the library
- * supports, chosen by URI ({@code --registry consul://127.0.0.1:8500} or {@code NAMING_URL}), and a
- * self-contained {@code demo} on the in-memory registry.
+ * supports, chosen by URI ({@code --registry consul://127.0.0.1:8500}, {@code -Dnaming.url} or
+ * {@code NAMING_URL}), and a self-contained {@code demo} on the in-memory registry.
  *
  * <p>Exit codes: {@value #OK} success, {@value #REGISTRY_FAILURE} the registry failed
  * ({@link NamingException}), {@value #BAD_INPUT} bad usage or invalid input.
@@ -26,17 +25,19 @@ import picocli.CommandLine.Spec;
         description = "Register, find and watch services in a registry (in-memory, Consul, bilibili/discovery).",
         subcommands = {DemoCommand.class, FindCommand.class, WatchCommand.class, RegisterCommand.class,
                 DeregisterCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "The registry is a URI: inmemory://NAME, consul://host:8500?dc=dc1, "
-                + "discovery://host1:7171,host2:7171?zone=sh1&env=dev.",
-                "--registry defaults to the NAMING_URL environment variable, then the naming.url system property.",
+        // one URI per line: picocli wraps long lines at any break opportunity, ':' and '/' included
+        footer = {"", "The registry is a URI, for example:",
+                "  inmemory://NAME",
+                "  consul://127.0.0.1:8500?dc=dc1",
+                "  discovery://host1:7171,host2:7171?zone=sh1&env=dev",
+                "--registry defaults to the naming.url system property, then to the NAMING_URL environment "
+                        + "variable (as in the library's Naming.connect()).",
                 "Exit codes: 0 success, 1 registry failure, 2 bad usage or invalid input."})
 public final class NamingCli implements Runnable {
 
     static final int OK = 0;
     static final int REGISTRY_FAILURE = 1;
     static final int BAD_INPUT = 2;
-    static final String URL_ENV = "NAMING_URL";
-    static final String URL_PROPERTY = "naming.url";
 
     @Spec
     CommandSpec spec;
@@ -45,24 +46,26 @@ public final class NamingCli implements Runnable {
             description = "Log the library at DEBUG and print stack traces of failures.")
     boolean verbose;
 
-    private final UnaryOperator<String> env;
-    private final UnaryOperator<String> properties;
-
-    /** A CLI reading {@code NAMING_URL} and {@code naming.url} from this process. */
+    /** The command; {@link #main} and {@link #execute} run it. */
     public NamingCli() {
-        this(System::getenv, System::getProperty);
-    }
-
-    NamingCli(UnaryOperator<String> env, UnaryOperator<String> properties) {
-        this.env = env;
-        this.properties = properties;
     }
 
     /** Runs the CLI and exits with its exit code. */
     public static void main(String[] args) {
         // before the first logger exists: slf4j-simple reads its configuration once
-        LogLevels.configure(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v"));
+        LogLevels.configure(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v"),
+                subcommand(args));
         System.exit(new NamingCli().commandLine().execute(args));
+    }
+
+    /** The subcommand {@code args} name, or the empty string when they name none or do not parse. */
+    static String subcommand(String[] args) {
+        try {
+            CommandLine.ParseResult parsed = new NamingCli().commandLine().parseArgs(args);
+            return parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : "";
+        } catch (ParameterException e) {
+            return ""; // reported when the command runs
+        }
     }
 
     /**
@@ -87,17 +90,6 @@ public final class NamingCli implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "missing command: demo, find, watch, register or deregister");
-    }
-
-    /** The registry URI: {@code --registry}, else {@code NAMING_URL}, else {@code naming.url}. */
-    String registry(String option) {
-        for (String candidate : new String[] {option, env.apply(URL_ENV), properties.apply(URL_PROPERTY)}) {
-            if (candidate != null && !candidate.isBlank()) {
-                return candidate.trim();
-            }
-        }
-        throw new IllegalArgumentException("registry is not set: pass --registry URI (e.g. consul://127.0.0.1:8500) "
-                + "or set the " + URL_ENV + " environment variable");
     }
 
     boolean verbose() {

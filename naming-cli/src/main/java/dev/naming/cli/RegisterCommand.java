@@ -16,18 +16,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code naming register …}: registers an instance and keeps it alive while the command runs. */
 @Command(name = "register", mixinStandardHelpOptions = true,
         description = {"Register an instance and keep it alive until stopped.",
-                "Heartbeats (TTL check) or renewals keep it visible until Ctrl-C / SIGTERM or the end of",
-                "--for; it is deregistered on the way out."})
+                "Heartbeats (TTL check) or renewals keep it visible until Ctrl-C / SIGTERM or the end of "
+                        + "--for; it is deregistered on the way out."})
 final class RegisterCommand implements Callable<Integer> {
-
-    @ParentCommand
-    NamingCli cli;
 
     @Spec
     CommandSpec spec;
@@ -54,7 +50,7 @@ final class RegisterCommand implements Callable<Integer> {
     List<String> tags = new ArrayList<>();
 
     @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "A metadata entry (repeatable).")
-    Map<String, String> meta = new LinkedHashMap<>();
+    List<String> meta = new ArrayList<>();
 
     @Option(names = "--ttl", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "TTL of the health check, at least 1s (default: 15s; heartbeats every TTL/3).")
@@ -69,13 +65,13 @@ final class RegisterCommand implements Callable<Integer> {
         // built before connecting: bad input is reported before any request
         ServiceRegistration registration = ServiceRegistration.builder()
                 .id(id).name(name).address(address).port(port).protocol(protocol)
-                .tags(tags).meta(meta).check(HealthCheck.ttl(ttl)).build();
+                .tags(tags).meta(meta(meta)).check(HealthCheck.ttl(ttl)).build();
         if (stay != null && stay.isZero()) {
             throw new IllegalArgumentException("for must be positive, was 0");
         }
         PrintWriter out = spec.commandLine().getOut();
-        String where = registry.describe(cli);
-        Naming naming = registry.connect(cli);
+        String where = registry.resolve().toString();
+        Naming naming = registry.connect();
         CountDownLatch stopped = new CountDownLatch(1);
         ShutdownHook hook;
         try {
@@ -109,6 +105,19 @@ final class RegisterCommand implements Callable<Integer> {
             out.flush();
         }
         return NamingCli.OK;
+    }
+
+    /** {@code key=value} entries as a map; a later entry of a key wins. */
+    private static Map<String, String> meta(List<String> entries) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (String entry : entries) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--meta must be key=value, was '" + entry + "'");
+            }
+            meta.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+        return meta;
     }
 
     private static boolean await(CountDownLatch latch) throws InterruptedException {

@@ -1,6 +1,8 @@
 package dev.naming.cli;
 
 import dev.naming.Naming;
+import dev.naming.NamingException;
+import dev.naming.NamingUri;
 import dev.naming.ServiceInstance;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
@@ -22,21 +24,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code naming watch NAME}: prints every list a subscription delivers. */
 @Command(name = "watch", mixinStandardHelpOptions = true,
         description = {"Print a service's list now and after every change.",
-                "One line per list the subscription delivers, with what changed (joined +id, left -id,",
-                "updated ~id), or one JSON object per list with --json.",
-                "Stops after --count lists, after --timeout, or on Ctrl-C."})
+                "One line per list the subscription delivers, with what changed (joined +id, left -id, "
+                        + "updated ~id), or one JSON object per list with --json.",
+                "Stops after --count lists, after --timeout, or on Ctrl-C. Fails (exit code 1) when the first "
+                        + "list cannot be read within 10s (or --timeout if shorter): the registry is down."})
 final class WatchCommand implements Callable<Integer> {
 
+    /**
+     * How long the first list may take: a registry holds back only reads that wait for a change,
+     * never a watch's first read, so silence this long means it is down or not answering.
+     */
+    static final Duration FIRST_LIST_TIMEOUT = Duration.ofSeconds(10);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
-
-    @ParentCommand
-    NamingCli cli;
 
     @Spec
     CommandSpec spec;
@@ -67,43 +71,54 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Validation.serviceName(name);
-        SubscribeOptions options = new SubscribeOptions(tags, warmup);
+        SubscribeOptions options = SubscribeOptions.defaults().withTags(tags).withWarmup(warmup);
         if (count != null && count < 1) {
             throw new IllegalArgumentException("count must be at least 1, was " + count);
         }
         if (timeout != null && timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, was 0");
         }
+        NamingUri where = registry.resolve();
+        Duration firstListTimeout = timeout != null && timeout.compareTo(FIRST_LIST_TIMEOUT) < 0 ? timeout
+                : FIRST_LIST_TIMEOUT;
         PrintWriter out = spec.commandLine().getOut();
         BlockingQueue<List<ServiceInstance>> lists = new LinkedBlockingQueue<>();
-        Naming naming = registry.connect(cli);
+        Naming naming = registry.connect();
         ShutdownHook hook = ShutdownHook.install("naming-cli-watch", naming::close);
         int delivered = 0;
-        try (Subscription ignored = naming.subscribe(name, options, lists::add)) {
-            // printed on this thread, not the dispatcher's, so that output and exit stay in order
-            long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-            List<ServiceInstance> previous = null;
-            while (count == null || delivered < count) {
-                long left = timeout == null ? Long.MAX_VALUE : deadline - System.nanoTime();
-                List<ServiceInstance> list = left <= 0 ? null : lists.poll(left, TimeUnit.NANOSECONDS);
-                if (list == null) {
-                    break;
+        boolean interrupted = false;
+        try {
+            Subscription subscription = naming.subscribe(name, options, lists::add);
+            try {
+                // printed on this thread, not the dispatcher's, so that output and exit stay in order
+                long start = System.nanoTime();
+                long end = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
+                long firstListBy = start + firstListTimeout.toNanos();
+                List<ServiceInstance> previous = null;
+                while (count == null || delivered < count) {
+                    long left = (delivered == 0 ? Math.min(end, firstListBy) : end) - System.nanoTime();
+                    List<ServiceInstance> list = left <= 0 ? null : lists.poll(left, TimeUnit.NANOSECONDS);
+                    if (list == null) {
+                        break;
+                    }
+                    delivered++;
+                    out.println(json ? Json.watchEvent(Instant.now().toString(), name, list) : line(previous, list));
+                    out.flush();
+                    previous = list;
                 }
-                delivered++;
-                out.println(json ? Json.watchEvent(Instant.now().toString(), name, list) : line(previous, list));
-                out.flush();
-                previous = list;
+            } finally {
+                subscription.close();
             }
         } catch (InterruptedException e) {
+            interrupted = true;
             Thread.currentThread().interrupt();
         } finally {
             hook.remove();
             naming.close();
         }
-        if (delivered == 0 && timeout != null) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("naming: no list of '" + name + "' within " + timeout.toMillis() + "ms");
-            err.flush();
+        if (delivered == 0 && !interrupted) {
+            throw new NamingException("could not read the list of '" + name + "' from " + where + " within "
+                    + firstListTimeout.toMillis() + "ms: the registry is unreachable or does not answer");
         }
         return NamingCli.OK;
     }

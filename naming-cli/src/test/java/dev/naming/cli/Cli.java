@@ -3,12 +3,11 @@ package dev.naming.cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
-/** Runs the {@code naming} command in this JVM with captured output and a chosen environment. */
+/** Runs the {@code naming} command in this JVM with captured output. */
 final class Cli {
 
     /** What one run printed and returned. */
@@ -22,15 +21,10 @@ final class Cli {
     private Cli() {
     }
 
-    /** Runs with no NAMING_URL and no naming.url. */
     static Result run(String... args) {
-        return runWithEnv(Map.of(), args);
-    }
-
-    static Result runWithEnv(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = commandLine(env, out, err).execute(args);
+        int exit = commandLine(out, err).execute(args);
         return new Result(exit, out.toString(), err.toString());
     }
 
@@ -38,7 +32,7 @@ final class Cli {
     static Running start(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = commandLine(Map.of(), out, err);
+        CommandLine cli = commandLine(out, err);
         CompletableFuture<Result> done = CompletableFuture.supplyAsync(
                 () -> new Result(cli.execute(args), out.toString(), err.toString()), Cli::ownThread);
         return new Running(out, done);
@@ -64,8 +58,8 @@ final class Cli {
         t.start();
     }
 
-    private static CommandLine commandLine(Map<String, String> env, StringWriter out, StringWriter err) {
-        CommandLine cli = new NamingCli(env::get, name -> null).commandLine();
+    private static CommandLine commandLine(StringWriter out, StringWriter err) {
+        CommandLine cli = new NamingCli().commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         return cli;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -35,13 +36,42 @@ class ExitCodesTest {
     }
 
     @Test
-    void unknownSchemeExitsOneListingTheAvailableSchemes() {
+    void unknownSchemeExitsOneListingTheSchemesThisCommandHandles() {
         Cli.Result r = Cli.run("find", "chat.logic", "--registry", "nosuch://127.0.0.1:1");
 
         assertEquals(1, r.exit(), r::toString);
-        assertTrue(r.err().startsWith("naming: no naming provider for scheme 'nosuch'"), r::toString);
-        assertTrue(r.err().contains("inmemory"), r::toString);
-        assertEquals(1, r.err().lines().count(), "one line, no stack trace: " + r);
+        assertEquals("naming: no backend for scheme 'nosuch': this command handles consul:, discovery:, inmemory:",
+                r.err().strip());
+    }
+
+    @Test
+    void metaWithoutAValueExitsTwoNamingTheOptionAndItsForm() {
+        Cli.Result r = Cli.run(concat(REGISTER, "--port", "80", "--meta", "novalue"));
+
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals("naming: --meta must be key=value, was 'novalue'", r.err().strip());
+    }
+
+    @Test
+    void helpKeepsEveryUriOnOneLine() {
+        for (String command : new String[] {"", "find", "watch", "register", "deregister", "demo"}) {
+            Cli.Result help = command.isEmpty() ? Cli.run("--help") : Cli.run(command, "--help");
+            assertEquals(0, help.exit(), help::toString);
+            assertFalse(help.out().matches("(?s).*[a-z]:\\R\\s*//.*"), "a URI broken after its scheme: " + help.out());
+            if (command.isEmpty()) {
+                assertTrue(help.out().contains("discovery://host1:7171,host2:7171?zone=sh1&env=dev"), help.out());
+            }
+        }
+    }
+
+    @Test
+    void helpTextIsWrappedByTheHelpNotByHand() {
+        // a sentence broken by hand is wrapped again by picocli, leaving a short line in the middle
+        String watch = Cli.run("watch", "--help").out();
+        String register = Cli.run("register", "--help").out();
+
+        assertFalse(watch.matches("(?s).*left -id,\\R\\s*updated.*"), watch);
+        assertFalse(register.matches("(?s).*the end of\\R\\s*--for.*"), register);
     }
 
     @Test
@@ -56,12 +86,31 @@ class ExitCodesTest {
     }
 
     @Test
-    void missingRegistryAndNoNamingUrlExitsTwo() {
-        Cli.Result r = Cli.runWithEnv(Map.of(), "find", "chat.logic");
+    void missingRegistryAndNoNamingUrlExitsTwo() throws Exception {
+        Cli.Result r = CliProcess.run(Map.of(), List.of(), "find", "chat.logic");
 
         assertEquals(2, r.exit(), r::toString);
         assertTrue(r.err().contains("--registry"), r::toString);
-        assertTrue(r.err().contains("NAMING_URL"), r::toString);
+        assertTrue(r.err().contains("naming.url") && r.err().contains("NAMING_URL"), r::toString);
+    }
+
+    @Test
+    void theNamingUrlPropertyWinsOverTheEnvironmentVariableAsInTheLibrary() throws Exception {
+        Cli.Result r = CliProcess.run(Map.of("NAMING_URL", "fromenv://h"), List.of("-Dnaming.url=fromproperty://h"),
+                "find", "chat.logic");
+
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().contains("scheme 'fromproperty'"), r::toString);
+    }
+
+    @Test
+    void deregisterAgainstAnUnreachableRegistryPrintsOneLine() throws Exception {
+        Cli.Result r = CliProcess.run(Map.of(), List.of(), "deregister", "logic-1", "-r", "consul://127.0.0.1:1");
+
+        assertEquals(1, r.exit(), r::toString);
+        assertEquals(1, r.err().lines().count(), r::toString);
+        assertTrue(r.err().startsWith("naming: consul: deregister 'logic-1' failed"), r::toString);
+        assertEquals("", r.out());
     }
 
     @Test

@@ -3,13 +3,13 @@ package dev.naming.consul;
 import com.orbitz.consul.Consul;
 import com.orbitz.consul.ConsulException;
 import dev.naming.NamingException;
+import dev.naming.spi.NamingLoggers;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The agents of one {@code Naming}, each reached through its own consul-client {@link Consul}
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ConsulAgents implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ConsulAgents.class);
+    private static final Logger LOG = NamingLoggers.get(ConsulAgents.class);
 
     private final List<URI> uris;
     private final List<Consul> clients;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.orbitz.consul.model.health.ServiceHealth;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.Validation;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns entries of {@code /v1/health/service/:name} into {@link ServiceInstance}s, whether they
@@ -29,7 +29,7 @@ final class ConsulInstances {
     /** The Meta key in which this library stores the protocol. */
     static final String PROTOCOL_META = "protocol";
 
-    private static final Logger LOG = LoggerFactory.getLogger(ConsulInstances.class);
+    private static final Logger LOG = NamingLoggers.get(ConsulInstances.class);
 
     private ConsulInstances() {
     }

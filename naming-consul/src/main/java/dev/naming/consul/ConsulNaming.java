@@ -4,6 +4,7 @@ import com.orbitz.consul.option.ImmutableQueryOptions;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.AbstractNaming;
+import dev.naming.spi.Registrar;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.util.List;
@@ -22,7 +23,7 @@ final class ConsulNaming extends AbstractNaming {
     private final ConsulBlockingQueries queries;
 
     ConsulNaming(ConsulConfig config) {
-        super("consul");
+        super("consul", config.stateLossGrace());
         this.config = config;
         this.agents = new ConsulAgents(config);
         this.registrar = new ConsulRegistrar(agents, config);
@@ -56,19 +57,13 @@ final class ConsulNaming extends AbstractNaming {
     }
 
     @Override
-    protected void doRegister(ServiceRegistration registration) {
-        registrar.register(registration);
-    }
-
-    @Override
-    protected void doDeregister(String serviceId) {
+    protected void checkServiceId(String serviceId) {
         ConsulPaths.checkSegment("id", serviceId);
-        registrar.deregister(serviceId);
     }
 
     @Override
-    protected void stopBackground() {
-        registrar.stop();
+    protected Registrar registrar() {
+        return registrar;
     }
 
     @Override
@@ -78,7 +73,7 @@ final class ConsulNaming extends AbstractNaming {
     }
 
     @Override
-    public String toString() {
-        return "ConsulNaming[" + config + "]";
+    protected String describeRegistry() {
+        return config.toString();
     }
 }

@@ -3,6 +3,7 @@ package dev.naming.consul;
 import dev.naming.Naming;
 import dev.naming.NamingUri;
 import dev.naming.spi.NamingProvider;
+import dev.naming.spi.UriParameters;
 
 /**
  * The {@code consul} scheme: {@code consul://host:8500[,host2:8500]?dc=dc1&tls=true&token=…&wait=55s}.
@@ -19,6 +20,11 @@ public final class ConsulProvider implements NamingProvider {
     @Override
     public String scheme() {
         return "consul";
+    }
+
+    @Override
+    public UriParameters parameters() {
+        return ConsulConfig.PARAMETERS;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.naming.consul;
 
-import com.orbitz.consul.Consul;
 import com.orbitz.consul.ConsulException;
 import com.orbitz.consul.NotRegisteredException;
 import com.orbitz.consul.model.agent.ImmutableRegCheck;
@@ -10,29 +9,19 @@ import com.orbitz.consul.option.ImmutableQueryParameterOptions;
 import com.orbitz.consul.option.QueryOptions;
 import com.orbitz.consul.option.QueryParameterOptions;
 import dev.naming.HealthCheck;
-import dev.naming.NamingException;
 import dev.naming.ServiceRegistration;
-import dev.naming.spi.NamingThreads;
+import dev.naming.spi.Registrar;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Writes registrations to the agent and keeps them there: passes each TTL check every TTL/3, and
- * registers again when the agent answers that it lost the check (404 on newer agents, 500 on
- * older ones). Registrations with an HTTP, TCP or no check are looked up on the agent every
- * {@link ConsulConfig#presenceInterval()} and registered again when missing. All of this runs on
- * one daemon thread, {@code naming-consul-heartbeat}, started with the first registration.
+ * Consul's registration calls, made when the shared keep-alive asks: the agent service register
+ * (with the check), a TTL pass every TTL/3 (404 on newer agents, 5xx on older ones: the agent lost
+ * the check, so the keep-alive registers again), and for HTTP, TCP or no check a look-up on the
+ * agent every {@link ConsulConfig#presenceInterval()}. Each call fails over between agents.
  */
-final class ConsulRegistrar {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ConsulRegistrar.class);
+final class ConsulRegistrar implements Registrar {
 
     /** Consul's limits on service Meta (agent/structs: 64 pairs, key ≤ 128 of [A-Za-z0-9_-], value ≤ 512). */
     static final int META_MAX_PAIRS = 64;
@@ -47,16 +36,10 @@ final class ConsulRegistrar {
 
     private final ConsulAgents agents;
     private final ConsulConfig config;
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-    private final ScheduledThreadPoolExecutor heartbeats;
 
     ConsulRegistrar(ConsulAgents agents, ConsulConfig config) {
         this.agents = agents;
         this.config = config;
-        this.heartbeats = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-consul-heartbeat", false));
-        this.heartbeats.setRemoveOnCancelPolicy(true);
-        this.heartbeats.setKeepAliveTime(30, TimeUnit.SECONDS);
-        this.heartbeats.allowCoreThreadTimeOut(true);
     }
 
     /**
@@ -102,56 +85,44 @@ final class ConsulRegistrar {
         ConsulPaths.checkSegment("name", registration.name());
     }
 
+    @Override
+    public void register(ServiceRegistration registration, ServiceRegistration replaced) {
+        // Consul keys a service by its id alone: registering the id again replaces the old record
+        Registration body = toConsul(registration);
+        agents.call("register '" + registration.id() + "'", consul -> {
+            consul.agentClient().register(body, QueryOptions.BLANK, REPLACE_CHECKS);
+            return null;
+        });
+    }
+
     /**
-     * Registers (or updates) and starts keeping the registration alive. When the agent refuses an
-     * update, the previous registration stays as it was and is still kept alive. Registers and
-     * deregisters take turns: two updates of one id racing would each see no previous entry, and
-     * the one overwritten in the map would keep its heartbeat (and register the id again after a
-     * deregister).
+     * TTL checks are passed; a pass answered 404 (newer agents) or 5xx (older ones) means the agent
+     * lost the check. Other checks are run by the agent: the registration is looked up instead.
      */
-    synchronized void register(ServiceRegistration registration) {
-        Entry entry = new Entry(registration);
-        Entry previous = entries.get(registration.id());
-        // under the previous entry's lock, so its heartbeat cannot register the old version over the new one
-        synchronized (previous != null ? previous : entry) {
-            send(registration);
-            if (previous != null) {
-                previous.retire();
+    @Override
+    public Renewal renew(ServiceRegistration registration) {
+        String id = registration.id();
+        if (registration.check().kind() != HealthCheck.Kind.TTL) {
+            boolean present = agents.call("list agent services",
+                    consul -> consul.agentClient().getServices().containsKey(id));
+            return present ? Renewal.ALIVE : Renewal.FORGOTTEN;
+        }
+        return agents.call("TTL pass of '" + id + "'", consul -> {
+            try {
+                consul.agentClient().pass(id);
+                return Renewal.ALIVE;
+            } catch (NotRegisteredException e) {
+                int code = e.getCause() instanceof ConsulException ce ? ce.getCode() : 0;
+                if (code == 404 || code >= 500) {
+                    return Renewal.FORGOTTEN;
+                }
+                throw e.getCause() instanceof ConsulException ce ? ce : new ConsulException(e.getMessage(), e);
             }
-            entries.put(registration.id(), entry);
-            long period = period(registration).toMillis();
-            synchronized (entry) {
-                entry.task = heartbeats.scheduleWithFixedDelay(() -> keepAlive(entry), period, period,
-                        TimeUnit.MILLISECONDS);
-            }
-        }
+        });
     }
 
-    /** Stops keeping the instance alive and removes it from the agent; an unknown id is not an error. */
-    synchronized void deregister(String serviceId) {
-        Entry entry = entries.remove(serviceId);
-        if (entry == null) {
-            removeFromAgent(serviceId);
-            return;
-        }
-        // under the entry's lock, so a heartbeat cannot register it again in between
-        synchronized (entry) {
-            entry.retire();
-            removeFromAgent(serviceId);
-        }
-    }
-
-    /** Stops every heartbeat; the registrations stay (see {@link #deregister}). */
-    void stop() {
-        heartbeats.shutdownNow();
-        try {
-            heartbeats.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void removeFromAgent(String serviceId) {
+    @Override
+    public void deregister(String serviceId, ServiceRegistration last) {
         agents.call("deregister '" + serviceId + "'", consul -> {
             try {
                 consul.agentClient().deregister(serviceId);
@@ -165,95 +136,10 @@ final class ConsulRegistrar {
         });
     }
 
-    private void send(ServiceRegistration registration) {
-        Registration body = toConsul(registration);
-        agents.call("register '" + registration.id() + "'", consul -> {
-            consul.agentClient().register(body, QueryOptions.BLANK, REPLACE_CHECKS);
-            return null;
-        });
-    }
-
-    private void keepAlive(Entry entry) {
-        if (!entry.active) {
-            return;
-        }
-        String id = entry.registration.id();
-        try {
-            if (entry.registration.check().kind() == HealthCheck.Kind.TTL) {
-                pass(entry);
-            } else {
-                ensurePresent(entry);
-            }
-            if (entry.failing) {
-                entry.failing = false;
-                LOG.info("consul: heartbeats of '{}' reach the agent again", id);
-            }
-        } catch (RuntimeException e) {
-            if (!entry.active || heartbeats.isShutdown()) {
-                return;
-            }
-            // one line when it starts failing, not one per heartbeat
-            if (!entry.failing) {
-                entry.failing = true;
-                LOG.warn("consul: could not keep '{}' alive, retrying every {} ms: {}", id,
-                        period(entry.registration).toMillis(), ConsulAgents.summary(e));
-            } else {
-                LOG.debug("consul: still cannot keep '{}' alive: {}", id, ConsulAgents.summary(e));
-            }
-        }
-    }
-
-    /** Passes the TTL check; fails over on network errors; registers again where the check is unknown. */
-    private void pass(Entry entry) {
-        String id = entry.registration.id();
-        int start = agents.current();
-        RuntimeException last = null;
-        for (int i = 0; i < agents.size(); i++) {
-            int agent = (start + i) % agents.size();
-            Consul consul = agents.client(agent);
-            try {
-                consul.agentClient().pass(id);
-                if (agent != start) {
-                    agents.use(agent);
-                }
-                return;
-            } catch (NotRegisteredException e) {
-                int code = e.getCause() instanceof ConsulException ce ? ce.getCode() : 0;
-                if (code == 404 || code >= 500) {
-                    if (agent != start) {
-                        agents.use(agent);
-                    }
-                    registerAgain(entry, "the agent " + agents.describe(agent) + " answered " + code
-                            + " to the TTL pass");
-                    return;
-                }
-                last = new NamingException("TTL pass of '" + id + "' failed at " + agents.describe(agent) + ": "
-                        + ConsulAgents.summary(e.getCause() == null ? e : e.getCause()), e);
-                if (code != 0 && code != 429) {
-                    throw last;
-                }
-            }
-        }
-        throw last == null ? new NamingException("no consul agent") : last;
-    }
-
-    /** For registrations without TTL: registers again when the agent no longer lists the id. */
-    private void ensurePresent(Entry entry) {
-        boolean present = agents.call("list agent services",
-                consul -> consul.agentClient().getServices().containsKey(entry.registration.id()));
-        if (!present) {
-            registerAgain(entry, "the agent no longer lists it");
-        }
-    }
-
-    private void registerAgain(Entry entry, String why) {
-        synchronized (entry) {
-            if (!entry.active) {
-                return;
-            }
-            send(entry.registration);
-        }
-        LOG.info("consul: registered '{}' again: {}", entry.registration.id(), why);
+    /** A TTL check is passed every TTL/3 (at least 100 ms apart); others are looked up every presence interval. */
+    @Override
+    public Duration renewInterval(ServiceRegistration registration) {
+        return period(registration);
     }
 
     private Duration period(ServiceRegistration registration) {
@@ -303,27 +189,5 @@ final class ConsulRegistrar {
     static String goDuration(Duration d) {
         long millis = d.toMillis();
         return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
-    }
-
-    /** One registration and its keep-alive task; {@code active} is read and changed under its lock. */
-    private static final class Entry {
-        final ServiceRegistration registration;
-        volatile boolean active = true;
-        /** Read and written by the heartbeat thread only. */
-        boolean failing;
-        ScheduledFuture<?> task;
-
-        Entry(ServiceRegistration registration) {
-            this.registration = registration;
-        }
-
-        void retire() {
-            synchronized (this) {
-                active = false;
-                if (task != null) {
-                    task.cancel(false);
-                }
-            }
-        }
     }
 }

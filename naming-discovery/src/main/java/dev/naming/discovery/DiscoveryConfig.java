@@ -1,38 +1,27 @@
 package dev.naming.discovery;
 
 import dev.naming.NamingUri;
+import dev.naming.spi.HostPort;
+import dev.naming.spi.UriParameter;
+import dev.naming.spi.UriParameters;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * Settings of one discovery {@code Naming}, read from a URI with the kratos variables as defaults.
- *
- * <ul>
- *   <li>nodes: the URI's hosts ({@code discovery://h1:7171,h2:7171}), else {@code DISCOVERY_NODES}
- *       (comma-separated); a node without a port uses 7171. Required.
- *   <li>{@code env}: else {@code DEPLOY_ENV}. Required.
- *   <li>{@code zone}: this process's zone, used when registering; else {@code ZONE}. Required only
- *       to register.
- *   <li>{@code region}: else {@code REGION}; optional, sent when registering.
- *   <li>{@code hostname}: this process's host name, sent with polls (the server keys held polls by
- *       it); else {@code HOSTNAME}, else the local host's name.
- *   <li>{@code zoneFilter}: read (find, subscribe) only this zone; default every zone.
- *   <li>{@code renew} (30s): renewal interval. {@code hold} (30s): how long the server holds a poll;
- *       the client waits {@code hold + timeout} for it. {@code timeout} (5s): every other request.
- *       {@code retryMin}/{@code retryMax} (1s/30s): backoff after failures. {@code nodesRefresh}
- *       (60s): how often the node list is re-read from {@code /discovery/nodes}.
- * </ul>
+ * The nodes are the URI's hosts ({@code discovery://h1:7171,h2:7171}), else {@code DISCOVERY_NODES}
+ * (comma-separated); a node without a port uses 7171. Every parameter is declared once in
+ * {@link #PARAMETERS}, which the README's table is generated from.
  */
 record DiscoveryConfig(List<String> nodes, String env, String zone, String region, String hostname,
                        String zoneFilter, Duration renewInterval, Duration hold, Duration timeout,
-                       Duration retryMin, Duration retryMax, Duration nodesRefresh) {
+                       Duration retryMin, Duration retryMax, Duration nodesRefresh, Duration grace) {
 
     static final String NODES_ENV = "DISCOVERY_NODES";
     static final String ZONE_ENV = "ZONE";
@@ -41,8 +30,34 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
     static final String HOSTNAME_ENV = "HOSTNAME";
     static final int DEFAULT_PORT = 7171;
 
-    private static final Set<String> PARAMS = Set.of("env", "zone", "region", "hostname", "zoneFilter", "renew",
-            "hold", "timeout", "retryMin", "retryMax", "nodesRefresh");
+    static final UriParameter<String> ENV = UriParameter.text("env", null,
+            "the deploy environment instances are registered and read in; required").env(DEPLOY_ENV);
+    static final UriParameter<String> ZONE = UriParameter.text("zone", null,
+            "this process's zone, where it registers; required to register").env(ZONE_ENV);
+    static final UriParameter<String> REGION = UriParameter.text("region", null,
+            "sent when registering").env(REGION_ENV);
+    static final UriParameter<String> HOSTNAME = UriParameter.text("hostname", null,
+            "this process's host name, part of the key of what it registers").env(HOSTNAME_ENV)
+            .defaultText("the local host name");
+    static final UriParameter<String> ZONE_FILTER = UriParameter.text("zoneFilter", null,
+            "read (find, subscribe) only this zone").defaultText("every zone");
+    static final UriParameter<Duration> RENEW = UriParameter.duration("renew", Duration.ofSeconds(30),
+            "renewal interval (the server evicts after 90 s without one)");
+    static final UriParameter<Duration> HOLD = UriParameter.duration("hold", Duration.ofSeconds(30),
+            "how long the server holds a poll (its own constant); the client waits hold + timeout");
+    static final UriParameter<Duration> TIMEOUT = UriParameter.duration("timeout", Duration.ofSeconds(5),
+            "connect and reply timeout of every other request");
+    static final UriParameter<Duration> RETRY_MIN = UriParameter.duration("retryMin", Duration.ofSeconds(1),
+            "first pause of a poll after a failure (exponential backoff with jitter)");
+    static final UriParameter<Duration> RETRY_MAX = UriParameter.duration("retryMax", Duration.ofSeconds(30),
+            "longest pause of a poll after failures");
+    static final UriParameter<Duration> NODES_REFRESH = UriParameter.duration("nodesRefresh",
+            Duration.ofSeconds(60), "how often the node list is read again from /discovery/nodes");
+    static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(35),
+            "owners that saw no error register again at their next renewal, up to 30 s later");
+
+    static final UriParameters PARAMETERS = UriParameters.of("discovery", ENV, ZONE, REGION, HOSTNAME, ZONE_FILTER,
+            RENEW, HOLD, TIMEOUT, RETRY_MIN, RETRY_MAX, NODES_REFRESH, GRACE);
 
     DiscoveryConfig {
         nodes = List.copyOf(nodes);
@@ -66,6 +81,9 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
         positive("retryMin", retryMin);
         positive("retryMax", retryMax);
         positive("nodesRefresh", nodesRefresh);
+        if (grace == null || grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative, was " + grace);
+        }
         if (retryMax.compareTo(retryMin) < 0) {
             throw new IllegalArgumentException("retryMax must not be below retryMin");
         }
@@ -76,12 +94,7 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
     }
 
     static DiscoveryConfig from(NamingUri uri, UnaryOperator<String> environment, Supplier<String> localHost) {
-        for (String name : uri.params().keySet()) {
-            if (!PARAMS.contains(name)) {
-                throw new IllegalArgumentException("unknown discovery URI parameter '" + name + "'; known: "
-                        + new java.util.TreeSet<>(PARAMS));
-            }
-        }
+        UriParameters.Values values = PARAMETERS.read(uri, environment);
         List<String> hosts = uri.hosts();
         if (hosts.isEmpty()) {
             String fromEnv = environment.apply(NODES_ENV);
@@ -91,22 +104,10 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
         for (String host : hosts) {
             nodes.add(baseUri(host));
         }
-        String hostname = uri.param("hostname").orElseGet(() -> {
-            String h = environment.apply(HOSTNAME_ENV);
-            return h == null || h.isBlank() ? localHost.get() : h;
-        });
-        return new DiscoveryConfig(nodes,
-                uri.param("env").orElseGet(() -> environment.apply(DEPLOY_ENV)),
-                uri.param("zone").orElseGet(() -> environment.apply(ZONE_ENV)),
-                uri.param("region").orElseGet(() -> environment.apply(REGION_ENV)),
-                hostname,
-                uri.param("zoneFilter").orElse(""),
-                uri.durationParam("renew").orElse(Duration.ofSeconds(30)),
-                uri.durationParam("hold").orElse(Duration.ofSeconds(30)),
-                uri.durationParam("timeout").orElse(Duration.ofSeconds(5)),
-                uri.durationParam("retryMin").orElse(Duration.ofSeconds(1)),
-                uri.durationParam("retryMax").orElse(Duration.ofSeconds(30)),
-                uri.durationParam("nodesRefresh").orElse(Duration.ofSeconds(60)));
+        return new DiscoveryConfig(nodes, values.get(ENV), values.get(ZONE), values.get(REGION),
+                values.given(HOSTNAME).orElseGet(localHost), values.get(ZONE_FILTER), values.get(RENEW),
+                values.get(HOLD), values.get(TIMEOUT), values.get(RETRY_MIN), values.get(RETRY_MAX),
+                values.get(NODES_REFRESH), values.get(GRACE));
     }
 
     /** {@code host[:port]} or {@code http(s)://host[:port]} as {@code http://host:port}. */
@@ -124,26 +125,10 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
         while (n.endsWith("/")) {
             n = n.substring(0, n.length() - 1);
         }
-        if (n.isEmpty() || n.contains("/") || n.contains("?") || n.contains("@")) {
+        if (n.contains("/") || n.contains("?") || n.contains("@")) {
             throw new IllegalArgumentException("discovery node '" + node + "' must be host:port");
         }
-        int colon = n.lastIndexOf(':');
-        boolean hasPort = colon > 0 && n.indexOf(']', colon) < 0 && (n.startsWith("[") || n.indexOf(':') == colon);
-        if (hasPort) {
-            String port = n.substring(colon + 1);
-            int p;
-            try {
-                p = Integer.parseInt(port);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("discovery node '" + node + "' has an invalid port");
-            }
-            if (p < 1 || p > 65535) {
-                throw new IllegalArgumentException("discovery node '" + node + "' has a port out of 1-65535");
-            }
-            return scheme + "://" + n;
-        }
-        String host = n.indexOf(':') >= 0 && !n.startsWith("[") ? "[" + n + "]" : n;
-        return scheme + "://" + host + ":" + DEFAULT_PORT;
+        return scheme + "://" + HostPort.parse("discovery node", n, DEFAULT_PORT).authority();
     }
 
     private static String localHostName() {

@@ -5,7 +5,9 @@ import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.AbstractNaming;
+import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.NamingThreads;
+import dev.naming.spi.Registrar;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.util.ArrayList;
@@ -14,13 +16,12 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@code Naming} over bilibili/discovery: {@code find} is one {@code fetch}, every subscription
  * rides the single {@code polls} loop ({@link DiscoveryPoller}), and registrations are renewed by
  * {@link DiscoveryRegistrar}. Threads: {@code naming-discovery-poll} (started by the first
- * subscription), {@code naming-discovery-renew} (renewals and the node-list refresh),
+ * subscription), {@code naming-discovery-keepalive} (renewals), {@code naming-discovery-nodes} (the node-list refresh),
  * {@code naming-discovery-http-N} (the HTTP client's workers); none is left after {@link #close()}.
  *
  * <p>Reads cover every zone unless the URI names {@code zoneFilter}; {@code zone} is where this
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DiscoveryNaming extends AbstractNaming {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DiscoveryNaming.class);
+    private static final Logger LOG = NamingLoggers.get(DiscoveryNaming.class);
 
     private final DiscoveryConfig config;
     private final DiscoveryNodes nodes;
@@ -39,13 +40,13 @@ final class DiscoveryNaming extends AbstractNaming {
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
     DiscoveryNaming(DiscoveryConfig config) {
-        super("discovery");
+        super("discovery", config.grace());
         this.config = config;
         this.nodes = new DiscoveryNodes(config.nodes());
         this.client = new DiscoveryClient(nodes, config.timeout());
-        this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-discovery-renew", false));
+        this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-discovery-nodes", false));
         this.scheduler.setRemoveOnCancelPolicy(true);
-        this.registrar = new DiscoveryRegistrar(config, client, scheduler);
+        this.registrar = new DiscoveryRegistrar(config, client);
         this.poller = new DiscoveryPoller(config, client, this::startNodeRefresh);
     }
 
@@ -87,19 +88,13 @@ final class DiscoveryNaming extends AbstractNaming {
     }
 
     @Override
-    protected void doRegister(ServiceRegistration registration) {
+    protected Registrar registrar() {
         startNodeRefresh();
-        registrar.register(registration);
-    }
-
-    @Override
-    protected void doDeregister(String serviceId) {
-        registrar.deregister(serviceId);
+        return registrar;
     }
 
     @Override
     protected void stopBackground() {
-        registrar.stop();
         scheduler.shutdownNow();
     }
 
@@ -154,8 +149,24 @@ final class DiscoveryNaming extends AbstractNaming {
         }
     }
 
+    /** The seed nodes and the settings that pick instances: discovery has no secret to hide. */
     @Override
-    public String toString() {
-        return "DiscoveryNaming" + nodes.all() + "[env=" + config.env() + ", zone=" + config.zone() + "]";
+    protected String describeRegistry() {
+        StringBuilder sb = new StringBuilder("discovery://");
+        for (int i = 0; i < config.nodes().size(); i++) {
+            String node = config.nodes().get(i);
+            sb.append(i == 0 ? "" : ",").append(node.startsWith("http://") ? node.substring("http://".length()) : node);
+        }
+        sb.append("?env=").append(config.env());
+        appendIfSet(sb, "zone", config.zone());
+        appendIfSet(sb, "region", config.region());
+        appendIfSet(sb, "zoneFilter", config.zoneFilter());
+        return sb.toString();
+    }
+
+    private static void appendIfSet(StringBuilder sb, String name, String value) {
+        if (!value.isEmpty()) {
+            sb.append('&').append(name).append('=').append(value);
+        }
     }
 }

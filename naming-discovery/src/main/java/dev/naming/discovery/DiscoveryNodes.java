@@ -1,10 +1,10 @@
 package dev.naming.discovery;
 
+import dev.naming.spi.NamingLoggers;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The discovery nodes this client may talk to and the one it talks to now. Seeds come from the
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DiscoveryNodes {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DiscoveryNodes.class);
+    private static final Logger LOG = NamingLoggers.get(DiscoveryNodes.class);
 
     private final List<String> seeds;
     private List<String> nodes;

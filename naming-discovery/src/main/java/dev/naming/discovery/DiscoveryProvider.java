@@ -3,6 +3,7 @@ package dev.naming.discovery;
 import dev.naming.Naming;
 import dev.naming.NamingUri;
 import dev.naming.spi.NamingProvider;
+import dev.naming.spi.UriParameters;
 
 /**
  * The {@code discovery} scheme: a {@link Naming} over bilibili/discovery's HTTP API.
@@ -23,6 +24,11 @@ public final class DiscoveryProvider implements NamingProvider {
     @Override
     public String scheme() {
         return SCHEME;
+    }
+
+    @Override
+    public UriParameters parameters() {
+        return DiscoveryConfig.PARAMETERS;
     }
 
     @Override

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.spi.HostPort;
+import dev.naming.spi.NamingLoggers;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -14,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * How a {@link ServiceRegistration} becomes a discovery instance and back.
@@ -39,7 +40,7 @@ final class InstanceMapping {
     static final String PROTOCOL_KEY = "protocol";
     static final int STATUS_UP = 1;
 
-    private static final Logger LOG = LoggerFactory.getLogger(InstanceMapping.class);
+    private static final Logger LOG = NamingLoggers.get(InstanceMapping.class);
 
     private InstanceMapping() {
     }
@@ -198,27 +199,10 @@ final class InstanceMapping {
             if (at >= 0) {
                 rest = rest.substring(at + 1);
             }
-            String host;
-            String port;
-            if (rest.startsWith("[")) {
-                int close = rest.indexOf(']');
-                if (close < 0 || close + 1 >= rest.length() || rest.charAt(close + 1) != ':') {
-                    return null;
-                }
-                host = rest.substring(1, close);
-                port = rest.substring(close + 2);
-            } else {
-                int colon = rest.lastIndexOf(':');
-                if (colon <= 0 || rest.indexOf(':') != colon) {
-                    return null;
-                }
-                host = rest.substring(0, colon);
-                port = rest.substring(colon + 1);
-            }
             try {
-                int p = Integer.parseInt(port);
-                return host.isEmpty() || p < 1 || p > 65535 ? null : new Endpoint(scheme, host, p);
-            } catch (NumberFormatException e) {
+                HostPort hp = HostPort.parse("address", rest, 0);
+                return new Endpoint(scheme, hp.host(), hp.port());
+            } catch (IllegalArgumentException e) {
                 return null;
             }
         }

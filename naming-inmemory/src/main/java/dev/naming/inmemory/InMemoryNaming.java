@@ -4,33 +4,62 @@ import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.AbstractNaming;
 import dev.naming.spi.NamingThreads;
+import dev.naming.spi.Registrar;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A {@link dev.naming.Naming} on an {@link InMemoryRegistry}. Once it registers or watches
- * something it runs one {@code naming-inmemory-heartbeat} thread that reports its instances alive,
- * registers again those the registry forgot, and sweeps expired instances.
+ * A {@link dev.naming.Naming} on an {@link InMemoryRegistry}. Its instances are reported alive
+ * every {@value #HEARTBEAT_MILLIS} ms by the shared keep-alive. Once it registers or watches
+ * something it also runs one {@code naming-inmemory-sweep} thread that hides and removes the
+ * registry's expired instances, as a registry's own reaper would.
  */
 final class InMemoryNaming extends AbstractNaming {
 
-    private static final Logger LOG = LoggerFactory.getLogger(InMemoryNaming.class);
     static final long HEARTBEAT_MILLIS = 250;
 
     private final InMemoryRegistry registry;
     private final ScheduledThreadPoolExecutor scheduler;
-    private ScheduledFuture<?> heartbeat;
+    private final Registrar registrar;
+    private ScheduledFuture<?> sweeping;
+    /** Set by {@link #abandon()}: renewals stop reaching the registry, as with a process that died. */
+    private volatile boolean abandoned;
 
-    InMemoryNaming(InMemoryRegistry registry) {
-        super("inmemory");
+    InMemoryNaming(InMemoryRegistry registry, Duration stateLossGrace) {
+        super("inmemory", stateLossGrace);
         this.registry = registry;
-        this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-inmemory-heartbeat", false));
+        registry.attach();
+        this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-inmemory-sweep", false));
+        this.registrar = new Registrar() {
+            @Override
+            public void register(ServiceRegistration registration, ServiceRegistration replaced) {
+                registry.register(registration);
+                startSweeping();
+            }
+
+            @Override
+            public Renewal renew(ServiceRegistration registration) {
+                if (abandoned) {
+                    return Renewal.ALIVE;
+                }
+                return registry.heartbeat(registration.id()) ? Renewal.ALIVE : Renewal.FORGOTTEN;
+            }
+
+            @Override
+            public void deregister(String serviceId, ServiceRegistration last) {
+                registry.deregister(serviceId);
+            }
+
+            @Override
+            public Duration renewInterval(ServiceRegistration registration) {
+                return Duration.ofMillis(HEARTBEAT_MILLIS);
+            }
+        };
     }
 
     @Override
@@ -40,26 +69,20 @@ final class InMemoryNaming extends AbstractNaming {
 
     @Override
     protected ServiceWatch watch(String serviceName, WatchSink sink) {
-        startHeartbeat();
+        startSweeping();
         return registry.watch(serviceName, sink);
     }
 
     @Override
-    protected void doRegister(ServiceRegistration registration) {
-        registry.register(registration);
-        startHeartbeat();
-    }
-
-    @Override
-    protected void doDeregister(String serviceId) {
-        registry.deregister(serviceId);
+    protected Registrar registrar() {
+        return registrar;
     }
 
     @Override
     protected void stopBackground() {
         synchronized (this) {
-            if (heartbeat != null) {
-                heartbeat.cancel(false);
+            if (sweeping != null) {
+                sweeping.cancel(false);
             }
         }
     }
@@ -67,32 +90,23 @@ final class InMemoryNaming extends AbstractNaming {
     @Override
     protected void release() {
         scheduler.shutdownNow();
+        registry.detach();
     }
 
-    /** Stops heartbeats without deregistering, as a process that dies would: for tests. */
+    @Override
+    protected String describeRegistry() {
+        return registry.name().isEmpty() ? "inmemory:" : "inmemory://" + registry.name();
+    }
+
+    /** Stops reporting its instances alive without deregistering, as a process that dies would: for tests. */
     void abandon() {
-        stopBackground();
+        abandoned = true;
     }
 
-    private synchronized void startHeartbeat() {
-        if (heartbeat == null && !isClosed()) {
-            heartbeat = scheduler.scheduleWithFixedDelay(this::beat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS,
+    private synchronized void startSweeping() {
+        if (sweeping == null && !isClosed()) {
+            sweeping = scheduler.scheduleWithFixedDelay(registry::sweep, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS,
                     TimeUnit.MILLISECONDS);
         }
     }
-
-    private void beat() {
-        try {
-            for (ServiceRegistration registration : registrations()) {
-                if (!registry.heartbeat(registration.id()) && isRegistered(registration.id())) {
-                    registry.register(registration);
-                    LOG.info("registered '{}' again: the in-memory registry had forgotten it", registration.id());
-                }
-            }
-            registry.sweep();
-        } catch (RuntimeException e) {
-            LOG.debug("heartbeat failed: {}", e.toString());
-        }
-    }
-
 }

@@ -3,6 +3,9 @@ package dev.naming.inmemory;
 import dev.naming.Naming;
 import dev.naming.NamingUri;
 import dev.naming.spi.NamingProvider;
+import dev.naming.spi.UriParameter;
+import dev.naming.spi.UriParameters;
+import java.time.Duration;
 
 /**
  * The {@code inmemory} scheme: {@code inmemory:} is a registry private to the one {@code Naming};
@@ -11,14 +14,25 @@ import dev.naming.spi.NamingProvider;
  */
 public final class InMemoryProvider implements NamingProvider {
 
+    static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(2),
+            "owners report their instances every 250 ms");
+    static final UriParameters PARAMETERS = UriParameters.of("inmemory", GRACE);
+
     @Override
     public String scheme() {
         return "inmemory";
     }
 
     @Override
+    public UriParameters parameters() {
+        return PARAMETERS;
+    }
+
+    @Override
     public Naming create(NamingUri uri) {
+        UriParameters.Values values = PARAMETERS.read(uri, System::getenv);
         String name = uri.authority().isEmpty() ? uri.path() : uri.authority();
-        return new InMemoryNaming(name.isEmpty() ? InMemoryRegistry.anonymous() : InMemoryRegistry.named(name));
+        return new InMemoryNaming(name.isEmpty() ? InMemoryRegistry.anonymous() : InMemoryRegistry.named(name),
+                values.get(GRACE));
     }
 }

@@ -7,6 +7,9 @@ import dev.naming.ServiceRegistration;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.Validation;
 import dev.naming.spi.WatchSink;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,18 +33,31 @@ import java.util.function.LongSupplier;
  * <p>For tests of code built on the library, {@link #setReachable(boolean)} simulates a registry
  * outage and {@link #forgetAll()} a registry that lost its state.
  *
+ * <p><b>Lifetime of a named registry.</b> It is kept while it is in use: while a {@code Naming}
+ * that names it is open (not yet closed), while it holds an instance, or while it is set
+ * unreachable. Out of use, it is held only weakly: it stays the same object as long as someone
+ * holds a reference to it (a test that called {@link #named(String)}), and is released once nobody
+ * does. A registry is released only when it is empty and reachable, so that the next
+ * {@code named(NAME)} starts from exactly the state the released one was in: the release is never
+ * visible, and a JVM that used many names does not keep them all.
+ *
  * <p>Reads are lock-free: each service keeps an immutable list of its healthy instances, rebuilt
  * on every change.
  */
 public final class InMemoryRegistry {
 
-    private static final Map<String, InMemoryRegistry> NAMED = new ConcurrentHashMap<>();
+    private static final Map<String, Slot> NAMED = new ConcurrentHashMap<>();
+    private static final ReferenceQueue<InMemoryRegistry> RELEASED = new ReferenceQueue<>();
 
     private final String name;
     private final LongSupplier nanoClock;
     private final Map<String, ServiceTable> services = new ConcurrentHashMap<>();
     private final Map<String, String> serviceOfId = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
+    /** Where this registry is listed in {@link #NAMED}; {@code null} for a private registry. */
+    private Slot slot;
+    /** Open {@code Naming}s on this registry. */
+    private int users;
 
     InMemoryRegistry(String name, LongSupplier nanoClock) {
         this.name = name;
@@ -51,7 +67,33 @@ public final class InMemoryRegistry {
     /** The registry shared under {@code name} in this JVM, created on first use. */
     public static InMemoryRegistry named(String name) {
         Validation.identifier("registry name", name);
-        return NAMED.computeIfAbsent(name, n -> new InMemoryRegistry(n, System::nanoTime));
+        expungeReleased();
+        while (true) {
+            Slot slot = NAMED.get(name);
+            InMemoryRegistry registry = slot == null ? null : slot.get();
+            if (registry != null) {
+                return registry;
+            }
+            InMemoryRegistry created = new InMemoryRegistry(name, System::nanoTime);
+            Slot fresh = new Slot(created);
+            created.slot = fresh;
+            if (slot == null ? NAMED.putIfAbsent(name, fresh) == null : NAMED.replace(name, slot, fresh)) {
+                return created;
+            }
+        }
+    }
+
+    /** Whether a registry is listed under {@code name} (in use, or not yet collected): for tests. */
+    static boolean isListed(String name) {
+        expungeReleased();
+        return NAMED.containsKey(name);
+    }
+
+    private static void expungeReleased() {
+        for (Reference<?> released; (released = RELEASED.poll()) != null; ) {
+            Slot slot = (Slot) released;
+            NAMED.remove(slot.name, slot);
+        }
     }
 
     /** A registry of its own, for {@code inmemory:}. */
@@ -77,17 +119,20 @@ public final class InMemoryRegistry {
         for (ServiceTable table : services.values()) {
             table.reachabilityChanged(reachable);
         }
+        keepWhileInUse();
     }
 
     /**
-     * Forgets every registration, as a registry restarted without its data would. Owners register
-     * their instances again on their next heartbeat.
+     * Forgets every registration, as a registry restarted without its data would. Watches are told
+     * of the loss first, so subscribers keep the forgotten instances for the grace window while
+     * owners register them again (at once if they watch, else at their next heartbeat).
      */
     public synchronized void forgetAll() {
         serviceOfId.clear();
         for (ServiceTable table : services.values()) {
             table.clear();
         }
+        keepWhileInUse();
     }
 
     /** Registered instances, healthy or not, of every service: for tests and diagnostics. */
@@ -96,6 +141,18 @@ public final class InMemoryRegistry {
     }
 
     // ---- used by InMemoryNaming -------------------------------------------------------------------
+
+    /** An open {@code Naming} uses this registry: it is kept until {@link #detach()}. */
+    synchronized void attach() {
+        users++;
+        keepWhileInUse();
+    }
+
+    /** A {@code Naming} that {@link #attach() attached} is closed. */
+    synchronized void detach() {
+        users--;
+        keepWhileInUse();
+    }
 
     // writes of one id touch two maps and up to two tables: one at a time, so that concurrent
     // registrations of an id under two names cannot leave it in both (reads stay lock-free)
@@ -106,6 +163,7 @@ public final class InMemoryRegistry {
             table(previous).remove(registration.id());
         }
         table(registration.name()).put(new Entry(registration, nanoClock.getAsLong()));
+        keepWhileInUse();
     }
 
     synchronized void deregister(String id) {
@@ -113,6 +171,7 @@ public final class InMemoryRegistry {
         String service = serviceOfId.remove(id);
         if (service != null) {
             table(service).remove(id);
+            keepWhileInUse();
         }
     }
 
@@ -138,10 +197,14 @@ public final class InMemoryRegistry {
     /** Hides instances past their TTL and removes those past TTL + deregister-critical-after. */
     void sweep() {
         long now = nanoClock.getAsLong();
+        boolean removedAny = false;
         for (ServiceTable table : services.values()) {
             for (String removed : table.expire(now)) {
-                serviceOfId.remove(removed, table.service);
+                removedAny |= serviceOfId.remove(removed, table.service);
             }
+        }
+        if (removedAny) {
+            keepWhileInUse();
         }
     }
 
@@ -149,9 +212,30 @@ public final class InMemoryRegistry {
         return services.computeIfAbsent(service, ServiceTable::new);
     }
 
+    /**
+     * Holds this named registry strongly while it is in use or holds state, weakly otherwise.
+     * Synchronized: the last call sees every change made before it, so the hold cannot be stale.
+     */
+    private synchronized void keepWhileInUse() {
+        if (slot != null) {
+            slot.strong = users > 0 || !serviceOfId.isEmpty() || !reachable ? this : null;
+        }
+    }
+
     private void ensureReachable() {
         if (!reachable) {
             throw new NamingException("in-memory registry '" + name + "' is unreachable (simulated outage)");
+        }
+    }
+
+    /** The entry of a named registry: weak, and strong while the registry is in use. */
+    private static final class Slot extends WeakReference<InMemoryRegistry> {
+        final String name;
+        volatile InMemoryRegistry strong;
+
+        Slot(InMemoryRegistry registry) {
+            super(registry, RELEASED);
+            this.name = registry.name;
         }
     }
 
@@ -218,6 +302,10 @@ public final class InMemoryRegistry {
         }
 
         synchronized void clear() {
+            if (reachable) {
+                // what a watch of a restarted registry sees: a sign of the loss, then the empty list
+                watchers.forEach(WatchSink::stateLost);
+            }
             entries.clear();
             rebuild(nanoClock.getAsLong());
         }

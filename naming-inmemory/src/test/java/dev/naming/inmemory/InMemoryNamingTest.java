@@ -2,12 +2,17 @@ package dev.naming.inmemory;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.naming.HealthCheck;
 import dev.naming.Naming;
+import dev.naming.NamingException;
 import dev.naming.NamingUri;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -31,6 +36,55 @@ class InMemoryNamingTest {
         try (Naming a = Naming.connect("inmemory://" + cluster); Naming b = Naming.connect("inmemory://" + cluster)) {
             a.register(registration("x"));
             assertEquals(List.of("x"), ids(b.find("svc")));
+        }
+    }
+
+    @Test
+    void toStringNamesTheRegistryAndWhetherItIsClosed() {
+        Naming shared = Naming.connect("inmemory://" + cluster);
+        assertEquals("InMemoryNaming[inmemory://" + cluster + "]", shared.toString());
+        shared.close();
+        assertEquals("InMemoryNaming[inmemory://" + cluster + ", closed]", shared.toString());
+        try (Naming own = Naming.connect("inmemory:")) {
+            assertEquals("InMemoryNaming[inmemory:]", own.toString());
+        }
+    }
+
+    @Test
+    void aNamedRegistryThatNoNamingUsesAndNobodyHoldsIsReleased() {
+        WeakReference<InMemoryRegistry> registry = usedAndClosed();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            System.gc();
+            return registry.get() == null;
+        });
+        assertFalse(InMemoryRegistry.isListed(cluster));
+    }
+
+    /** In its own frame, so that no local variable of the test keeps the Naming reachable. */
+    private WeakReference<InMemoryRegistry> usedAndClosed() {
+        try (Naming naming = Naming.connect("inmemory://" + cluster)) {
+            naming.register(registration("x"));
+            naming.subscribe("svc", list -> { });
+            return new WeakReference<>(InMemoryRegistry.named(cluster));
+        }
+    }
+
+    @Test
+    void aNamedRegistryIsKeptWhileSomeoneHoldsItEvenIfNoNamingUsesIt() {
+        InMemoryRegistry held = InMemoryRegistry.named(cluster);
+        Naming.connect("inmemory://" + cluster).close();
+        System.gc();
+        assertSame(held, InMemoryRegistry.named(cluster));
+    }
+
+    @Test
+    void aNamedRegistryKeepsItsOutageThoughNobodyHoldsIt() {
+        InMemoryRegistry.named(cluster).setReachable(false);
+        System.gc();
+        try (Naming naming = Naming.connect("inmemory://" + cluster)) {
+            assertThrows(NamingException.class, () -> naming.find("svc"));
+        } finally {
+            InMemoryRegistry.named(cluster).setReachable(true);
         }
     }
 

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The emulator keeps the server's wire behaviour, item by item from protocols/discovery.md. */
+/**
+ * The emulator keeps the wire behaviour of a bilibili/discovery node ({@code http/discovery.go},
+ * {@code registry/registry.go} in that project), item by item; docs/DISCOVERY.md describes it.
+ */
 class DiscoveryEmulatorTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,0 +1,125 @@
+package dev.naming.spi;
+
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import org.slf4j.ILoggerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.helpers.MessageFormatter;
+import org.slf4j.helpers.NOPLoggerFactory;
+import org.slf4j.spi.SLF4JServiceProvider;
+
+/**
+ * The loggers of the library and its backends: what the contract promises to log (a listener that
+ * threw, a registry that cannot be reached, a registration that could not be kept alive) must reach
+ * the operator without any setup.
+ *
+ * <p>When the application has an SLF4J provider (Logback, Log4j 2's SLF4J binding, slf4j-simple,
+ * slf4j-jdk14 …) every line goes to SLF4J, as usual. Without one SLF4J would discard everything
+ * (it falls back to a no-op logger after one warning of its own); then the lines go to the JDK's
+ * {@link System.Logger} instead, which is {@code java.util.logging} unless the application installed
+ * another {@link System.LoggerFinder}: INFO and above are printed on standard error by default. An
+ * application that chose {@code slf4j-nop} on purpose is left silent.
+ *
+ * <p>Backends get their loggers here rather than from {@link LoggerFactory}.
+ */
+public final class NamingLoggers {
+
+    private static volatile Boolean slf4j;
+
+    private NamingLoggers() {
+    }
+
+    /** The logger named after {@code owner}. */
+    public static Logger get(Class<?> owner) {
+        return usesSlf4j() ? LoggerFactory.getLogger(owner) : new SystemLoggerAdapter(owner.getName());
+    }
+
+    /** Whether the application has an SLF4J provider (decided once, at the first logger). */
+    static boolean usesSlf4j() {
+        Boolean decided = slf4j;
+        if (decided == null) {
+            decided = hasProvider(LoggerFactory.getILoggerFactory());
+            slf4j = decided;
+        }
+        return decided;
+    }
+
+    private static boolean hasProvider(ILoggerFactory factory) {
+        if (!(factory instanceof NOPLoggerFactory)) {
+            return true;
+        }
+        // no-op: SLF4J's fallback when it found no provider, or slf4j-nop chosen on purpose
+        if (System.getProperty(LoggerFactory.PROVIDER_PROPERTY_KEY) != null) {
+            return true;
+        }
+        try {
+            return ServiceLoader.load(SLF4JServiceProvider.class, LoggerFactory.class.getClassLoader())
+                    .iterator().hasNext();
+        } catch (ServiceConfigurationError e) {
+            return false; // a provider that cannot even be listed logs nothing either
+        }
+    }
+
+    /** An SLF4J logger writing to the JDK's {@link System.Logger} of the same name. */
+    private static final class SystemLoggerAdapter extends LegacyAbstractLogger {
+
+        private final transient System.Logger target;
+
+        SystemLoggerAdapter(String name) {
+            this.name = name;
+            this.target = System.getLogger(name);
+        }
+
+        @Override
+        public boolean isTraceEnabled() {
+            return target.isLoggable(System.Logger.Level.TRACE);
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return target.isLoggable(System.Logger.Level.DEBUG);
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return target.isLoggable(System.Logger.Level.INFO);
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return target.isLoggable(System.Logger.Level.WARNING);
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return target.isLoggable(System.Logger.Level.ERROR);
+        }
+
+        @Override
+        protected String getFullyQualifiedCallerName() {
+            return null;
+        }
+
+        @Override
+        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
+                                                   Throwable throwable) {
+            String message = MessageFormatter.basicArrayFormat(pattern, arguments);
+            System.Logger.Level to = switch (level) {
+                case TRACE -> System.Logger.Level.TRACE;
+                case DEBUG -> System.Logger.Level.DEBUG;
+                case INFO -> System.Logger.Level.INFO;
+                case WARN -> System.Logger.Level.WARNING;
+                case ERROR -> System.Logger.Level.ERROR;
+            };
+            if (throwable == null) {
+                target.log(to, message);
+            } else {
+                target.log(to, message, throwable);
+            }
+        }
+    }
+}

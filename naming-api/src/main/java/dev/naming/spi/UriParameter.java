@@ -1,0 +1,160 @@
+package dev.naming.spi;
+
+import dev.naming.NamingUri;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One URI parameter of a backend, declared once: its name, type, default, the environment
+ * variable that supplies it when the URI does not, whether it is a secret, and what it does.
+ * A backend lists its parameters in {@link UriParameters}, which parses URIs with them, rejects
+ * unknown ones, redacts secrets and writes the table the README shows.
+ *
+ * @param <T> the parsed type
+ */
+public final class UriParameter<T> {
+
+    private final String name;
+    private final String type;
+    private final T defaultValue;
+    private final String defaultText;
+    /** Whether {@link #defaultText} is words rather than a value a URI could hold. */
+    private final boolean defaultInWords;
+    private final String env;
+    private final boolean secret;
+    private final String description;
+    private final Function<String, T> parser;
+
+    private UriParameter(String name, String type, T defaultValue, String defaultText, boolean defaultInWords,
+                         String env, boolean secret, String description, Function<String, T> parser) {
+        this.name = Validation.identifier("name", name);
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.defaultText = defaultText;
+        this.defaultInWords = defaultInWords;
+        this.env = env;
+        this.secret = secret;
+        this.description = Objects.requireNonNull(description, "description");
+        this.parser = parser;
+    }
+
+    /** A duration such as {@code 55s}, {@code 500ms}, {@code 2m}; {@code null} default for none. */
+    public static UriParameter<Duration> duration(String name, Duration defaultValue, String description) {
+        return new UriParameter<>(name, "duration", defaultValue, defaultValue == null ? "" : format(defaultValue),
+                false, null, false, description, v -> NamingUri.parseDuration(name, v));
+    }
+
+    /** Free text, trimmed; a blank value counts as not given. */
+    public static UriParameter<String> text(String name, String defaultValue, String description) {
+        return new UriParameter<>(name, "text", defaultValue, defaultValue == null ? "" : defaultValue, false, null, false,
+                description, String::trim);
+    }
+
+    /** {@code true/false/1/0/yes/no}. */
+    public static UriParameter<Boolean> bool(String name, boolean defaultValue, String description) {
+        return new UriParameter<>(name, "boolean", defaultValue, Boolean.toString(defaultValue), false, null, false,
+                description, v -> parseBoolean(name, v));
+    }
+
+    /**
+     * The grace window through a registry's state loss, shared by every backend: how long removals
+     * are held back from subscriptions and {@code find} after the registry shows a sign of having
+     * forgotten, while owners register again. Zero turns the hold off.
+     */
+    public static UriParameter<Duration> stateLossGrace(Duration defaultValue, String why) {
+        return duration("grace", defaultValue, "after a sign that the registry lost its state, removals are "
+                + "held back this long while owners register again (0: off); " + why);
+    }
+
+    /** The same parameter, read from {@code variable} when the URI does not give it. */
+    public UriParameter<T> env(String variable) {
+        return new UriParameter<>(name, type, defaultValue, defaultText, defaultInWords, variable, secret, description,
+                parser);
+    }
+
+    /** The same parameter, never printed: {@code ****} in messages, logs and {@code toString()}. */
+    public UriParameter<T> secret() {
+        return new UriParameter<>(name, type, defaultValue, defaultText, defaultInWords, env, true, description, parser);
+    }
+
+    /** The same parameter, with the default described in words (a default computed at run time). */
+    public UriParameter<T> defaultText(String text) {
+        return new UriParameter<>(name, type, defaultValue, text, true, env, secret, description, parser);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    /** The default, or {@code null} when there is none. */
+    public T defaultValue() {
+        return defaultValue;
+    }
+
+    /** The default as the README shows it. */
+    public String defaultText() {
+        return defaultText;
+    }
+
+    /** Whether the default is described in words (computed at run time) rather than given as a value. */
+    public boolean defaultInWords() {
+        return defaultInWords;
+    }
+
+    /** The environment variable that supplies the value when the URI does not, or {@code null}. */
+    public String envVariable() {
+        return env;
+    }
+
+    public boolean isSecret() {
+        return secret;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming {@code source} (the parameter or variable) when malformed
+     */
+    T parse(String source, String value) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            if (source.equals(name)) {
+                throw e;
+            }
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean parseBoolean(String name, String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new IllegalArgumentException(name + " must be true or false, was '" + value + "'");
+        };
+    }
+
+    private static String format(Duration d) {
+        long millis = d.toMillis();
+        if (millis == 0) {
+            return "0";
+        }
+        if (millis % 60_000 == 0 && millis >= 120_000) {
+            return millis / 60_000 + "m";
+        }
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
