@@ -72,6 +72,16 @@ final class CountingNaming implements Naming {
             }
 
             @Override
+            public java.util.Optional<java.time.Instant> lastConfirmed() {
+                return subscription.lastConfirmed();
+            }
+
+            @Override
+            public boolean registryReachable() {
+                return subscription.registryReachable();
+            }
+
+            @Override
             public void close() {
                 if (open.compareAndSet(true, false)) {
                     activeSubscriptions.decrementAndGet();
