@@ -181,6 +181,26 @@ class NamingNameResolverProviderTest {
                 DEADLINE));
     }
 
+    /**
+     * What docs/GRPC.md says grpc-java 1.85's round_robin does with an empty list, checked so that a
+     * grpc upgrade that changes it shows here.
+     */
+    @Test
+    void roundRobinKeepsItsReadyConnectionsThroughAnEmptyList() throws Exception {
+        EchoServer server = server("only");
+        Naming registrar = connect();
+        register(registrar, "only", server);
+        Naming naming = connect();
+        DeliveryLog log = new DeliveryLog(NamingNameResolverProvider.of(naming));
+        ManagedChannel channel = channel("naming:///" + service, log, true);
+        assertEquals("only", EchoServer.who(channel, DEADLINE));
+
+        registrar.deregister("only");
+        log.await(r -> r.hasValue() && r.getValue().isEmpty(), DEADLINE);
+
+        assertEquals("only", EchoServer.who(channel, DEADLINE));
+    }
+
     @Test
     void aRegistryThatCannotBeOpenedFailsRpcsAndIsTriedAgainOnRefresh() throws Exception {
         EchoServer server = server("s");
