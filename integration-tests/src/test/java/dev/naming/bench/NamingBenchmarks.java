@@ -4,7 +4,13 @@ import dev.naming.HealthCheck;
 import dev.naming.Naming;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.grpc.EchoServer;
+import dev.naming.grpc.NamingNameResolverProvider;
 import dev.naming.tck.RegistryFixture;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.NameResolverRegistry;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,14 +24,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
  * The benchmark run of docs/BENCHMARKS.md: propagation latency against a 1 s polling baseline,
- * find throughput from the watch and from the registry, watch scaling and subscriber fan-out, for
- * every backend in {@link BenchBackends}. Writes {@code target/bench/results.json} and
- * {@code results.md}. Every wait is bounded.
+ * find throughput from the watch and from the registry, watch scaling, subscriber fan-out and a gRPC
+ * channel's register-to-first-RPC time, for every backend in {@link BenchBackends}. The system
+ * property {@code bench.steps} (comma-separated: propagation, find, scaling, fanout, grpc) runs only
+ * some steps. Writes {@code target/bench/results.json} and {@code results.md}. Every wait is bounded.
  */
 public final class NamingBenchmarks {
 
@@ -36,8 +44,16 @@ public final class NamingBenchmarks {
     static final int WATCHED_SERVICES = 1_000;
     static final int SUBSCRIBERS = 10_000;
     static final Duration STEP_DEADLINE = Duration.ofSeconds(30);
+    static final int GRPC_SAMPLES = 100;
+    static final int GRPC_WARMUP = 30;
+    /** Between two RPCs of the loop that waits for a new server's first one. */
+    static final long GRPC_RPC_SPACING_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    /** At most this many RPCs per sample: more than 30 s of them. */
+    static final int GRPC_MAX_RPCS_PER_SAMPLE = 150_000;
+    static final Set<String> STEPS = Set.of("propagation", "find", "scaling", "fanout", "grpc");
 
     private final BenchResults results = new BenchResults();
+    private final Set<String> steps = steps(System.getProperty("bench.steps", ""));
 
     public static void main(String[] args) throws Exception {
         Set<String> only = java.util.Arrays.stream(args).filter(a -> !a.isBlank()).collect(Collectors.toSet());
@@ -59,12 +75,32 @@ public final class NamingBenchmarks {
 
     private void run(BenchBackends.Backend backend) throws Exception {
         try (RegistryFixture fixture = backend.fixture().get()) {
-            LatencySamples watched = propagation(backend.name(), fixture);
-            pollingBaseline(backend.name(), fixture, watched);
-            findThroughput(backend.name(), fixture);
-            watchScaling(backend, fixture);
-            subscriberFanOut(backend.name(), fixture);
+            if (steps.contains("propagation")) {
+                LatencySamples watched = propagation(backend.name(), fixture);
+                pollingBaseline(backend.name(), fixture, watched);
+            }
+            if (steps.contains("find")) {
+                findThroughput(backend.name(), fixture);
+            }
+            if (steps.contains("scaling")) {
+                watchScaling(backend, fixture);
+            }
+            if (steps.contains("fanout")) {
+                subscriberFanOut(backend.name(), fixture);
+            }
+            if (steps.contains("grpc")) {
+                grpcFirstRpc(backend.name(), fixture);
+            }
         }
+    }
+
+    private static Set<String> steps(String list) {
+        Set<String> chosen = java.util.Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .collect(Collectors.toSet());
+        if (!STEPS.containsAll(chosen)) {
+            throw new IllegalArgumentException("bench.steps: unknown step in '" + list + "'; steps: " + STEPS);
+        }
+        return chosen.isEmpty() ? STEPS : chosen;
     }
 
     // ---- 1. propagation latency --------------------------------------------------------------------
@@ -327,6 +363,110 @@ public final class NamingBenchmarks {
             report(backend, "10,000 subscribers: all have the new list", (lastUpdate.get() - registered) / 1e6, "ms");
             report(backend, "10,000 subscribers: extra library threads", threads, "threads");
         }
+    }
+
+    // ---- 4. gRPC: register → first RPC served by the new server ----------------------------------------
+
+    /**
+     * A {@code round_robin} channel on {@code naming:///bench.grpc} over a watching {@code Naming}, one
+     * anchor server always registered; each sample registers a server and makes RPCs, one at a time
+     * and 200 µs apart (a client that keeps one RPC in flight), until that server has answered one.
+     * Starting RPCs without awaiting replies would step the figure more finely, but on two cores a
+     * flood of RPCs queues behind itself and measures the queue. The figure runs from the {@code register} call to
+     * the server's first RPC: registry, watch, resolver, balancer, TCP and HTTP/2 connection set-up.
+     * Two servers take turns, each registered under a new id and deregistered after its sample (the
+     * departure awaited), so every sample is a new instance and a new connection.
+     */
+    private void grpcFirstRpc(String backend, RegistryFixture fixture) throws InterruptedException {
+        String service = "bench.grpc";
+        try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect();
+             EchoServer anchor = EchoServer.start("anchor"); EchoServer even = EchoServer.start("even");
+             EchoServer odd = EchoServer.start("odd")) {
+            LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
+            watcher.subscribe(service, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
+            registrar.register(grpcRegistration("anchor", service, anchor));
+            awaitDelivery(deliveries, ids -> ids.contains("anchor"));
+            NameResolverRegistry resolvers = new NameResolverRegistry();
+            resolvers.register(NamingNameResolverProvider.of(watcher));
+            ManagedChannel channel = Grpc.newChannelBuilder("naming:///" + service, InsecureChannelCredentials.create(),
+                    resolvers).defaultLoadBalancingPolicy("round_robin").build();
+            try {
+                EchoServer.who(channel, STEP_DEADLINE);
+                LatencySamples samples = new LatencySamples(GRPC_SAMPLES);
+                LatencySamples listed = new LatencySamples(GRPC_SAMPLES);
+                for (int i = 0; i < GRPC_WARMUP + GRPC_SAMPLES; i++) {
+                    EchoServer server = i % 2 == 0 ? even : odd;
+                    String id = "g-" + i;
+                    pace();
+                    server.resetFirstServed();
+                    long registered = System.nanoTime();
+                    registrar.register(grpcRegistration(id, service, server));
+                    long served = awaitFirstRpc(channel, server);
+                    // when the same Naming's other subscription had the list: the registry's share
+                    long seen = awaitDelivery(deliveries, ids -> ids.contains(id));
+                    pace();
+                    registrar.deregister(id);
+                    awaitDelivery(deliveries, ids -> !ids.contains(id));
+                    if (i >= GRPC_WARMUP) {
+                        samples.add(served - registered);
+                        listed.add(seen - registered);
+                    }
+                }
+                report(backend, "gRPC register -> list in the Naming p50", listed.percentileMillis(50), "ms");
+                report(backend, "gRPC register -> list in the Naming p99", listed.percentileMillis(99), "ms");
+                report(backend, "gRPC register -> first RPC p50", samples.percentileMillis(50), "ms");
+                report(backend, "gRPC register -> first RPC p99", samples.percentileMillis(99), "ms");
+                report(backend, "gRPC register -> first RPC max", samples.maxMillis(), "ms");
+                LatencySamples direct = directConnections(anchor);
+                report(backend, "gRPC baseline: new channel to a fixed address -> first RPC p50",
+                        direct.percentileMillis(50), "ms");
+                report(backend, "gRPC baseline: new channel to a fixed address -> first RPC p99",
+                        direct.percentileMillis(99), "ms");
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * What grpc-java alone takes, in the same run: a channel to a fixed address (no registry, no
+     * resolver of ours) from creation to its first RPC answered, over a new connection each time.
+     */
+    private static LatencySamples directConnections(EchoServer server) throws InterruptedException {
+        LatencySamples samples = new LatencySamples(GRPC_SAMPLES);
+        for (int i = 0; i < GRPC_WARMUP + GRPC_SAMPLES; i++) {
+            long start = System.nanoTime();
+            ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + server.port(),
+                    InsecureChannelCredentials.create()).build();
+            try {
+                EchoServer.who(channel, Duration.ofSeconds(5));
+                if (i >= GRPC_WARMUP) {
+                    samples.add(System.nanoTime() - start);
+                }
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            TimeUnit.MILLISECONDS.sleep(CHANGE_SPACING_MILLIS / 3);
+        }
+        return samples;
+    }
+
+    /** RPCs until {@code server} answers one; returns when it did (its own nanoTime). */
+    private static long awaitFirstRpc(ManagedChannel channel, EchoServer server) {
+        long deadline = System.nanoTime() + STEP_DEADLINE.toNanos();
+        for (int i = 0; server.firstServedNanos() == 0; i++) {
+            if (System.nanoTime() > deadline || i >= GRPC_MAX_RPCS_PER_SAMPLE) {
+                throw new IllegalStateException(server + " got no RPC within " + STEP_DEADLINE);
+            }
+            EchoServer.who(channel, Duration.ofSeconds(5));
+            LockSupport.parkNanos(GRPC_RPC_SPACING_NANOS);
+        }
+        return server.firstServedNanos();
+    }
+
+    private static ServiceRegistration grpcRegistration(String id, String service, EchoServer server) {
+        return ServiceRegistration.builder().id(id).name(service).address("127.0.0.1").port(server.port())
+                .protocol("grpc").check(HealthCheck.ttl(Duration.ofSeconds(30))).build();
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
