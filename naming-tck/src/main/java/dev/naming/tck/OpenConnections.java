@@ -1,4 +1,4 @@
-package dev.naming.bench;
+package dev.naming.tck;
 
 import java.io.IOException;
 import java.nio.file.Files;

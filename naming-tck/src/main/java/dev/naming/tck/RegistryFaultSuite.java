@@ -242,7 +242,7 @@ public abstract class RegistryFaultSuite {
     }
 
     private static int openConnections(int port) {
-        return dev.naming.bench.OpenConnections.to(port);
+        return OpenConnections.to(port);
     }
 
     /** Awkward strings: unicode, URL metacharacters, dot segments, spaces, empty, 10 KB. */
