@@ -3,11 +3,11 @@ package dev.naming.bench;
 import dev.naming.Naming;
 import dev.naming.consul.emulator.ConsulEmulator;
 import dev.naming.discovery.emulator.DiscoveryCluster;
-import dev.naming.tck.InMemoryFixture;
-import java.time.Duration;
-import java.util.OptionalInt;
+import dev.naming.inmemory.InMemoryFixture;
 import dev.naming.tck.RegistryFixture;
+import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.function.Supplier;
 

@@ -50,14 +50,15 @@ import org.junit.jupiter.api.function.Executable;
  * its own, so tests sharing one registry cannot see each other's state. Tests that need a switch
  * the fixture lacks (outage, state loss) are skipped.
  *
- * <p>A backend runs it with one class in this package:
+ * <p>A backend runs it with one test class of its own, in any package, and a {@link RegistryFixture}:
  * <pre>{@code
- * class ConsulEmulatorConformanceTest extends NamingConformanceSuite {
- *     protected RegistryFixture createFixture() { return new ConsulEmulatorFixture(); }
+ * class MyRegistryConformanceTest extends NamingConformanceSuite {
+ *     protected RegistryFixture createFixture() { return new MyRegistryFixture(); }
  * }
  * }</pre>
  * and may add backend-specific tests there with the protected helpers ({@link #open()},
- * {@link #service()}, {@link #id(String)}, {@link #registration(String, int, String...)}).
+ * {@link #fixture()}, {@link #service()}, {@link #id(String)},
+ * {@link #registration(String, int, String...)}).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 public abstract class NamingConformanceSuite {

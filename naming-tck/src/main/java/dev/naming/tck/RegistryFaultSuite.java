@@ -31,6 +31,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The fault suite: the contract while the registry misbehaves and under churn, for every backend
  * whose fixture can inject the fault. Every loop is bounded in count and time.
+ *
+ * <p>A backend runs it as it runs {@link NamingConformanceSuite}, with the same fixture:
+ * <pre>{@code
+ * class MyRegistryFaultTest extends RegistryFaultSuite {
+ *     protected RegistryFixture createFixture() { return new MyRegistryFixture(); }
+ * }
+ * }</pre>
+ * The fault case runs once per {@link RegistryFixture.Fault} the fixture lists in
+ * {@link RegistryFixture#faults()}; with a {@link RegistryFixture#requestLog()} it also checks
+ * that the watch backs off while the fault lasts.
  */
 public abstract class RegistryFaultSuite {
 

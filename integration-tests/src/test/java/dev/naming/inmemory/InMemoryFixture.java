@@ -1,9 +1,9 @@
-package dev.naming.tck;
+package dev.naming.inmemory;
 
 import dev.naming.HealthCheck;
 import dev.naming.Naming;
 import dev.naming.ServiceRegistration;
-import dev.naming.inmemory.InMemoryRegistry;
+import dev.naming.tck.RegistryFixture;
 import java.time.Duration;
 
 /** {@code inmemory://NAME}: every {@code Naming} of the fixture shares the registry NAME. */
