@@ -4,8 +4,8 @@ import dev.naming.HealthCheck;
 import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.spi.InputChecks;
 import dev.naming.spi.ServiceWatch;
-import dev.naming.spi.Validation;
 import dev.naming.spi.WatchSink;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
@@ -66,7 +66,7 @@ public final class InMemoryRegistry {
 
     /** The registry shared under {@code name} in this JVM, created on first use. */
     public static InMemoryRegistry named(String name) {
-        Validation.identifier("registry name", name);
+        InputChecks.identifier("registry name", name);
         expungeReleased();
         while (true) {
             Slot slot = NAMED.get(name);
