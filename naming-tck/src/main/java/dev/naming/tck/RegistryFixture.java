@@ -221,6 +221,20 @@ public interface RegistryFixture extends AutoCloseable {
     }
 
     /**
+     * The longest pause between a failing watch's retries that this fixture's {@code Naming}s use
+     * (the backend's retry cap, e.g. a {@code retryMax} URI parameter), for a backend whose watch
+     * retries on its own; empty (the default) for one that is told when the registry is back. With
+     * it, a {@link #requestLog()} that tells {@linkplain RequestLog#isWatchRequest watch requests}
+     * apart and a fault whose requests reach the server ({@link Fault#SERVER_ERROR},
+     * {@link Fault#UNAVAILABLE} or {@link Fault#TOO_MANY_REQUESTS}), the fault suite runs a fault
+     * for eight caps and checks that the watch retries at least once per cap all along. Keep it
+     * short (about a second) in the fixture's configuration: the case lasts eight of them.
+     */
+    default Optional<Duration> retryCap() {
+        return Optional.empty();
+    }
+
+    /**
      * The faults {@link #inject} can start on this registry: the fault suite runs its fault case once
      * per {@link Fault} and skips the ones missing here. By default {@link Fault#UNREACHABLE} when
      * {@link #supportsOutage()}.
@@ -287,6 +301,17 @@ public interface RegistryFixture extends AutoCloseable {
          * every caller-supplied part inside one encoded path segment or query value.
          */
         boolean isIntendedEndpoint(String rawTarget);
+
+        /**
+         * Whether a raw request target is one a watch sends to read a service's list (a blocking
+         * query, a long poll, the read that follows a failure), as opposed to registrations,
+         * heartbeats and housekeeping. The fault suite times a failing watch's retries by them. By
+         * default every request counts, which suits a fixture whose {@code Naming}s in that case
+         * send nothing else.
+         */
+        default boolean isWatchRequest(String rawTarget) {
+            return true;
+        }
     }
 
     /**
