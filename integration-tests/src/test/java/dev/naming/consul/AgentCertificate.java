@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A self-signed certificate for an emulated agent on 127.0.0.1 (made with the JDK's keytool), the
@@ -21,11 +24,16 @@ public final class AgentCertificate {
     private final SSLContext serverContext;
     private final Path truststore;
     private final String password;
+    private final X509TrustManager trustManager;
+    private final SSLContext clientContext;
 
-    private AgentCertificate(SSLContext serverContext, Path truststore, String password) {
+    private AgentCertificate(SSLContext serverContext, Path truststore, String password, X509TrustManager trustManager,
+                             SSLContext clientContext) {
         this.serverContext = serverContext;
         this.truststore = truststore;
         this.password = password;
+        this.trustManager = trustManager;
+        this.clientContext = clientContext;
     }
 
     /** Creates the key, the certificate and the trust store in {@code dir}. */
@@ -49,7 +57,16 @@ public final class AgentCertificate {
             kmf.init(ks, password.toCharArray());
             SSLContext server = SSLContext.getInstance("TLS");
             server.init(kmf.getKeyManagers(), null, null);
-            return new AgentCertificate(server, truststore, password);
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(truststore)) {
+                trusted.load(in, password.toCharArray());
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trusted);
+            X509TrustManager trustManager = (X509TrustManager) tmf.getTrustManagers()[0];
+            SSLContext client = SSLContext.getInstance("TLS");
+            client.init(null, new TrustManager[] {trustManager}, null);
+            return new AgentCertificate(server, truststore, password, trustManager, client);
         } catch (java.security.GeneralSecurityException e) {
             throw new IOException("cannot load the agent's key", e);
         }
@@ -58,6 +75,15 @@ public final class AgentCertificate {
     /** The agent's side: its key and certificate. */
     public SSLContext serverContext() {
         return serverContext;
+    }
+
+    /** A client's side: trusts this certificate only. */
+    public SSLContext clientContext() {
+        return clientContext;
+    }
+
+    public X509TrustManager trustManager() {
+        return trustManager;
     }
 
     public Path truststore() {

@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,15 +88,7 @@ class ConsulHttp2Test {
     @Test
     void theJdkClientFailsARequestPastTheStreamLimitInsteadOfOpeningAConnection() throws Exception {
         try (ConsulEmulator agent = http2Agent(5)) {
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-            try (var in = java.nio.file.Files.newInputStream(certificate.truststore())) {
-                ks.load(in, PASSWORD.toCharArray());
-            }
-            tmf.init(ks);
-            SSLContext trust = SSLContext.getInstance("TLS");
-            trust.init(null, tmf.getTrustManagers(), null);
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trust).build();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(certificate.clientContext()).build();
             URI first = URI.create(agent.url() + "/v1/health/service/svc");
             assertEquals(HttpClient.Version.HTTP_2,
                     client.send(HttpRequest.newBuilder(first).build(), HttpResponse.BodyHandlers.discarding()).version());

@@ -319,7 +319,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
                 .version(config.tls() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(workers());
+                .executor(Boolean.getBoolean("xinline") ? (java.util.concurrent.Executor) Runnable::run : workers());
         if (trust != null) {
             b.sslContext(trust.context());
         }
