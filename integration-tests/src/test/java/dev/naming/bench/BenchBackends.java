@@ -1,21 +1,54 @@
 package dev.naming.bench;
 
+import com.orbitz.consul.Consul;
+import com.orbitz.consul.cache.ServiceHealthCache;
+import com.orbitz.consul.option.QueryOptions;
 import dev.naming.Naming;
+import dev.naming.consul.AgentCertificate;
 import dev.naming.consul.emulator.ConsulEmulator;
 import dev.naming.discovery.emulator.DiscoveryCluster;
 import dev.naming.inmemory.InMemoryFixture;
 import dev.naming.tck.RegistryFixture;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /** The registries a benchmark run measures. */
 final class BenchBackends {
 
     /** A registry to measure. */
     record Backend(String name, Supplier<RegistryFixture> fixture) {
+    }
+
+    /**
+     * Another client library's watch on the same registry, measured beside the library's in the
+     * same run: it reports the ids of the instances it sees after each change.
+     */
+    interface PeerWatches {
+
+        /** The peer's name in the results. */
+        String name();
+
+        /**
+         * Starts watching {@code service}; {@code ids} gets each list it delivers.
+         *
+         * @param scheduler where the peer runs its pauses; {@code null} for its own default
+         */
+        AutoCloseable watch(String service, Consumer<Set<String>> ids, ScheduledExecutorService scheduler);
+    }
+
+    /** A fixture that has a peer to measure beside the library. */
+    interface WithPeer {
+        PeerWatches peer();
     }
 
     private BenchBackends() {
@@ -25,21 +58,87 @@ final class BenchBackends {
         return List.of(
                 new Backend("inmemory", () -> new InMemoryFixture("bench-" + UUID.randomUUID())),
                 new Backend("discovery-emulator", DiscoveryBench::new),
-                new Backend("consul-emulator", ConsulBench::new));
+                new Backend("consul-emulator", () -> new ConsulBench(false)),
+                new Backend("consul-emulator-tls", () -> new ConsulBench(true)));
     }
 
-    /** One emulated Consul agent, and the client's defaults (55 s blocking wait, 100 ms query pacing). */
-    private static final class ConsulBench implements RegistryFixture {
-        private final ConsulEmulator agent = ConsulEmulator.start();
+    /**
+     * One emulated Consul agent and the client's defaults (55 s blocking wait, 100 ms query pacing):
+     * plain HTTP/1.1 on the JDK's server, or HTTPS with HTTP/2 on Jetty (as an agent with TLS on),
+     * with a private certificate the client trusts through {@code truststore=}.
+     */
+    private static final class ConsulBench implements RegistryFixture, WithPeer {
+        private final AgentCertificate certificate;
+        private final ConsulEmulator agent;
+
+        ConsulBench(boolean tls) {
+            if (tls) {
+                try {
+                    Path dir = Files.createTempDirectory("naming-bench-tls");
+                    dir.toFile().deleteOnExit();
+                    certificate = AgentCertificate.create(dir, "bench-" + UUID.randomUUID());
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot make the agent's certificate", e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                agent = ConsulEmulator.builder().tls(certificate.serverContext()).http2().start();
+            } else {
+                certificate = null;
+                agent = ConsulEmulator.start();
+            }
+        }
 
         @Override
         public Naming connect() {
-            return Naming.connect("consul://" + agent.hostPort());
+            return Naming.connect("consul://" + agent.hostPort() + (certificate == null ? "" : "?" + certificate.trustParameters()));
         }
 
         @Override
         public OptionalInt serverPort() {
             return OptionalInt.of(agent.port());
+        }
+
+        @Override
+        public PeerWatches peer() {
+            return new PeerWatches() {
+                @Override
+                public String name() {
+                    return "ServiceHealthCache";
+                }
+
+                @Override
+                public AutoCloseable watch(String service, Consumer<Set<String>> ids, ScheduledExecutorService scheduler) {
+                    return serviceHealthCache(service, ids, scheduler);
+                }
+            };
+        }
+
+        /**
+         * consul-client's own watch, {@code com.orbitz.consul.cache.ServiceHealthCache}, on passing
+         * instances with the same 55 s wait as the library: blocking queries over OkHttp's async calls,
+         * its listener called on the OkHttp thread that read the reply.
+         */
+        private AutoCloseable serviceHealthCache(String service, Consumer<Set<String>> ids,
+                                                 ScheduledExecutorService scheduler) {
+            Consul.Builder builder = Consul.builder().withUrl(agent.url()).withPing(false)
+                    .withReadTimeoutMillis(Duration.ofSeconds(70).toMillis());
+            if (certificate != null) {
+                builder.withSslContext(certificate.clientContext()).withTrustManager(certificate.trustManager());
+            }
+            Consul consul = builder.build();
+            ServiceHealthCache cache = scheduler == null
+                    ? ServiceHealthCache.newCache(consul.healthClient(), service, true, 55, QueryOptions.BLANK)
+                    : ServiceHealthCache.newCache(consul.healthClient(), service, true, 55, QueryOptions.BLANK,
+                            health -> com.orbitz.consul.cache.ServiceHealthKey.fromServiceHealth(health), scheduler);
+            cache.addListener(map -> ids.accept(map.values().stream().map(h -> h.getService().getId())
+                    .collect(Collectors.toUnmodifiableSet())));
+            cache.start();
+            return () -> {
+                cache.stop();
+                consul.destroy();
+            };
         }
 
         @Override

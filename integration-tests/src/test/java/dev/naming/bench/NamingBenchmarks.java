@@ -16,6 +16,10 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +55,7 @@ public final class NamingBenchmarks {
     static final long GRPC_RPC_SPACING_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     /** At most this many RPCs per sample: more than 30 s of them. */
     static final int GRPC_MAX_RPCS_PER_SAMPLE = 150_000;
-    static final Set<String> STEPS = Set.of("propagation", "find", "scaling", "fanout", "grpc");
+    static final Set<String> STEPS = Set.of("propagation", "baseline", "find", "scaling", "fanout", "grpc");
 
     private final BenchResults results = new BenchResults();
     private final Set<String> steps = steps(System.getProperty("bench.steps", ""));
@@ -76,8 +80,11 @@ public final class NamingBenchmarks {
 
     private void run(BenchBackends.Backend backend) throws Exception {
         try (RegistryFixture fixture = backend.fixture().get()) {
+            LatencySamples watched = null;
             if (steps.contains("propagation")) {
-                LatencySamples watched = propagation(backend.name(), fixture);
+                watched = propagation(backend.name(), fixture);
+            }
+            if (steps.contains("baseline") && watched != null) {
                 pollingBaseline(backend.name(), fixture, watched);
             }
             if (steps.contains("find")) {
@@ -85,6 +92,9 @@ public final class NamingBenchmarks {
             }
             if (steps.contains("scaling")) {
                 watchScaling(backend, fixture);
+                if (fixture instanceof BenchBackends.WithPeer withPeer) {
+                    peerWatchScaling(backend.name(), fixture, withPeer.peer());
+                }
             }
             if (steps.contains("fanout")) {
                 subscriberFanOut(backend.name(), fixture);
@@ -109,30 +119,49 @@ public final class NamingBenchmarks {
     private record Delivery(Set<String> ids, long nanos) {
     }
 
-    /** Measures and reports propagation; returns the register samples for the baseline's ratio. */
-    private LatencySamples propagation(String backend, RegistryFixture fixture) throws InterruptedException {
+    /**
+     * Measures and reports propagation; returns the register samples for the baseline's ratio.
+     * Where the registry has a peer (another client library's watch), it watches the same service
+     * in the same run and sees the same changes; its figures are reported beside the library's.
+     */
+    private LatencySamples propagation(String backend, RegistryFixture fixture) throws Exception {
         String service = "bench.propagation";
-        try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect()) {
+        BenchBackends.PeerWatches peer = fixture instanceof BenchBackends.WithPeer p ? p.peer() : null;
+        LinkedBlockingQueue<Delivery> peerDeliveries = new LinkedBlockingQueue<>();
+        try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect();
+             AutoCloseable peerWatch = peer == null ? () -> { }
+                     : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null)) {
             LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
             watcher.subscribe(service, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
             // an instance that stays, as in a live fleet: a departure never empties the service
             registrar.register(registration("anchor", service));
             awaitDelivery(deliveries, ids -> ids.contains("anchor"));
+            if (peer != null) {
+                awaitDelivery(peerDeliveries, ids -> ids.contains("anchor"));
+            }
             LatencySamples up = new LatencySamples(PROPAGATION_SAMPLES);
             LatencySamples down = new LatencySamples(PROPAGATION_SAMPLES);
+            LatencySamples peerUp = new LatencySamples(PROPAGATION_SAMPLES);
+            LatencySamples peerDown = new LatencySamples(PROPAGATION_SAMPLES);
             for (int i = 0; i < PROPAGATION_WARMUP + PROPAGATION_SAMPLES; i++) {
                 String id = "p-" + i;
                 pace();
                 registrar.register(registration(id, service));
                 long registered = System.nanoTime();
                 long seen = awaitDelivery(deliveries, ids -> ids.contains(id));
+                long peerSeen = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> ids.contains(id));
                 pace();
                 registrar.deregister(id);
                 long deregistered = System.nanoTime();
                 long gone = awaitDelivery(deliveries, ids -> !ids.contains(id));
+                long peerGone = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> !ids.contains(id));
                 if (i >= PROPAGATION_WARMUP) {
                     up.add(seen - registered);
                     down.add(gone - deregistered);
+                    if (peer != null) {
+                        peerUp.add(peerSeen - registered);
+                        peerDown.add(peerGone - deregistered);
+                    }
                 }
             }
             report(backend, "propagation register p50", up.percentileMillis(50), "ms");
@@ -141,6 +170,15 @@ public final class NamingBenchmarks {
             report(backend, "propagation deregister p50", down.percentileMillis(50), "ms");
             report(backend, "propagation deregister p99", down.percentileMillis(99), "ms");
             report(backend, "propagation deregister max", down.maxMillis(), "ms");
+            if (peer != null) {
+                String p = "peer " + peer.name() + ": ";
+                report(backend, p + "propagation register p50", peerUp.percentileMillis(50), "ms");
+                report(backend, p + "propagation register p99", peerUp.percentileMillis(99), "ms");
+                report(backend, p + "propagation register max", peerUp.maxMillis(), "ms");
+                report(backend, p + "propagation deregister p50", peerDown.percentileMillis(50), "ms");
+                report(backend, p + "propagation deregister p99", peerDown.percentileMillis(99), "ms");
+                report(backend, p + "propagation deregister max", peerDown.maxMillis(), "ms");
+            }
             return up;
         }
     }
@@ -292,14 +330,9 @@ public final class NamingBenchmarks {
     // ---- 3. watch scaling ---------------------------------------------------------------------------
 
     private void watchScaling(BenchBackends.Backend backend, RegistryFixture fixture) throws InterruptedException {
-        // connections of the Namings closed by earlier steps end with the server's idle timeout
-        long quietBy = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (fixture.serverPort().isPresent() && OpenConnections.to(fixture.serverPort().getAsInt()) > 0
-                && System.nanoTime() < quietBy) {
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        long threadsBefore = libraryThreads();
+        awaitQuietServer(fixture);
         long heapBefore = usedHeapAfterGc();
+        Set<Thread> threadsBefore = liveThreads();
         try (Naming watcher = fixture.connect()) {
             CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
             for (int i = 0; i < WATCHED_SERVICES; i++) {
@@ -308,7 +341,7 @@ public final class NamingBenchmarks {
             if (!firstLists.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(firstLists.getCount() + " watches without a first list after 60 s");
             }
-            long threads = libraryThreads() - threadsBefore;
+            long threads = startedSince(threadsBefore, NamingBenchmarks::isLibraryThread);
             long heap = usedHeapAfterGc() - heapBefore;
             report(backend.name(), "1,000 watched services: library threads", threads, "threads");
             if (fixture.serverPort().isPresent()) {
@@ -319,8 +352,77 @@ public final class NamingBenchmarks {
         }
     }
 
-    private static long libraryThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("naming-")).count();
+    /**
+     * The peer's cost for the same 1,000 watched services: its threads (OkHttp's and the peer's
+     * own, with one shared scheduler for all its caches, its leanest set-up) and connections.
+     */
+    private void peerWatchScaling(String backend, RegistryFixture fixture, BenchBackends.PeerWatches peer)
+            throws Exception {
+        awaitQuietServer(fixture);
+        Set<Thread> threadsBefore = liveThreads();
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "peer-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        List<AutoCloseable> watches = new ArrayList<>();
+        try {
+            CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
+            for (int i = 0; i < WATCHED_SERVICES; i++) {
+                AtomicBoolean first = new AtomicBoolean();
+                watches.add(peer.watch("bench.scale-" + i, ids -> {
+                    if (first.compareAndSet(false, true)) {
+                        firstLists.countDown();
+                    }
+                }, scheduler));
+            }
+            if (!firstLists.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(firstLists.getCount() + " peer watches without a first list after 60 s");
+            }
+            // wait until every cache holds its blocking query
+            TimeUnit.SECONDS.sleep(2);
+            long threads = startedSince(threadsBefore, t -> !t.getName().startsWith("consul-emulator")
+                    && !t.getName().startsWith("naming-") && !t.getName().startsWith("HttpClient-"));
+            String p = "peer " + peer.name() + ": ";
+            report(backend, p + "1,000 watched services: threads", threads, "threads");
+            if (fixture.serverPort().isPresent()) {
+                report(backend, p + "1,000 watched services: TCP connections",
+                        OpenConnections.to(fixture.serverPort().getAsInt()), "connections");
+            }
+        } finally {
+            for (AutoCloseable w : watches) {
+                w.close();
+            }
+            scheduler.shutdownNow();
+        }
+    }
+
+    /** Connections of the Namings closed by earlier steps end with the server's idle timeout. */
+    private static void awaitQuietServer(RegistryFixture fixture) throws InterruptedException {
+        long quietBy = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (fixture.serverPort().isPresent() && OpenConnections.to(fixture.serverPort().getAsInt()) > 0
+                && System.nanoTime() < quietBy) {
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    /**
+     * The library's threads: its own ({@code naming-*}), the JDK HTTP client's selector threads it
+     * starts ({@code HttpClient-*}) and consul-client's OkHttp threads ({@code OkHttp*}).
+     */
+    private static boolean isLibraryThread(Thread t) {
+        String n = t.getName();
+        return n.startsWith("naming-") || n.startsWith("HttpClient-") || n.startsWith("OkHttp");
+    }
+
+    private static Set<Thread> liveThreads() {
+        return new HashSet<>(Thread.getAllStackTraces().keySet());
+    }
+
+    /** Threads alive now, not alive at {@code before}, that {@code counted} accepts. */
+    private static long startedSince(Set<Thread> before, Predicate<Thread> counted) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !before.contains(t) && counted.test(t)).count();
     }
 
     private static long usedHeapAfterGc() {
@@ -339,7 +441,7 @@ public final class NamingBenchmarks {
             CountDownLatch initial = new CountDownLatch(SUBSCRIBERS);
             CountDownLatch updated = new CountDownLatch(SUBSCRIBERS);
             AtomicLong lastUpdate = new AtomicLong();
-            long threadsBefore = libraryThreads();
+            Set<Thread> threadsBefore = liveThreads();
             for (int i = 0; i < SUBSCRIBERS; i++) {
                 AtomicInteger calls = new AtomicInteger();
                 watcher.subscribe(service, list -> {
@@ -354,7 +456,7 @@ public final class NamingBenchmarks {
             if (!initial.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("subscribers without a first list: " + initial.getCount());
             }
-            long threads = libraryThreads() - threadsBefore;
+            long threads = startedSince(threadsBefore, NamingBenchmarks::isLibraryThread);
             // from the call, not its return: a registry may tell watchers before it answers the writer
             long registered = System.nanoTime();
             registrar.register(registration("fan-1", service));

@@ -76,6 +76,30 @@ final class ConsulContainerFixture implements RegistryFixture {
         }
     }
 
+    /**
+     * An outage (the container paused, so every watch fails at its read timeout) that ends with the
+     * agent's services gone, as a dev agent restarted without its data would show them. A real
+     * container restart would also reset the index, but Docker may give the agent another host
+     * port on restart, which the {@code Naming}s under test could not follow.
+     */
+    @Override
+    public void restartWithStateLoss() {
+        setReachable(false);
+        try {
+            // past the blocking read timeout (wait 2 s + 2/16 s + the 5 s margin): every watch failed
+            Thread.sleep(Duration.ofSeconds(8).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        setReachable(true);
+        loseState();
+    }
+
+    @Override
+    public Duration stateLossGrace() {
+        return Duration.ofSeconds(10); // the Consul default: the fixture's URI does not set grace
+    }
+
     @Override
     public void close() {
         setReachable(true);

@@ -86,16 +86,6 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
     }
 
     @Override
-    public boolean supportsRestart() {
-        return false; // the emulator's restart keeps its index: no sign a watch can see yet
-    }
-
-    @Override
-    public boolean supportsDrain() {
-        return false; // the emulator does not serve maintenance mode yet
-    }
-
-    @Override
     public boolean supportsStateLoss() {
         return true;
     }

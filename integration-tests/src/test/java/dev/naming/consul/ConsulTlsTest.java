@@ -10,17 +10,10 @@ import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.consul.emulator.ConsulEmulator;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,43 +35,15 @@ class ConsulTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path keystore = dir.resolve("agent.p12");
-        Path cert = dir.resolve("agent.pem");
-        truststore = dir.resolve("trust.p12");
-        keytool("-genkeypair", "-alias", "agent", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", keystore.toString(),
-                "-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD);
-        keytool("-exportcert", "-alias", "agent", "-keystore", keystore.toString(), "-storepass", PASSWORD, "-rfc",
-                "-file", cert.toString());
-        keytool("-importcert", "-noprompt", "-alias", "agent", "-file", cert.toString(), "-keystore",
-                truststore.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD);
-
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            ks.load(in, PASSWORD.toCharArray());
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, PASSWORD.toCharArray());
-        SSLContext server = SSLContext.getInstance("TLS");
-        server.init(kmf.getKeyManagers(), null, null);
-        emulator = ConsulEmulator.builder().tls(server).start();
+        AgentCertificate certificate = AgentCertificate.create(dir, PASSWORD);
+        truststore = certificate.truststore();
+        emulator = ConsulEmulator.builder().tls(certificate.serverContext()).start();
     }
 
     @AfterAll
     static void stop() {
         if (emulator != null) {
             emulator.close();
-        }
-    }
-
-    private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("keytool failed: " + output);
         }
     }
 

@@ -149,23 +149,29 @@ class ConsulWatchTest {
         Subscription s = naming.subscribe("chat.logic", lists::add);
         await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 2 && !lists.isEmpty());
         assertEquals("55s", healthReads().get(1).param("wait"));
-        assertEquals(List.of("naming-consul-watch-chat.logic"), FastConsul.threads("naming-consul-watch-"));
+        int reads = healthReads().size();
 
         long started = System.nanoTime();
         s.close();
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
 
         assertTrue(tookMillis < 1000, "close took " + tookMillis + " ms");
-        await().atMost(Duration.ofSeconds(1)).until(() -> FastConsul.threads("naming-consul-watch-").isEmpty());
+        // the cancelled query was not answered, or its answer started no next query
+        naming.register(logic("logic-2"));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> healthReads().size() == reads);
+        assertEquals(List.of("logic-1"), lastIds());
     }
 
     @Test
     void closingTheNamingWhileQueriesAreBlockedLeavesNoWatchThread() {
+        List<String> before = FastConsul.threads("naming-consul-watch-");
         naming.subscribe("a", lists::add);
         naming.subscribe("b", lists::add);
         naming.subscribe("b", lists::add);
         await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 4);
-        assertEquals(2, FastConsul.threads("naming-consul-watch-").size(), "one thread per watched service");
+        List<String> added = new java.util.ArrayList<>(FastConsul.threads("naming-consul-watch-"));
+        added.removeAll(before);
+        assertTrue(added.size() <= ConsulBlockingQueries.WORKERS, "a fixed few watch threads per Naming: " + added);
         assertTrue(FastConsul.threads("naming-consul-watch-").stream().allMatch(n ->
                 Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(n)).allMatch(Thread::isDaemon)));
 

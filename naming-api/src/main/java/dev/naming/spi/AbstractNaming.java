@@ -186,28 +186,14 @@ public abstract class AbstractNaming implements Naming {
     public final void register(ServiceRegistration registration) {
         Validation.notNull("registration", registration);
         checkRegistration(registration);
-        Lock inFlight = operations.readLock();
-        inFlight.lock();
-        try {
-            ensureOpen();
-            keepAlive.register(registration);
-        } finally {
-            inFlight.unlock();
-        }
+        whileOpen(() -> keepAlive.register(registration));
     }
 
     @Override
     public final void deregister(String serviceId) {
         Validation.serviceId(serviceId);
         checkServiceId(serviceId);
-        Lock inFlight = operations.readLock();
-        inFlight.lock();
-        try {
-            ensureOpen();
-            keepAlive.deregister(serviceId);
-        } finally {
-            inFlight.unlock();
-        }
+        whileOpen(() -> keepAlive.deregister(serviceId));
     }
 
     @Override
@@ -224,14 +210,7 @@ public abstract class AbstractNaming implements Naming {
         Validation.serviceName(serviceName);
         Validation.serviceId(serviceId);
         checkServiceId(serviceId);
-        Lock inFlight = operations.readLock();
-        inFlight.lock();
-        try {
-            ensureOpen();
-            keepAlive.drain(serviceName, serviceId, drain);
-        } finally {
-            inFlight.unlock();
-        }
+        whileOpen(() -> keepAlive.drain(serviceName, serviceId, drain));
     }
 
     @Override
@@ -318,6 +297,21 @@ public abstract class AbstractNaming implements Naming {
     }
 
     // ---- internals --------------------------------------------------------------------------------
+
+    /**
+     * Runs a registration call unless closed; close() waits for calls already past this check, so
+     * that what they registered is deregistered too.
+     */
+    private void whileOpen(Runnable call) {
+        Lock inFlight = operations.readLock();
+        inFlight.lock();
+        try {
+            ensureOpen();
+            call.run();
+        } finally {
+            inFlight.unlock();
+        }
+    }
 
     private final class HubHooks implements WatchHub.Hooks {
         @Override

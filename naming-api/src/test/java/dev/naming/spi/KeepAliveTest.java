@@ -157,4 +157,26 @@ class KeepAliveTest {
                 .noneMatch(t -> t.getName().equals("naming-scripted-keepalive") && t.isAlive()));
         assertEquals(renewals, naming.renewals.get());
     }
+
+    @Test
+    void aDrainedInstanceIsDrainedAgainWhenRegisteredAgain() {
+        naming.renewInterval = NEVER;
+        naming.register(registration("a"));
+        naming.drain("svc", "a");
+        naming.registry.clear(); // the registry restarted: it forgot the instance and its drain
+        naming.drained.clear();
+        naming.signStateLoss();
+        await().atMost(DEADLINE).until(() -> naming.registry.containsKey("a") && naming.drained.contains("a"));
+        naming.undrain("svc", "a");
+        naming.register(registration("a")); // an update is a registration too: it stays in traffic now
+        assertEquals(java.util.Set.of(), naming.drained);
+    }
+
+    @Test
+    void drainingAnOwnInstanceUnderAnotherNameIsRefusedNamingTheField() {
+        naming.register(registration("a"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> naming.drain("other", "a"));
+        assertTrue(e.getMessage().startsWith("serviceName"), e.getMessage());
+    }
 }

@@ -52,6 +52,8 @@ final class ScriptedNaming extends AbstractNaming {
     /** While set, every registration call fails as an unreachable registry would. */
     volatile boolean unreachable;
     final AtomicInteger renewals = new AtomicInteger();
+    /** Ids the registry holds out of traffic. */
+    final java.util.Set<String> drained = ConcurrentHashMap.newKeySet();
     /** Registration calls refused because {@link #unreachable} was set. */
     final AtomicInteger failedCalls = new AtomicInteger();
     volatile java.util.function.Consumer<ServiceRegistration> beforeRenewal = r -> { };
@@ -65,6 +67,7 @@ final class ScriptedNaming extends AbstractNaming {
             registrations.incrementAndGet();
             beforeRegisterLands.run();
             registry.put(registration.id(), registration);
+            drained.remove(registration.id());
             afterRegisterSent.run();
         }
 
@@ -88,6 +91,20 @@ final class ScriptedNaming extends AbstractNaming {
         @Override
         public Duration renewInterval(ServiceRegistration registration) {
             return renewInterval;
+        }
+
+        /** As registries do, a registration puts an instance back into traffic. */
+        @Override
+        public void drain(String serviceName, String serviceId, boolean drain) {
+            reach();
+            if (!registry.containsKey(serviceId)) {
+                throw new NamingException("unknown instance " + serviceId);
+            }
+            if (drain) {
+                drained.add(serviceId);
+            } else {
+                drained.remove(serviceId);
+            }
         }
 
         private void reach() {

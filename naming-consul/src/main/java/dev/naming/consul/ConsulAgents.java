@@ -3,11 +3,11 @@ package dev.naming.consul;
 import com.orbitz.consul.Consul;
 import com.orbitz.consul.ConsulException;
 import dev.naming.NamingException;
+import dev.naming.spi.Endpoints;
 import dev.naming.spi.NamingLoggers;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 
@@ -23,15 +23,20 @@ final class ConsulAgents implements AutoCloseable {
 
     private static final Logger LOG = NamingLoggers.get(ConsulAgents.class);
 
-    private final List<URI> uris;
-    private final List<Consul> clients;
-    private final AtomicInteger current = new AtomicInteger();
+    /** One agent: its place in the fail-over order, address and client. */
+    private record Agent(int index, URI uri, Consul client) {
+        @Override
+        public String toString() {
+            return uri.getHost() + ":" + uri.getPort();
+        }
+    }
+
+    private final Endpoints<Agent> agents;
 
     ConsulAgents(ConsulConfig config) {
         ConsulTrust trust = ConsulTrust.of(config);
-        this.uris = config.agents();
-        List<Consul> built = new ArrayList<>();
-        for (URI uri : uris) {
+        List<Agent> built = new ArrayList<>();
+        for (URI uri : config.agents()) {
             Consul.Builder builder = Consul.builder()
                     .withUrl(uri.toString())
                     .withPing(false)
@@ -44,36 +49,14 @@ final class ConsulAgents implements AutoCloseable {
             if (trust != null) {
                 builder.withSslContext(trust.context()).withTrustManager(trust.trustManager());
             }
-            built.add(builder.build());
+            built.add(new Agent(built.size(), uri, builder.build()));
         }
-        this.clients = List.copyOf(built);
+        this.agents = new Endpoints<>("consul", built);
     }
 
-    int size() {
-        return clients.size();
-    }
-
-    /** The agent requests go to now. */
+    /** The agent requests go to now, by its place in the URI. */
     int current() {
-        return current.get();
-    }
-
-    Consul client(int agent) {
-        return clients.get(agent);
-    }
-
-    /** {@code host:port} of an agent, for messages. */
-    String describe(int agent) {
-        URI uri = uris.get(agent);
-        return uri.getHost() + ":" + uri.getPort();
-    }
-
-    /** Makes {@code agent} the current one. */
-    void use(int agent) {
-        int before = current.getAndSet(agent);
-        if (before != agent) {
-            LOG.info("consul: now using agent {} (was {})", describe(agent), describe(before));
-        }
+        return agents.current().index();
     }
 
     /**
@@ -83,27 +66,23 @@ final class ConsulAgents implements AutoCloseable {
      * @throws NamingException when every agent failed, or one answered an error that fail-over cannot fix
      */
     <T> T call(String what, Function<Consul, T> action) {
-        int start = current.get();
-        ConsulException last = null;
-        for (int i = 0; i < clients.size(); i++) {
-            int agent = (start + i) % clients.size();
+        return agents.call(what, agent -> {
             try {
-                T result = action.apply(clients.get(agent));
-                if (agent != start) {
-                    use(agent);
-                }
-                return result;
+                return action.apply(agent.client());
             } catch (ConsulException e) {
                 if (!worthFailingOver(e.getCode())) {
-                    throw new NamingException("consul: " + what + " refused by " + describe(agent) + ": "
-                            + summary(e), e);
+                    throw new NamingException("consul: " + what + " refused by " + agent + ": " + summary(e), e);
                 }
-                LOG.debug("consul: {} failed at {}: {}", what, describe(agent), summary(e));
-                last = e;
+                throw new AgentFailure(agent + ": " + summary(e), e);
             }
+        }, AgentFailure.class::isInstance);
+    }
+
+    /** An error another agent may not have. */
+    private static final class AgentFailure extends RuntimeException {
+        AgentFailure(String message, Throwable cause) {
+            super(message, cause);
         }
-        throw new NamingException("consul: " + what + " failed at every agent (" + String.join(", ", describeAll())
-                + "): " + (last == null ? "no agent" : summary(last)), last);
     }
 
     /** Network errors (code 0), 429 and 5xx: another agent may do better. */
@@ -123,19 +102,11 @@ final class ConsulAgents implements AutoCloseable {
         return message == null ? e.getClass().getSimpleName() : message.replace('\n', ' ');
     }
 
-    private List<String> describeAll() {
-        List<String> all = new ArrayList<>();
-        for (int i = 0; i < uris.size(); i++) {
-            all.add(describe(i));
-        }
-        return all;
-    }
-
     @Override
     public void close() {
-        for (Consul client : clients) {
+        for (Agent agent : agents.all()) {
             try {
-                client.destroy();
+                agent.client().destroy();
             } catch (RuntimeException e) {
                 LOG.debug("consul: closing a client failed: {}", e.toString());
             }

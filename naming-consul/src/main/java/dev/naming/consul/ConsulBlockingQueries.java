@@ -3,45 +3,67 @@ package dev.naming.consul;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.naming.ServiceInstance;
 import dev.naming.spi.NamingThreads;
-import java.net.http.HttpTimeoutException;
-import java.util.concurrent.TimeoutException;
-import java.time.Duration;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The blocking reads of {@code /v1/health/service/:name}, done over {@code java.net.http} and
- * Jackson instead of consul-client.
+ * The blocking reads of {@code /v1/health/service/:name} for every watch of one {@code Naming},
+ * sent asynchronously over {@code java.net.http} and read with Jackson: no thread waits for a reply.
  *
- * <p>Why not consul-client: its synchronous calls block the calling thread inside OkHttp with no
- * handle to abort them, so closing a watch would leave a thread waiting out a query of up to
- * wait + wait/16 (55 s by default); its asynchronous variant and {@code ServiceHealthCache} lack
- * Consul's index rules (reset when the index goes backwards, never block below 1, rate limiting).
- * {@link HttpClient#sendAsync} hands back a future that {@link ConsulWatch#close()} cancels, so a
- * watch ends at once. Registrations, heartbeats, deregistrations and one-shot finds stay on
- * consul-client.
+ * <p>Why {@code java.net.http} and not consul-client: consul-client's synchronous calls block the
+ * calling thread inside OkHttp with no handle to abort them; its asynchronous calls
+ * ({@code ServiceHealthCache} included) run on OkHttp's dispatcher, which reads each reply with
+ * blocking socket I/O on a thread of its own for the whole call: a thread per pending blocking
+ * query, 1,000 threads for 1,000 watched services (docs/BENCHMARKS.md measures both). The JDK
+ * client multiplexes every connection on one selector thread, hands back a future that
+ * {@link Call#cancel()} aborts, and negotiates HTTP/2 by ALPN over TLS. Registrations, heartbeats,
+ * deregistrations and one-shot finds stay on consul-client.
  *
- * <p>One {@link HttpClient} serves every watch of a {@code Naming}; it is created with the first
- * watch, runs its callbacks on daemon threads named {@code naming-consul-http-N}, and is released at
- * {@link #close()}. (On Java 17 the client's own selector thread ends when the client is garbage
- * collected; on Java 21+ {@link #close()} closes it at once.)
+ * <p>Threads, per {@code Naming}: {@value #WORKERS} daemon threads {@code naming-consul-watch-N},
+ * started with the first watch and ended by {@link #close()}, run the HTTP client's completions,
+ * the handling of each reply, the pauses between queries and the read deadlines; plus the JDK
+ * client's own selector thread per {@link Lane}.
+ *
+ * <p>Connections: over TLS the client speaks HTTP/2, so the pending queries of one lane share one
+ * connection per agent. The JDK client does not open a second connection when a connection's
+ * streams run out: past the server's {@code SETTINGS_MAX_CONCURRENT_STREAMS} it fails the request
+ * ("too many concurrent streams"). A lane therefore carries at most {@value #STREAMS_PER_CONNECTION}
+ * watches (Go's HTTP/2 server default, which Consul keeps), and the next watch opens a new lane.
+ * Over plain HTTP/1.1 every pending query holds a connection of its own, whatever the lane;
+ * Consul agents refuse more than 200 connections per client address, so past
+ * {@value #PLAIN_HTTP_WARNING} plain-HTTP watches one warning says to use TLS.
  */
 final class ConsulBlockingQueries implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ConsulBlockingQueries.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Threads that handle every reply of one {@code Naming}'s watches: the work per reply is small. */
+    static final int WORKERS = 2;
+    /** Concurrent streams per HTTP/2 connection: Go's {@code http2} server default, which Consul does not change. */
+    static final int STREAMS_PER_CONNECTION = 250;
+    /** Plain-HTTP watches past which one warning is logged: a Consul agent allows 200 connections per client address. */
+    static final int PLAIN_HTTP_WARNING = 180;
 
     /** One read: the instances and the {@code X-Consul-Index} they came with (0 when absent). */
     record Reply(long index, List<ServiceInstance> instances) {
@@ -62,10 +84,47 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
     }
 
+    /** A query sent or about to be; {@link #cancel()} aborts it (HTTP/2: resets its stream; HTTP/1.1: closes its connection). */
+    static final class Call {
+        private volatile boolean cancelled;
+        private volatile boolean expired;
+        private volatile CompletableFuture<?> response;
+
+        void cancel() {
+            cancelled = true;
+            CompletableFuture<?> f = response;
+            if (f != null) {
+                f.cancel(true);
+            }
+        }
+    }
+
+    /**
+     * One HTTP client and the watches that send through it: over HTTP/2 one connection per agent,
+     * carrying at most {@value #STREAMS_PER_CONNECTION} watches.
+     */
+    static final class Lane {
+        private final HttpClient client;
+        private final ScheduledExecutorService workers;
+        private int watches;
+
+        private Lane(HttpClient client, ScheduledExecutorService workers) {
+            this.client = client;
+            this.workers = workers;
+        }
+
+        /** Where the watches of this lane run their pauses and deadlines. */
+        ScheduledExecutorService scheduler() {
+            return workers;
+        }
+    }
+
     private final ConsulConfig config;
     private final ConsulTrust trust;
-    private HttpClient client;
-    private ExecutorService executor;
+    private final List<Lane> lanes = new ArrayList<>();
+    private ScheduledThreadPoolExecutor workers;
+    private int watches;
+    private boolean warned;
     private boolean closed;
 
     ConsulBlockingQueries(ConsulConfig config) {
@@ -82,49 +141,127 @@ final class ConsulBlockingQueries implements AutoCloseable {
         return uri.getHost() + ":" + uri.getPort();
     }
 
+    /** A place for one more watch: a lane with room, or a new one. */
+    synchronized Lane join() {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        Lane lane = null;
+        for (Lane l : lanes) {
+            // HTTP/1.1 does not multiplex: one lane is as good as many, each query has its own connection
+            if (!config.tls() || l.watches < STREAMS_PER_CONNECTION) {
+                lane = l;
+                break;
+            }
+        }
+        if (lane == null) {
+            lane = new Lane(newClient(), workers());
+            lanes.add(lane);
+        }
+        lane.watches++;
+        watches++;
+        if (!config.tls() && watches > PLAIN_HTTP_WARNING && !warned) {
+            warned = true;
+            LOG.warn("consul: {} services are watched over plain HTTP, one connection to the agent each; Consul agents"
+                    + " refuse more than 200 connections per client address (limits.http_max_conns_per_client):"
+                    + " use tls=true, over which HTTP/2 carries every watch on one connection", watches);
+        }
+        return lane;
+    }
+
+    /** A watch of {@code lane} ended. */
+    synchronized void leave(Lane lane) {
+        lane.watches--;
+        watches--;
+    }
+
+    /** Lanes in use: over TLS the HTTP/2 connections per agent. */
+    synchronized int lanes() {
+        return lanes.size();
+    }
+
     /**
      * Reads the passing instances of {@code service} from {@code agent}, blocking up to the
-     * configured wait when {@code index} is at least 1, not blocking otherwise.
-     *
-     * @param inflight told about the request's future before waiting on it, so it can be cancelled
-     * @throws IOException on network errors, timeouts, a status other than 200 or a reply that is not a health list
-     * @throws InterruptedException   when the calling thread is interrupted
-     * @throws CancellationException  when the future was cancelled
+     * configured wait when {@code index} is at least 1, not blocking otherwise. {@code done} gets
+     * the reply, or an {@link IOException} (network errors, timeouts, a status other than 200, a
+     * reply that is not a health list), or a {@link CancellationException} after
+     * {@link Call#cancel()}; it runs on one of the {@value #WORKERS} worker threads, or on the caller's
+     * when the call fails at once.
      */
-    Reply read(int agent, String service, long index, Consumer<CompletableFuture<?>> inflight)
-            throws IOException, InterruptedException {
+    Call read(Lane lane, int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
+        Call call = new Call();
         HttpRequest request = request(agent, service, index);
-        CompletableFuture<HttpResponse<byte[]>> future = client().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
-        inflight.accept(future);
-        HttpResponse<byte[]> response;
+        CompletableFuture<HttpResponse<byte[]>> response;
         try {
-            // the request's timeout covers only the wait for the headers: a body that stalls
-            // after them must not hold the watch forever, so the whole exchange gets a deadline too
-            Duration deadline = request.timeout().orElse(config.blockingReadTimeout());
-            response = future.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new HttpTimeoutException("agent " + describe(agent) + " did not finish its reply within "
-                    + request.timeout().orElse(config.blockingReadTimeout()));
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException(cause == null ? "request failed" : cause.toString(), cause);
+            response = lane.client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (RuntimeException e) {
+            done.accept(null, new IOException("request not sent: " + e, e));
+            return call;
         }
+        call.response = response;
+        if (call.cancelled) {
+            response.cancel(true);
+        }
+        // the request's timeout covers only the wait for the headers: a body that stalls after
+        // them must not hold the watch forever, so the whole exchange gets a deadline too
+        Duration limit = request.timeout().orElse(config.blockingReadTimeout());
+        ScheduledFuture<?> deadline;
+        try {
+            deadline = lane.workers.schedule(() -> {
+                call.expired = true;
+                response.cancel(true);
+            }, limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            response.cancel(true);
+            done.accept(null, new CancellationException("closed"));
+            return call;
+        }
+        response.whenComplete((r, error) -> {
+            deadline.cancel(false);
+            Reply reply = null;
+            Throwable failure = null;
+            if (error != null) {
+                failure = failure(call, error, agent, limit);
+            } else {
+                try {
+                    reply = reply(r, agent, service);
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            done.accept(reply, failure);
+        });
+        return call;
+    }
+
+    private Throwable failure(Call call, Throwable error, int agent, Duration limit) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof CancellationException) {
+            if (call.expired) {
+                return new HttpTimeoutException("agent " + describe(agent) + " did not finish its reply within " + limit);
+            }
+            return cause;
+        }
+        if (cause instanceof IOException) {
+            return cause;
+        }
+        return new IOException(cause.toString(), cause);
+    }
+
+    private Reply reply(HttpResponse<byte[]> response, int agent, String service) throws IOException {
         if (response.statusCode() != 200) {
             throw new StatusException(response.statusCode(), describe(agent));
         }
         long replyIndex = parseIndex(response.headers().firstValue("X-Consul-Index"));
-        List<ServiceInstance> instances;
         try {
-            instances = ConsulInstances.fromJson(service, JSON.readTree(response.body()));
+            return new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.readTree(response.body())));
         } catch (IOException | IllegalStateException e) {
             throw new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
-                    + e.getMessage().lines().findFirst().orElse(""), e);
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
         }
-        return new Reply(replyIndex, instances);
     }
 
     HttpRequest request(int agent, String service, long index) {
@@ -165,41 +302,46 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
     }
 
-    private synchronized HttpClient client() throws IOException {
-        if (closed) {
-            throw new IOException("closed");
+    private ScheduledThreadPoolExecutor workers() {
+        if (workers == null) {
+            workers = new ScheduledThreadPoolExecutor(WORKERS, NamingThreads.factory("naming-consul-watch", true));
+            workers.setRemoveOnCancelPolicy(true);
+            // all of them now, for the life of the Naming: the thread count does not move with watches
+            workers.prestartAllCoreThreads();
         }
-        if (client == null) {
-            // short keep-alive: idle callback threads end soon after the last watch, not a minute later
-            executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                    NamingThreads.factory("naming-consul-http", true));
-            HttpClient.Builder b = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(config.connectTimeout())
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .executor(executor);
-            if (trust != null) {
-                b.sslContext(trust.context());
-            }
-            client = b.build();
+        return workers;
+    }
+
+    private HttpClient newClient() {
+        HttpClient.Builder b = HttpClient.newBuilder()
+                // h2 by ALPN over TLS (every query of the lane on one connection); plain HTTP stays
+                // HTTP/1.1: Consul serves no cleartext HTTP/2, an h2c upgrade offer would be wasted
+                .version(config.tls() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(Boolean.getBoolean("xinline") ? (java.util.concurrent.Executor) Runnable::run : workers());
+        if (trust != null) {
+            b.sslContext(trust.context());
         }
-        return client;
+        return b.build();
     }
 
     @Override
     public synchronized void close() {
         closed = true;
-        if (executor != null) {
-            executor.shutdownNow();
+        if (workers != null) {
+            workers.shutdownNow();
         }
-        // HttpClient is AutoCloseable from Java 21 on: close its selector thread there at once
-        if (client instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception ignored) {
-                // best effort: nothing is pending any more
+        for (Lane lane : lanes) {
+            // HttpClient is AutoCloseable from Java 21 on: close its selector thread there at once
+            if (lane.client instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception ignored) {
+                    // best effort: nothing is pending any more
+                }
             }
         }
-        client = null;
+        lanes.clear();
     }
 }

@@ -12,8 +12,9 @@ import java.util.List;
 /**
  * The {@link dev.naming.Naming} over Consul's HTTP API. Finds, registrations and heartbeats go
  * through consul-client ({@link ConsulAgents}, {@link ConsulRegistrar}); watches run blocking
- * queries over the JDK HTTP client ({@link ConsulWatch}, {@link ConsulBlockingQueries}) so that
- * closing one never waits out a blocked query. Building one sends no request.
+ * queries asynchronously over the JDK HTTP client ({@link ConsulWatch}, {@link ConsulBlockingQueries}):
+ * no thread per watched service, HTTP/2 over TLS, and closing one never waits out a blocked query.
+ * Building one sends no request.
  */
 final class ConsulNaming extends AbstractNaming {
 

@@ -1,21 +1,21 @@
 package dev.naming.consul;
 
 import dev.naming.spi.Backoff;
-import dev.naming.spi.NamingThreads;
+import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The watch of one service: a daemon thread named {@code naming-consul-watch-<service>} running
- * blocking queries on {@code /v1/health/service/:name?passing} and reporting each answer to the
- * shared hub, which drops repeats and keeps the last list through failures.
+ * The watch of one service: blocking queries on {@code /v1/health/service/:name?passing}, each
+ * answer reported to the shared hub, which drops repeats and keeps the last list through failures.
+ * No thread is the watch's own: a query is sent, its reply handled and the next one sent (or
+ * scheduled after a pause) on the few threads of {@link ConsulBlockingQueries}.
  *
  * <p>Consul's rules for blocking clients: the first read (and the first after a reset) does not
  * block; each next one sends the last {@code X-Consul-Index}; an index lower than the last resets
@@ -23,36 +23,47 @@ import org.slf4j.LoggerFactory;
  * on 0 and never spins; queries are paced by {@link QueryPacer}. Errors (network, timeouts, 429,
  * 5xx, unreadable replies) keep the last list, back off with jitter and move to the next agent.
  *
- * <p>{@link #close()} cancels the request in flight and wakes the thread, so it returns at once
- * even while a query is blocked (see {@link ConsulBlockingQueries} for why this is not consul-client).
+ * <p>The steps of one watch never overlap: each starts when the previous one ended (a reply's
+ * completion or a scheduled pause), which also orders their memory effects. {@link #close()}
+ * cancels the query in flight or the pending pause and returns at once.
  */
 final class ConsulWatch implements ServiceWatch {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ConsulWatch.class);
+    private static final Logger LOG = NamingLoggers.get(ConsulWatch.class);
 
     private final String service;
     private final WatchSink sink;
     private final ConsulBlockingQueries queries;
-    private final ConsulConfig config;
-    private final CountDownLatch closed = new CountDownLatch(1);
-    private volatile CompletableFuture<?> inflight;
-    private volatile Thread thread;
+    private final ConsulBlockingQueries.Lane lane;
+    private final QueryPacer pacer;
+    private final Backoff backoff;
+    private final long halfWaitNanos;
+    private volatile boolean closed;
+    private volatile ConsulBlockingQueries.Call call;
+    private volatile ScheduledFuture<?> pause;
+    // state of the step running now; steps never overlap
     private int agent;
+    private long index;
+    private long sent;
+    private long sentAt;
 
     private ConsulWatch(String service, WatchSink sink, ConsulBlockingQueries queries, ConsulConfig config,
                         int firstAgent) {
         this.service = service;
         this.sink = sink;
         this.queries = queries;
-        this.config = config;
         this.agent = firstAgent;
+        this.pacer = new QueryPacer(config.queryInterval(), config.idleQueryPenaltyMax());
+        this.backoff = new Backoff(config.backoffInitial(), config.backoffMax());
+        this.halfWaitNanos = config.waitTime().toNanos() / 2;
+        this.lane = queries.join();
     }
 
-    /** Starts watching {@code service} from {@code firstAgent} on. */
+    /** Starts watching {@code service} from {@code firstAgent} on; the first read is sent at once. */
     static ConsulWatch start(String service, WatchSink sink, ConsulBlockingQueries queries, ConsulConfig config,
                              int firstAgent) {
         ConsulWatch watch = new ConsulWatch(service, sink, queries, config, firstAgent);
-        watch.thread = NamingThreads.start("naming-consul-watch-" + service, watch::run);
+        watch.after(watch.pacer.delayBeforeNext());
         return watch;
     }
 
@@ -71,114 +82,107 @@ final class ConsulWatch implements ServiceWatch {
         return returned;
     }
 
-    private void run() {
-        QueryPacer pacer = new QueryPacer(config.queryInterval(), config.idleQueryPenaltyMax());
-        Backoff backoff = new Backoff(config.backoffInitial(), config.backoffMax());
-        long index = 0;
-        long halfWait = config.waitTime().toNanos() / 2;
-        while (pause(pacer.delayBeforeNext())) {
-            long sent = index;
-            long started = System.nanoTime();
-            ConsulBlockingQueries.Reply reply;
-            try {
-                reply = queries.read(agent, service, sent, f -> {
-                    inflight = f;
-                    if (isClosed()) {
-                        f.cancel(true);
-                    }
-                });
-            } catch (InterruptedException | CancellationException e) {
-                if (isClosed()) {
-                    break;
-                }
-                continue;
-            } catch (Exception e) {
-                if (isClosed()) {
-                    break;
-                }
-                sink.failure(e);
-                index = 0;
-                if (queries.agents() > 1) {
-                    int next = (agent + 1) % queries.agents();
-                    if (backoff.failures() == 0) {
-                        LOG.info("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
-                                queries.describe(next));
-                    } else {
-                        LOG.debug("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
-                                queries.describe(next));
-                    }
-                    agent = next;
-                }
-                if (!pause(backoff.next())) {
-                    break;
-                }
-                continue;
-            } finally {
-                inflight = null;
-            }
-            if (isClosed()) {
-                break;
-            }
-            backoff.reset();
-            try {
-                sink.snapshot(reply.instances());
-            } catch (RuntimeException e) {
-                // the hub must not end the watch: log and keep reading
-                LOG.warn("watch of '{}': delivering a list failed: {}", service, e.toString());
-            }
-            index = nextIndex(sent, reply.index());
-            if (reply.index() < sent) {
-                LOG.debug("watch of '{}': index went back from {} to {}, reading afresh", service, sent, reply.index());
-            }
-            // back early with nothing new: a broken agent or one that ignores wait; pause longer each time
-            boolean idle = sent >= 1 && (reply.index() == sent || reply.index() < 1)
-                    && System.nanoTime() - started < halfWait;
-            if (idle) {
-                pacer.idleReturn();
-            } else {
-                pacer.progress();
-            }
+    /** Sends the next query after {@code delay}. */
+    private void after(Duration delay) {
+        if (closed) {
+            return;
         }
-        LOG.debug("watch of '{}' ended", service);
-    }
-
-    /** Waits {@code d}; {@code false} when the watch was closed meanwhile. */
-    private boolean pause(Duration d) {
-        if (isClosed()) {
-            return false;
-        }
-        if (d.isZero() || d.isNegative()) {
-            return true;
+        if (delay.isZero() || delay.isNegative()) {
+            send();
+            return;
         }
         try {
-            return !closed.await(d.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            return !isClosed();
+            pause = lane.scheduler().schedule(this::send, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            return;
+        }
+        if (closed) {
+            pause.cancel(false);
         }
     }
 
-    private boolean isClosed() {
-        return closed.getCount() == 0;
+    private void send() {
+        if (closed) {
+            return;
+        }
+        sent = index;
+        sentAt = System.nanoTime();
+        ConsulBlockingQueries.Call c = queries.read(lane, agent, service, sent, this::answered);
+        call = c;
+        if (closed) {
+            c.cancel();
+        }
+    }
+
+    private void answered(ConsulBlockingQueries.Reply reply, Throwable error) {
+        if (closed || error instanceof CancellationException) {
+            return;
+        }
+        if (error != null) {
+            failed(error);
+            return;
+        }
+        // a read after failures needs no word: the hub treats it as a sign by itself
+        backoff.reset();
+        try {
+            if (reply.index() < sent && reply.index() >= 1) {
+                // an agent that restarted (or restored a snapshot) starts its index again: what it
+                // no longer lists may be about to register again, so the hub holds removals back
+                LOG.debug("watch of '{}': index went back from {} to {}, reading afresh", service, sent,
+                        reply.index());
+                sink.stateLost();
+            }
+            sink.snapshot(reply.instances());
+        } catch (RuntimeException e) {
+            // the hub must not end the watch: log and keep reading
+            LOG.warn("watch of '{}': delivering a list failed: {}", service, e.toString());
+        }
+        index = nextIndex(sent, reply.index());
+        // back early with nothing new: a broken agent or one that ignores wait; pause longer each time
+        boolean idle = sent >= 1 && (reply.index() == sent || reply.index() < 1)
+                && System.nanoTime() - sentAt < halfWaitNanos;
+        if (idle) {
+            pacer.idleReturn();
+        } else {
+            pacer.progress();
+        }
+        after(pacer.delayBeforeNext());
+    }
+
+    private void failed(Throwable error) {
+        sink.failure(error);
+        index = 0;
+        if (queries.agents() > 1) {
+            int next = (agent + 1) % queries.agents();
+            if (backoff.failures() == 0) {
+                LOG.info("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
+                        queries.describe(next));
+            } else {
+                LOG.debug("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
+                        queries.describe(next));
+            }
+            agent = next;
+        }
+        after(backoff.next());
     }
 
     @Override
     public void close() {
-        if (isClosed()) {
-            return;
-        }
-        closed.countDown();
-        CompletableFuture<?> f = inflight;
-        if (f != null) {
-            f.cancel(true);
-        }
-        Thread t = thread;
-        if (t != null && t != Thread.currentThread()) {
-            t.interrupt();
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(1));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        synchronized (this) {
+            if (closed) {
+                return;
             }
+            closed = true;
         }
+        ConsulBlockingQueries.Call c = call;
+        if (c != null) {
+            c.cancel();
+        }
+        ScheduledFuture<?> p = pause;
+        if (p != null) {
+            p.cancel(false);
+        }
+        queries.leave(lane);
+        LOG.debug("watch of '{}' ended", service);
     }
 }

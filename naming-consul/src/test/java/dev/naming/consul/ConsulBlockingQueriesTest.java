@@ -2,10 +2,16 @@ package dev.naming.consul;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.NamingUri;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -40,5 +46,69 @@ class ConsulBlockingQueriesTest {
         assertEquals(0, ConsulBlockingQueries.parseIndex(Optional.of("junk")));
         assertEquals(17, ConsulBlockingQueries.parseIndex(Optional.of("17")));
         assertEquals(Long.MAX_VALUE, ConsulBlockingQueries.parseIndex(Optional.of("18446744073709551615")));
+    }
+
+    /** Log lines written to standard error (slf4j-simple looks it up on every line) while {@code action} runs. */
+    private static List<String> errorLines(Runnable action) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream copy = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(copy, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        return copy.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    @Test
+    void oneWarningWhenPlainHttpWatchesNearTheAgentsConnectionLimit() {
+        try (ConsulBlockingQueries q = queries("consul://10.0.0.1:8500")) {
+            List<String> upToTheLimit = errorLines(() -> {
+                for (int i = 0; i < ConsulBlockingQueries.PLAIN_HTTP_WARNING; i++) {
+                    q.join();
+                }
+            });
+            List<String> past = errorLines(() -> {
+                for (int i = 0; i < 50; i++) {
+                    q.join();
+                }
+            });
+
+            assertEquals(List.of(), upToTheLimit.stream().filter(l -> l.contains("WARN")).toList());
+            List<String> warnings = past.stream().filter(l -> l.contains("WARN")).toList();
+            assertEquals(1, warnings.size(), past.toString());
+            assertTrue(warnings.get(0).contains("181 services are watched over plain HTTP")
+                    && warnings.get(0).contains("tls=true"), warnings.get(0));
+            assertEquals(1, q.lanes(), "plain HTTP: one client, a connection per pending query");
+        }
+    }
+
+    @Test
+    void overTlsNoWarningAndANewLaneEvery250Watches() {
+        try (ConsulBlockingQueries q = queries("consul://10.0.0.1:8501?tls=true")) {
+            List<String> lines = errorLines(() -> {
+                for (int i = 0; i < 501; i++) {
+                    q.join();
+                }
+            });
+
+            assertEquals(List.of(), lines.stream().filter(l -> l.contains("WARN")).toList());
+            assertEquals(3, q.lanes());
+        }
+    }
+
+    @Test
+    void aLeftPlaceInALaneIsTakenBeforeANewLaneOpens() {
+        try (ConsulBlockingQueries q = queries("consul://10.0.0.1:8501?tls=true")) {
+            ConsulBlockingQueries.Lane first = q.join();
+            for (int i = 1; i < ConsulBlockingQueries.STREAMS_PER_CONNECTION; i++) {
+                q.join();
+            }
+            q.leave(first);
+
+            assertSame(first, q.join());
+            assertEquals(1, q.lanes());
+        }
     }
 }

@@ -85,40 +85,18 @@ final class DiscoveryClient implements AutoCloseable {
     }
 
     /**
-     * A POST tried on the current node, then on each other node once, moving the current node on
-     * after each failure: for calls a caller is waiting for.
+     * A POST tried on the current node, then on each other node once: for calls a caller is
+     * waiting for.
      *
      * @throws NamingException when no node could serve it
      */
     Reply postOnAnyNode(String call, FormBody form) {
-        NodeFailure last = null;
-        int attempts = nodes.size();
-        for (int i = 0; i < attempts; i++) {
-            String node = nodes.current();
-            try {
-                return post(node, call, form);
-            } catch (NodeFailure e) {
-                last = e;
-                nodes.failed(node);
-            }
-        }
-        throw new NamingException("no discovery node could serve " + call + ": " + last.getMessage(), last);
+        return nodes.endpoints().call(call, node -> post(node, call, form), NodeFailure.class::isInstance);
     }
 
     /** As {@link #postOnAnyNode}, for a GET. */
     Reply getOnAnyNode(String call, FormBody query) {
-        NodeFailure last = null;
-        int attempts = nodes.size();
-        for (int i = 0; i < attempts; i++) {
-            String node = nodes.current();
-            try {
-                return get(node, call, query, timeout);
-            } catch (NodeFailure e) {
-                last = e;
-                nodes.failed(node);
-            }
-        }
-        throw new NamingException("no discovery node could serve " + call + ": " + last.getMessage(), last);
+        return nodes.endpoints().call(call, node -> get(node, call, query, timeout), NodeFailure.class::isInstance);
     }
 
     /**

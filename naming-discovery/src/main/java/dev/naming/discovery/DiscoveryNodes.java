@@ -1,10 +1,9 @@
 package dev.naming.discovery;
 
-import dev.naming.spi.NamingLoggers;
+import dev.naming.spi.Endpoints;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import org.slf4j.Logger;
 
 /**
  * The discovery nodes this client may talk to and the one it talks to now. Seeds come from the
@@ -13,43 +12,42 @@ import org.slf4j.Logger;
  */
 final class DiscoveryNodes {
 
-    private static final Logger LOG = NamingLoggers.get(DiscoveryNodes.class);
-
     private final List<String> seeds;
-    private List<String> nodes;
-    private int index;
+    private final Endpoints<String> endpoints;
 
     DiscoveryNodes(List<String> seeds) {
         this.seeds = List.copyOf(seeds);
-        this.nodes = this.seeds;
+        this.endpoints = new Endpoints<>("discovery", this.seeds);
     }
 
     /** The node to send the next request to, as {@code http://host:port}. */
-    synchronized String current() {
-        return nodes.get(index);
+    String current() {
+        return endpoints.current();
     }
 
-    synchronized int size() {
-        return nodes.size();
+    int size() {
+        return endpoints.size();
     }
 
-    synchronized List<String> all() {
-        return nodes;
+    List<String> all() {
+        return endpoints.all();
     }
 
     /** {@code node} failed: if it is still the current node, the next one becomes current. */
-    synchronized void failed(String node) {
-        if (nodes.get(index).equals(node) && nodes.size() > 1) {
-            index = (index + 1) % nodes.size();
-            LOG.info("discovery: node {} failed, switching to {}", node, nodes.get(index));
-        }
+    void failed(String node) {
+        endpoints.failed(node);
+    }
+
+    /** The nodes with their fail-over, for calls tried on each node in turn. */
+    Endpoints<String> endpoints() {
+        return endpoints;
     }
 
     /**
      * Takes the node list a server reported: up nodes first (the current one stays current if it is
      * among them), then the seeds the report did not mention, then the reported lost nodes.
      */
-    synchronized void learn(List<String> up, List<String> lost) {
+    void learn(List<String> up, List<String> lost) {
         if (up.isEmpty()) {
             return;
         }
@@ -60,14 +58,10 @@ final class DiscoveryNodes {
             }
         }
         ordered.addAll(lost);
-        List<String> next = new ArrayList<>(ordered);
-        if (next.equals(nodes)) {
-            return;
+        String current = endpoints.current();
+        endpoints.replace(new ArrayList<>(ordered));
+        if (!up.contains(current)) {
+            endpoints.use(up.get(0));
         }
-        String current = nodes.get(index);
-        nodes = List.copyOf(next);
-        int kept = up.contains(current) ? nodes.indexOf(current) : -1;
-        index = Math.max(kept, 0);
-        LOG.debug("discovery: node list is now {} (current {})", nodes, nodes.get(index));
     }
 }

@@ -257,6 +257,15 @@ final class DiscoveryPoller implements AutoCloseable {
     private void changed(List<App> batch, Reply reply) {
         Map<String, App> byId = new LinkedHashMap<>();
         batch.forEach(a -> byId.put(a.appid, a));
+        for (JsonNode missing : reply.error().path(Integer.toString(Reply.NOT_FOUND))) {
+            App a = byId.get(missing.asText());
+            if (a != null && Boolean.TRUE.equals(a.nonEmpty)) {
+                // the node did not know an app we last saw with instances: it restarted or is another
+                // node without our state (the JDK client may retry a dropped poll on a new connection,
+                // so no failure need have been seen). Its removals are held while owners come back.
+                a.sink.stateLost();
+            }
+        }
         Set<String> inData = new HashSet<>();
         for (Map.Entry<String, JsonNode> e : reply.data().properties()) {
             App a = byId.get(e.getKey());

@@ -255,6 +255,38 @@ public abstract class RegistryFaultSuite {
     }
 
     @Test
+    void throughARegistryRestartSubscribersKeepEveryAliveInstanceAndOwnersAreBackAtOnce() {
+        assumeTrue(fixture.supportsRestart(), () -> fixture.getClass().getSimpleName() + " cannot restart its "
+                + "registry without its data (supportsRestart() is false), which this test needs");
+        Naming owner = connect();
+        Naming watcher = connect();
+        List<String> ids = List.of("a", "b", "c");
+        for (String id : ids) {
+            owner.register(fixture.adapt(ServiceRegistration.builder().id(id).name(service).address("10.1.0.1")
+                    .port(7000).build()));
+        }
+        Recorder recorder = new Recorder();
+        watcher.subscribe(service, recorder);
+        await().atMost(fixture.propagationDeadline()).until(() -> ids.equals(recorder.lastIds()));
+        int before = recorder.count();
+
+        // down long enough for the owner's heartbeats to fail, then back without its data
+        fixture.setReachable(false);
+        await().during(FAULT).atMost(FAULT.plusSeconds(2)).until(() -> recorder.count() == before);
+        fixture.loseState();
+        long answering = System.nanoTime();
+        fixture.setReachable(true);
+        Naming reader = connect(); // no watch, no hold: what the registry holds
+        await().atMost(RECOVERY).until(() -> Recorder.ids(reader.find(service)).equals(ids));
+        long backMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answering);
+        int smallest = recorder.lists().stream().mapToInt(List::size).min().orElse(0);
+        System.out.printf("fault suite, %s: registry restart with state loss: own instances back %d ms after the "
+                + "registry answered; smallest list a subscriber saw: %d of %d%n",
+                fixture.getClass().getSimpleName(), backMillis, smallest, ids.size());
+        assertEquals(ids.size(), smallest, () -> "an alive instance vanished from a subscriber: " + recorder.lists());
+    }
+
+    @Test
     void tenThousandSubscribeUnsubscribeCyclesLeaveNoThreadBehind() {
         Naming watcher = connect();
         // threads a Naming keeps for its whole life (in-memory heartbeat, discovery poll loop) start here

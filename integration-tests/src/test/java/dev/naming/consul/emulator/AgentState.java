@@ -361,6 +361,55 @@ final class AgentState {
         }
     }
 
+    /** Consul's {@code structs.ServiceMaintPrefix}: the maintenance check of service X is {@code _service_maintenance:X}. */
+    static final String MAINTENANCE_PREFIX = "_service_maintenance:";
+    /** Consul's {@code defaultServiceMaintReason}. */
+    static final String DEFAULT_MAINTENANCE_REASON =
+            "Maintenance mode is enabled for this service, but no reason was provided. This is a default message.";
+
+    /**
+     * {@code PUT /v1/agent/service/maintenance/:id} ({@code agent.EnableServiceMaintenance} /
+     * {@code DisableServiceMaintenance}): a critical check bound to the service, so health reads
+     * with {@code passing} leave it out; enabling twice keeps the first. {@code false} when the
+     * service is unknown (Consul: "No service registered with ID", HTTP 404).
+     */
+    synchronized boolean maintenance(String serviceId, boolean enable, String reason) {
+        Service s = services.get(serviceId);
+        if (s == null) {
+            return false;
+        }
+        String checkId = MAINTENANCE_PREFIX + serviceId;
+        if (enable && !checks.containsKey(checkId)) {
+            Check c = new Check();
+            c.id = checkId;
+            c.name = "Service Maintenance Mode";
+            c.notes = reason == null || reason.isEmpty() ? DEFAULT_MAINTENANCE_REASON : reason;
+            c.serviceId = s.id;
+            c.serviceName = s.name;
+            c.serviceTags = new ArrayList<>(s.tags);
+            c.status = "critical";
+            long i = bump(s.name);
+            c.createIndex = i;
+            c.modifyIndex = i;
+            checks.put(checkId, c);
+        } else if (!enable && checks.remove(checkId) != null) {
+            bump(s.name);
+        }
+        return true;
+    }
+
+    /**
+     * An agent restarted without persisted state (a dev agent): every service and check is gone
+     * and its index starts again from a low value, so readers see the index go backwards.
+     */
+    synchronized void restart() {
+        services.clear();
+        checks.clear();
+        serviceIndex.clear();
+        index = 1;
+        notifyAll();
+    }
+
     /** {@code PUT /v1/agent/service/deregister/:id}; {@code false} when unknown. */
     synchronized boolean deregister(String id) {
         Service s = services.remove(id);

@@ -2,10 +2,6 @@ package dev.naming.consul.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,6 +41,9 @@ import javax.net.ssl.SSLContext;
  *       EnableTagOverride, Check / Checks (TTL, HTTP, TCP; Status; DeregisterCriticalServiceAfter);
  *       field names case-insensitive and snake_case accepted, as Consul's decoder does.
  *   <li>{@code PUT /v1/agent/service/deregister/:id} — 404 for an unknown id (as newer agents).
+ *   <li>{@code PUT /v1/agent/service/maintenance/:id?enable=&reason=} — service maintenance mode
+ *       ({@code AgentServiceMaintenance}, {@code agent.EnableServiceMaintenance}): a critical check
+ *       {@code _service_maintenance:<id>}; 400 without a boolean {@code enable}, 404 for an unknown id.
  *   <li>{@code PUT /v1/agent/check/(pass|warn|fail)/:id[?note=]}, {@code PUT /v1/agent/check/update/:id}
  *       ({@code {"Status","Output"}}) — 404 for an unknown check (500 as older agents with
  *       {@link #unknownCheckStatus(int)}), 500 for a check without TTL.
@@ -80,6 +79,8 @@ public final class ConsulEmulator implements AutoCloseable {
         private Duration reapInterval = Duration.ofSeconds(30);
         private Duration tickInterval = Duration.ofMillis(50);
         private SSLContext tls;
+        private boolean http2;
+        private int maxConcurrentStreams = JettyAgentServer.MAX_CONCURRENT_STREAMS;
 
         private Builder() {
         }
@@ -87,6 +88,21 @@ public final class ConsulEmulator implements AutoCloseable {
         /** Serves HTTPS with this server context (its key and certificate), as an agent with TLS on. */
         public Builder tls(SSLContext serverContext) {
             this.tls = serverContext;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS through Jetty with HTTP/2 offered by ALPN (needs {@link #tls}), as a Consul agent
+         * with TLS on does; otherwise the JDK's HTTP/1.1 server carries it.
+         */
+        public Builder http2() {
+            this.http2 = true;
+            return this;
+        }
+
+        /** Concurrent streams per HTTP/2 connection (default 250, Go's). */
+        public Builder maxConcurrentStreams(int streams) {
+            this.maxConcurrentStreams = streams;
             return this;
         }
 
@@ -116,12 +132,17 @@ public final class ConsulEmulator implements AutoCloseable {
 
         /** Starts the emulator on 127.0.0.1 and a free port. */
         public ConsulEmulator start() {
+            if (http2 && tls == null) {
+                throw new IllegalStateException("HTTP/2 is served over TLS only, as Consul does: set tls(…)");
+            }
             return new ConsulEmulator(this);
         }
     }
 
     private final AgentState state;
     private final SSLContext tls;
+    private final boolean http2;
+    private final int maxConcurrentStreams;
     private final InetAddress loopback = InetAddress.getLoopbackAddress();
     private final ExecutorService workers;
     private final ScheduledExecutorService ticker;
@@ -129,7 +150,7 @@ public final class ConsulEmulator implements AutoCloseable {
     private final AtomicInteger generation = new AtomicInteger();
     private final AtomicInteger blocked = new AtomicInteger();
     private final Object serverLock = new Object();
-    private HttpServer server;
+    private AgentExchange.Server server;
     private final int port;
     private volatile boolean closed;
 
@@ -146,6 +167,8 @@ public final class ConsulEmulator implements AutoCloseable {
     private ConsulEmulator(Builder b) {
         this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval);
         this.tls = b.tls;
+        this.http2 = b.http2;
+        this.maxConcurrentStreams = b.maxConcurrentStreams;
         this.workers = Executors.newCachedThreadPool(daemon("consul-emulator-http"));
         try {
             this.server = bind(0);
@@ -153,7 +176,7 @@ public final class ConsulEmulator implements AutoCloseable {
             workers.shutdownNow();
             throw new IllegalStateException("cannot start the Consul emulator", e);
         }
-        this.port = server.getAddress().getPort();
+        this.port = server.port();
         this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("consul-emulator-ticker"));
         long tick = Math.max(1, b.tickInterval.toMillis());
         ticker.scheduleWithFixedDelay(this::scheduledTick, tick, tick, TimeUnit.MILLISECONDS);
@@ -200,7 +223,7 @@ public final class ConsulEmulator implements AutoCloseable {
             if (!reachable && server != null) {
                 generation.incrementAndGet();
                 state.wakeAll();
-                server.stop(0);
+                server.stop();
                 server = null;
             } else if (reachable && server == null) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -280,9 +303,21 @@ public final class ConsulEmulator implements AutoCloseable {
         state.indexBackTo(2);
     }
 
-    /** An agent restart without persisted state: every service and check is forgotten. */
+    /**
+     * An agent restart without persisted state, as a dev agent restarts: connections drop (held
+     * blocking queries end without an answer), every service and check is forgotten, and the index
+     * starts again from 1, so a client's next blocking query carries an index above the agent's.
+     */
     public void restartAgent() {
-        state.forgetAll();
+        boolean wasReachable;
+        synchronized (serverLock) {
+            wasReachable = server != null;
+        }
+        setReachable(false);
+        state.restart();
+        if (wasReachable) {
+            setReachable(true);
+        }
     }
 
     /** Honours only the first {@code tag} parameter, as agents older than Consul 1.3 do. */
@@ -322,6 +357,16 @@ public final class ConsulEmulator implements AutoCloseable {
 
     public void clearRequests() {
         requests.clear();
+    }
+
+    /**
+     * TCP connections open on the agent's port, counted by the server (Jetty, with {@code http2()});
+     * -1 for the JDK server, which does not tell.
+     */
+    public int openConnections() {
+        synchronized (serverLock) {
+            return server == null ? 0 : server.connections();
+        }
     }
 
     /** Blocking queries being held right now. */
@@ -377,7 +422,7 @@ public final class ConsulEmulator implements AutoCloseable {
             generation.incrementAndGet();
             state.wakeAll();
             if (server != null) {
-                server.stop(0);
+                server.stop();
                 server = null;
             }
         }
@@ -387,31 +432,21 @@ public final class ConsulEmulator implements AutoCloseable {
 
     // ---- serving ---------------------------------------------------------------------------------
 
-    private HttpServer bind(int port) throws IOException {
-        HttpServer s;
-        if (tls == null) {
-            s = HttpServer.create(new InetSocketAddress(loopback, port), 64);
-        } else {
-            HttpsServer https = HttpsServer.create(new InetSocketAddress(loopback, port), 64);
-            https.setHttpsConfigurator(new HttpsConfigurator(tls));
-            s = https;
+    private AgentExchange.Server bind(int port) throws IOException {
+        if (http2) {
+            return JettyAgentServer.start(loopback, port, tls, maxConcurrentStreams, this::handle);
         }
-        s.createContext("/", this::handle);
-        s.setExecutor(workers);
-        s.start();
-        return s;
+        return JdkAgentServer.start(loopback, port, tls, workers, this::handle);
     }
 
-    private void handle(HttpExchange ex) throws IOException {
+    private void handle(AgentExchange ex) throws IOException {
         int gen = generation.get();
-        String method = ex.getRequestMethod();
-        URI uri = ex.getRequestURI();
+        String method = ex.method();
+        URI uri = ex.uri();
         String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
         String rawQuery = uri.getRawQuery() == null ? "" : uri.getRawQuery();
-        byte[] body = readAll(ex.getRequestBody());
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
-        requests.add(new RecordedRequest(method, rawPath, rawQuery, headers, new String(body, StandardCharsets.UTF_8)));
+        byte[] body = ex.body();
+        requests.add(new RecordedRequest(method, rawPath, rawQuery, ex.headers(), new String(body, StandardCharsets.UTF_8)));
         try {
             if (!slowReplies.isZero()) {
                 sleepQuietly(slowReplies);
@@ -440,7 +475,7 @@ public final class ConsulEmulator implements AutoCloseable {
             String decoded = decodePath(rawPath);
             String clean = cleanPath(decoded);
             if (!clean.equals(decoded)) {
-                ex.getResponseHeaders().set("Location", escapePath(clean) + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
+                ex.setHeader("Location", escapePath(clean) + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
                 text(ex, 301, "<a href=\"" + escapePath(clean) + "\">Moved Permanently</a>.\n\n");
                 return;
             }
@@ -463,7 +498,7 @@ public final class ConsulEmulator implements AutoCloseable {
         }
     }
 
-    private void route(HttpExchange ex, String method, String rawPath, Map<String, List<String>> query, byte[] body,
+    private void route(AgentExchange ex, String method, String rawPath, Map<String, List<String>> query, byte[] body,
                        int gen, Fault active) throws IOException, InterruptedException {
         if (rawPath.equals("/v1/agent/service/register")) {
             if (requireMethod(ex, method, "PUT")) {
@@ -475,6 +510,32 @@ public final class ConsulEmulator implements AutoCloseable {
                 }
                 state.register(json, flag(query, "replace-existing-checks"));
                 text(ex, 200, "");
+            }
+        } else if (rawPath.startsWith("/v1/agent/service/maintenance/")) {
+            // agent_endpoint.go AgentServiceMaintenance
+            if (requireMethod(ex, method, "PUT")) {
+                String id = decodePath(rawPath.substring("/v1/agent/service/maintenance/".length()));
+                if (id.isEmpty()) {
+                    text(ex, 400, "Missing service ID");
+                    return;
+                }
+                if (!query.containsKey("enable")) {
+                    text(ex, 400, "Missing value for enable");
+                    return;
+                }
+                String raw = first(query, "enable");
+                Boolean enable = switch (raw == null ? "" : raw) {
+                    case "1", "t", "T", "TRUE", "true", "True" -> Boolean.TRUE; // Go's strconv.ParseBool
+                    case "0", "f", "F", "FALSE", "false", "False" -> Boolean.FALSE;
+                    default -> null;
+                };
+                if (enable == null) {
+                    text(ex, 400, "Invalid value for enable: \"" + raw + "\"");
+                } else if (state.maintenance(id, enable, first(query, "reason"))) {
+                    text(ex, 200, "");
+                } else {
+                    text(ex, 404, "No service registered with ID \"" + id + "\"");
+                }
             }
         } else if (rawPath.startsWith("/v1/agent/service/deregister/")) {
             if (requireMethod(ex, method, "PUT")) {
@@ -545,7 +606,7 @@ public final class ConsulEmulator implements AutoCloseable {
         }
     }
 
-    private void health(HttpExchange ex, String name, Map<String, List<String>> query, int gen, Fault active)
+    private void health(AgentExchange ex, String name, Map<String, List<String>> query, int gen, Fault active)
             throws IOException, InterruptedException {
         String dc = first(query, "dc");
         if (dc != null && !dc.isEmpty() && !dc.equals(AgentState.DATACENTER)) {
@@ -642,7 +703,7 @@ public final class ConsulEmulator implements AutoCloseable {
 
     // ---- HTTP details ----------------------------------------------------------------------------
 
-    private boolean requireMethod(HttpExchange ex, String method, String wanted) throws IOException {
+    private boolean requireMethod(AgentExchange ex, String method, String wanted) throws IOException {
         if (method.equals(wanted)) {
             return true;
         }
@@ -650,23 +711,22 @@ public final class ConsulEmulator implements AutoCloseable {
         return false;
     }
 
-    private void json(HttpExchange ex, String body, long index, Fault active) throws IOException {
+    private void json(AgentExchange ex, String body, long index, Fault active) throws IOException {
         if (active == Fault.MALFORMED_JSON) {
             body = body.length() > 12 ? body.substring(0, body.length() / 2) + "\u0000}" : "[{\"Node\":";
         }
         if (index >= 0) {
-            ex.getResponseHeaders().set("X-Consul-Index", Long.toString(index));
-            ex.getResponseHeaders().set("X-Consul-KnownLeader", "true");
-            ex.getResponseHeaders().set("X-Consul-LastContact", "0");
-            ex.getResponseHeaders().set("X-Consul-Effective-Consistency", "leader");
+            ex.setHeader("X-Consul-Index", Long.toString(index));
+            ex.setHeader("X-Consul-KnownLeader", "true");
+            ex.setHeader("X-Consul-LastContact", "0");
+            ex.setHeader("X-Consul-Effective-Consistency", "leader");
         }
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.getResponseHeaders().set("Vary", "Accept-Encoding");
+        ex.setHeader("Content-Type", "application/json");
+        ex.setHeader("Vary", "Accept-Encoding");
         CountDownLatch stalled = stalledBodies;
         if (stalled != null) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
+            try (OutputStream out = ex.respond(200, bytes.length)) {
                 out.flush();
                 stalled.await(30, TimeUnit.SECONDS);
                 out.write(bytes);
@@ -678,26 +738,26 @@ public final class ConsulEmulator implements AutoCloseable {
         send(ex, 200, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private void text(HttpExchange ex, int status, String body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    private void text(AgentExchange ex, int status, String body) throws IOException {
+        ex.setHeader("Content-Type", "text/plain; charset=utf-8");
         send(ex, status, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void send(HttpExchange ex, int status, byte[] body) throws IOException {
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    private static void send(AgentExchange ex, int status, byte[] body) throws IOException {
+        OutputStream out = ex.respond(status, body.length == 0 ? -1 : body.length);
         if (body.length > 0) {
-            try (OutputStream out = ex.getResponseBody()) {
+            try (out) {
                 out.write(body);
             }
         }
     }
 
-    private static String presentedToken(HttpExchange ex, Map<String, List<String>> query) {
-        String header = ex.getRequestHeaders().getFirst("X-Consul-Token");
+    private static String presentedToken(AgentExchange ex, Map<String, List<String>> query) {
+        String header = ex.header("X-Consul-Token");
         if (header != null) {
             return header;
         }
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        String auth = ex.header("Authorization");
         if (auth != null && auth.startsWith("Bearer ")) {
             return auth.substring(7);
         }

@@ -325,6 +325,33 @@ class ConsulEmulatorTest {
         assertNull(last.param("token"));
     }
 
+    @Test
+    void maintenanceModeTakesAServiceOutOfPassingReadsAsTheAgentDoes() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of("gate"));
+        assertEquals(400, put("/v1/agent/service/maintenance/logic-1").statusCode(), "enable is required");
+        assertEquals(400, put("/v1/agent/service/maintenance/logic-1?enable=maybe").statusCode());
+        assertEquals(404, put("/v1/agent/service/maintenance/nobody?enable=true").statusCode());
+
+        assertEquals(200, put("/v1/agent/service/maintenance/logic-1?enable=true&reason=draining").statusCode());
+        assertEquals(List.of(), orbitz.healthClient().getHealthyServiceInstances("chat.logic").getResponse());
+        ServiceHealth all = orbitz.healthClient().getAllServiceInstances("chat.logic").getResponse().get(0);
+        assertTrue(all.getChecks().stream().anyMatch(c -> c.getCheckId().equals("_service_maintenance:logic-1")
+                && c.getStatus().equals("critical") && c.getNotes().orElse("").equals("draining")));
+
+        assertEquals(200, put("/v1/agent/service/maintenance/logic-1?enable=false").statusCode());
+        assertEquals(1, orbitz.healthClient().getHealthyServiceInstances("chat.logic").getResponse().size());
+    }
+
+    @Test
+    void restartForgetsEverythingAndStartsTheIndexAgain() {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of("gate"));
+        BigInteger before = orbitz.healthClient().getHealthyServiceInstances("chat.logic").getIndex();
+        emulator.restartAgent();
+        ConsulResponse<List<ServiceHealth>> after = orbitz.healthClient().getHealthyServiceInstances("chat.logic");
+        assertEquals(List.of(), after.getResponse());
+        assertTrue(after.getIndex().compareTo(before) < 0, "the index went back: " + before + " -> " + after.getIndex());
+    }
+
     private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery)).timeout(Duration.ofSeconds(15))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());

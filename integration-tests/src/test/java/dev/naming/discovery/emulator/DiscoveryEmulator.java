@@ -92,6 +92,8 @@ public final class DiscoveryEmulator implements AutoCloseable {
     private final ConnectionFront front;
     private volatile List<DiscoveryEmulator> nodes = List.of(this);
     private volatile EmulatedRegistry registry;
+    /** Counts process starts: what a request began under ends with that process. Written by stopProcess only. */
+    private volatile int processLife;
     private volatile boolean selfPreservation = true;
     private volatile Duration hold = Duration.ofSeconds(30);
     private volatile Duration slow = Duration.ZERO;
@@ -316,6 +318,7 @@ public final class DiscoveryEmulator implements AutoCloseable {
 
     /** The first half of a restart: the process is gone. */
     void stopProcess(Duration protectFor) {
+        processLife++;
         front.down();
         pollHandlers.forEach(Thread::interrupt);
         EmulatedRegistry fresh = new EmulatedRegistry(clock);
@@ -358,6 +361,8 @@ public final class DiscoveryEmulator implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         int upstream = ex.getRemoteAddress().getPort();
+        // a request the old process was still handling when it stopped gets no reply from it
+        int life = processLife;
         front.begin(upstream);
         try (ex) {
             String path = ex.getRequestURI().getRawPath();
@@ -401,8 +406,8 @@ public final class DiscoveryEmulator implements AutoCloseable {
             } else {
                 answer = route(call, params, upstream);
             }
-            if (answer == null) {
-                return; // the process restarted while holding: no reply
+            if (answer == null || life != processLife) {
+                return; // the process restarted while handling it: no reply
             }
             pause(slow);
             byte[] out;

@@ -1,0 +1,115 @@
+package dev.naming.consul;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.ServiceInstance;
+import dev.naming.consul.emulator.ConsulEmulator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Watches over TLS speak HTTP/2 to an agent that offers it (Jetty here, Go's server in Consul), so
+ * the blocking queries of a {@code Naming} share one connection per agent, and a second one only
+ * past the agent's 250 concurrent streams. Connections are counted by the server.
+ */
+class ConsulHttp2Test {
+
+    private static final String PASSWORD = "changeit-h2-secret";
+
+    @TempDir
+    static Path dir;
+    private static AgentCertificate certificate;
+
+    @BeforeAll
+    static void certificate() throws Exception {
+        certificate = AgentCertificate.create(dir, PASSWORD);
+    }
+
+    private static ConsulEmulator http2Agent(int maxStreams) {
+        return ConsulEmulator.builder().tls(certificate.serverContext()).http2().maxConcurrentStreams(maxStreams).start();
+    }
+
+    private static ConsulNaming connect(ConsulEmulator agent) {
+        // a long wait: every query stays pending while the connections are counted
+        return FastConsul.connect("consul://" + agent.hostPort() + "?wait=30s&" + certificate.trustParameters());
+    }
+
+    /** Subscribes to {@code count} services and waits until each has its list and a blocking query held. */
+    private static void watch(ConsulNaming naming, ConsulEmulator agent, int count) {
+        List<List<ServiceInstance>> firsts = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < count; i++) {
+            naming.subscribe("svc-" + i, firsts::add);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> firsts.size() == count && agent.openBlockingQueries() == count);
+    }
+
+    @Test
+    void blockingQueriesOverTlsShareOneConnection() {
+        try (ConsulEmulator agent = http2Agent(250); ConsulNaming naming = connect(agent)) {
+            watch(naming, agent, 100);
+
+            // connections opened while the first one was being set up close once their first reply is in
+            await().atMost(Duration.ofSeconds(10)).until(() -> agent.openConnections() == 1);
+            assertEquals(100, agent.openBlockingQueries());
+        }
+    }
+
+    @Test
+    void pastTheAgentsStreamLimitASecondConnectionCarriesTheRest() {
+        try (ConsulEmulator agent = http2Agent(250); ConsulNaming naming = connect(agent)) {
+            watch(naming, agent, 260);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> agent.openConnections() == 2);
+            assertEquals(260, agent.openBlockingQueries());
+        }
+    }
+
+    /**
+     * Why the library splits watches into lanes of 250: the JDK client does not open another
+     * connection when the server's stream limit is reached, it fails the request. Should a JDK do
+     * otherwise one day, this test says so.
+     */
+    @Test
+    void theJdkClientFailsARequestPastTheStreamLimitInsteadOfOpeningAConnection() throws Exception {
+        try (ConsulEmulator agent = http2Agent(5)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(certificate.clientContext()).build();
+            URI first = URI.create(agent.url() + "/v1/health/service/svc");
+            assertEquals(HttpClient.Version.HTTP_2,
+                    client.send(HttpRequest.newBuilder(first).build(), HttpResponse.BodyHandlers.discarding()).version());
+            long index = agent.index("svc");
+
+            List<CompletableFuture<HttpResponse<Void>>> held = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                held.add(client.sendAsync(HttpRequest.newBuilder(URI.create(first + "?index=" + index + "&wait=20s")).build(),
+                        HttpResponse.BodyHandlers.discarding()));
+            }
+            // the six reserve their streams on the client's threads, in no set order: one of them is refused
+            await().atMost(Duration.ofSeconds(10)).until(() -> held.stream().filter(CompletableFuture::isDone).count() == 1
+                    && agent.openBlockingQueries() == 5);
+            CompletableFuture<HttpResponse<Void>> refused = held.stream().filter(CompletableFuture::isDone).findFirst()
+                    .orElseThrow();
+            CompletionException error = assertThrows(CompletionException.class, refused::join);
+            assertTrue(error.getCause() instanceof IOException
+                    && String.valueOf(error.getCause().getMessage()).contains("too many concurrent streams"),
+                    error.getCause().toString());
+            assertEquals(1, agent.openConnections(), "no second connection was opened");
+            held.forEach(f -> f.cancel(true));
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.naming.consul.emulator;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The emulator on Jetty 12, HTTPS with HTTP/2 negotiated by ALPN (HTTP/1.1 for clients that do not
+ * offer h2), as a Consul agent with TLS on serves its API: Go's {@code net/http} speaks HTTP/2 over
+ * TLS by itself (hashicorp/consul PR #3657 relies on it for many blocking queries over one
+ * connection), with at most {@value #MAX_CONCURRENT_STREAMS} concurrent streams per connection
+ * ({@code defaultMaxStreams} of golang.org/x/net/http2's server).
+ *
+ * <p>The handler blocks its thread while a query is held, as the JDK server's does, so the pool is
+ * sized for every blocked query of a benchmark.
+ */
+final class JettyAgentServer implements AgentExchange.Server {
+
+    static final int MAX_CONCURRENT_STREAMS = 250;
+    /** Above the longest hold: Consul's 10 min wait cap plus its 1/16 jitter. */
+    private static final long IDLE_TIMEOUT_MILLIS = TimeUnit.MINUTES.toMillis(11);
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    private JettyAgentServer(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    static JettyAgentServer start(InetAddress address, int port, SSLContext tls, int maxStreams,
+                                  AgentExchange.Handler handler) throws IOException {
+        QueuedThreadPool threads = new QueuedThreadPool(4_000, 4);
+        threads.setName("consul-emulator-jetty");
+        threads.setDaemon(true);
+        Server server = new Server(threads);
+
+        HttpConfiguration http = new HttpConfiguration();
+        // the emulator cleans and checks paths itself, as Consul's router does: let every target through
+        http.setUriCompliance(UriCompliance.UNSAFE);
+        http.setSendServerVersion(false);
+        http.addCustomizer(new SecureRequestCustomizer(false));
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+        h2.setMaxConcurrentStreams(maxStreams);
+        h2.setStreamIdleTimeout(IDLE_TIMEOUT_MILLIS);
+        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+        alpn.setDefaultProtocol(h1.getProtocol());
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setSslContext(tls);
+        SslConnectionFactory tlsFactory = new SslConnectionFactory(ssl, alpn.getProtocol());
+
+        ServerConnector connector = new ServerConnector(server, 1, 1, tlsFactory, alpn, h2, h1);
+        connector.setHost(address.getHostAddress());
+        connector.setPort(port);
+        connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+        connector.setAcceptQueueSize(64);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract(org.eclipse.jetty.util.thread.Invocable.InvocationType.BLOCKING) {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                handler.handle(new Exchange(request, response, callback));
+                return true;
+            }
+        });
+        try {
+            server.start();
+        } catch (IOException e) {
+            stopQuietly(server);
+            throw e;
+        } catch (Exception e) {
+            stopQuietly(server);
+            throw new IOException("cannot start Jetty: " + e, e);
+        }
+        return new JettyAgentServer(server, connector);
+    }
+
+    @Override
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void stop() {
+        stopQuietly(server);
+    }
+
+    /** TCP connections open on the agent's port, counted by the server. */
+    @Override
+    public int connections() {
+        return connector.getConnectedEndPoints().size();
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            // close every connection at once, blocked queries included, as an agent that goes away
+            for (var c : server.getConnectors()) {
+                if (c instanceof ServerConnector sc) {
+                    sc.getConnectedEndPoints().forEach(org.eclipse.jetty.io.EndPoint::close);
+                }
+            }
+            server.setStopTimeout(0);
+            server.stop();
+        } catch (Exception ignored) {
+            // stopping a server that failed to start, or stops twice
+        }
+    }
+
+    private static final class Exchange implements AgentExchange {
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private Map<String, List<String>> headers;
+        private OutputStream body;
+        private boolean done;
+
+        Exchange(Request request, Response response, Callback callback) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+        }
+
+        @Override
+        public String method() {
+            return request.getMethod();
+        }
+
+        @Override
+        public URI uri() {
+            return URI.create(request.getHttpURI().getPathQuery());
+        }
+
+        @Override
+        public byte[] body() throws IOException {
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                return in.readAllBytes();
+            }
+        }
+
+        @Override
+        public Map<String, List<String>> headers() {
+            if (headers == null) {
+                Map<String, List<String>> h = new LinkedHashMap<>();
+                for (HttpField f : request.getHeaders()) {
+                    h.computeIfAbsent(f.getName().toLowerCase(Locale.ROOT), k -> new java.util.ArrayList<>()).add(f.getValue());
+                }
+                headers = h;
+            }
+            return headers;
+        }
+
+        @Override
+        public void setHeader(String name, String value) {
+            response.getHeaders().put(name, value);
+        }
+
+        @Override
+        public OutputStream respond(int status, long length) throws IOException {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(Math.max(0, length)));
+            body = Content.Sink.asOutputStream(response);
+            return body;
+        }
+
+        @Override
+        public void close() {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (body == null) {
+                // no reply: drop the connection, as the JDK server does for an exchange closed unanswered
+                request.getConnectionMetaData().getConnection().getEndPoint().close();
+                callback.failed(new IOException("dropped"));
+                return;
+            }
+            try {
+                body.close();
+                callback.succeeded();
+            } catch (IOException | RuntimeException e) {
+                callback.failed(e);
+            }
+        }
+    }
+}
