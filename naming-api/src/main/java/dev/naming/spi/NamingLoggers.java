@@ -35,7 +35,13 @@ public final class NamingLoggers {
 
     /** The logger named after {@code owner}. */
     public static Logger get(Class<?> owner) {
-        return usesSlf4j() ? LoggerFactory.getLogger(owner) : new SystemLoggerAdapter(owner.getName());
+        String name = owner.getName();
+        return usesSlf4j() ? LoggerFactory.getLogger(owner) : systemLogger(name, System.getLogger(name));
+    }
+
+    /** The logger used without an SLF4J provider: SLF4J calls passed on to {@code target}. */
+    static Logger systemLogger(String name, System.Logger target) {
+        return new SystemLoggerAdapter(name, target);
     }
 
     /** Whether the application has an SLF4J provider (decided once, at the first logger). */
@@ -69,9 +75,9 @@ public final class NamingLoggers {
 
         private final transient System.Logger target;
 
-        SystemLoggerAdapter(String name) {
+        SystemLoggerAdapter(String name, System.Logger target) {
             this.name = name;
-            this.target = System.getLogger(name);
+            this.target = target;
         }
 
         @Override

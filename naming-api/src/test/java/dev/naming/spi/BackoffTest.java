@@ -32,7 +32,10 @@ class BackoffTest {
     void manyFailuresNeverOverflow() {
         Backoff backoff = new Backoff(Duration.ofMillis(1), Duration.ofSeconds(30), 0);
         for (int i = 0; i < 200; i++) {
-            backoff.next();
+            Duration delay = backoff.next();
+            if (i >= 15) { // 1 ms << 15 is past 30 s: every later delay is the cap, however far the shift goes
+                assertEquals(Duration.ofSeconds(30), delay, "delay after " + (i + 1) + " failures");
+            }
         }
         assertEquals(Duration.ofSeconds(30), backoff.next());
     }

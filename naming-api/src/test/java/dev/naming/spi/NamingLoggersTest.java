@@ -50,4 +50,57 @@ class NamingLoggersTest {
     private static String location(Class<?> type) throws URISyntaxException {
         return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
+
+    @Test
+    void withoutAnSlf4jProviderEachLineGoesToTheSystemLoggerAtItsLevel() {
+        RecordingSystemLogger target = new RecordingSystemLogger(System.Logger.Level.INFO);
+        org.slf4j.Logger log = NamingLoggers.systemLogger("dev.naming.test", target);
+        assertEquals("dev.naming.test", log.getName());
+        assertEquals(List.of(false, false, true, true, true), List.of(log.isTraceEnabled(), log.isDebugEnabled(),
+                log.isInfoEnabled(), log.isWarnEnabled(), log.isErrorEnabled()));
+        target.threshold = System.Logger.Level.ALL;
+        assertEquals(List.of(true, true), List.of(log.isTraceEnabled(), log.isDebugEnabled()));
+        target.threshold = System.Logger.Level.ERROR;
+        assertEquals(List.of(false, false, true), List.of(log.isInfoEnabled(), log.isWarnEnabled(), log.isErrorEnabled()));
+
+        target.threshold = System.Logger.Level.ALL;
+        IllegalStateException failure = new IllegalStateException("boom");
+        log.trace("t {}", 1);
+        log.debug("d {}", 2);
+        log.info("i {} {}", 3, 4);
+        log.warn("w {}", "x", failure);
+        log.error("e");
+        assertEquals(List.of("TRACE t 1 null", "DEBUG d 2 null", "INFO i 3 4 null",
+                "WARNING w x java.lang.IllegalStateException: boom", "ERROR e null"), target.lines);
+    }
+
+    /** A System.Logger that keeps what it is given, loggable from a threshold up. */
+    private static final class RecordingSystemLogger implements System.Logger {
+        final List<String> lines = new java.util.ArrayList<>();
+        System.Logger.Level threshold;
+
+        RecordingSystemLogger(System.Logger.Level threshold) {
+            this.threshold = threshold;
+        }
+
+        @Override
+        public String getName() {
+            return "recording";
+        }
+
+        @Override
+        public boolean isLoggable(System.Logger.Level level) {
+            return level.getSeverity() >= threshold.getSeverity();
+        }
+
+        @Override
+        public void log(System.Logger.Level level, java.util.ResourceBundle bundle, String msg, Throwable thrown) {
+            lines.add(level + " " + msg + " " + thrown);
+        }
+
+        @Override
+        public void log(System.Logger.Level level, java.util.ResourceBundle bundle, String format, Object... params) {
+            lines.add(level + " " + format + " null");
+        }
+    }
 }

@@ -16,17 +16,19 @@ import org.junit.jupiter.api.Test;
 
 class UriParametersTest {
 
-    private static final UriParameter<Duration> WAIT = UriParameter.duration("wait", Duration.ofSeconds(55), "hold");
-    private static final UriParameter<Boolean> TLS = UriParameter.bool("tls", false, "https").env("X_SSL");
-    private static final UriParameter<String> TOKEN = UriParameter.text("token", null, "acl").env("X_TOKEN").secret();
-    private static final UriParameter<String> DC = UriParameter.text("dc", null, "datacenter")
+    // per test, not static: the declarations themselves are under test
+
+    private final UriParameter<Duration> WAIT = UriParameter.duration("wait", Duration.ofSeconds(55), "hold");
+    private final UriParameter<Boolean> TLS = UriParameter.bool("tls", false, "https").env("X_SSL");
+    private final UriParameter<String> TOKEN = UriParameter.text("token", null, "acl").env("X_TOKEN").secret();
+    private final UriParameter<String> DC = UriParameter.text("dc", null, "datacenter")
             .defaultText("the agent's");
-    private static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ZERO, "why");
-    private static final UriParameters TABLE = UriParameters.of("x", WAIT, TLS, TOKEN, DC, GRACE);
+    private final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ZERO, "why");
+    private final UriParameters TABLE = UriParameters.of("x", WAIT, TLS, TOKEN, DC, GRACE);
 
     private static final Map<String, String> ENV = Map.of("X_SSL", "yes", "X_TOKEN", "from-env");
 
-    private static UriParameters.Values read(String uri) {
+    private UriParameters.Values read(String uri) {
         return TABLE.read(NamingUri.parse(uri), ENV::get);
     }
 
@@ -142,5 +144,22 @@ class UriParametersTest {
                 | `grace` | `0` |  | after a sign that the registry lost its state, removals are held back this long \
                 while owners register again (0: off); why |
                 """, TABLE.markdownTable());
+    }
+
+    @Test
+    void aProviderWithoutParametersDeclaresNone() {
+        NamingProvider bare = new NamingProvider() {
+            @Override
+            public String scheme() {
+                return "bare";
+            }
+
+            @Override
+            public dev.naming.Naming create(NamingUri uri) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        assertEquals("bare parameters []", bare.parameters().toString());
+        assertEquals(List.of(), bare.parameters().all());
     }
 }
