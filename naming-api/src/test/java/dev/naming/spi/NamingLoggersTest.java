@@ -62,6 +62,8 @@ class NamingLoggersTest {
         assertEquals(List.of(true, true), List.of(log.isTraceEnabled(), log.isDebugEnabled()));
         target.threshold = System.Logger.Level.ERROR;
         assertEquals(List.of(false, false, true), List.of(log.isInfoEnabled(), log.isWarnEnabled(), log.isErrorEnabled()));
+        target.threshold = System.Logger.Level.OFF;
+        assertEquals(false, log.isErrorEnabled());
 
         target.threshold = System.Logger.Level.ALL;
         IllegalStateException failure = new IllegalStateException("boom");
