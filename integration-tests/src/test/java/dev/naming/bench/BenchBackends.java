@@ -64,7 +64,8 @@ final class BenchBackends {
 
     /**
      * One emulated Consul agent and the client's defaults (55 s blocking wait, 100 ms query pacing):
-     * plain HTTP/1.1 on the JDK's server, or HTTPS with HTTP/2 on Jetty (as an agent with TLS on),
+     * plain HTTP/1.1 or HTTPS with HTTP/2 (as an agent with TLS on), served by Jetty, which sends replies as
+     * Go's server does (one write, no Nagle delay),
      * with a private certificate the client trusts through {@code truststore=}.
      */
     private static final class ConsulBench implements RegistryFixture, WithPeer {
@@ -86,7 +87,7 @@ final class BenchBackends {
                 agent = ConsulEmulator.builder().tls(certificate.serverContext()).http2().start();
             } else {
                 certificate = null;
-                agent = ConsulEmulator.start();
+                agent = ConsulEmulator.builder().jetty().start();
             }
         }
 

@@ -31,11 +31,17 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The emulator on Jetty 12, HTTPS with HTTP/2 negotiated by ALPN (HTTP/1.1 for clients that do not
- * offer h2), as a Consul agent with TLS on serves its API: Go's {@code net/http} speaks HTTP/2 over
- * TLS by itself (hashicorp/consul PR #3657 relies on it for many blocking queries over one
- * connection), with at most {@value #MAX_CONCURRENT_STREAMS} concurrent streams per connection
- * ({@code defaultMaxStreams} of golang.org/x/net/http2's server).
+ * The emulator on Jetty 12. With TLS: HTTPS with HTTP/2 negotiated by ALPN (HTTP/1.1 for clients
+ * that do not offer h2), as a Consul agent with TLS on serves its API: Go's {@code net/http} speaks
+ * HTTP/2 over TLS by itself (hashicorp/consul PR #3657 relies on it for many blocking queries over
+ * one connection), with at most {@value #MAX_CONCURRENT_STREAMS} concurrent streams per connection
+ * ({@code defaultMaxStreams} of golang.org/x/net/http2's server). Without TLS: plain HTTP/1.1.
+ *
+ * <p>Either way a small reply leaves in one write, headers and body together, on a socket without
+ * Nagle's delay, as Go's server sends it ({@code net/http} buffers a handler's output and Go sets
+ * {@code TCP_NODELAY} on every connection). The JDK's {@code HttpServer} flushes the headers on
+ * their own and leaves Nagle on unless told otherwise, which delays the body by the client's
+ * delayed ACK (about 40 ms on Linux): fine for correctness tests, wrong for latency figures.
  *
  * <p>The handler blocks its thread while a query is held, as the JDK server's does, so the pool is
  * sized for every blocked query of a benchmark.
@@ -65,18 +71,23 @@ final class JettyAgentServer implements AgentExchange.Server {
         // the emulator cleans and checks paths itself, as Consul's router does: let every target through
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setSendServerVersion(false);
-        http.addCustomizer(new SecureRequestCustomizer(false));
-        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
-        h2.setMaxConcurrentStreams(maxStreams);
-        h2.setStreamIdleTimeout(IDLE_TIMEOUT_MILLIS);
         HttpConnectionFactory h1 = new HttpConnectionFactory(http);
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
-        alpn.setDefaultProtocol(h1.getProtocol());
-        SslContextFactory.Server ssl = new SslContextFactory.Server();
-        ssl.setSslContext(tls);
-        SslConnectionFactory tlsFactory = new SslConnectionFactory(ssl, alpn.getProtocol());
-
-        ServerConnector connector = new ServerConnector(server, 1, 1, tlsFactory, alpn, h2, h1);
+        ServerConnector connector;
+        if (tls == null) {
+            connector = new ServerConnector(server, 1, 1, h1);
+        } else {
+            http.addCustomizer(new SecureRequestCustomizer(false));
+            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+            h2.setMaxConcurrentStreams(maxStreams);
+            h2.setStreamIdleTimeout(IDLE_TIMEOUT_MILLIS);
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+            alpn.setDefaultProtocol(h1.getProtocol());
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setSslContext(tls);
+            SslConnectionFactory tlsFactory = new SslConnectionFactory(ssl, alpn.getProtocol());
+            connector = new ServerConnector(server, 1, 1, tlsFactory, alpn, h2, h1);
+        }
+        connector.setAcceptedTcpNoDelay(true);
         connector.setHost(address.getHostAddress());
         connector.setPort(port);
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
