@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     /** Threads that handle every reply of one {@code Naming}'s watches: the work per reply is small. */
     static final int WORKERS = 2;
+    private static final String WORKER_NAME = "naming-consul-watch";
     /** Concurrent streams per HTTP/2 connection: Go's {@code http2} server default, which Consul does not change. */
     static final int STREAMS_PER_CONNECTION = 250;
     /** Plain-HTTP watches past which one warning is logged: a Consul agent allows 200 connections per client address. */
@@ -86,9 +88,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     /** A query sent or about to be; {@link #cancel()} aborts it (HTTP/2: resets its stream; HTTP/1.1: closes its connection). */
     static final class Call {
+        private final BiConsumer<Reply, Throwable> done;
+        private final AtomicBoolean finished = new AtomicBoolean();
         private volatile boolean cancelled;
         private volatile boolean expired;
         private volatile CompletableFuture<?> response;
+        private volatile ScheduledFuture<?> deadline;
+
+        private Call(BiConsumer<Reply, Throwable> done) {
+            this.done = done;
+        }
 
         void cancel() {
             cancelled = true;
@@ -96,6 +105,18 @@ final class ConsulBlockingQueries implements AutoCloseable {
             if (f != null) {
                 f.cancel(true);
             }
+        }
+
+        /** Reports the outcome, the first time only. */
+        private void finish(Reply reply, Throwable failure) {
+            if (!finished.compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> d = deadline;
+            if (d != null) {
+                d.cancel(false);
+            }
+            done.accept(reply, failure);
         }
     }
 
@@ -182,20 +203,26 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     /**
      * Reads the passing instances of {@code service} from {@code agent}, blocking up to the
-     * configured wait when {@code index} is at least 1, not blocking otherwise. {@code done} gets
-     * the reply, or an {@link IOException} (network errors, timeouts, a status other than 200, a
-     * reply that is not a health list), or a {@link CancellationException} after
-     * {@link Call#cancel()}; it runs on one of the {@value #WORKERS} worker threads, or on the caller's
+     * configured wait when {@code index} is at least 1, not blocking otherwise. {@code done} is
+     * called once, with the reply, or an {@link IOException} (network errors, timeouts, a status
+     * other than 200, a reply that is not a health list), or a {@link CancellationException} after
+     * {@link Call#cancel()}; on one of the {@value #WORKERS} worker threads, or on the caller's
      * when the call fails at once.
+     *
+     * <p>The reply is read and handed on as soon as its body is in, by the body subscriber, not
+     * through the future {@code sendAsync} returns: the JDK completes that future through more
+     * hand-offs between its threads, which cost about a millisecond on a busy machine
+     * (docs/BENCHMARKS.md). The future still reports failures and cancellation.
      */
     Call read(Lane lane, int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
-        Call call = new Call();
+        Call call = new Call(done);
         HttpRequest request = request(agent, service, index);
-        CompletableFuture<HttpResponse<byte[]>> response;
+        Duration limit = request.timeout().orElse(config.blockingReadTimeout());
+        CompletableFuture<HttpResponse<Void>> response;
         try {
-            response = lane.client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = lane.client.sendAsync(request, info -> replySubscriber(info, call, lane, agent, service));
         } catch (RuntimeException e) {
-            done.accept(null, new IOException("request not sent: " + e, e));
+            call.finish(null, new IOException("request not sent: " + e, e));
             return call;
         }
         call.response = response;
@@ -204,34 +231,63 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
         // the request's timeout covers only the wait for the headers: a body that stalls after
         // them must not hold the watch forever, so the whole exchange gets a deadline too
-        Duration limit = request.timeout().orElse(config.blockingReadTimeout());
-        ScheduledFuture<?> deadline;
         try {
-            deadline = lane.workers.schedule(() -> {
+            call.deadline = lane.workers.schedule(() -> {
                 call.expired = true;
                 response.cancel(true);
             }, limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             response.cancel(true);
-            done.accept(null, new CancellationException("closed"));
+            call.finish(null, new CancellationException("closed"));
             return call;
         }
+        if (call.finished.get()) {
+            // answered before the deadline was set
+            call.deadline.cancel(false);
+        }
         response.whenComplete((r, error) -> {
-            deadline.cancel(false);
-            Reply reply = null;
-            Throwable failure = null;
             if (error != null) {
-                failure = failure(call, error, agent, limit);
+                call.finish(null, failure(call, error, agent, limit));
             } else {
-                try {
-                    reply = reply(r, agent, service);
-                } catch (IOException e) {
-                    failure = e;
-                }
+                // normally the body subscriber has answered already; this covers a reply it did not read
+                call.finish(null, new IOException("agent " + describe(agent) + " ended its reply early"));
             }
-            done.accept(reply, failure);
         });
         return call;
+    }
+
+    /** Reads a 200 reply's body into a {@link Reply}; any other status is answered at once, its body dropped. */
+    private HttpResponse.BodySubscriber<Void> replySubscriber(HttpResponse.ResponseInfo info, Call call, Lane lane,
+                                                              int agent, String service) {
+        if (info.statusCode() != 200) {
+            call.finish(null, new StatusException(info.statusCode(), describe(agent)));
+            return HttpResponse.BodySubscribers.replacing(null);
+        }
+        long replyIndex = parseIndex(info.headers().firstValue("X-Consul-Index"));
+        return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
+            Runnable handle = () -> {
+                Reply reply;
+                try {
+                    reply = new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.getFactory(), body));
+                } catch (IOException | IllegalStateException e) {
+                    call.finish(null, new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
+                            + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e));
+                    return;
+                }
+                call.finish(reply, null);
+            };
+            if (Thread.currentThread().getName().startsWith(WORKER_NAME)) {
+                handle.run();
+            } else {
+                // not on a worker (the JDK client's selector thread, which must only do I/O): hand it over
+                try {
+                    lane.workers.execute(handle);
+                } catch (RejectedExecutionException closing) {
+                    call.finish(null, new CancellationException("closed"));
+                }
+            }
+            return null;
+        });
     }
 
     private Throwable failure(Call call, Throwable error, int agent, Duration limit) {
@@ -249,19 +305,6 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return cause;
         }
         return new IOException(cause.toString(), cause);
-    }
-
-    private Reply reply(HttpResponse<byte[]> response, int agent, String service) throws IOException {
-        if (response.statusCode() != 200) {
-            throw new StatusException(response.statusCode(), describe(agent));
-        }
-        long replyIndex = parseIndex(response.headers().firstValue("X-Consul-Index"));
-        try {
-            return new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.readTree(response.body())));
-        } catch (IOException | IllegalStateException e) {
-            throw new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
-                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
-        }
     }
 
     HttpRequest request(int agent, String service, long index) {
@@ -304,7 +347,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     private ScheduledThreadPoolExecutor workers() {
         if (workers == null) {
-            workers = new ScheduledThreadPoolExecutor(WORKERS, NamingThreads.factory("naming-consul-watch", true));
+            workers = new ScheduledThreadPoolExecutor(WORKERS, NamingThreads.factory(WORKER_NAME, true));
             workers.setRemoveOnCancelPolicy(true);
             // all of them now, for the life of the Naming: the thread count does not move with watches
             workers.prestartAllCoreThreads();
@@ -319,7 +362,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
                 .version(config.tls() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(Boolean.getBoolean("xinline") ? (java.util.concurrent.Executor) Runnable::run : workers());
+                .executor(workers());
         if (trust != null) {
             b.sslContext(trust.context());
         }
