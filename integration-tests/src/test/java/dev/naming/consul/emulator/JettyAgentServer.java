@@ -208,7 +208,8 @@ final class JettyAgentServer implements AgentExchange.Server {
             if (body == null) {
                 // no reply: drop the connection, as the JDK server does for an exchange closed unanswered
                 request.getConnectionMetaData().getConnection().getEndPoint().close();
-                callback.failed(new IOException("dropped"));
+                // succeeded, not failed: a failed callback makes Jetty try (and log) an error reply on the closed connection
+                callback.succeeded();
                 return;
             }
             try {
