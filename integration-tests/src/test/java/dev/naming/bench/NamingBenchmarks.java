@@ -76,14 +76,15 @@ public final class NamingBenchmarks {
             if (step("find")) {
                 findThroughput(backend.name(), fixture);
             }
+            if (step("fanout")) {
+                subscriberFanOut(backend.name(), fixture);
+            }
+            // last: an emulated agent keeps the queries of closed clients blocked until their wait ends
             if (step("scaling")) {
                 watchScaling(backend, fixture);
                 if (fixture instanceof BenchBackends.WithPeer withPeer) {
                     peerWatchScaling(backend.name(), fixture, withPeer.peer());
                 }
-            }
-            if (step("fanout")) {
-                subscriberFanOut(backend.name(), fixture);
             }
         }
     }

@@ -127,16 +127,101 @@ final class ConsulBlockingQueries implements AutoCloseable {
     static final class Lane {
         private final HttpClient client;
         private final ScheduledExecutorService workers;
+        private final Gate[] gates;
         private int watches;
 
-        private Lane(HttpClient client, ScheduledExecutorService workers) {
+        private Lane(HttpClient client, ScheduledExecutorService workers, int agents, boolean multiplexed) {
             this.client = client;
             this.workers = workers;
+            this.gates = new Gate[agents];
+            for (int i = 0; i < agents; i++) {
+                gates[i] = multiplexed ? new Gate() : null;
+            }
         }
 
         /** Where the watches of this lane run their pauses and deadlines. */
         ScheduledExecutorService scheduler() {
             return workers;
+        }
+    }
+
+    /**
+     * Lets one query through to an agent while the lane has no working connection to it, and
+     * holds the others until that one is answered. The JDK client opens a connection for every
+     * request sent while none is established yet (each may turn out to be HTTP/2 only once its
+     * TLS handshake is done), so 250 watches starting together, or retrying together after an
+     * outage, would open 250 TLS connections, and an agent refuses those past 200. Only a
+     * non-blocking read (the first of a watch, or the first after an error) is let through as
+     * the probe: a blocking one could hold the others for up to a minute.
+     */
+    static final class Gate {
+        private boolean connected;
+        private Call probe;
+        private final List<Runnable> held = new ArrayList<>();
+        private final List<Call> heldCalls = new ArrayList<>();
+
+        /** Sends now, or holds {@code send} until the probe is answered. */
+        void submit(Call call, boolean blocking, Runnable send) {
+            synchronized (this) {
+                if (!connected) {
+                    if (probe != null) {
+                        held.add(send);
+                        heldCalls.add(call);
+                        return;
+                    }
+                    if (!blocking) {
+                        probe = call;
+                    }
+                }
+            }
+            send.run();
+        }
+
+        /** {@code call} got an answer from the agent (any status): the connection works. */
+        void answered(Call call) {
+            List<Runnable> release;
+            synchronized (this) {
+                connected = true;
+                if (probe != call) {
+                    return;
+                }
+                probe = null;
+                release = List.copyOf(held);
+                held.clear();
+                heldCalls.clear();
+            }
+            release.forEach(Runnable::run);
+        }
+
+        /** {@code call} failed before an answer: the held queries fail alike and back off. */
+        void failed(Call call, Throwable error) {
+            List<Call> fail;
+            synchronized (this) {
+                connected = false;
+                if (probe != call) {
+                    return;
+                }
+                probe = null;
+                fail = List.copyOf(heldCalls);
+                held.clear();
+                heldCalls.clear();
+            }
+            fail.forEach(c -> c.finish(null, error));
+        }
+
+        /** {@code call} was cancelled (its watch closed): if it was the probe, the held queries go. */
+        void abandoned(Call call) {
+            List<Runnable> release;
+            synchronized (this) {
+                if (probe != call) {
+                    return;
+                }
+                probe = null;
+                release = List.copyOf(held);
+                held.clear();
+                heldCalls.clear();
+            }
+            release.forEach(Runnable::run);
         }
     }
 
@@ -176,7 +261,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             }
         }
         if (lane == null) {
-            lane = new Lane(newClient(), workers());
+            lane = new Lane(newClient(), workers(), config.agents().size(), config.tls());
             lanes.add(lane);
         }
         lane.watches++;
@@ -217,13 +302,39 @@ final class ConsulBlockingQueries implements AutoCloseable {
     Call read(Lane lane, int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
         Call call = new Call(done);
         HttpRequest request = request(agent, service, index);
+        Gate gate = lane.gates[agent];
+        if (gate == null) {
+            send(lane, agent, service, request, call, null);
+        } else {
+            gate.submit(call, index >= 1, () -> send(lane, agent, service, request, call, gate));
+        }
+        return call;
+    }
+
+    private void send(Lane lane, int agent, String service, HttpRequest request, Call call, Gate gate) {
+        if (call.cancelled || call.finished.get()) {
+            call.finish(null, new CancellationException("cancelled"));
+            if (gate != null) {
+                gate.abandoned(call);
+            }
+            return;
+        }
         Duration limit = request.timeout().orElse(config.blockingReadTimeout());
         CompletableFuture<HttpResponse<Void>> response;
         try {
-            response = lane.client.sendAsync(request, info -> replySubscriber(info, call, lane, agent, service));
+            response = lane.client.sendAsync(request, info -> {
+                if (gate != null) {
+                    gate.answered(call);
+                }
+                return replySubscriber(info, call, lane, agent, service);
+            });
         } catch (RuntimeException e) {
-            call.finish(null, new IOException("request not sent: " + e, e));
-            return call;
+            IOException error = new IOException("request not sent: " + e, e);
+            if (gate != null) {
+                gate.failed(call, error);
+            }
+            call.finish(null, error);
+            return;
         }
         call.response = response;
         if (call.cancelled) {
@@ -239,7 +350,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         } catch (RejectedExecutionException closing) {
             response.cancel(true);
             call.finish(null, new CancellationException("closed"));
-            return call;
+            return;
         }
         if (call.finished.get()) {
             // answered before the deadline was set
@@ -248,10 +359,15 @@ final class ConsulBlockingQueries implements AutoCloseable {
         response.whenComplete((r, error) -> {
             // a reply that came through was answered by its body subscriber, which runs before this
             if (error != null) {
-                call.finish(null, failure(call, error, agent, limit));
+                Throwable failure = failure(call, error, agent, limit);
+                if (gate != null && failure instanceof CancellationException) {
+                    gate.abandoned(call);
+                } else if (gate != null) {
+                    gate.failed(call, failure);
+                }
+                call.finish(null, failure);
             }
         });
-        return call;
     }
 
     /** Reads a 200 reply's body into a {@link Reply}; any other status is answered at once, its body dropped. */

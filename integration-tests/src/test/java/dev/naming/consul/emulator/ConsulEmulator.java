@@ -365,6 +365,15 @@ public final class ConsulEmulator implements AutoCloseable {
         }
     }
 
+    /**
+     * TCP connections accepted since the last start of listening (Jetty); -1 for the JDK server.
+     */
+    public long acceptedConnections() {
+        synchronized (serverLock) {
+            return server == null ? 0 : server.acceptedConnections();
+        }
+    }
+
     /** Blocking queries being held right now. */
     public int openBlockingQueries() {
         return blocked.get();

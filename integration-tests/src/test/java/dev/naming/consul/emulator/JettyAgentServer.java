@@ -54,10 +54,12 @@ final class JettyAgentServer implements AgentExchange.Server {
 
     private final Server server;
     private final ServerConnector connector;
+    private final AcceptedConnections statistics;
 
-    private JettyAgentServer(Server server, ServerConnector connector) {
+    private JettyAgentServer(Server server, ServerConnector connector, AcceptedConnections statistics) {
         this.server = server;
         this.connector = connector;
+        this.statistics = statistics;
     }
 
     static JettyAgentServer start(InetAddress address, int port, SSLContext tls, int maxStreams,
@@ -80,6 +82,14 @@ final class JettyAgentServer implements AgentExchange.Server {
             HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
             h2.setMaxConcurrentStreams(maxStreams);
             h2.setStreamIdleTimeout(IDLE_TIMEOUT_MILLIS);
+            // Jetty's flood guard counts a client that closes hundreds of watches at once (a reset
+            // stream each) as an attack and resets the rest; Consul's server lets them go
+            h2.setRateControlFactory(new org.eclipse.jetty.io.RateControl.Factory() {
+                @Override
+                public org.eclipse.jetty.io.RateControl newRateControl(org.eclipse.jetty.io.EndPoint endPoint) {
+                    return org.eclipse.jetty.io.RateControl.NO_RATE_CONTROL;
+                }
+            });
             ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
             alpn.setDefaultProtocol(h1.getProtocol());
             SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -88,6 +98,8 @@ final class JettyAgentServer implements AgentExchange.Server {
             connector = new ServerConnector(server, 1, 1, tlsFactory, alpn, h2, h1);
         }
         connector.setAcceptedTcpNoDelay(true);
+        AcceptedConnections statistics = new AcceptedConnections();
+        connector.addBean(statistics);
         connector.setHost(address.getHostAddress());
         connector.setPort(port);
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
@@ -109,7 +121,7 @@ final class JettyAgentServer implements AgentExchange.Server {
             stopQuietly(server);
             throw new IOException("cannot start Jetty: " + e, e);
         }
-        return new JettyAgentServer(server, connector);
+        return new JettyAgentServer(server, connector, statistics);
     }
 
     @Override
@@ -128,6 +140,12 @@ final class JettyAgentServer implements AgentExchange.Server {
         return connector.getConnectedEndPoints().size();
     }
 
+    /** TCP connections accepted since the start. */
+    @Override
+    public long acceptedConnections() {
+        return statistics.count();
+    }
+
     private static void stopQuietly(Server server) {
         try {
             // close every connection at once, blocked queries included, as an agent that goes away
@@ -140,6 +158,25 @@ final class JettyAgentServer implements AgentExchange.Server {
             server.stop();
         } catch (Exception ignored) {
             // stopping a server that failed to start, or stops twice
+        }
+    }
+
+    /**
+     * Counts TCP connections: the first Jetty connection on each network endpoint (TLS, or HTTP/1.1
+     * without it); ALPN and HTTP/2 run over TLS's decrypted endpoint and are not counted again.
+     */
+    private static final class AcceptedConnections implements org.eclipse.jetty.io.Connection.Listener {
+        private final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void onOpened(org.eclipse.jetty.io.Connection connection) {
+            if (connection.getEndPoint() instanceof org.eclipse.jetty.io.SocketChannelEndPoint) {
+                count.incrementAndGet();
+            }
+        }
+
+        long count() {
+            return count.get();
         }
     }
 
