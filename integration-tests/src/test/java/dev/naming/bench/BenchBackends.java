@@ -44,6 +44,9 @@ final class BenchBackends {
          * @param scheduler where the peer runs its pauses; {@code null} for its own default
          */
         AutoCloseable watch(String service, Consumer<Set<String>> ids, ScheduledExecutorService scheduler);
+
+        /** Watches every one of {@code services} through one client; {@code firstList} gets each service's name once. */
+        AutoCloseable watchAll(List<String> services, Consumer<String> firstList, ScheduledExecutorService scheduler);
     }
 
     /** A fixture that has a peer to measure beside the library. */
@@ -113,6 +116,30 @@ final class BenchBackends {
                 public AutoCloseable watch(String service, Consumer<Set<String>> ids, ScheduledExecutorService scheduler) {
                     return serviceHealthCache(service, ids, scheduler);
                 }
+
+                @Override
+                public AutoCloseable watchAll(List<String> services, Consumer<String> firstList,
+                                              ScheduledExecutorService scheduler) {
+                    // one client for every cache, its leanest set-up: over TLS OkHttp multiplexes them on HTTP/2
+                    Consul consul = client();
+                    List<ServiceHealthCache> caches = new java.util.ArrayList<>();
+                    for (String service : services) {
+                        ServiceHealthCache cache = ServiceHealthCache.newCache(consul.healthClient(), service, true, 55,
+                                QueryOptions.BLANK, com.orbitz.consul.cache.ServiceHealthKey::fromServiceHealth, scheduler);
+                        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
+                        cache.addListener(map -> {
+                            if (first.compareAndSet(false, true)) {
+                                firstList.accept(service);
+                            }
+                        });
+                        cache.start();
+                        caches.add(cache);
+                    }
+                    return () -> {
+                        caches.forEach(ServiceHealthCache::stop);
+                        consul.destroy();
+                    };
+                }
             };
         }
 
@@ -123,12 +150,7 @@ final class BenchBackends {
          */
         private AutoCloseable serviceHealthCache(String service, Consumer<Set<String>> ids,
                                                  ScheduledExecutorService scheduler) {
-            Consul.Builder builder = Consul.builder().withUrl(agent.url()).withPing(false)
-                    .withReadTimeoutMillis(Duration.ofSeconds(70).toMillis());
-            if (certificate != null) {
-                builder.withSslContext(certificate.clientContext()).withTrustManager(certificate.trustManager());
-            }
-            Consul consul = builder.build();
+            Consul consul = client();
             ServiceHealthCache cache = scheduler == null
                     ? ServiceHealthCache.newCache(consul.healthClient(), service, true, 55, QueryOptions.BLANK)
                     : ServiceHealthCache.newCache(consul.healthClient(), service, true, 55, QueryOptions.BLANK,
@@ -140,6 +162,15 @@ final class BenchBackends {
                 cache.stop();
                 consul.destroy();
             };
+        }
+
+        private Consul client() {
+            Consul.Builder builder = Consul.builder().withUrl(agent.url()).withPing(false)
+                    .withReadTimeoutMillis(Duration.ofSeconds(70).toMillis());
+            if (certificate != null) {
+                builder.withSslContext(certificate.clientContext()).withTrustManager(certificate.trustManager());
+            }
+            return builder.build();
         }
 
         @Override
