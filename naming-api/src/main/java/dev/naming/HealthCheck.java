@@ -1,6 +1,6 @@
 package dev.naming;
 
-import dev.naming.spi.Validation;
+import dev.naming.internal.Validation;
 import java.time.Duration;
 
 /**

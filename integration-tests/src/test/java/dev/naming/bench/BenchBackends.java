@@ -7,7 +7,7 @@ import dev.naming.Naming;
 import dev.naming.consul.AgentCertificate;
 import dev.naming.consul.emulator.ConsulEmulator;
 import dev.naming.discovery.emulator.DiscoveryCluster;
-import dev.naming.tck.InMemoryFixture;
+import dev.naming.inmemory.InMemoryFixture;
 import dev.naming.tck.RegistryFixture;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.grpc.EchoServer;
 import dev.naming.grpc.NamingNameResolverProvider;
+import dev.naming.tck.OpenConnections;
 import dev.naming.tck.RegistryFixture;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;

@@ -23,6 +23,7 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
 
     /** How long a slowed reply takes: above the 1.36 s read timeout of a 1 s blocking query here. */
     static final Duration SLOW_REPLY = Duration.ofSeconds(2);
+    static final Duration RETRY_CAP = Duration.ofSeconds(1);
 
     private final ConsulEmulator emulator;
 
@@ -38,7 +39,13 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
     @Override
     public Naming connect() {
         return new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort()
-                + "?wait=1s&timeout=1s&readMargin=300ms&grace=3s"));
+                + "?wait=1s&timeout=1s&readMargin=300ms&grace=3s&retryMax=" + RETRY_CAP.toMillis() + "ms"));
+    }
+
+    /** A watch's longest pause between retries here (the backend's default is 10 s). */
+    @Override
+    public Optional<Duration> retryCap() {
+        return Optional.of(RETRY_CAP);
     }
 
     @Override
@@ -146,6 +153,11 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
             @Override
             public boolean isIntendedEndpoint(String rawTarget) {
                 return intended(rawTarget);
+            }
+
+            @Override
+            public boolean isWatchRequest(String rawTarget) {
+                return rawTarget.startsWith("/v1/health/service/");
             }
         });
     }

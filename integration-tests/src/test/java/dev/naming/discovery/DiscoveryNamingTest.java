@@ -3,6 +3,7 @@ package dev.naming.discovery;
 import static dev.naming.discovery.DiscoveryTestSupport.ENV;
 import static dev.naming.discovery.DiscoveryTestSupport.ZONE;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -92,10 +93,19 @@ class DiscoveryNamingTest {
     void deregisterOfAnInstanceTheServerForgotIsNotAnError() {
         try (Naming naming = DiscoveryTestSupport.connect(server)) {
             naming.register(logic("logic-1", 8000));
-            server.cancel(ENV, ZONE, "chat.logic", "logic-1");
-            naming.deregister("logic-1");
-            naming.deregister("never-registered");
+            assertTrue(server.cancel(ENV, ZONE, "chat.logic", "logic-1"), "the server forgets the instance");
+
+            // the cancel is sent and answered -404 (nothing to cancel): done, not a failure
+            assertDoesNotThrow(() -> naming.deregister("logic-1"));
+            List<RecordedRequest> cancels = server.requests("cancel");
+            assertEquals(List.of("logic-1"), cancels.stream().map(r -> r.first("hostname")).toList());
+            // an id this Naming never registered names no appid: nothing to send
+            assertDoesNotThrow(() -> naming.deregister("never-registered"));
+            assertEquals(1, server.requests("cancel").size());
         }
+        // deregistered for good: close() has nothing left to cancel, and nothing came back
+        assertEquals(1, server.requests("cancel").size());
+        assertEquals(0, server.instanceCount());
     }
 
     @Test

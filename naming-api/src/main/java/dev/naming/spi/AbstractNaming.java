@@ -6,6 +6,7 @@ import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
+import dev.naming.internal.Validation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.naming.spi;
 
+import dev.naming.internal.Validation;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 

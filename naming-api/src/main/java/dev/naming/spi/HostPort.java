@@ -1,5 +1,7 @@
 package dev.naming.spi;
 
+import dev.naming.internal.Validation;
+
 /**
  * A host and port as written in URIs, environment variables and registry records:
  * {@code host}, {@code host:port}, {@code v6-address}, {@code [v6-address]} or

@@ -3,7 +3,11 @@ package dev.naming.spi;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Thread factories for the library's threads: daemon, named after what they do. */
+/**
+ * Thread factories for the library's threads: daemon, named after what they do. Backends name every
+ * thread they start {@code naming-<backend>-<role>} through it, so that a thread left running shows
+ * whose it is, and the conformance suite counts it among the library's threads.
+ */
 public final class NamingThreads {
 
     private NamingThreads() {

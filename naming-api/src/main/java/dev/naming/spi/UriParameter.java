@@ -1,6 +1,7 @@
 package dev.naming.spi;
 
 import dev.naming.NamingUri;
+import dev.naming.internal.Validation;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.naming.cli;
 
 import dev.naming.Naming;
-import dev.naming.spi.Validation;
+import dev.naming.spi.InputChecks;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +30,7 @@ final class DeregisterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Validation.serviceId(id);
+        InputChecks.serviceId(id);
         try (Naming naming = registry.connect()) {
             naming.deregister(id);
         }

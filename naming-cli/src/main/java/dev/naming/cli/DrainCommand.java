@@ -1,7 +1,7 @@
 package dev.naming.cli;
 
 import dev.naming.Naming;
-import dev.naming.spi.Validation;
+import dev.naming.spi.InputChecks;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,8 +36,8 @@ abstract class DrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Validation.serviceName(name);
-        Validation.serviceId(id);
+        InputChecks.serviceName(name);
+        InputChecks.serviceId(id);
         try (Naming naming = registry.connect()) {
             if (drain) {
                 naming.drain(name, id);

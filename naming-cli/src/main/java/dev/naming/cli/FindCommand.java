@@ -2,7 +2,7 @@ package dev.naming.cli;
 
 import dev.naming.Naming;
 import dev.naming.ServiceInstance;
-import dev.naming.spi.Validation;
+import dev.naming.spi.InputChecks;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +38,8 @@ final class FindCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Validation.serviceName(name);
-        Validation.tags(tags);
+        InputChecks.serviceName(name);
+        InputChecks.tags(tags);
         List<ServiceInstance> found;
         try (Naming naming = registry.connect()) {
             found = naming.find(name, tags.toArray(String[]::new));

@@ -6,7 +6,7 @@ import dev.naming.NamingUri;
 import dev.naming.ServiceInstance;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
-import dev.naming.spi.Validation;
+import dev.naming.spi.InputChecks;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,7 +74,7 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Validation.serviceName(name);
+        InputChecks.serviceName(name);
         SubscribeOptions options = SubscribeOptions.defaults().withTags(tags).withWarmup(warmup);
         if (count != null && count < 1) {
             throw new IllegalArgumentException("count must be at least 1, was " + count);

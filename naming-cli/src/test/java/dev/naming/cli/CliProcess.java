@@ -1,5 +1,6 @@
 package dev.naming.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,11 +28,40 @@ final class CliProcess {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // everything on the class path, as in naming.jar: the module path of this test JVM included
+        List<String> classPath = new ArrayList<>();
+        modulePath().ifPresent(classPath::add);
+        classPath.add(System.getProperty("java.class.path"));
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(String.join(File.pathSeparator, classPath));
         command.addAll(jvmOptions);
         command.add(NamingCli.class.getName());
         command.addAll(List.of(args));
+        return run(command, env, args);
+    }
+
+    /**
+     * Runs {@code java -p MODULE_PATH -m dev.naming.cli/dev.naming.cli.NamingCli args}: the command as
+     * a module, its backends and logger found through their module descriptors.
+     */
+    static Cli.Result runAsModule(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-p");
+        command.add(modulePath().orElseThrow(() -> new IllegalStateException("this JVM has no module path")));
+        command.add("-m");
+        command.add(NamingCli.class.getModule().getName() + "/" + NamingCli.class.getName());
+        command.addAll(List.of(args));
+        return run(command, Map.of(), args);
+    }
+
+    /** The module path this test JVM runs on (surefire puts the module under test and its modules there). */
+    static Optional<String> modulePath() {
+        return Optional.ofNullable(System.getProperty("jdk.module.path"));
+    }
+
+    private static Cli.Result run(List<String> command, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile("naming-cli", ".out");
         Path err = Files.createTempFile("naming-cli", ".err");
         try {

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.orbitz.consul.model.health.ServiceHealth;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.spi.InputChecks;
 import dev.naming.spi.NamingLoggers;
-import dev.naming.spi.Validation;
 import java.util.ArrayList;
 import java.io.IOException;
 import java.util.HashSet;
@@ -186,7 +186,7 @@ final class ConsulInstances {
                 protocol = ServiceRegistration.DEFAULT_PROTOCOL;
             }
             try {
-                Validation.serviceId(id);
+                InputChecks.serviceId(id);
                 if (!ids.add(id)) {
                     return;
                 }

@@ -2,7 +2,7 @@ package dev.naming.grpc;
 
 import dev.naming.NamingUri;
 import dev.naming.SubscribeOptions;
-import dev.naming.spi.Validation;
+import dev.naming.spi.InputChecks;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +45,7 @@ record NamingTarget(String service, SubscribeOptions options, String protocol) {
         if (service.isEmpty()) {
             throw new IllegalArgumentException("naming target '" + shown + "' names no service (naming:///SERVICE)");
         }
-        Validation.serviceName(service);
+        InputChecks.serviceName(service);
         List<String> tags = new ArrayList<>();
         Duration warmup = Duration.ZERO;
         String protocol = DEFAULT_PROTOCOL;
@@ -61,13 +61,13 @@ record NamingTarget(String service, SubscribeOptions options, String protocol) {
                 switch (name) {
                     case "tag" -> tags.add(value);
                     case "warmup" -> warmup = NamingUri.parseDuration("warmup", value);
-                    case "protocol" -> protocol = Validation.protocol(value).toLowerCase(Locale.ROOT);
+                    case "protocol" -> protocol = InputChecks.protocol(value).toLowerCase(Locale.ROOT);
                     default -> throw new IllegalArgumentException("naming target '" + shown + "' has unknown parameter '"
                             + name + "'; known: " + String.join(", ", PARAMETERS.stream().sorted().toList()));
                 }
             }
         }
-        return new NamingTarget(service, new SubscribeOptions(Validation.tags(tags), warmup), protocol);
+        return new NamingTarget(service, new SubscribeOptions(InputChecks.tags(tags), warmup), protocol);
     }
 
     /**

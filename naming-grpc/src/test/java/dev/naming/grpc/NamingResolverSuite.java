@@ -49,6 +49,10 @@ public abstract class NamingResolverSuite {
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private boolean outage;
 
+    /** For one subclass per registry. */
+    protected NamingResolverSuite() {
+    }
+
     /** A URL {@code Naming.connect(url)} reaches the registry under test with. */
     protected abstract String registryUrl();
 

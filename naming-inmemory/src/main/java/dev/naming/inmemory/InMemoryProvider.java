@@ -18,6 +18,10 @@ public final class InMemoryProvider implements NamingProvider {
             "owners report their instances every 250 ms");
     static final UriParameters PARAMETERS = UriParameters.of("inmemory", GRACE);
 
+    /** Called by {@link java.util.ServiceLoader}; applications use {@code Naming.connect("inmemory:…")}. */
+    public InMemoryProvider() {
+    }
+
     @Override
     public String scheme() {
         return "inmemory";

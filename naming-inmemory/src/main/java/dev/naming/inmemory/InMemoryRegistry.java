@@ -4,18 +4,22 @@ import dev.naming.HealthCheck;
 import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.spi.InputChecks;
 import dev.naming.spi.ServiceWatch;
-import dev.naming.spi.Validation;
 import dev.naming.spi.WatchSink;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,7 +35,12 @@ import java.util.function.LongSupplier;
  * memory: such an instance is healthy while registered.
  *
  * <p>For tests of code built on the library, {@link #setReachable(boolean)} simulates a registry
- * outage and {@link #forgetAll()} a registry that lost its state.
+ * outage, {@link #forgetAll()} a registry that lost its state, and {@link #requestCount()} and
+ * {@link #requests()} show what the {@code Naming}s asked of it, as a server's access log would.
+ *
+ * <p>Reads and watches list instances in an order of the registry's own, as a remote registry's
+ * replies do: shuffled on every change, and never already sorted by id. The library sorts them; a
+ * test that sees them sorted sees the library's work.
  *
  * <p><b>Lifetime of a named registry.</b> It is kept while it is in use: while a {@code Naming}
  * that names it is open (not yet closed), while it holds an instance, or while it is set
@@ -46,6 +55,9 @@ import java.util.function.LongSupplier;
  */
 public final class InMemoryRegistry {
 
+    /** How many of the latest requests {@link #requests()} keeps. */
+    public static final int REQUESTS_KEPT = 10_000;
+
     private static final Map<String, Slot> NAMED = new ConcurrentHashMap<>();
     private static final ReferenceQueue<InMemoryRegistry> RELEASED = new ReferenceQueue<>();
 
@@ -54,6 +66,9 @@ public final class InMemoryRegistry {
     private final Map<String, ServiceTable> services = new ConcurrentHashMap<>();
     private final Map<String, String> serviceOfId = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
+    private final AtomicLong requestCount = new AtomicLong();
+    /** The latest requests, request n at n % REQUESTS_KEPT: a ring, so that reads stay lock-free. */
+    private final AtomicReferenceArray<Request> latestRequests = new AtomicReferenceArray<>(REQUESTS_KEPT);
     /** Where this registry is listed in {@link #NAMED}; {@code null} for a private registry. */
     private Slot slot;
     /** Open {@code Naming}s on this registry. */
@@ -66,7 +81,7 @@ public final class InMemoryRegistry {
 
     /** The registry shared under {@code name} in this JVM, created on first use. */
     public static InMemoryRegistry named(String name) {
-        Validation.identifier("registry name", name);
+        InputChecks.identifier("registry name", name);
         expungeReleased();
         while (true) {
             Slot slot = NAMED.get(name);
@@ -140,6 +155,39 @@ public final class InMemoryRegistry {
         return serviceOfId.size();
     }
 
+    /**
+     * Requests the {@code Naming}s on this registry have made so far: every register, deregister,
+     * heartbeat, drain, undrain, find (a read, not one answered from a subscription) and watch
+     * started, those refused during a simulated outage included. The registry's own sweeping of
+     * expired instances is no request. For tests: that invalid input sends nothing, that a
+     * subscribed {@code find} reads nothing, that a closed {@code Naming} stays quiet.
+     */
+    public long requestCount() {
+        return requestCount.get();
+    }
+
+    /**
+     * The latest requests (at most {@value #REQUESTS_KEPT}), oldest first, one line each: the call
+     * and its arguments, e.g. {@code register chat.logic logic-1}, {@code heartbeat logic-1},
+     * {@code find chat.logic}, {@code watch chat.logic}.
+     */
+    public List<String> requests() {
+        long end = requestCount.get();
+        List<String> lines = new ArrayList<>();
+        for (long n = Math.max(0, end - REQUESTS_KEPT); n < end; n++) {
+            Request request = latestRequests.get((int) (n % REQUESTS_KEPT));
+            if (request != null && request.number() == n) {
+                lines.add(request.line());
+            }
+        }
+        return lines;
+    }
+
+    private void received(String call, String... arguments) {
+        long n = requestCount.getAndIncrement();
+        latestRequests.set((int) (n % REQUESTS_KEPT), new Request(n, call, arguments));
+    }
+
     // ---- used by InMemoryNaming -------------------------------------------------------------------
 
     /** An open {@code Naming} uses this registry: it is kept until {@link #detach()}. */
@@ -157,6 +205,7 @@ public final class InMemoryRegistry {
     // writes of one id touch two maps and up to two tables: one at a time, so that concurrent
     // registrations of an id under two names cannot leave it in both (reads stay lock-free)
     synchronized void register(ServiceRegistration registration) {
+        received("register", registration.name(), registration.id());
         ensureReachable();
         String previous = serviceOfId.put(registration.id(), registration.name());
         if (previous != null && !previous.equals(registration.name())) {
@@ -167,6 +216,7 @@ public final class InMemoryRegistry {
     }
 
     synchronized void deregister(String id) {
+        received("deregister", id);
         ensureReachable();
         String service = serviceOfId.remove(id);
         if (service != null) {
@@ -177,6 +227,7 @@ public final class InMemoryRegistry {
 
     /** Reports an instance alive; {@code false} when the registry does not know it (any more). */
     boolean heartbeat(String id) {
+        received("heartbeat", id);
         ensureReachable();
         String service = serviceOfId.get(id);
         return service != null && table(service).pass(id, nanoClock.getAsLong());
@@ -184,6 +235,7 @@ public final class InMemoryRegistry {
 
     /** Takes an instance out of reads ({@code drained}) or puts it back; a registration clears it. */
     synchronized void drain(String service, String id, boolean drained) {
+        received(drained ? "drain" : "undrain", service, id);
         ensureReachable();
         if (!service.equals(serviceOfId.get(id))) {
             throw new NamingException("in-memory registry '" + name + "' has no instance '" + id + "' of '" + service
@@ -193,12 +245,14 @@ public final class InMemoryRegistry {
     }
 
     List<ServiceInstance> find(String service) {
+        received("find", service);
         ensureReachable();
         ServiceTable table = services.get(service);
         return table == null ? List.of() : table.healthy();
     }
 
     ServiceWatch watch(String service, WatchSink sink) {
+        received("watch", service);
         ServiceTable table = table(service);
         table.addWatcher(sink, reachable);
         return () -> table.removeWatcher(sink);
@@ -249,6 +303,24 @@ public final class InMemoryRegistry {
         }
     }
 
+    /** {@code byId} shuffled, and never left sorted when it has two instances or more. */
+    private static List<ServiceInstance> unsorted(List<ServiceInstance> byId) {
+        List<ServiceInstance> shuffled = new ArrayList<>(byId);
+        Collections.shuffle(shuffled, ThreadLocalRandom.current());
+        if (shuffled.size() > 1 && shuffled.equals(byId)) {
+            Collections.rotate(shuffled, 1);
+        }
+        return List.copyOf(shuffled);
+    }
+
+    /** The {@code n}-th request, as {@link #requests()} prints it. */
+    private record Request(long number, String call, String[] arguments) {
+
+        String line() {
+            return arguments.length == 0 ? call : call + " " + String.join(" ", arguments);
+        }
+    }
+
     /** One registered instance, when its owner last reported it alive, and whether it is drained. */
     private record Entry(ServiceRegistration registration, long lastPass, boolean drained) {
 
@@ -281,7 +353,9 @@ public final class InMemoryRegistry {
         private final String service;
         private final Map<String, Entry> entries = new ConcurrentHashMap<>();
         private final List<WatchSink> watchers = new CopyOnWriteArrayList<>();
+        /** The healthy instances in the registry's own order; {@link #sorted} the same, by id. */
         private volatile List<ServiceInstance> healthy = List.of();
+        private List<ServiceInstance> sorted = List.of();
         /**
          * When the first healthy TTL instance lapses unless reported again; {@code Long.MAX_VALUE}
          * when none can. Lets a read hide an instance whose owner died without waiting for some
@@ -396,10 +470,11 @@ public final class InMemoryRegistry {
             }
             staleAt = lapse;
             list.sort(Comparator.comparing(ServiceInstance::id));
-            List<ServiceInstance> next = List.copyOf(list);
-            if (next.equals(healthy)) {
+            if (list.equals(sorted)) {
                 return;
             }
+            sorted = List.copyOf(list);
+            List<ServiceInstance> next = unsorted(list);
             healthy = next;
             if (reachable) {
                 for (WatchSink sink : watchers) {

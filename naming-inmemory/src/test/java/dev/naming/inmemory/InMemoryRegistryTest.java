@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.HealthCheck;
+import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.WatchSink;
@@ -149,5 +150,57 @@ class InMemoryRegistryTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void readsListInstancesInAnOrderOfTheRegistrysOwnNeverSortedById() {
+        for (String id : List.of("a", "b", "c")) {
+            registry.register(ttl(id, 5, 20));
+        }
+        List<String> read = ids(registry.find("svc"));
+        assertEquals(List.of("a", "b", "c"), read.stream().sorted().toList());
+        assertFalse(read.equals(List.of("a", "b", "c")), () -> "sorted by id: " + read);
+    }
+
+    @Test
+    void everyCallOfANamingIsCountedAndLoggedRefusedOnesIncluded() {
+        registry.register(ttl("a", 5, 20));
+        registry.heartbeat("a");
+        registry.find("svc");
+        registry.watch("svc", new WatchSink() {
+            @Override
+            public void snapshot(List<ServiceInstance> instances) {
+            }
+
+            @Override
+            public void failure(Throwable error) {
+            }
+        }).close();
+        registry.drain("svc", "a", true);
+        registry.drain("svc", "a", false);
+        registry.setReachable(false);
+        try {
+            registry.deregister("a");
+        } catch (NamingException refused) {
+            // the simulated outage: refused, yet received
+        }
+        registry.sweep(); // the registry's own work: no request
+
+        assertEquals(7, registry.requestCount());
+        assertEquals(List.of("register svc a", "heartbeat a", "find svc", "watch svc", "drain svc a", "undrain svc a",
+                "deregister a"), registry.requests());
+    }
+
+    @Test
+    void theLogKeepsTheLatestRequestsAndTheCountAllOfThem() {
+        int calls = InMemoryRegistry.REQUESTS_KEPT + 5;
+        for (int i = 0; i < calls; i++) {
+            registry.find("svc-" + i);
+        }
+        List<String> kept = registry.requests();
+        assertEquals(calls, registry.requestCount());
+        assertEquals(InMemoryRegistry.REQUESTS_KEPT, kept.size());
+        assertEquals("find svc-5", kept.get(0));
+        assertEquals("find svc-" + (calls - 1), kept.get(kept.size() - 1));
     }
 }

@@ -8,12 +8,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
@@ -508,9 +510,15 @@ final class AgentState {
 
     // ---- reads -----------------------------------------------------------------------------------
 
-    /** The entries of {@code GET /v1/health/service/:name}. */
+    /**
+     * The entries of {@code GET /v1/health/service/:name}, in no particular order. Consul's own
+     * order is its state store's (node, then service id) or, with {@code ?near}, by round-trip time
+     * ({@code Health.ServiceNodes}, agent/consul/health_endpoint.go, ends in
+     * {@code sortNodesByDistanceFrom}): across nodes it is not the id order. The emulator shuffles,
+     * never leaving two or more entries sorted by id, so a client that relied on the order shows.
+     */
     synchronized ArrayNode health(String serviceName, boolean passingOnly, List<String> tags) {
-        ArrayNode out = JSON.arrayNode();
+        List<ObjectNode> entries = new ArrayList<>();
         for (Service s : services.values()) {
             if (!s.name.equals(serviceName) || !s.tags.containsAll(tags)) {
                 continue;
@@ -524,13 +532,21 @@ final class AgentState {
             if (passingOnly && own.stream().anyMatch(c -> !c.status.equals("passing"))) {
                 continue;
             }
-            ObjectNode entry = out.addObject();
+            ObjectNode entry = JSON.objectNode();
             entry.set("Node", nodeJson());
             entry.set("Service", serviceJson(s, true));
             ArrayNode checkArray = entry.putArray("Checks");
             checkArray.add(serfHealthJson());
             own.forEach(c -> checkArray.add(checkJson(c)));
+            entries.add(entry);
         }
+        List<ObjectNode> byId = List.copyOf(entries); // services is sorted by id
+        Collections.shuffle(entries, ThreadLocalRandom.current());
+        if (entries.size() > 1 && entries.equals(byId)) {
+            Collections.rotate(entries, 1);
+        }
+        ArrayNode out = JSON.arrayNode();
+        entries.forEach(out::add);
         return out;
     }
 

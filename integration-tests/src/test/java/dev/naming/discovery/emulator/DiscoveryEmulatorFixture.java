@@ -29,6 +29,9 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     private static final Set<String> PARAMS = Set.of("env", "zone", "region", "appid", "hostname", "status", "addrs",
             "metadata", "latest_timestamp", "version");
     private static final Duration HOLD = Duration.ofMillis(600);
+    /** What a watch sends: its long polls, and the reads that confirm a list or follow a failure. */
+    private static final Set<String> READS = Set.of("poll", "polls", "fetch", "fetchs");
+    private static final Duration RETRY_CAP = Duration.ofSeconds(1);
 
     /** Emulated time runs 40 times faster: 10 s per 250 ms, so 90 s without renewal pass in 2.25 s. */
     private static final Duration TICK = Duration.ofMillis(250);
@@ -68,7 +71,8 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     /** The URI every {@code Naming} of this fixture uses. */
     public String uri() {
         return "discovery://" + cluster.authority() + "?env=tck&zone=sh001&region=sh&hostname=tck-host"
-                + "&renew=500ms&grace=3s&hold=" + HOLD.toMillis() + "ms&timeout=1s&retryMin=50ms&retryMax=1s&nodesRefresh=5s";
+                + "&renew=500ms&grace=3s&hold=" + HOLD.toMillis() + "ms&timeout=1s&retryMin=50ms&retryMax="
+                + RETRY_CAP.toMillis() + "ms&nodesRefresh=5s";
     }
 
     @Override
@@ -149,6 +153,11 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     }
 
     @Override
+    public Optional<Duration> retryCap() {
+        return Optional.of(RETRY_CAP);
+    }
+
+    @Override
     public Duration reRegistrationDeadline() {
         return Duration.ofSeconds(5);
     }
@@ -200,6 +209,12 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
             @Override
             public boolean isIntendedEndpoint(String rawTarget) {
                 return intended(rawTarget);
+            }
+
+            @Override
+            public boolean isWatchRequest(String rawTarget) {
+                return READS.stream().anyMatch(call -> rawTarget.startsWith("/discovery/" + call + "?")
+                        || rawTarget.equals("/discovery/" + call));
             }
         });
     }

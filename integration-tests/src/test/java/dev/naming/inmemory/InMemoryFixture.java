@@ -1,13 +1,18 @@
-package dev.naming.tck;
+package dev.naming.inmemory;
 
 import dev.naming.HealthCheck;
 import dev.naming.Naming;
 import dev.naming.ServiceRegistration;
-import dev.naming.inmemory.InMemoryRegistry;
+import dev.naming.tck.RegistryFixture;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /** {@code inmemory://NAME}: every {@code Naming} of the fixture shares the registry NAME. */
 public final class InMemoryFixture implements RegistryFixture {
+    private static final Set<String> CALLS = Set.of("register", "deregister", "heartbeat", "drain", "undrain", "find",
+            "watch");
     private final String name;
     private final InMemoryRegistry registry;
 
@@ -75,6 +80,28 @@ public final class InMemoryFixture implements RegistryFixture {
     @Override
     public ServiceRegistration adapt(ServiceRegistration registration) {
         return registration.toBuilder().check(HealthCheck.ttl(Duration.ofSeconds(1))).build();
+    }
+
+    /** The registry's own count and log of the calls its {@code Naming}s made. */
+    @Override
+    public Optional<RequestLog> requestLog() {
+        return Optional.of(new RequestLog() {
+            @Override
+            public long count() {
+                return registry.requestCount();
+            }
+
+            @Override
+            public List<String> rawTargets() {
+                return registry.requests();
+            }
+
+            @Override
+            public boolean isIntendedEndpoint(String rawTarget) {
+                // no paths to steer in memory: a line is a call the Naming makes, with its arguments
+                return CALLS.contains(rawTarget.split(" ", 2)[0]);
+            }
+        });
     }
 
     @Override

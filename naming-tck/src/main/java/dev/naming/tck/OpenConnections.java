@@ -1,11 +1,15 @@
-package dev.naming.bench;
+package dev.naming.tck;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Counts established TCP connections to a local port, from {@code /proc/net/tcp{,6}} (Linux). */
+/**
+ * Counts established TCP connections to a local port, from {@code /proc/net/tcp{,6}} (Linux): the
+ * fault suite checks with it that closed {@code Naming}s leave no connection to
+ * {@link RegistryFixture#serverPort()} open; public for benchmarks that watch the same.
+ */
 public final class OpenConnections {
 
     private OpenConnections() {

@@ -1,5 +1,7 @@
-package dev.naming.tck;
+package dev.naming.inmemory;
 
+import dev.naming.tck.RegistryFaultSuite;
+import dev.naming.tck.RegistryFixture;
 import java.util.UUID;
 
 /** The fault suite against the in-memory backend (outage only: it has no wire to break). */

@@ -1,4 +1,4 @@
-package dev.naming.spi;
+package dev.naming.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,9 +11,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Input checks shared by the API's values and every backend. Each failure is an
- * {@link IllegalArgumentException} whose message starts with the field's name, thrown before any
- * request is sent.
+ * Input checks behind the API's values and the SPI; code outside naming-api reaches the ones it needs
+ * through {@code dev.naming.spi.InputChecks}. Each failure is an {@link IllegalArgumentException}
+ * whose message starts with the field's name, thrown before any request is sent.
  */
 public final class Validation {
 

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -50,14 +51,15 @@ import org.junit.jupiter.api.function.Executable;
  * its own, so tests sharing one registry cannot see each other's state. Tests that need a switch
  * the fixture lacks (outage, state loss) are skipped.
  *
- * <p>A backend runs it with one class in this package:
+ * <p>A backend runs it with one test class of its own, in any package, and a {@link RegistryFixture}:
  * <pre>{@code
- * class ConsulEmulatorConformanceTest extends NamingConformanceSuite {
- *     protected RegistryFixture createFixture() { return new ConsulEmulatorFixture(); }
+ * class MyRegistryConformanceTest extends NamingConformanceSuite {
+ *     protected RegistryFixture createFixture() { return new MyRegistryFixture(); }
  * }
  * }</pre>
  * and may add backend-specific tests there with the protected helpers ({@link #open()},
- * {@link #service()}, {@link #id(String)}, {@link #registration(String, int, String...)}).
+ * {@link #fixture()}, {@link #service()}, {@link #id(String)},
+ * {@link #registration(String, int, String...)}).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 public abstract class NamingConformanceSuite {
@@ -66,6 +68,11 @@ public abstract class NamingConformanceSuite {
     /** How much earlier than its warm-up a held-back instance may arrive (clock granularity). */
     private static final Duration WARMUP_TOLERANCE = Duration.ofMillis(50);
     private static final String RESERVED = "/ ? # & % .. ";
+    /**
+     * Plain ASCII that every backend must carry in names, ids and tags: where the odd characters of a
+     * case may be refused, the same field with these must still round-trip.
+     */
+    private static final String PLAIN = "-plain.09_end";
 
     private RegistryFixture fixture;
     private final List<Naming> opened = new ArrayList<>();
@@ -84,8 +91,13 @@ public abstract class NamingConformanceSuite {
         fixture = createFixture();
     }
 
+    /**
+     * Closes every {@code Naming} the test opened, then the fixture. {@code close()} must not fail:
+     * a failure fails the test (each one reported), after everything else was closed.
+     */
     @AfterEach
     final void closeFixture() {
+        List<Throwable> failures = new ArrayList<>();
         try {
             if (outage) {
                 fixture.setReachable(true);
@@ -95,10 +107,16 @@ public abstract class NamingConformanceSuite {
                 try {
                     naming.close();
                 } catch (RuntimeException e) {
-                    // keep closing the others; the test has already reported what matters
+                    failures.add(e); // reported below, once the others and the fixture are closed
                 }
             }
             fixture.close();
+        }
+        if (!failures.isEmpty()) {
+            AssertionError failed = new AssertionError(failures.size() + " Naming.close() call(s) failed: "
+                    + failures.get(0));
+            failures.forEach(failed::addSuppressed);
+            throw failed;
         }
     }
 
@@ -983,9 +1001,19 @@ public abstract class NamingConformanceSuite {
     @Test
     void closeIsIdempotent() {
         Naming naming = open();
-        naming.register(registration("a", 8001));
+        ServiceRegistration a = registration("a", 8001);
+        naming.register(a);
+        Naming observer = open();
+        awaitFound(observer, service(), a);
+        observer.close();
+
         naming.close();
+        // the first close deregistered; the second must send nothing (no second deregistration)
+        Optional<RegistryFixture.RequestLog> log = fixture.requestLog();
+        long afterFirst = log.isPresent() ? awaitNoRequestFor(log.get(), fixture.quietWindow()) : 0;
         assertDoesNotThrow(() -> naming.close());
+        log.ifPresent(l -> assertNoRequestFor(l, afterFirst, fixture.quietWindow(), "a second close()"));
+        awaitFound(open(), service());
     }
 
     @Test
@@ -1131,6 +1159,8 @@ public abstract class NamingConformanceSuite {
 
     @Test
     void longestNameAndIdRoundTripOrAreRejectedNamingTheField() {
+        String long64 = (prefix + "-" + "n".repeat(64)).substring(0, 64);
+        assertRoundTrips(registration(long64, long64, 8000));
         String longest = (prefix + "-" + "n".repeat(300)).substring(0, 256);
         assertRoundTripsOrIsRejected("name", () -> registration("a", longest, 8001));
         assertRoundTripsOrIsRejected("id", () -> registration(longest, service(), 8002));
@@ -1138,11 +1168,13 @@ public abstract class NamingConformanceSuite {
 
     @Test
     void reservedUrlCharactersInNameRoundTripOrAreRejected() {
+        assertRoundTrips(registration("plain", service() + PLAIN, 8000));
         assertRoundTripsOrIsRejected("name", () -> registration("a", service() + RESERVED + "end", 8001));
     }
 
     @Test
     void reservedUrlCharactersInIdRoundTripOrAreRejected() {
+        assertRoundTrips(registration(id("plain" + PLAIN), service("plain"), 8000));
         String odd = id("a" + RESERVED + "end");
         Naming owner = assertRoundTripsOrIsRejected("id", () -> registration(odd, service(), 8001));
         if (owner != null) {
@@ -1153,6 +1185,11 @@ public abstract class NamingConformanceSuite {
 
     @Test
     void reservedUrlCharactersInTagsRoundTripOrAreRejected() {
+        ServiceRegistration plain = registration("plain", service("plain"), 8000, "t" + PLAIN, "other");
+        assertRoundTrips(plain);
+        Naming reader = open();
+        eventually().untilAsserted(() -> assertEquals(instances(plain), reader.find(plain.name(), "t" + PLAIN),
+                "a plain tag filters find"));
         String odd = "t" + RESERVED + "end";
         if (assertRoundTripsOrIsRejected("tags?", () -> registration("a", 8001, odd, "plain")) != null) {
             ServiceRegistration b = registration("b", 8002, "plain");
@@ -1165,6 +1202,9 @@ public abstract class NamingConformanceSuite {
 
     @Test
     void reservedUrlCharactersInMetaRoundTripOrAreRejected() {
+        assertRoundTrips(fixture.adapt(ServiceRegistration.builder()
+                .id(id("plain")).name(service("plain")).address("127.0.0.1").port(8000)
+                .meta("key" + PLAIN.replace('.', '_'), "value" + PLAIN + " with spaces").build()));
         assertRoundTripsOrIsRejected("meta", () -> fixture.adapt(ServiceRegistration.builder()
                 .id(id("a")).name(service()).address("127.0.0.1").port(8001)
                 .meta("path", "/v1/agent/../../x?y=1&z=%41#frag").build()));
@@ -1175,6 +1215,9 @@ public abstract class NamingConformanceSuite {
 
     @Test
     void unicodeInNameTagsAndMetaRoundTripsOrIsRejected() {
+        assertRoundTrips(fixture.adapt(ServiceRegistration.builder()
+                .id(id("plain")).name(service("plain") + PLAIN).address("127.0.0.1").port(8000)
+                .tags("zone" + PLAIN, "gate").meta("region", "Ile-de-France").build()));
         assertRoundTripsOrIsRejected("name", () -> registration("a", service() + "-聊天-λόγος-🚀", 8001));
         assertRoundTripsOrIsRejected("tags?", () -> registration("b", service("tags"), 8002, "区域-α", "gate"));
         assertRoundTripsOrIsRejected("meta", () -> fixture.adapt(ServiceRegistration.builder()
@@ -1564,6 +1607,37 @@ public abstract class NamingConformanceSuite {
         });
     }
 
+    /**
+     * Waits until {@code log} has received nothing for {@code window} (requests still in flight from
+     * what the test did before), and returns its count then.
+     */
+    private long awaitNoRequestFor(RegistryFixture.RequestLog log, Duration window) {
+        long[] last = {log.count(), System.nanoTime()};
+        eventually(window.plus(deadline())).until(() -> {
+            long count = log.count();
+            long now = System.nanoTime();
+            if (count != last[0]) {
+                last[0] = count;
+                last[1] = now;
+            }
+            return now - last[1] >= window.toNanos();
+        });
+        return last[0];
+    }
+
+    /** Asserts {@code log} receives nothing beyond {@code count} during {@code window}. */
+    private void assertNoRequestFor(RegistryFixture.RequestLog log, long count, Duration window, String after) {
+        Awaitility.await().pollInterval(POLL).during(window).atMost(window.plus(deadline()))
+                .untilAsserted(() -> assertEquals(count, log.count(), () -> after + " sent " + latest(log, count)));
+    }
+
+    /** The requests {@code log} received after its first {@code count}, as far as it keeps them. */
+    private static List<String> latest(RegistryFixture.RequestLog log, long count) {
+        List<String> targets = log.rawTargets();
+        long added = log.count() - count;
+        return targets.subList((int) Math.max(0, targets.size() - added), targets.size());
+    }
+
     /** The most watch requests open at once over the quiet window. */
     private int mostOpenWatchRequests() {
         AtomicInteger most = new AtomicInteger();
@@ -1644,6 +1718,18 @@ public abstract class NamingConformanceSuite {
         }
         awaitFound(open(), registration.name(), registration);
         return owner;
+    }
+
+    /**
+     * Registers {@code registration} through one {@code Naming} and awaits another finding it exactly
+     * as registered: no refusal allowed. Each case that accepts a refusal of odd input checks plain
+     * input of the same field with this first, so that a backend refusing everything fails.
+     */
+    private void assertRoundTrips(ServiceRegistration registration) {
+        open().register(registration);
+        Naming observer = open();
+        eventually().untilAsserted(() -> assertTrue(observer.find(registration.name()).contains(registration.instance()),
+                () -> "did not round-trip: " + registration.instance() + ", found " + observer.find(registration.name())));
     }
 
     private static void assertRejected(String field, Executable call) {

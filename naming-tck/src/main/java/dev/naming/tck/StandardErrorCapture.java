@@ -6,9 +6,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Copies what is written to {@code System.err} while open, still passing it through. The test
- * classpath logs with slf4j-simple, which looks {@code System.err} up on every line, so a
- * capture sees the library's log lines.
+ * Copies what is written to {@code System.err} while open, still passing it through. A capture
+ * sees the library's log lines when the logging set-up looks {@code System.err} up as it writes
+ * (slf4j-simple does on every line): see {@link RegistryFixture}, "Threads and logs".
  */
 final class StandardErrorCapture implements AutoCloseable {
 

@@ -22,6 +22,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The fault suite: the contract while the registry misbehaves and under churn, for every backend
  * whose fixture can inject the fault. Every loop is bounded in count and time.
+ *
+ * <p>A backend runs it as it runs {@link NamingConformanceSuite}, with the same fixture:
+ * <pre>{@code
+ * class MyRegistryFaultTest extends RegistryFaultSuite {
+ *     protected RegistryFixture createFixture() { return new MyRegistryFixture(); }
+ * }
+ * }</pre>
+ * The fault case runs once per {@link RegistryFixture.Fault} the fixture lists in
+ * {@link RegistryFixture#faults()}; with a {@link RegistryFixture#requestLog()} it also checks
+ * that the watch backs off while the fault lasts.
  */
 public abstract class RegistryFaultSuite {
 
@@ -38,6 +50,14 @@ public abstract class RegistryFaultSuite {
     static final int MAX_REQUESTS_DURING_FAULT = 30;
     static final Duration FAULT = Duration.ofSeconds(3);
     static final Duration RECOVERY = Duration.ofSeconds(5);
+    /** How many caps the long fault lasts once the watch's pauses have reached the cap. */
+    static final int STEADY_CAPS = 6;
+    /** How often the long-fault case looks at the request log. */
+    static final Duration RETRY_POLL = Duration.ofMillis(10);
+    /** Time a retry may take on top of its pause: the request itself, the log's polling, a loaded machine. */
+    static final Duration RETRY_SLACK = Duration.ofMillis(200);
+    /** Requests one retry may send: a read on each of two nodes and the read that follows a failure. */
+    static final int RETRY_REQUESTS = 3;
 
     private RegistryFixture fixture;
     private final List<Naming> opened = new ArrayList<>();
@@ -51,15 +71,33 @@ public abstract class RegistryFaultSuite {
         fixture = createFixture();
     }
 
+    /**
+     * Heals the registry, closes every {@code Naming} the test opened, then the fixture.
+     * {@code close()} must not fail: a failure fails the test, after everything else was closed.
+     */
     @AfterEach
     void stop() {
+        List<Throwable> failures = new ArrayList<>();
         try {
             fixture.heal();
         } catch (UnsupportedOperationException ignored) {
             // nothing was injected
+        } finally {
+            for (Naming naming : opened) {
+                try {
+                    naming.close();
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            fixture.close();
         }
-        opened.forEach(Naming::close);
-        fixture.close();
+        if (!failures.isEmpty()) {
+            AssertionError failed = new AssertionError(failures.size() + " Naming.close() call(s) failed: "
+                    + failures.get(0));
+            failures.forEach(failed::addSuppressed);
+            throw failed;
+        }
     }
 
     private Naming connect() {
@@ -102,6 +140,74 @@ public abstract class RegistryFaultSuite {
         }
         assertTrue(requestsDuringFault <= MAX_REQUESTS_DURING_FAULT,
                 requestsDuringFault + " requests during 3 s of " + fault + ": backoff is not holding");
+    }
+
+    /**
+     * A fault that lasts past the backoff cap: the watch's pauses double up to the cap and then stay
+     * there, so it retries at least once per cap however long the fault lasts (without the cap a
+     * long outage would go unnoticed for about as long again after it ends), and at most as often as
+     * its shortest jittered pause, half a cap, allows.
+     */
+    @Test
+    void aWatchRetriesAtLeastOncePerBackoffCapThroughALongFault() {
+        Duration cap = fixture.retryCap().orElse(null);
+        assumeTrue(cap != null, () -> fixture.getClass().getSimpleName() + " names no retry cap (retryCap() is "
+                + "empty), which this test needs to run a fault past it");
+        RegistryFixture.Fault fault = Stream.of(RegistryFixture.Fault.SERVER_ERROR, RegistryFixture.Fault.UNAVAILABLE,
+                RegistryFixture.Fault.TOO_MANY_REQUESTS).filter(fixture.faults()::contains).findFirst().orElse(null);
+        assumeTrue(fault != null && fixture.requestLog().isPresent(), () -> fixture.getClass().getSimpleName()
+                + " cannot inject a fault whose requests reach its server, or records no requests, which this test "
+                + "needs to time the watch's retries");
+        RegistryFixture.RequestLog log = fixture.requestLog().get();
+        Naming watcher = connect(); // registers nothing: no heartbeat joins the watch's requests
+        Recorder recorder = new Recorder();
+        watcher.subscribe(service, recorder);
+        await().atMost(fixture.propagationDeadline()).until(() -> recorder.count() > 0);
+
+        fixture.inject(fault);
+        long start = System.nanoTime();
+        // the pauses before the cap double up to it: together they last less than two caps
+        long steadyFrom = start + cap.multipliedBy(2).toNanos();
+        long steadyUntil = steadyFrom + cap.multipliedBy(STEADY_CAPS).toNanos();
+        List<Long> arrivals = new ArrayList<>();
+        long seen = watchRequests(log);
+        long now;
+        while ((now = System.nanoTime()) < steadyUntil) {
+            long count = watchRequests(log);
+            if (count > seen && now >= steadyFrom) {
+                for (long i = seen; i < count; i++) {
+                    arrivals.add(now);
+                }
+            }
+            seen = count;
+            LockSupport.parkNanos(RETRY_POLL.toNanos());
+        }
+        fixture.heal();
+
+        long longest = 0;
+        long previous = steadyFrom;
+        for (long at : arrivals) {
+            longest = Math.max(longest, at - previous);
+            previous = at;
+        }
+        longest = Math.max(longest, steadyUntil - previous);
+        Duration longestGap = Duration.ofNanos(longest);
+        Duration allowed = cap.plus(cap.dividedBy(4)).plus(RETRY_SLACK);
+        assertTrue(longestGap.compareTo(allowed) <= 0, () -> "no watch request for " + longestGap.toMillis()
+                + " ms during " + fault + " with a retry cap of " + cap.toMillis() + " ms (" + arrivals.size()
+                + " requests in " + STEADY_CAPS + " caps)");
+        // a pause is at least half a cap; a retry may take one request per node
+        int most = STEADY_CAPS * 2 * RETRY_REQUESTS + RETRY_REQUESTS;
+        assertTrue(arrivals.size() <= most, () -> arrivals.size() + " watch requests in " + STEADY_CAPS
+                + " caps of " + fault + ": more than " + most + ", the backoff is not holding");
+
+        Naming registrar = connect();
+        registrar.register(registration("b"));
+        await().atMost(RECOVERY).until(() -> List.of("b").equals(recorder.lastIds()));
+    }
+
+    private static long watchRequests(RegistryFixture.RequestLog log) {
+        return log.rawTargets().stream().filter(log::isWatchRequest).count();
     }
 
     @Test
@@ -278,7 +384,7 @@ public abstract class RegistryFaultSuite {
     }
 
     private static int openConnections(int port) {
-        return dev.naming.bench.OpenConnections.to(port);
+        return OpenConnections.to(port);
     }
 
     /** Awkward strings: unicode, URL metacharacters, dot segments, spaces, empty, 10 KB. */

@@ -1,5 +1,7 @@
-package dev.naming.tck;
+package dev.naming.inmemory;
 
+import dev.naming.tck.NamingConformanceSuite;
+import dev.naming.tck.RegistryFixture;
 import java.util.UUID;
 
 /** The conformance suite against the in-memory backend, each test on a registry of its own. */

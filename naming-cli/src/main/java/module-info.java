@@ -1,0 +1,12 @@
+/**
+ * The {@code naming} command. Backends are found with {@link java.util.ServiceLoader}, so the module
+ * reads none of them; picocli fills the commands' fields by reflection.
+ */
+module dev.naming.cli {
+    requires dev.naming.api;
+    requires info.picocli;
+
+    opens dev.naming.cli to info.picocli;
+
+    uses dev.naming.spi.NamingProvider;
+}
