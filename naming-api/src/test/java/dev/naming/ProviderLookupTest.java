@@ -106,4 +106,18 @@ class ProviderLookupTest {
     void noProviderAtAllIsAnError() {
         assertThrows(NamingException.class, () -> lookup(Map.of()).connectDefault());
     }
+
+    @Test
+    void connectLooksTheSchemeUpAmongTheProvidersOnTheClasspath() {
+        // naming-api's tests have no backend on their class path
+        NamingException byUri = assertThrows(NamingException.class, () -> Naming.connect("consul://h:8500"));
+        assertEquals("no naming provider for scheme 'consul'; on the classpath: none (add the dependency "
+                + "dev.naming:naming-consul)", byUri.getMessage());
+        NamingException parsed = assertThrows(NamingException.class, () -> Naming.connect(NamingUri.parse("nosuch:")));
+        assertEquals("no naming provider for scheme 'nosuch'; on the classpath: none (this project's backends: "
+                + "dev.naming:naming-inmemory (inmemory:), dev.naming:naming-consul (consul:), "
+                + "dev.naming:naming-discovery (discovery:))", parsed.getMessage());
+        assertEquals("uri must not be null",
+                assertThrows(IllegalArgumentException.class, () -> Naming.connect((NamingUri) null)).getMessage());
+    }
 }

@@ -57,4 +57,15 @@ class ServiceRegistrationTest {
         assertEquals("ws://10.0.0.5:8000", valid().protocol("ws").build().instance().endpoint());
         assertEquals("http://[::1]:8000", valid().address("::1").build().instance().endpoint());
     }
+
+    @Test
+    void theBuilderReplacesTagsAndMetaAndACopyKeepsEveryValue() {
+        ServiceRegistration r = valid().tags("a", "b").tags(List.of("c")).meta("k", "v")
+                .meta(java.util.Map.of("weight", "10")).protocol("ws").check(HealthCheck.none())
+                .deregisterCriticalAfter(Duration.ofMinutes(1)).build();
+        assertEquals(List.of("c"), r.tags());
+        assertEquals(java.util.Map.of("weight", "10"), r.meta());
+        assertEquals(r, r.toBuilder().build());
+        assertEquals(8001, r.toBuilder().port(8001).build().port());
+    }
 }

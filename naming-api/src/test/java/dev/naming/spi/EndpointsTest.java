@@ -76,4 +76,16 @@ class EndpointsTest {
                 () -> new Endpoints<String>("consul", List.of()));
         assertEquals("consul: at least one server is needed", e.getMessage());
     }
+
+    @Test
+    void anyServerOfTheListCanBeMadeCurrentTheFirstToo() {
+        endpoints.failed("a");
+        assertEquals("b", endpoints.current());
+        endpoints.use("a");
+        assertEquals("a", endpoints.current());
+        endpoints.use("z");
+        assertEquals("a", endpoints.current(), "not one of the servers");
+        assertEquals(3, endpoints.size());
+        assertEquals("[a, b, c]", endpoints.toString());
+    }
 }

@@ -1,0 +1,146 @@
+package dev.naming.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.NamingUri;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class UriParametersTest {
+
+    private static final UriParameter<Duration> WAIT = UriParameter.duration("wait", Duration.ofSeconds(55), "hold");
+    private static final UriParameter<Boolean> TLS = UriParameter.bool("tls", false, "https").env("X_SSL");
+    private static final UriParameter<String> TOKEN = UriParameter.text("token", null, "acl").env("X_TOKEN").secret();
+    private static final UriParameter<String> DC = UriParameter.text("dc", null, "datacenter")
+            .defaultText("the agent's");
+    private static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ZERO, "why");
+    private static final UriParameters TABLE = UriParameters.of("x", WAIT, TLS, TOKEN, DC, GRACE);
+
+    private static final Map<String, String> ENV = Map.of("X_SSL", "yes", "X_TOKEN", "from-env");
+
+    private static UriParameters.Values read(String uri) {
+        return TABLE.read(NamingUri.parse(uri), ENV::get);
+    }
+
+    @Test
+    void aValueComesFromTheUriElseTheEnvironmentElseTheDefault() {
+        UriParameters.Values values = read("x://h?wait=2s&tls=false");
+        assertEquals(Duration.ofSeconds(2), values.get(WAIT));
+        assertFalse(values.get(TLS), "the URI wins over the environment");
+        assertEquals("from-env", values.get(TOKEN));
+        assertNull(values.get(DC));
+        assertEquals(Optional.empty(), values.given(DC));
+        assertEquals(Duration.ZERO, values.get(GRACE));
+
+        UriParameters.Values defaults = TABLE.read(NamingUri.parse("x://h?wait=&dc=%20"), name -> null);
+        assertEquals(Duration.ofSeconds(55), defaults.get(WAIT), "a blank value counts as not given");
+        assertFalse(defaults.get(TLS));
+        assertEquals(Optional.empty(), defaults.given(DC));
+        assertTrue(read("x://h").get(TLS), "yes from the environment");
+    }
+
+    @Test
+    void booleansAndTextAreRead() {
+        for (String yes : List.of("true", "1", "yes", " TRUE ")) {
+            assertTrue(read("x://h?tls=" + yes.replace(" ", "%20")).get(TLS), yes);
+        }
+        for (String no : List.of("false", "0", "no", "No")) {
+            assertFalse(read("x://h?tls=" + no).get(TLS), no);
+        }
+        assertEquals("dc1", read("x://h?dc=%20dc1%20").get(DC));
+    }
+
+    @Test
+    void malformedValuesNameTheParameterOrTheVariableTheyCameFrom() {
+        assertEquals("tls must be true or false, was 'maybe'",
+                assertThrows(IllegalArgumentException.class, () -> read("x://h?tls=maybe").get(TLS)).getMessage());
+        IllegalArgumentException fromEnv = assertThrows(IllegalArgumentException.class,
+                () -> TABLE.read(NamingUri.parse("x://h"), Map.of("X_SSL", "maybe")::get).get(TLS));
+        assertEquals("X_SSL: tls must be true or false, was 'maybe'", fromEnv.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> read("x://h?wait=soon").get(WAIT))
+                .getMessage().startsWith("wait"));
+    }
+
+    @Test
+    void anUnknownParameterIsRejectedListingTheKnownOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read("x://h?wiat=1s"));
+        assertEquals("x uri: unknown parameter 'wiat' (known: wait, tls, token, dc, grace)", e.getMessage());
+    }
+
+    @Test
+    void aParameterOfAnotherTableIsAMistakeOfTheBackend() {
+        UriParameter<Duration> other = UriParameter.duration("wait", null, "another wait");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> read("x://h").get(other));
+        assertEquals("parameter 'wait' is not in the table of x", e.getMessage());
+    }
+
+    @Test
+    void aParameterIsDeclaredOnce() {
+        assertEquals("parameter 'wait' declared twice", assertThrows(IllegalArgumentException.class,
+                () -> UriParameters.of("x", WAIT, UriParameter.text("wait", null, "again"))).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> UriParameter.text(" ", null, "blank name"));
+        assertThrows(NullPointerException.class, () -> UriParameter.text("t", null, null));
+    }
+
+    @Test
+    void secretsAreRedacted() {
+        assertEquals("x://h:1/p?token=****&dc=dc1&password=****&other=v",
+                TABLE.redact(NamingUri.parse("x://h:1/p?token=s3cret&dc=dc1&password=pw&other=v")));
+        assertEquals("x:?dc=a", TABLE.redact(NamingUri.parse("x:?dc=a")));
+    }
+
+    @Test
+    void eachParameterKnowsWhatTheReadmeShows() {
+        assertEquals("wait", WAIT.name());
+        assertEquals("duration", WAIT.type());
+        assertEquals(Duration.ofSeconds(55), WAIT.defaultValue());
+        assertEquals("X_SSL", TLS.envVariable());
+        assertNull(WAIT.envVariable());
+        assertTrue(TOKEN.isSecret());
+        assertFalse(TLS.isSecret());
+        assertTrue(DC.defaultInWords());
+        assertFalse(WAIT.defaultInWords());
+        assertEquals("boolean", TLS.type());
+        assertEquals("text", DC.type());
+        assertEquals("hold", WAIT.description());
+        assertEquals("wait", WAIT.toString());
+        assertSame(WAIT, TABLE.all().get(0));
+        assertEquals("x parameters [wait, tls, token, dc, grace]", TABLE.toString());
+    }
+
+    @Test
+    void durationsAreShownAsTheyWouldBeWritten() {
+        assertEquals("0", UriParameter.duration("d", Duration.ZERO, "z").defaultText());
+        assertEquals("500ms", UriParameter.duration("d", Duration.ofMillis(500), "z").defaultText());
+        assertEquals("1500ms", UriParameter.duration("d", Duration.ofMillis(1500), "z").defaultText());
+        assertEquals("55s", UriParameter.duration("d", Duration.ofSeconds(55), "z").defaultText());
+        assertEquals("60s", UriParameter.duration("d", Duration.ofMinutes(1), "z").defaultText());
+        assertEquals("2m", UriParameter.duration("d", Duration.ofMinutes(2), "z").defaultText());
+        assertEquals("150s", UriParameter.duration("d", Duration.ofSeconds(150), "z").defaultText());
+        assertEquals("", UriParameter.duration("d", null, "z").defaultText());
+        assertEquals("", UriParameter.text("t", null, "z").defaultText());
+        assertEquals("false", UriParameter.bool("b", false, "z").defaultText());
+    }
+
+    @Test
+    void theReadmeTableFollowsTheDeclarations() {
+        assertEquals("""
+                | parameter | default | environment | what it does |
+                | --- | --- | --- | --- |
+                | `wait` | `55s` |  | hold |
+                | `tls` | `false` | `X_SSL` | https |
+                | `token` | — | `X_TOKEN` | secret: never printed; acl |
+                | `dc` | the agent's |  | datacenter |
+                | `grace` | `0` |  | after a sign that the registry lost its state, removals are held back this long \
+                while owners register again (0: off); why |
+                """, TABLE.markdownTable());
+    }
+}
