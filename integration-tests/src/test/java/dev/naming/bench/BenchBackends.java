@@ -44,6 +44,9 @@ final class BenchBackends {
          * @param scheduler where the peer runs its pauses; {@code null} for its own default
          */
         AutoCloseable watch(String service, Consumer<Set<String>> ids, ScheduledExecutorService scheduler);
+
+        /** Watches every one of {@code services} through one client; {@code firstList} gets each service's name once. */
+        AutoCloseable watchAll(List<String> services, Consumer<String> firstList, ScheduledExecutorService scheduler);
     }
 
     /** A fixture that has a peer to measure beside the library. */
@@ -64,7 +67,8 @@ final class BenchBackends {
 
     /**
      * One emulated Consul agent and the client's defaults (55 s blocking wait, 100 ms query pacing):
-     * plain HTTP/1.1 on the JDK's server, or HTTPS with HTTP/2 on Jetty (as an agent with TLS on),
+     * plain HTTP/1.1 or HTTPS with HTTP/2 (as an agent with TLS on), served by Jetty, which sends replies as
+     * Go's server does (one write, no Nagle delay),
      * with a private certificate the client trusts through {@code truststore=}.
      */
     private static final class ConsulBench implements RegistryFixture, WithPeer {
@@ -86,7 +90,7 @@ final class BenchBackends {
                 agent = ConsulEmulator.builder().tls(certificate.serverContext()).http2().start();
             } else {
                 certificate = null;
-                agent = ConsulEmulator.start();
+                agent = ConsulEmulator.builder().jetty().start();
             }
         }
 
@@ -112,6 +116,30 @@ final class BenchBackends {
                 public AutoCloseable watch(String service, Consumer<Set<String>> ids, ScheduledExecutorService scheduler) {
                     return serviceHealthCache(service, ids, scheduler);
                 }
+
+                @Override
+                public AutoCloseable watchAll(List<String> services, Consumer<String> firstList,
+                                              ScheduledExecutorService scheduler) {
+                    // one client for every cache, its leanest set-up: over TLS OkHttp multiplexes them on HTTP/2
+                    Consul consul = client();
+                    List<ServiceHealthCache> caches = new java.util.ArrayList<>();
+                    for (String service : services) {
+                        ServiceHealthCache cache = ServiceHealthCache.newCache(consul.healthClient(), service, true, 55,
+                                QueryOptions.BLANK, com.orbitz.consul.cache.ServiceHealthKey::fromServiceHealth, scheduler);
+                        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
+                        cache.addListener(map -> {
+                            if (first.compareAndSet(false, true)) {
+                                firstList.accept(service);
+                            }
+                        });
+                        cache.start();
+                        caches.add(cache);
+                    }
+                    return () -> {
+                        caches.forEach(ServiceHealthCache::stop);
+                        consul.destroy();
+                    };
+                }
             };
         }
 
@@ -122,12 +150,7 @@ final class BenchBackends {
          */
         private AutoCloseable serviceHealthCache(String service, Consumer<Set<String>> ids,
                                                  ScheduledExecutorService scheduler) {
-            Consul.Builder builder = Consul.builder().withUrl(agent.url()).withPing(false)
-                    .withReadTimeoutMillis(Duration.ofSeconds(70).toMillis());
-            if (certificate != null) {
-                builder.withSslContext(certificate.clientContext()).withTrustManager(certificate.trustManager());
-            }
-            Consul consul = builder.build();
+            Consul consul = client();
             ServiceHealthCache cache = scheduler == null
                     ? ServiceHealthCache.newCache(consul.healthClient(), service, true, 55, QueryOptions.BLANK)
                     : ServiceHealthCache.newCache(consul.healthClient(), service, true, 55, QueryOptions.BLANK,
@@ -139,6 +162,15 @@ final class BenchBackends {
                 cache.stop();
                 consul.destroy();
             };
+        }
+
+        private Consul client() {
+            Consul.Builder builder = Consul.builder().withUrl(agent.url()).withPing(false)
+                    .withReadTimeoutMillis(Duration.ofSeconds(70).toMillis());
+            if (certificate != null) {
+                builder.withSslContext(certificate.clientContext()).withTrustManager(certificate.trustManager());
+            }
+            return builder.build();
         }
 
         @Override

@@ -70,6 +70,19 @@ class ConsulHttp2Test {
         }
     }
 
+    /**
+     * Watches that start together do not each open a connection: the JDK client opens one per
+     * request while none is established, so the library lets one query through first.
+     */
+    @Test
+    void watchesStartingTogetherOpenOneConnection() {
+        try (ConsulEmulator agent = http2Agent(250); ConsulNaming naming = connect(agent)) {
+            watch(naming, agent, 100);
+
+            assertEquals(1, agent.acceptedConnections());
+        }
+    }
+
     @Test
     void pastTheAgentsStreamLimitASecondConnectionCarriesTheRest() {
         try (ConsulEmulator agent = http2Agent(250); ConsulNaming naming = connect(agent)) {

@@ -22,9 +22,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.naming.spi.NamingLoggers;
 
 /**
  * The blocking reads of {@code /v1/health/service/:name} for every watch of one {@code Naming},
@@ -55,11 +56,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ConsulBlockingQueries implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ConsulBlockingQueries.class);
+    private static final Logger LOG = NamingLoggers.get(ConsulBlockingQueries.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Threads that handle every reply of one {@code Naming}'s watches: the work per reply is small. */
     static final int WORKERS = 2;
+    private static final String WORKER_NAME = "naming-consul-watch";
     /** Concurrent streams per HTTP/2 connection: Go's {@code http2} server default, which Consul does not change. */
     static final int STREAMS_PER_CONNECTION = 250;
     /** Plain-HTTP watches past which one warning is logged: a Consul agent allows 200 connections per client address. */
@@ -86,9 +88,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     /** A query sent or about to be; {@link #cancel()} aborts it (HTTP/2: resets its stream; HTTP/1.1: closes its connection). */
     static final class Call {
+        private final BiConsumer<Reply, Throwable> done;
+        private final AtomicBoolean finished = new AtomicBoolean();
         private volatile boolean cancelled;
         private volatile boolean expired;
         private volatile CompletableFuture<?> response;
+        private volatile ScheduledFuture<?> deadline;
+
+        private Call(BiConsumer<Reply, Throwable> done) {
+            this.done = done;
+        }
 
         void cancel() {
             cancelled = true;
@@ -96,6 +105,18 @@ final class ConsulBlockingQueries implements AutoCloseable {
             if (f != null) {
                 f.cancel(true);
             }
+        }
+
+        /** Reports the outcome, the first time only. */
+        private void finish(Reply reply, Throwable failure) {
+            if (!finished.compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> d = deadline;
+            if (d != null) {
+                d.cancel(false);
+            }
+            done.accept(reply, failure);
         }
     }
 
@@ -106,16 +127,101 @@ final class ConsulBlockingQueries implements AutoCloseable {
     static final class Lane {
         private final HttpClient client;
         private final ScheduledExecutorService workers;
+        private final Gate[] gates;
         private int watches;
 
-        private Lane(HttpClient client, ScheduledExecutorService workers) {
+        private Lane(HttpClient client, ScheduledExecutorService workers, int agents, boolean multiplexed) {
             this.client = client;
             this.workers = workers;
+            this.gates = new Gate[agents];
+            for (int i = 0; i < agents; i++) {
+                gates[i] = multiplexed ? new Gate() : null;
+            }
         }
 
         /** Where the watches of this lane run their pauses and deadlines. */
         ScheduledExecutorService scheduler() {
             return workers;
+        }
+    }
+
+    /**
+     * Lets one query through to an agent while the lane has no working connection to it, and
+     * holds the others until that one is answered. The JDK client opens a connection for every
+     * request sent while none is established yet (each may turn out to be HTTP/2 only once its
+     * TLS handshake is done), so 250 watches starting together, or retrying together after an
+     * outage, would open 250 TLS connections, and an agent refuses those past 200. Only a
+     * non-blocking read (the first of a watch, or the first after an error) is let through as
+     * the probe: a blocking one could hold the others for up to a minute.
+     */
+    static final class Gate {
+        private boolean connected;
+        private Call probe;
+        private final List<Runnable> held = new ArrayList<>();
+        private final List<Call> heldCalls = new ArrayList<>();
+
+        /** Sends now, or holds {@code send} until the probe is answered. */
+        void submit(Call call, boolean blocking, Runnable send) {
+            synchronized (this) {
+                if (!connected) {
+                    if (probe != null) {
+                        held.add(send);
+                        heldCalls.add(call);
+                        return;
+                    }
+                    if (!blocking) {
+                        probe = call;
+                    }
+                }
+            }
+            send.run();
+        }
+
+        /** {@code call} got an answer from the agent (any status): the connection works. */
+        void answered(Call call) {
+            List<Runnable> release;
+            synchronized (this) {
+                connected = true;
+                if (probe != call) {
+                    return;
+                }
+                probe = null;
+                release = List.copyOf(held);
+                held.clear();
+                heldCalls.clear();
+            }
+            release.forEach(Runnable::run);
+        }
+
+        /** {@code call} failed before an answer: the held queries fail alike and back off. */
+        void failed(Call call, Throwable error) {
+            List<Call> fail;
+            synchronized (this) {
+                connected = false;
+                if (probe != call) {
+                    return;
+                }
+                probe = null;
+                fail = List.copyOf(heldCalls);
+                held.clear();
+                heldCalls.clear();
+            }
+            fail.forEach(c -> c.finish(null, error));
+        }
+
+        /** {@code call} was cancelled (its watch closed): if it was the probe, the held queries go. */
+        void abandoned(Call call) {
+            List<Runnable> release;
+            synchronized (this) {
+                if (probe != call) {
+                    return;
+                }
+                probe = null;
+                release = List.copyOf(held);
+                held.clear();
+                heldCalls.clear();
+            }
+            release.forEach(Runnable::run);
         }
     }
 
@@ -155,7 +261,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             }
         }
         if (lane == null) {
-            lane = new Lane(newClient(), workers());
+            lane = new Lane(newClient(), workers(), config.agents().size(), config.tls());
             lanes.add(lane);
         }
         lane.watches++;
@@ -182,21 +288,53 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     /**
      * Reads the passing instances of {@code service} from {@code agent}, blocking up to the
-     * configured wait when {@code index} is at least 1, not blocking otherwise. {@code done} gets
-     * the reply, or an {@link IOException} (network errors, timeouts, a status other than 200, a
-     * reply that is not a health list), or a {@link CancellationException} after
-     * {@link Call#cancel()}; it runs on one of the {@value #WORKERS} worker threads, or on the caller's
+     * configured wait when {@code index} is at least 1, not blocking otherwise. {@code done} is
+     * called once, with the reply, or an {@link IOException} (network errors, timeouts, a status
+     * other than 200, a reply that is not a health list), or a {@link CancellationException} after
+     * {@link Call#cancel()}; on one of the {@value #WORKERS} worker threads, or on the caller's
      * when the call fails at once.
+     *
+     * <p>The reply is read and handed on as soon as its body is in, by the body subscriber, not
+     * through the future {@code sendAsync} returns: the JDK completes that future through more
+     * hand-offs between its threads, which cost about a millisecond on a busy machine
+     * (docs/BENCHMARKS.md). The future still reports failures and cancellation.
      */
     Call read(Lane lane, int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
-        Call call = new Call();
+        Call call = new Call(done);
         HttpRequest request = request(agent, service, index);
-        CompletableFuture<HttpResponse<byte[]>> response;
+        Gate gate = lane.gates[agent];
+        if (gate == null) {
+            send(lane, agent, service, request, call, null);
+        } else {
+            gate.submit(call, index >= 1, () -> send(lane, agent, service, request, call, gate));
+        }
+        return call;
+    }
+
+    private void send(Lane lane, int agent, String service, HttpRequest request, Call call, Gate gate) {
+        if (call.cancelled || call.finished.get()) {
+            call.finish(null, new CancellationException("cancelled"));
+            if (gate != null) {
+                gate.abandoned(call);
+            }
+            return;
+        }
+        Duration limit = request.timeout().orElse(config.blockingReadTimeout());
+        CompletableFuture<HttpResponse<Void>> response;
         try {
-            response = lane.client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = lane.client.sendAsync(request, info -> {
+                if (gate != null) {
+                    gate.answered(call);
+                }
+                return replySubscriber(info, call, lane, agent, service);
+            });
         } catch (RuntimeException e) {
-            done.accept(null, new IOException("request not sent: " + e, e));
-            return call;
+            IOException error = new IOException("request not sent: " + e, e);
+            if (gate != null) {
+                gate.failed(call, error);
+            }
+            call.finish(null, error);
+            return;
         }
         call.response = response;
         if (call.cancelled) {
@@ -204,34 +342,66 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
         // the request's timeout covers only the wait for the headers: a body that stalls after
         // them must not hold the watch forever, so the whole exchange gets a deadline too
-        Duration limit = request.timeout().orElse(config.blockingReadTimeout());
-        ScheduledFuture<?> deadline;
         try {
-            deadline = lane.workers.schedule(() -> {
+            call.deadline = lane.workers.schedule(() -> {
                 call.expired = true;
                 response.cancel(true);
             }, limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             response.cancel(true);
-            done.accept(null, new CancellationException("closed"));
-            return call;
+            call.finish(null, new CancellationException("closed"));
+            return;
+        }
+        if (call.finished.get()) {
+            // answered before the deadline was set
+            call.deadline.cancel(false);
         }
         response.whenComplete((r, error) -> {
-            deadline.cancel(false);
-            Reply reply = null;
-            Throwable failure = null;
+            // a reply that came through was answered by its body subscriber, which runs before this
             if (error != null) {
-                failure = failure(call, error, agent, limit);
-            } else {
+                Throwable failure = failure(call, error, agent, limit);
+                if (gate != null && failure instanceof CancellationException) {
+                    gate.abandoned(call);
+                } else if (gate != null) {
+                    gate.failed(call, failure);
+                }
+                call.finish(null, failure);
+            }
+        });
+    }
+
+    /** Reads a 200 reply's body into a {@link Reply}; any other status is answered at once, its body dropped. */
+    private HttpResponse.BodySubscriber<Void> replySubscriber(HttpResponse.ResponseInfo info, Call call, Lane lane,
+                                                              int agent, String service) {
+        if (info.statusCode() != 200) {
+            call.finish(null, new StatusException(info.statusCode(), describe(agent)));
+            return HttpResponse.BodySubscribers.replacing(null);
+        }
+        long replyIndex = parseIndex(info.headers().firstValue("X-Consul-Index"));
+        return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
+            Runnable handle = () -> {
+                Reply reply;
                 try {
-                    reply = reply(r, agent, service);
-                } catch (IOException e) {
-                    failure = e;
+                    reply = new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.getFactory(), body));
+                } catch (IOException | IllegalStateException e) {
+                    call.finish(null, new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
+                            + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e));
+                    return;
+                }
+                call.finish(reply, null);
+            };
+            if (Thread.currentThread().getName().startsWith(WORKER_NAME)) {
+                handle.run();
+            } else {
+                // not on a worker (the JDK client's selector thread, which must only do I/O): hand it over
+                try {
+                    lane.workers.execute(handle);
+                } catch (RejectedExecutionException closing) {
+                    call.finish(null, new CancellationException("closed"));
                 }
             }
-            done.accept(reply, failure);
+            return null;
         });
-        return call;
     }
 
     private Throwable failure(Call call, Throwable error, int agent, Duration limit) {
@@ -249,19 +419,6 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return cause;
         }
         return new IOException(cause.toString(), cause);
-    }
-
-    private Reply reply(HttpResponse<byte[]> response, int agent, String service) throws IOException {
-        if (response.statusCode() != 200) {
-            throw new StatusException(response.statusCode(), describe(agent));
-        }
-        long replyIndex = parseIndex(response.headers().firstValue("X-Consul-Index"));
-        try {
-            return new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.readTree(response.body())));
-        } catch (IOException | IllegalStateException e) {
-            throw new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
-                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
-        }
     }
 
     HttpRequest request(int agent, String service, long index) {
@@ -304,7 +461,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     private ScheduledThreadPoolExecutor workers() {
         if (workers == null) {
-            workers = new ScheduledThreadPoolExecutor(WORKERS, NamingThreads.factory("naming-consul-watch", true));
+            workers = new ScheduledThreadPoolExecutor(WORKERS, NamingThreads.factory(WORKER_NAME, true));
             workers.setRemoveOnCancelPolicy(true);
             // all of them now, for the life of the Naming: the thread count does not move with watches
             workers.prestartAllCoreThreads();
@@ -319,7 +476,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
                 .version(config.tls() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(Boolean.getBoolean("xinline") ? (java.util.concurrent.Executor) Runnable::run : workers());
+                .executor(workers());
         if (trust != null) {
             b.sslContext(trust.context());
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.naming.ServiceInstance;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,11 @@ class ConsulInstancesTest {
     }
 
     private static List<ServiceInstance> read(String... entries) throws Exception {
-        return ConsulInstances.fromJson("svc", JSON.readTree("[" + String.join(",", entries) + "]"));
+        return parse("[" + String.join(",", entries) + "]");
+    }
+
+    private static List<ServiceInstance> parse(String json) throws Exception {
+        return ConsulInstances.fromJson("svc", JSON.getFactory(), json.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -43,7 +48,18 @@ class ConsulInstancesTest {
 
     @Test
     void aReplyThatIsNotAHealthListIsAnError() {
-        assertThrows(IllegalStateException.class, () -> ConsulInstances.fromJson("svc", JSON.readTree("{}")));
-        assertThrows(IllegalStateException.class, () -> ConsulInstances.fromJson("svc", JSON.readTree("[{}]")));
+        assertThrows(IllegalStateException.class, () -> parse("{}"));
+        assertThrows(IllegalStateException.class, () -> parse("[{}]"));
+        assertThrows(IllegalStateException.class, () -> parse("[{\"Service\":\"svc\"}]"));
+        assertThrows(IllegalStateException.class, () -> parse("[1]"));
+        assertThrows(java.io.IOException.class, () -> parse("[{\"Service\":{\"ID\":"));
+    }
+
+    @Test
+    void fieldsAreReadInAnyOrderAndUnknownOnesSkipped() throws Exception {
+        List<ServiceInstance> found = parse("[{\"Checks\":[{\"Status\":\"passing\",\"Definition\":{}}],"
+                + "\"Service\":{\"Weights\":{\"Passing\":1},\"Port\":\"8080\",\"Meta\":{\"k\":null,\"protocol\":\"ws\"},"
+                + "\"Tags\":[\"x\"],\"ID\":\"a\",\"Address\":\"\"},\"Node\":{\"Meta\":{\"m\":\"v\"},\"Address\":\"10.1.1.1\"}}]");
+        assertEquals(List.of(new ServiceInstance("a", "svc", "10.1.1.1", 8080, "ws", List.of("x"), Map.of("k", ""))), found);
     }
 }

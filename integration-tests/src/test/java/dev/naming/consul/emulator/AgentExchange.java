@@ -30,6 +30,11 @@ interface AgentExchange {
 
         /** Connections open now, as the server counts them; -1 when it cannot tell. */
         int connections();
+
+        /** Connections accepted since the server started; -1 when it cannot tell. */
+        default long acceptedConnections() {
+            return -1;
+        }
     }
 
     String method();

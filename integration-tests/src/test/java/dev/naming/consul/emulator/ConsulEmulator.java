@@ -80,6 +80,7 @@ public final class ConsulEmulator implements AutoCloseable {
         private Duration tickInterval = Duration.ofMillis(50);
         private SSLContext tls;
         private boolean http2;
+        private boolean jetty;
         private int maxConcurrentStreams = JettyAgentServer.MAX_CONCURRENT_STREAMS;
 
         private Builder() {
@@ -97,6 +98,16 @@ public final class ConsulEmulator implements AutoCloseable {
          */
         public Builder http2() {
             this.http2 = true;
+            this.jetty = true;
+            return this;
+        }
+
+        /**
+         * Serves through Jetty (HTTP/1.1, or HTTPS with HTTP/2 with {@link #http2}), which sends a
+         * reply as Go's server does (see {@code JettyAgentServer}): for latency figures.
+         */
+        public Builder jetty() {
+            this.jetty = true;
             return this;
         }
 
@@ -141,7 +152,7 @@ public final class ConsulEmulator implements AutoCloseable {
 
     private final AgentState state;
     private final SSLContext tls;
-    private final boolean http2;
+    private final boolean jetty;
     private final int maxConcurrentStreams;
     private final InetAddress loopback = InetAddress.getLoopbackAddress();
     private final ExecutorService workers;
@@ -167,7 +178,7 @@ public final class ConsulEmulator implements AutoCloseable {
     private ConsulEmulator(Builder b) {
         this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval);
         this.tls = b.tls;
-        this.http2 = b.http2;
+        this.jetty = b.jetty;
         this.maxConcurrentStreams = b.maxConcurrentStreams;
         this.workers = Executors.newCachedThreadPool(daemon("consul-emulator-http"));
         try {
@@ -360,12 +371,21 @@ public final class ConsulEmulator implements AutoCloseable {
     }
 
     /**
-     * TCP connections open on the agent's port, counted by the server (Jetty, with {@code http2()});
+     * TCP connections open on the agent's port, counted by the server (Jetty);
      * -1 for the JDK server, which does not tell.
      */
     public int openConnections() {
         synchronized (serverLock) {
             return server == null ? 0 : server.connections();
+        }
+    }
+
+    /**
+     * TCP connections accepted since the last start of listening (Jetty); -1 for the JDK server.
+     */
+    public long acceptedConnections() {
+        synchronized (serverLock) {
+            return server == null ? 0 : server.acceptedConnections();
         }
     }
 
@@ -433,7 +453,7 @@ public final class ConsulEmulator implements AutoCloseable {
     // ---- serving ---------------------------------------------------------------------------------
 
     private AgentExchange.Server bind(int port) throws IOException {
-        if (http2) {
+        if (jetty) {
             return JettyAgentServer.start(loopback, port, tls, maxConcurrentStreams, this::handle);
         }
         return JdkAgentServer.start(loopback, port, tls, workers, this::handle);
