@@ -284,6 +284,74 @@ class AbstractNamingTest {
         assertTrue(naming.registry.isEmpty(), "close() left the instance whose deregistration had failed");
     }
 
+    @Test
+    void describesItselfWithItsRegistryAndWhetherItIsClosed() {
+        assertEquals("scripted", naming.backend());
+        assertEquals("ScriptedNaming[scripted:]", naming.toString());
+        assertFalse(naming.isClosed());
+        naming.close();
+        assertTrue(naming.isClosed());
+        assertEquals("ScriptedNaming[scripted:, closed]", naming.toString());
+    }
+
+    @Test
+    void theBackendsOwnRulesRejectInputBeforeAnyCallNamingTheField() {
+        naming.serviceIdCheck = id -> {
+            if (id.contains("/")) {
+                throw new IllegalArgumentException("serviceId: this backend takes no '/'");
+            }
+        };
+        naming.registrationCheck = registration -> {
+            if (!registration.meta().isEmpty()) {
+                throw new IllegalArgumentException("meta: this backend carries none");
+            }
+        };
+        ServiceRegistration withMeta = ServiceRegistration.builder().id("x").name("svc").address("h").port(1)
+                .meta("weight", "10").build();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> naming.register(withMeta))
+                .getMessage().startsWith("meta"));
+        for (Runnable call : List.<Runnable>of(() -> naming.deregister("a/b"), () -> naming.drain("svc", "a/b"),
+                () -> naming.undrain("svc", "a/b"))) {
+            assertTrue(assertThrows(IllegalArgumentException.class, call::run).getMessage().startsWith("serviceId"));
+        }
+        assertEquals(List.of(), naming.events);
+    }
+
+    @Test
+    void findOfAServiceNotWatchedAsksTheRegistryAndSortsAndFiltersItsAnswer() {
+        naming.register(ServiceRegistration.builder().id("b").name("svc").address("h").port(1).build());
+        naming.register(ServiceRegistration.builder().id("a").name("svc").address("h").port(1).tags("gate").build());
+        assertEquals(List.of("a", "b"), ids(naming.find("svc")));
+        assertEquals(List.of("a"), ids(naming.find("svc", "gate")));
+        assertEquals(2, naming.fetches.get());
+    }
+
+    @Test
+    void aNewSubscriberToAWatchedServiceGetsTheCurrentListAtOnce() {
+        naming.subscribe("svc", list -> { });
+        naming.sinks.get("svc").snapshot(List.of(instance("a")));
+        List<List<String>> seen = new CopyOnWriteArrayList<>();
+        naming.subscribe("svc", list -> seen.add(ids(list)));
+        await().atMost(DEADLINE).until(() -> seen.equals(List.of(List.of("a"))));
+        assertEquals(1, naming.watchesStarted.get());
+    }
+
+    @Test
+    void aFailureRunIsLoggedOnceWithTheErrorAndTheSizeOfTheListKept() {
+        naming.subscribe("svc", list -> { });
+        WatchSink sink = naming.sinks.get("svc");
+        try (LogCapture log = new LogCapture()) {
+            sink.failure(new NamingException("connection refused"));
+            sink.failure(new NamingException("connection refused"));
+            sink.snapshot(List.of(instance("a")));
+            sink.failure(new java.net.ConnectException());
+            sink.failure(new java.net.ConnectException());
+            assertEquals(List.of("(none yet): NamingException: connection refused", "(1 instances): ConnectException"),
+                    log.lines("watch of 'svc': registry unreachable, keeping the last list ").stream()
+                            .map(line -> line.substring(line.indexOf('('))).toList());
+        }
+    }
+
     private static long threadsNamed(String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
     }

@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import java.time.Duration;
 import java.util.List;
@@ -85,16 +84,30 @@ class KeepAliveTest {
     }
 
     @Test
-    void ownInstanceMissingFromAReadIsRenewedEarly() {
+    void ownInstanceMissingFromAReadIsRenewedEarlyAndOnlyThatOne() {
         naming.renewInterval = NEVER;
         naming.register(registration("a"));
+        naming.register(registration("b"));
+        Set<String> renewed = ConcurrentHashMap.newKeySet();
+        naming.beforeRenewal = r -> renewed.add(r.id());
         naming.subscribe("svc", list -> { });
-        naming.registry.clear();
+        naming.registry.remove("a");
         // reads that come within a second of the registration may just lag behind it: not a sign yet
         await().atMost(DEADLINE).until(() -> {
-            naming.sinks.get("svc").snapshot(List.<ServiceInstance>of());
+            naming.sinks.get("svc").snapshot(List.of(naming.registry.get("b").instance()));
             return naming.registry.containsKey("a");
         });
+        assertEquals(Set.of("a"), renewed);
+    }
+
+    @Test
+    void aWatchThatSeesTheRegistryLoseItsStateRenewsEverythingNow() {
+        naming.renewInterval = NEVER;
+        naming.register(registration("a"));
+        naming.subscribe("other", list -> { });
+        naming.registry.clear();
+        naming.sinks.get("other").stateLost();
+        await().atMost(DEADLINE).until(() -> naming.registry.containsKey("a"));
     }
 
     @Test

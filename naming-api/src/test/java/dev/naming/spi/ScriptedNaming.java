@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** A backend whose watches are driven by the test: the smallest possible AbstractNaming. */
 final class ScriptedNaming extends AbstractNaming {
@@ -21,6 +23,16 @@ final class ScriptedNaming extends AbstractNaming {
     volatile Runnable afterRegisterSent = () -> { };
     /** Run before a registration reaches the registry (a request still in flight). */
     volatile Runnable beforeRegisterLands = () -> { };
+    /**
+     * What reached the backend, in order: {@code "register a"}, {@code "deregister a"},
+     * {@code "drain a true"}, {@code "watch of svc stopped"}, {@code "stop background"}, {@code "release"}.
+     */
+    final List<String> events = new CopyOnWriteArrayList<>();
+    /** The backend's own rules for ids and registrations, before any I/O. */
+    volatile Consumer<String> serviceIdCheck = id -> { };
+    volatile Consumer<ServiceRegistration> registrationCheck = registration -> { };
+    /** Thrown by a watch's close, when set. */
+    volatile RuntimeException watchCloseFailure;
 
     ScriptedNaming() {
         this(Duration.ZERO);
@@ -44,7 +56,32 @@ final class ScriptedNaming extends AbstractNaming {
         return () -> {
             sinks.remove(serviceName);
             watchesStopped.incrementAndGet();
+            events.add("watch of " + serviceName + " stopped");
+            RuntimeException failure = watchCloseFailure;
+            if (failure != null) {
+                throw failure;
+            }
         };
+    }
+
+    @Override
+    protected void checkRegistration(ServiceRegistration registration) {
+        registrationCheck.accept(registration);
+    }
+
+    @Override
+    protected void checkServiceId(String serviceId) {
+        serviceIdCheck.accept(serviceId);
+    }
+
+    @Override
+    protected void stopBackground() {
+        events.add("stop background");
+    }
+
+    @Override
+    protected void release() {
+        events.add("release");
     }
 
     /** Deregistrations that fail as an unreachable registry would, before the next one succeeds. */
@@ -64,6 +101,7 @@ final class ScriptedNaming extends AbstractNaming {
         @Override
         public void register(ServiceRegistration registration, ServiceRegistration replaced) {
             reach();
+            events.add("register " + registration.id());
             registrations.incrementAndGet();
             beforeRegisterLands.run();
             registry.put(registration.id(), registration);
@@ -82,6 +120,7 @@ final class ScriptedNaming extends AbstractNaming {
         @Override
         public void deregister(String serviceId, ServiceRegistration last) {
             reach();
+            events.add("deregister " + serviceId);
             if (failingDeregistrations.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new NamingException("registry unreachable");
             }
@@ -97,6 +136,7 @@ final class ScriptedNaming extends AbstractNaming {
         @Override
         public void drain(String serviceName, String serviceId, boolean drain) {
             reach();
+            events.add("drain " + serviceId + " " + drain);
             if (!registry.containsKey(serviceId)) {
                 throw new NamingException("unknown instance " + serviceId);
             }

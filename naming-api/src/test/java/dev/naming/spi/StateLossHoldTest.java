@@ -67,6 +67,18 @@ class StateLossHoldTest {
     }
 
     @Test
+    void aSignAfterAHoldEndedHoldsAgain() {
+        WatchSink sink = watch(LONG);
+        sink.snapshot(List.of(instance("a"), instance("b")));
+        sink.stateLost();
+        sink.snapshot(List.of());
+        sink.snapshot(List.of(instance("a"), instance("b"))); // everything came back: the hold ended
+        sink.stateLost();
+        sink.snapshot(List.of(instance("a")));
+        assertEquals(List.of("a", "b"), found(), "b is held again");
+    }
+
+    @Test
     void additionsPassAtOnceDuringTheHold() {
         WatchSink sink = watch(LONG);
         sink.snapshot(List.of(instance("a")));

@@ -1,0 +1,215 @@
+package dev.naming.spi;
+
+import static dev.naming.spi.RecordingRegistrar.registration;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.NamingException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The keep-alive on its own, against a registrar that records every call: which registration is
+ * renewed when, what a removal sends, and how a write racing another is repaired.
+ */
+class KeepAliveRecordTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
+    private final RecordingRegistrar registrar = new RecordingRegistrar();
+    private final KeepAlive keepAlive = new KeepAlive("recorded", () -> registrar);
+
+    @AfterEach
+    void stop() {
+        registrar.unreachable = false;
+        keepAlive.stop();
+    }
+
+    /** Runs {@code action} on another thread, as another caller would, and waits for it. */
+    private static void meanwhile(Runnable action) {
+        Thread caller = new Thread(action);
+        caller.start();
+        try {
+            caller.join(DEADLINE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertFalse(caller.isAlive(), "the other caller did not finish");
+    }
+
+    @Test
+    void eachRegistrationIsRenewedAtItsOwnInterval() {
+        registrar.intervals.put("fast", Duration.ofMillis(20));
+        keepAlive.register(registration("fast"));
+        keepAlive.register(registration("slow"));
+        keepAlive.renewAllNow();
+        await().atMost(DEADLINE).until(() -> registrar.count("renew slow") >= 1);
+        long fast = registrar.count("renew fast");
+        await().atMost(DEADLINE).until(() -> registrar.count("renew fast") >= fast + 3);
+        assertEquals(1, registrar.count("renew slow"), "renewed again long before its interval");
+    }
+
+    @Test
+    void theFirstAnswerAfterAnOutageRenewsEveryRegistrationNotOnlyTheProbedOne() {
+        registrar.intervals.put("fast", Duration.ofMillis(20));
+        keepAlive.register(registration("fast"));
+        keepAlive.register(registration("slow"));
+        registrar.unreachable = true;
+        await().atMost(DEADLINE).until(() -> registrar.failed.size() >= 2);
+        registrar.registry.clear(); // the registry restarted without its data
+        registrar.unreachable = false;
+        await().atMost(DEADLINE).until(() -> registrar.registry.keySet().equals(Set.of("fast", "slow")));
+    }
+
+    @Test
+    void theRegistrationWhoseRenewalFailedIsProbedEvenWhenOthersFallDueMeanwhile() {
+        registrar.intervals.put("b", Duration.ofMillis(30));
+        registrar.intervals.put("a", Duration.ofMillis(60));
+        keepAlive.register(registration("a"));
+        keepAlive.register(registration("b"));
+        registrar.unreachable = true;
+        // the probes after the first come 50 ms to 1 s apart: a falls due before the third
+        await().atMost(DEADLINE).until(() -> registrar.failed.size() >= 4);
+        assertEquals(Set.of("renew b"), Set.copyOf(registrar.failed));
+    }
+
+    @Test
+    void theEndOfAnOutageCostsOneRenewalPerRegistrationBesidesTheProbe() {
+        keepAlive.register(registration("a"));
+        keepAlive.register(registration("b"));
+        registrar.unreachable = true;
+        keepAlive.renewAllNow();
+        await().atMost(DEADLINE).until(() -> registrar.failed.size() >= 2);
+        registrar.unreachable = false;
+        await().atMost(DEADLINE).until(() -> renewalsAnswered().size() >= 3);
+        // a is probed (due first among equals), answers, and then everything is renewed once
+        assertEquals(List.of("renew a", "renew a", "renew b"), renewalsAnswered().subList(0, 3));
+    }
+
+    private List<String> renewalsAnswered() {
+        return registrar.answered.stream().filter(call -> call.startsWith("renew")).toList();
+    }
+
+    @Test
+    void aFailureRunIsLoggedOnceWhenItStartsAndOnceWhenItEnds() {
+        registrar.intervals.put("fast", Duration.ofMillis(20));
+        try (LogCapture log = new LogCapture()) {
+            keepAlive.register(registration("fast"));
+            keepAlive.register(registration("slow"));
+            registrar.unreachable = true;
+            await().atMost(DEADLINE).until(() -> registrar.failed.size() >= 2);
+            // the probed registration leaves: the probes go on with the one that is not due
+            assertThrows(NamingException.class, () -> keepAlive.deregister("fast"));
+            await().atMost(DEADLINE).until(() -> registrar.failed.stream().filter("renew slow"::equals).count() >= 2);
+            assertEquals(1, log.lines("recorded naming: could not renew 'fast'").size(), "one warning per run");
+            assertEquals(List.of(), log.lines("recorded naming: could not renew 'slow'"));
+            assertEquals(List.of(), log.lines("recorded naming: the registry answers again"));
+            registrar.unreachable = false;
+            await().atMost(DEADLINE).until(() -> log.lines("recorded naming: the registry answers again").size() == 1);
+        }
+    }
+
+    @Test
+    void deregistrationSendsWhatWasLastRegisteredAndNothingForAnIdNeverRegistered() {
+        keepAlive.register(registration("a", "10.0.0.1"));
+        keepAlive.register(registration("a", "10.0.0.2"));
+        keepAlive.deregister("a");
+        keepAlive.deregister("other");
+        assertEquals(List.of("register a@10.0.0.1 replacing -", "register a@10.0.0.2 replacing 10.0.0.1",
+                "deregister a last=10.0.0.2", "deregister other last=-"), registrar.calls);
+    }
+
+    @Test
+    void aRegistrationMadeWhileADeregistrationIsInFlightStaysRegistered() {
+        keepAlive.register(registration("a", "10.0.0.1"));
+        AtomicBoolean raced = new AtomicBoolean();
+        registrar.inFlight = call -> {
+            if (call.startsWith("deregister a") && raced.compareAndSet(false, true)) {
+                meanwhile(() -> keepAlive.register(registration("a", "10.0.0.2")));
+            }
+        };
+        keepAlive.deregister("a");
+        assertTrue(raced.get());
+        assertEquals("10.0.0.2", registrar.registry.get("a").address(), "the removal landed last: " + registrar.calls);
+        assertTrue(keepAlive.isRegistered("a"));
+        assertEquals("register a@10.0.0.2 replacing -", registrar.calls.get(registrar.calls.size() - 1));
+    }
+
+    @Test
+    void anUpdateThatLandsBeforeAnOlderRegistrationIsWrittenAgain() {
+        AtomicBoolean raced = new AtomicBoolean();
+        registrar.inFlight = call -> {
+            if (call.startsWith("register a@10.0.0.1") && raced.compareAndSet(false, true)) {
+                meanwhile(() -> keepAlive.register(registration("a", "10.0.0.2")));
+            }
+        };
+        keepAlive.register(registration("a", "10.0.0.1"));
+        assertTrue(raced.get());
+        assertEquals("10.0.0.2", registrar.registry.get("a").address(), "the older registration landed last");
+        assertEquals("register a@10.0.0.2 replacing 10.0.0.1", registrar.calls.get(registrar.calls.size() - 1));
+    }
+
+    @Test
+    void aRemovalThatFailsWhileRepairingARaceIsSentAgainByRemoveAll() {
+        AtomicBoolean raced = new AtomicBoolean();
+        registrar.inFlight = call -> {
+            if (call.startsWith("register a") && raced.compareAndSet(false, true)) {
+                meanwhile(() -> keepAlive.deregister("a"));
+                registrar.failingDeregistrations.set(1); // the repair that follows fails
+            }
+        };
+        keepAlive.register(registration("a"));
+        assertTrue(registrar.registry.containsKey("a"), "the registration landed after the removal");
+        assertEquals(1, registrar.failed.size());
+        keepAlive.stop();
+        keepAlive.removeAll();
+        assertEquals(Map.of(), registrar.registry);
+        assertEquals("deregister a last=10.0.0.1", registrar.calls.get(registrar.calls.size() - 1));
+    }
+
+    @Test
+    void drainReachesTheRegistryAndSurvivesAnUpdateOfTheRegistration() {
+        keepAlive.register(registration("a", "10.0.0.1"));
+        keepAlive.drain("svc", "a", true);
+        assertEquals(Set.of("a"), registrar.drained);
+        keepAlive.register(registration("a", "10.0.0.2")); // the registry puts it back in traffic
+        assertEquals(Set.of("a"), registrar.drained, "an update put a drained instance back in traffic");
+        keepAlive.drain("svc", "a", false);
+        assertEquals(Set.of(), registrar.drained);
+    }
+
+    @Test
+    void removeAllRemovesAndForgetsEverythingRecorded() {
+        keepAlive.register(registration("a"));
+        keepAlive.register(registration("b"));
+        registrar.failingDeregistrations.set(1);
+        assertThrows(NamingException.class, () -> keepAlive.deregister("b"));
+        assertTrue(keepAlive.isRegistered("a"));
+        assertFalse(keepAlive.isRegistered("b"));
+        keepAlive.stop();
+        keepAlive.removeAll();
+        assertEquals(Map.of(), registrar.registry);
+        assertFalse(keepAlive.isRegistered("a"));
+        assertEquals(List.of(), keepAlive.registrations());
+        int calls = registrar.calls.size();
+        keepAlive.removeAll();
+        assertEquals(calls, registrar.calls.size(), "removed again: " + registrar.calls.subList(calls, registrar.calls.size()));
+    }
+
+    @Test
+    void anInstanceMissingFromAReadWithinASecondOfItsRegistrationIsNotRenewedEarly() {
+        keepAlive.register(registration("a"));
+        keepAlive.renewSoon("a"); // the read may just lag behind the registration
+        registrar.intervals.put("marker", Duration.ofMillis(1));
+        keepAlive.register(registration("marker"));
+        await().atMost(DEADLINE).until(() -> registrar.count("renew marker") >= 1);
+        assertEquals(0, registrar.count("renew a"));
+    }
+}
