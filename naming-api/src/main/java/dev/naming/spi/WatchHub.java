@@ -151,16 +151,20 @@ final class WatchHub implements WatchSink {
         this.watch = watch;
     }
 
+    /** Stops the watch and the subscriptions; a watch whose close throws still leaves them stopped. */
     void stop() {
-        ServiceWatch w = watch;
-        if (w != null) {
-            w.close();
-        }
-        synchronized (this) {
-            endHold();
-        }
-        for (HubSubscription s : subscribers) {
-            s.deactivate();
+        try {
+            ServiceWatch w = watch;
+            if (w != null) {
+                w.close();
+            }
+        } finally {
+            synchronized (this) {
+                endHold();
+            }
+            for (HubSubscription s : subscribers) {
+                s.deactivate();
+            }
         }
     }
 
