@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -201,6 +203,41 @@ class KeepAliveRecordTest {
         int calls = registrar.calls.size();
         keepAlive.removeAll();
         assertEquals(calls, registrar.calls.size(), "removed again: " + registrar.calls.subList(calls, registrar.calls.size()));
+    }
+
+    @Test
+    void stopOnAnInterruptedThreadKeepsTheInterruptWhileARenewalIsStillInFlight() throws InterruptedException {
+        CountDownLatch renewing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        registrar.inFlight = call -> {
+            if (call.equals("renew a")) {
+                renewing.countDown();
+                awaitIgnoringInterrupts(release); // a request that does not notice the interrupt
+            }
+        };
+        keepAlive.register(registration("a"));
+        keepAlive.renewAllNow();
+        assertTrue(renewing.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+        Thread.currentThread().interrupt();
+        keepAlive.stop();
+        boolean kept = Thread.interrupted();
+        release.countDown();
+        assertTrue(kept, "stop() swallowed the interrupt");
+    }
+
+    private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        boolean interrupted = false;
+        while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

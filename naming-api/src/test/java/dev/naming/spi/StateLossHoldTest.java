@@ -79,6 +79,22 @@ class StateLossHoldTest {
     }
 
     @Test
+    void aHoldEndsWithItsWatchWhenTheLastSubscriptionCloses() {
+        naming = new ScriptedNaming(Duration.ofMillis(200));
+        Subscription svc = naming.subscribe("svc", list -> { });
+        naming.subscribe("other", list -> { });
+        try (LogCapture log = new LogCapture()) {
+            naming.sinks.get("svc").snapshot(List.of(instance("a")));
+            naming.sinks.get("other").snapshot(List.of(instance("b")));
+            naming.sinks.get("svc").stateLost();
+            naming.sinks.get("other").stateLost(); // its window ends after svc's would have
+            svc.close();
+            await().atMost(DEADLINE).until(() -> !log.lines("watch of 'other': grace window over").isEmpty());
+            assertEquals(List.of(), log.lines("watch of 'svc': grace window over"));
+        }
+    }
+
+    @Test
     void additionsPassAtOnceDuringTheHold() {
         WatchSink sink = watch(LONG);
         sink.snapshot(List.of(instance("a")));
