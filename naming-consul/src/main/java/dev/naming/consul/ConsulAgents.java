@@ -46,6 +46,9 @@ final class ConsulAgents implements AutoCloseable {
             if (config.token() != null) {
                 builder.withTokenAuth(config.token());
             }
+            if (!config.scopeHeaders().isEmpty()) {
+                builder.withHeaders(config.scopeHeaders());
+            }
             if (trust != null) {
                 builder.withSslContext(trust.context()).withTrustManager(trust.trustManager());
             }

@@ -378,6 +378,12 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return HttpResponse.BodySubscribers.replacing(null);
         }
         long replyIndex = parseIndex(info.headers().firstValue("X-Consul-Index"));
+        if (config.stale() && LOG.isDebugEnabled()) {
+            LOG.debug("watch of '{}': stale read from agent {}, its server last heard from the leader {} ms before"
+                    + " (known leader: {})", service, describe(agent),
+                    info.headers().firstValue("X-Consul-LastContact").orElse("?"),
+                    info.headers().firstValue("X-Consul-KnownLeader").orElse("?"));
+        }
         return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
             Runnable handle = () -> {
                 Reply reply;
@@ -427,6 +433,9 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (config.datacenter() != null) {
             uri.append("&dc=").append(ConsulPaths.encode(config.datacenter()));
         }
+        if (config.stale()) {
+            uri.append("&stale");
+        }
         boolean blocking = index >= 1;
         if (blocking) {
             uri.append("&index=").append(index).append("&wait=").append(ConsulRegistrar.goDuration(config.waitTime()));
@@ -438,6 +447,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (config.token() != null) {
             b.header("X-Consul-Token", config.token());
         }
+        config.scopeHeaders().forEach(b::header);
         return b.build();
     }
 

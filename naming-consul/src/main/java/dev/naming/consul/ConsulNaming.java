@@ -41,6 +41,9 @@ final class ConsulNaming extends AbstractNaming {
         if (config.datacenter() != null) {
             options.datacenter(config.datacenter());
         }
+        if (config.stale()) {
+            options.consistencyMode(com.orbitz.consul.option.ConsistencyMode.STALE);
+        }
         var query = options.build();
         return agents.call("find '" + serviceName + "'", consul -> ConsulInstances.fromClient(serviceName,
                 consul.healthClient().getHealthyServiceInstances(serviceName, query).getResponse()));

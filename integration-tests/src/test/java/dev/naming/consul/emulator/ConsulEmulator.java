@@ -82,6 +82,7 @@ public final class ConsulEmulator implements AutoCloseable {
         private boolean http2;
         private boolean jetty;
         private int maxConcurrentStreams = JettyAgentServer.MAX_CONCURRENT_STREAMS;
+        private boolean enterprise;
 
         private Builder() {
         }
@@ -108,6 +109,17 @@ public final class ConsulEmulator implements AutoCloseable {
          */
         public Builder jetty() {
             this.jetty = true;
+            return this;
+        }
+
+        /**
+         * Accepts the Enterprise scope of a call (namespace and admin partition, as headers or
+         * query parameters) and ignores it; without this the emulator answers 400 to them as
+         * Consul's Community Edition does ({@code agent/http_ce.go}: {@code parseEntMeta},
+         * {@code parseEntMetaPartition}). Scoping itself is not emulated.
+         */
+        public Builder enterprise() {
+            this.enterprise = true;
             return this;
         }
 
@@ -153,6 +165,7 @@ public final class ConsulEmulator implements AutoCloseable {
     private final AgentState state;
     private final SSLContext tls;
     private final boolean jetty;
+    private final boolean enterprise;
     private final int maxConcurrentStreams;
     private final InetAddress loopback = InetAddress.getLoopbackAddress();
     private final ExecutorService workers;
@@ -179,6 +192,7 @@ public final class ConsulEmulator implements AutoCloseable {
         this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval);
         this.tls = b.tls;
         this.jetty = b.jetty;
+        this.enterprise = b.enterprise;
         this.maxConcurrentStreams = b.maxConcurrentStreams;
         this.workers = Executors.newCachedThreadPool(daemon("consul-emulator-http"));
         try {
@@ -505,6 +519,9 @@ public final class ConsulEmulator implements AutoCloseable {
                 text(ex, 403, "ACL not found");
                 return;
             }
+            if (!enterprise) {
+                communityEditionScope(ex, query);
+            }
             route(ex, method, rawPath, query, body, gen, active);
         } catch (AgentState.BadRequest e) {
             text(ex, 400, e.getMessage());
@@ -515,6 +532,22 @@ public final class ConsulEmulator implements AutoCloseable {
             text(ex, 500, e.toString());
         } finally {
             ex.close();
+        }
+    }
+
+    /** Consul CE's {@code parseEntMeta}/{@code parseEntMetaPartition}: namespaces and partitions are refused. */
+    private static void communityEditionScope(AgentExchange ex, Map<String, List<String>> query) {
+        if (ex.headers().containsKey("x-consul-namespace")) {
+            throw new AgentState.BadRequest("Invalid header: \"X-Consul-Namespace\" - Namespaces are a Consul Enterprise feature");
+        }
+        if (query.containsKey("ns")) {
+            throw new AgentState.BadRequest("Invalid query parameter: \"ns\" - Namespaces are a Consul Enterprise feature");
+        }
+        if (ex.headers().containsKey("x-consul-partition")) {
+            throw new AgentState.BadRequest("Invalid header: \"X-Consul-Partition\" - Partitions are a Consul Enterprise feature");
+        }
+        if (query.containsKey("partition")) {
+            throw new AgentState.BadRequest("Invalid query parameter: \"partition\" - Partitions are a Consul Enterprise feature");
         }
     }
 
