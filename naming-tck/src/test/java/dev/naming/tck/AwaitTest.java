@@ -121,7 +121,8 @@ class AwaitTest {
         long start = System.nanoTime();
         await("always").during(window).atMost(LONG).until(() -> checkedAt.add(System.nanoTime() - start));
         assertTrue(checkedAt.size() >= 2, "checked " + checkedAt.size() + " time(s)");
-        assertTrue(checkedAt.get(checkedAt.size() - 1) >= window.toNanos(), "the last check came before the window's end");
+        assertTrue(checkedAt.get(checkedAt.size() - 1) >= window.toNanos(),
+                "the last check came before the window's end");
     }
 
     @Test
