@@ -78,6 +78,10 @@ public abstract class NamingConformanceSuite {
     private boolean outage;
     private String prefix;
 
+    /** For a backend's test class, which supplies the fixture. */
+    protected NamingConformanceSuite() {
+    }
+
     /** The registry under test; called once per test, closed after it. */
     protected abstract RegistryFixture createFixture();
 

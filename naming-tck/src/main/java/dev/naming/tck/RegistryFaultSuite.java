@@ -63,6 +63,10 @@ public abstract class RegistryFaultSuite {
     private final List<Naming> opened = new ArrayList<>();
     private final String service = "faults-" + UUID.randomUUID().toString().substring(0, 8);
 
+    /** For a backend's test class, which supplies the fixture. */
+    protected RegistryFaultSuite() {
+    }
+
     /** A fresh registry for one test. */
     protected abstract RegistryFixture createFixture();
 
