@@ -130,7 +130,8 @@ final class Await {
             long start = System.nanoTime();
             long deadline = start + atMost.toNanos();
             long windowEnd = start + during.toNanos();
-            for (int checks = 1; ; checks++) {
+            Duration interval = fixedInterval != null ? fixedInterval : FIRST_INTERVAL;
+            while (true) {
                 AssertionError failure = evaluate.get();
                 long now = System.nanoTime();
                 Death death = died.get();
@@ -154,22 +155,16 @@ final class Await {
                 if (now - deadline >= 0) { // reached only without a window: its end comes first
                     throw failed("timed out after " + format(atMost) + " awaiting " + awaited, failure);
                 }
-                long pause = Math.min(interval(checks).toNanos(), deadline - now);
+                long pause = Math.min(interval.toNanos(), deadline - now);
                 if (!during.isZero()) {
                     pause = Math.min(pause, windowEnd - now); // the last check at the window's end
                 }
                 sleep(pause, awaited);
+                interval = fixedInterval != null ? fixedInterval : INTERVAL;
             }
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
-    }
-
-    private Duration interval(int checksDone) {
-        if (fixedInterval != null) {
-            return fixedInterval;
-        }
-        return checksDone == 1 ? FIRST_INTERVAL : INTERVAL;
     }
 
     private static AssertionError failed(String message, AssertionError failure) {

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class AwaitTest {
@@ -93,8 +95,12 @@ class AwaitTest {
                 .during(LONG).atMost(LONG.plusSeconds(1)).until(() -> checks.incrementAndGet() < 3));
         assertTrue(System.nanoTime() - start < LONG.toNanos(), "waited out the window");
         assertEquals(3, checks.get());
-        assertTrue(e.getMessage().startsWith("the count to stay below 3 stopped holding after "), e.getMessage());
-        assertTrue(e.getMessage().endsWith(" ms of its 30 s window (deadline 31 s)"), e.getMessage());
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        Matcher message = Pattern.compile("the count to stay below 3 stopped holding after (\\d+) ms of its 30 s "
+                + "window \\(deadline 31 s\\)").matcher(e.getMessage());
+        assertTrue(message.matches(), e.getMessage());
+        long heldMillis = Long.parseLong(message.group(1));
+        assertTrue(heldMillis >= 10 && heldMillis <= tookMillis, () -> "held " + heldMillis + " ms of " + tookMillis);
         assertNull(e.getCause());
     }
 
@@ -123,6 +129,16 @@ class AwaitTest {
         assertTrue(checkedAt.size() >= 2, "checked " + checkedAt.size() + " time(s)");
         assertTrue(checkedAt.get(checkedAt.size() - 1) >= window.toNanos(),
                 "the last check came before the window's end");
+    }
+
+    @Test
+    void aWaitEndsAtItsDeadlineOrWindowEndNotAtTheNextPoll() {
+        Duration poll = Duration.ofSeconds(20);
+        long start = System.nanoTime();
+        assertThrows(AssertionError.class, () -> await().atMost(Duration.ofMillis(50)).pollInterval(poll)
+                .until(() -> false));
+        await().during(Duration.ofMillis(50)).atMost(LONG).pollInterval(poll).until(() -> true);
+        assertTrue(System.nanoTime() - start < poll.toNanos(), "slept past the deadline or the window's end");
     }
 
     @Test
