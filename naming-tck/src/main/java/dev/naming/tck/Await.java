@@ -50,7 +50,7 @@ final class Await {
         this.what = what;
     }
 
-    /** A wait whose failure names only the condition's own message, if it has one. */
+    /** A wait whose failure calls it "the condition" or "the assertion": for an assertion that says the rest. */
     static Await await() {
         return new Await(null);
     }
