@@ -85,6 +85,35 @@ class ConsulWatchTest {
     }
 
     @Test
+    void afterAnAgentRestartTheWatchSeesARegistrationOnTheRestartedAgentPromptly() throws Exception {
+        naming.close();
+        naming = FastConsul.connect("consul://" + emulator.hostPort()); // default wait: 55 s
+        registerDirectly("logic-1");
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1"))
+                && emulator.openBlockingQueries() == 1);
+        long held = emulator.index("chat.logic");
+
+        // the restarted agent counts from 1 again: a query still carrying `held` would wait out its 55 s
+        emulator.restartAgent();
+        registerDirectly("logic-2");
+        assertTrue(emulator.index("chat.logic") < held, "the restarted agent's index is below the watch's");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().contains("logic-2"));
+    }
+
+    /** Registers on the agent without a keep-alive, as another process would. */
+    private void registerDirectly(String id) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(emulator.url() + "/v1/agent/service/register"))
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"ID\":\"" + id + "\",\"Name\":\"chat.logic\",\"Address\":\"10.0.0.5\",\"Port\":8000}"))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    @Test
     void neverBlocksOnAnIndexBelowOne() {
         emulator.reportZeroIndex(true);
         naming.subscribe("chat.logic", lists::add);

@@ -98,6 +98,8 @@ final class AgentState {
     private final Map<String, Check> checks = new LinkedHashMap<>();
     private final Map<String, Long> serviceIndex = new TreeMap<>();
     private long index = 10;
+    /** Snapshot restores so far: each one wakes the blocked queries (the abandon channel). */
+    private long restores;
     private final long nodeIndex = 5;
     private volatile Clock clock;
     private final Duration reapFloor;
@@ -140,25 +142,31 @@ final class AgentState {
         return index;
     }
 
-    /** Makes every index go back, as after a snapshot restore or a new cluster: to {@code to}. */
+    /**
+     * Makes every index go back to {@code to}, as a snapshot restore does: the restored state store
+     * replaces the old one, whose abandon channel wakes every blocked query
+     * ({@code state.Store.Abandon}, agent/consul/fsm; {@code blockingQuery}, agent/consul/rpc.go).
+     */
     synchronized void indexBackTo(long to) {
         index = to;
         serviceIndex.replaceAll((k, v) -> Math.min(v, to));
+        restores++;
         notifyAll();
     }
 
     /**
-     * Blocks until {@code serviceName}'s index moves from {@code minIndex}, {@code deadlineNanos}
-     * (System.nanoTime) passes, or {@code abort} says so. Returns at once when {@code minIndex} is
-     * beyond the current index (the index went back).
+     * Blocks while {@code serviceName}'s index is at most {@code minIndex}, until {@code deadlineNanos}
+     * (System.nanoTime) passes or {@code abort} says so, as Consul's {@code blockingQuery}
+     * (agent/consul/rpc.go) does: {@code if minQueryIndex > 0 && queryMeta.GetIndex() <= minQueryIndex}
+     * it watches and runs the query again. A {@code minIndex} beyond the current index (a client
+     * that kept the index of an agent that restarted) is therefore held until the index passes it or
+     * the wait ends; only a snapshot restore ({@link #indexBackTo}, the state store's abandon channel)
+     * ends the wait early with a lower index.
      */
     synchronized void awaitChange(String serviceName, long minIndex, long deadlineNanos, BooleanSupplier abort)
             throws InterruptedException {
-        if (minIndex > indexFor(serviceName)) {
-            return;
-        }
-        // returns on any move, a backwards one included (a restored snapshot wakes blocked queries too)
-        while (indexFor(serviceName) == minIndex && !abort.getAsBoolean()) {
+        long restore = restores;
+        while (indexFor(serviceName) <= minIndex && restores == restore && !abort.getAsBoolean()) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 return;

@@ -82,8 +82,18 @@ public final class ConsulEmulator implements AutoCloseable {
         private boolean http2;
         private boolean jetty;
         private int maxConcurrentStreams = JettyAgentServer.MAX_CONCURRENT_STREAMS;
+        private Duration restartDowntime = Duration.ofMillis(250);
 
         private Builder() {
+        }
+
+        /**
+         * How long {@link #restartAgent()} keeps the port closed between the old process and the new
+         * one (default 250 ms; a real agent takes longer to start).
+         */
+        public Builder restartDowntime(Duration downtime) {
+            this.restartDowntime = downtime;
+            return this;
         }
 
         /** Serves HTTPS with this server context (its key and certificate), as an agent with TLS on. */
@@ -154,6 +164,7 @@ public final class ConsulEmulator implements AutoCloseable {
     private final SSLContext tls;
     private final boolean jetty;
     private final int maxConcurrentStreams;
+    private final Duration restartDowntime;
     private final InetAddress loopback = InetAddress.getLoopbackAddress();
     private final ExecutorService workers;
     private final ScheduledExecutorService ticker;
@@ -180,6 +191,7 @@ public final class ConsulEmulator implements AutoCloseable {
         this.tls = b.tls;
         this.jetty = b.jetty;
         this.maxConcurrentStreams = b.maxConcurrentStreams;
+        this.restartDowntime = b.restartDowntime;
         this.workers = Executors.newCachedThreadPool(daemon("consul-emulator-http"));
         try {
             this.server = bind(0);
@@ -309,7 +321,12 @@ public final class ConsulEmulator implements AutoCloseable {
         this.zeroIndex = zero;
     }
 
-    /** Makes every index go back to {@code 2}, as after a snapshot restore; the next change gets 3. */
+    /**
+     * Makes every index go back to {@code 2}, as a snapshot restore does; the next change gets 3.
+     * Queries blocked at that moment are woken and answered with the lower index (the old state
+     * store's abandon channel); a query that arrives later with an index above 2 is held as any
+     * other, until the index passes it or its wait ends.
+     */
     public void indexGoesBackwards() {
         state.indexBackTo(2);
     }
@@ -318,6 +335,7 @@ public final class ConsulEmulator implements AutoCloseable {
      * An agent restart without persisted state, as a dev agent restarts: connections drop (held
      * blocking queries end without an answer), every service and check is forgotten, and the index
      * starts again from 1, so a client's next blocking query carries an index above the agent's.
+     * The port stays closed for the {@linkplain Builder#restartDowntime restart downtime} in between.
      */
     public void restartAgent() {
         boolean wasReachable;
@@ -327,6 +345,10 @@ public final class ConsulEmulator implements AutoCloseable {
         setReachable(false);
         state.restart();
         if (wasReachable) {
+            // the new process listens only after it has started: a client's immediate resend (the
+            // JDK client resends a GET once when a pooled connection closes before any reply) finds
+            // the port closed, as it would on a real agent, not the restarted agent with its old index
+            sleepQuietly(restartDowntime);
             setReachable(true);
         }
     }

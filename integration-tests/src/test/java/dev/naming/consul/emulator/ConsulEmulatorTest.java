@@ -296,14 +296,55 @@ class ConsulEmulatorTest {
     }
 
     @Test
-    void indexCanGoBackwardsAndStateCanBeLost() throws Exception {
+    void aSnapshotRestoreWakesBlockedQueriesWithTheLowerIndex() throws Exception {
         registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
         long before = emulator.index("chat.logic");
-        emulator.indexGoesBackwards();
-        HttpResponse<String> r = get("/v1/health/service/chat.logic?index=" + before + "&wait=5s");
-        assertTrue(Long.parseLong(r.headers().firstValue("X-Consul-Index").orElseThrow()) < before,
-                "an index beyond the current one returns at once with the lower index");
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> blocked = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> uncheckedGet("/v1/health/service/chat.logic?index=" + before + "&wait=10s"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> emulator.openBlockingQueries() == 1);
 
+        long started = System.nanoTime();
+        emulator.indexGoesBackwards();
+        HttpResponse<String> r = blocked.get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "woken by the restore");
+        assertTrue(Long.parseLong(r.headers().firstValue("X-Consul-Index").orElseThrow()) < before,
+                "answered with the lower index: " + r.headers().map());
+    }
+
+    @Test
+    void aQueryWithAnIndexBeyondTheAgentsIsHeldUntilTheIndexPassesIt() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        long old = emulator.index("chat.logic");
+        emulator.restartAgent(); // the index starts again from 1: a client still holds `old`
+
+        long started = System.nanoTime();
+        Thread change = new Thread(() -> registerWithOrbitz("logic-2", "chat.logic", "10.0.0.6", List.of()));
+        change.start();
+        HttpResponse<String> held = get("/v1/health/service/chat.logic?index=" + old + "&wait=400ms");
+        change.join();
+
+        assertTrue(System.nanoTime() - started >= Duration.ofMillis(390).toNanos(),
+                "held for the whole wait: a change that leaves the index at or below " + old + " does not end it");
+        assertTrue(Long.parseLong(held.headers().firstValue("X-Consul-Index").orElseThrow()) <= old);
+        assertTrue(held.body().contains("logic-2"), "the answer is the current list: " + held.body());
+
+        Thread passing = new Thread(() -> {
+            for (int i = 0; emulator.index("chat.logic") <= old && i < 50; i++) {
+                registerWithOrbitz("logic-" + (10 + i), "chat.logic", "10.0.0.7", List.of());
+            }
+        });
+        started = System.nanoTime();
+        passing.start();
+        HttpResponse<String> passed = get("/v1/health/service/chat.logic?index=" + old + "&wait=10s");
+        passing.join();
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "returned once the index passed");
+        assertTrue(Long.parseLong(passed.headers().firstValue("X-Consul-Index").orElseThrow()) > old);
+    }
+
+    @Test
+    void restartLosesEveryServiceAndCheck() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
         emulator.restartAgent();
         assertEquals(List.of(), emulator.serviceIds());
         assertEquals(404, put("/v1/agent/check/pass/service:logic-1").statusCode());
@@ -355,6 +396,14 @@ class ConsulEmulatorTest {
     private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery)).timeout(Duration.ofSeconds(15))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> uncheckedGet(String pathAndQuery) {
+        try {
+            return get(pathAndQuery);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private HttpResponse<String> put(String pathAndQuery) throws IOException, InterruptedException {
