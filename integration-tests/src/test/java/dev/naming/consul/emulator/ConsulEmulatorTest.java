@@ -351,19 +351,73 @@ class ConsulEmulatorTest {
     }
 
     @Test
-    void requestsAreRecordedWithHeadersAndTokensAreRequiredWhenAsked() throws Exception {
+    void requestsAreRecordedWithTheirHeaders() throws Exception {
         emulator.requireToken("s3cret");
-        assertEquals(403, get("/v1/agent/services").statusCode());
         Consul withToken = Consul.builder().withUrl(emulator.url()).withPing(false).withTokenAuth("s3cret").build();
         try {
             assertNotNull(withToken.agentClient().getServices());
         } finally {
             withToken.destroy();
         }
-        RecordedRequest last = emulator.requests("/v1/agent/services").get(1);
+        RecordedRequest last = emulator.requests("/v1/agent/services").get(0);
         assertEquals("s3cret", last.header("X-Consul-Token"));
         assertFalse(last.uri().contains("s3cret"));
         assertNull(last.param("token"));
+    }
+
+    @Test
+    void readsWithoutARightfulTokenAre200WithNothingAndTheFilteredHeader() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        emulator.requireToken("s3cret");
+        emulator.unprivilegedToken("weak");
+
+        for (String token : java.util.Arrays.asList(null, "weak")) {
+            HttpResponse<String> health = get("/v1/health/service/chat.logic?passing", token);
+            assertEquals(200, health.statusCode(), "token " + token);
+            assertEquals("[]", health.body());
+            assertEquals("true", health.headers().firstValue("X-Consul-Results-Filtered-By-ACLs").orElse(null));
+            assertTrue(health.headers().firstValue("X-Consul-Index").isPresent());
+            HttpResponse<String> services = get("/v1/agent/services", token);
+            assertEquals(200, services.statusCode());
+            assertEquals("{}", services.body());
+            assertEquals("true", services.headers().firstValue("X-Consul-Results-Filtered-By-ACLs").orElse(null));
+        }
+        HttpResponse<String> unknownService = get("/v1/health/service/nobody", null);
+        assertEquals("[]", unknownService.body());
+        assertTrue(unknownService.headers().firstValue("X-Consul-Results-Filtered-By-ACLs").isEmpty(),
+                "nothing was left out: no header");
+        HttpResponse<String> rightful = get("/v1/health/service/chat.logic?passing", "s3cret");
+        assertTrue(rightful.body().contains("logic-1"));
+        assertTrue(rightful.headers().firstValue("X-Consul-Results-Filtered-By-ACLs").isEmpty());
+
+        HttpResponse<String> unknownToken = get("/v1/health/service/chat.logic", "nobody-knows-this");
+        assertEquals(403, unknownToken.statusCode());
+        assertEquals("ACL not found", unknownToken.body());
+    }
+
+    @Test
+    void writesWithoutARightfulTokenAre403PermissionDenied() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        emulator.requireToken("s3cret");
+        emulator.unprivilegedToken("weak");
+        String body = "{\"ID\":\"logic-2\",\"Name\":\"chat.logic\",\"Port\":8000}";
+
+        HttpResponse<String> anonymous = put("/v1/agent/service/register", body);
+        assertEquals(403, anonymous.statusCode());
+        assertTrue(anonymous.body().startsWith("Permission denied: anonymous token lacks permission 'service:write'"
+                + " on \"chat.logic\""), anonymous.body());
+        HttpResponse<String> weak = send("PUT", "/v1/agent/service/register", body, "weak");
+        assertEquals(403, weak.statusCode());
+        assertTrue(weak.body().startsWith("Permission denied: token with AccessorID '"), weak.body());
+        assertEquals(403, put("/v1/agent/check/pass/service:logic-1").statusCode());
+        assertEquals(403, put("/v1/agent/service/deregister/logic-1").statusCode());
+        assertEquals(403, put("/v1/agent/service/maintenance/logic-1?enable=true").statusCode());
+        assertEquals(404, put("/v1/agent/service/deregister/nope").statusCode(), "an unknown id is still 404");
+        assertEquals(403, get("/v1/agent/self", null).statusCode());
+        assertEquals("ACL not found", send("PUT", "/v1/agent/service/register", body, "nobody-knows-this").body());
+
+        assertEquals(200, send("PUT", "/v1/agent/service/register", body, "s3cret").statusCode());
+        assertEquals(List.of("logic-1", "logic-2"), emulator.serviceIds());
     }
 
     @Test
@@ -396,6 +450,20 @@ class ConsulEmulatorTest {
     private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery)).timeout(Duration.ofSeconds(15))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String pathAndQuery, String token) throws IOException, InterruptedException {
+        return send("GET", pathAndQuery, "", token);
+    }
+
+    private HttpResponse<String> send(String method, String pathAndQuery, String body, String token)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery))
+                .timeout(Duration.ofSeconds(15)).method(method, HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("X-Consul-Token", token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> uncheckedGet(String pathAndQuery) {
