@@ -90,6 +90,11 @@ class CliAgainstEmulatorsTest {
                             .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(200, registered.statusCode(), registered.body());
             String registry = "consul://" + consul.hostPort();
+            // in the catalog once the agent has synced it (anti-entropy): only then is there anything to filter
+            await().atMost(Duration.ofSeconds(5)).until(() -> java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(consul.url() + "/v1/health/service/chat.logic"))
+                            .header("X-Consul-Token", "cli-secret").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body().contains("logic-1"));
 
             Result find = naming("find", "chat.logic", "--registry", registry);
             assertEquals(0, find.exit(), find::toString);

@@ -58,7 +58,7 @@ class ConsulTokenTest {
         List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
         try (ConsulNaming naming = FastConsul.connect("consul://" + emulator.hostPort() + "?wait=1s&token=" + TOKEN)) {
             naming.register(logic("logic-1"));
-            assertEquals(1, naming.find("chat.logic").size());
+            await().atMost(Duration.ofSeconds(5)).until(() -> naming.find("chat.logic").size() == 1);
             naming.subscribe("chat.logic", lists::add);
             await().atMost(Duration.ofSeconds(5)).until(() -> !lists.isEmpty()
                     && emulator.requests("/v1/agent/check/pass/").size() >= 1);
@@ -98,6 +98,9 @@ class ConsulTokenTest {
             owner.register(logic("logic-1"));
             owner.register(ServiceRegistration.builder().id("gate-1").name("chat.gate").address("10.0.0.6").port(9000)
                     .build());
+            // in the catalog once the agent has synced them (anti-entropy): only then is there anything to filter
+            await().atMost(Duration.ofSeconds(5)).until(() -> owner.find("chat.logic").size() == 1
+                    && owner.find("chat.gate").size() == 1);
             try (ConsulNaming reader = FastConsul.connect("consul://" + emulator.hostPort() + "?wait=1s")) {
                 assertEquals(List.of(), reader.find("chat.logic"));
                 assertTrue(reader.resultsFiltered("chat.logic"), "an empty list the ACLs made is flagged");

@@ -54,6 +54,8 @@ class ConsulWatchTest {
     @Test
     void firstReadDoesNotBlockAndLaterReadsSendTheLastIndex() {
         naming.register(logic("logic-1"));
+        awaitVisible("logic-1");
+        emulator.clearRequests();
         naming.subscribe("chat.logic", lists::add);
         await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 2);
 
@@ -102,6 +104,15 @@ class ConsulWatchTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().contains("logic-2"));
     }
 
+    /**
+     * Awaits health reads listing {@code id}: the agent syncs a registration to the catalog a
+     * moment after the call returned (anti-entropy), so a watch started at once may first see none.
+     */
+    private void awaitVisible(String id) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> naming.find("chat.logic").stream()
+                .anyMatch(i -> i.id().equals(id)));
+    }
+
     /** Registers on the agent without a keep-alive, as another process would. */
     private void registerDirectly(String id) throws Exception {
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
@@ -145,6 +156,7 @@ class ConsulWatchTest {
             naming.close();
             naming = FastConsul.connect("consul://" + emulator.hostPort() + "," + second.hostPort() + "?wait=2s");
             naming.register(logic("on-first"));
+            awaitVisible("on-first");
             naming.subscribe("chat.logic", lists::add);
             await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("on-first")));
 
@@ -166,7 +178,8 @@ class ConsulWatchTest {
             naming.register(logic("logic-1"));
 
             assertEquals(List.of("logic-1"), second.serviceIds());
-            assertEquals(List.of("logic-1"), naming.find("chat.logic").stream().map(ServiceInstance::id).toList());
+            await().atMost(Duration.ofSeconds(5)).until(() -> naming.find("chat.logic").stream()
+                    .map(ServiceInstance::id).toList().equals(List.of("logic-1")));
         }
     }
 
@@ -213,6 +226,7 @@ class ConsulWatchTest {
     @Test
     void errorsKeepTheLastListAndTheWatchRecovers() {
         naming.register(logic("logic-1"));
+        awaitVisible("logic-1");
         naming.subscribe("chat.logic", lists::add);
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
 

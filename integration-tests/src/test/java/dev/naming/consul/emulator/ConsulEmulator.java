@@ -61,10 +61,15 @@ import javax.net.ssl.SSLContext;
  * max(DeregisterCriticalServiceAfter, floor) every reap interval (Consul: 1 min floor, 30 s interval;
  * both configurable here, as is the clock). HTTP and TCP checks are run for real.
  *
+ * <p>As on a Consul agent, writes are the agent's at once and reach the catalog (health reads, the
+ * index, blocking queries) with the anti-entropy sync, {@link Builder#syncDelay} later. Which
+ * server function each behaviour follows, and what is left out: docs/CONSUL.md, "The Consul
+ * emulator".
+ *
  * <p>Fault switches: unreachable (connections refused), {@link Fault}s (dropped connections, 429,
  * 500, 503, malformed JSON), slow replies, blocking queries answered at once with an unchanged
  * index, index 0, an index that goes back, an agent restart that loses all state, old agents' tag
- * filter (first tag only), and a required ACL token. Every request is recorded (path, query,
+ * filter (first tag only), and ACLs ({@link #requireToken}: reads filtered, writes refused). Every request is recorded (path, query,
  * headers, body) so tests can check what went over the wire.
  */
 public final class ConsulEmulator implements AutoCloseable {
@@ -72,6 +77,8 @@ public final class ConsulEmulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
     private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    private static final long DEFAULT_SYNC_DELAY_MILLIS = 10;
+    private static final Duration DEFAULT_SYNC_DELAY = Duration.ofMillis(DEFAULT_SYNC_DELAY_MILLIS);
 
     /** Settings fixed at start. */
     public static final class Builder {
@@ -84,6 +91,7 @@ public final class ConsulEmulator implements AutoCloseable {
         private boolean jetty;
         private int maxConcurrentStreams = JettyAgentServer.MAX_CONCURRENT_STREAMS;
         private Duration restartDowntime = Duration.ofMillis(250);
+        private Duration syncDelay = DEFAULT_SYNC_DELAY;
 
         private Builder() {
         }
@@ -152,6 +160,17 @@ public final class ConsulEmulator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long after a registration, deregistration or check change the catalog — and so health
+         * reads and blocking queries — shows it, as the agent's anti-entropy sync runs after the
+         * agent call returned (default {@value #DEFAULT_SYNC_DELAY_MILLIS} ms; zero: at once, for
+         * tests of other behaviours that read right after they write).
+         */
+        public Builder syncDelay(Duration delay) {
+            this.syncDelay = delay;
+            return this;
+        }
+
         /** Starts the emulator on 127.0.0.1 and a free port. */
         public ConsulEmulator start() {
             if (http2 && tls == null) {
@@ -189,7 +208,8 @@ public final class ConsulEmulator implements AutoCloseable {
     private final java.util.Set<String> unprivilegedTokens = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private ConsulEmulator(Builder b) {
-        this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval);
+        this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("consul-emulator-ticker"));
+        this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval, b.syncDelay, ticker);
         this.tls = b.tls;
         this.jetty = b.jetty;
         this.maxConcurrentStreams = b.maxConcurrentStreams;
@@ -199,10 +219,10 @@ public final class ConsulEmulator implements AutoCloseable {
             this.server = bind(0);
         } catch (IOException e) {
             workers.shutdownNow();
+            ticker.shutdownNow();
             throw new IllegalStateException("cannot start the Consul emulator", e);
         }
         this.port = server.port();
-        this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("consul-emulator-ticker"));
         long tick = Math.max(1, b.tickInterval.toMillis());
         ticker.scheduleWithFixedDelay(this::scheduledTick, tick, tick, TimeUnit.MILLISECONDS);
     }

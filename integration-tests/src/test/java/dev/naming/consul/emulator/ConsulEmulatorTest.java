@@ -48,7 +48,9 @@ class ConsulEmulatorTest {
 
     @BeforeEach
     void start() {
-        emulator = ConsulEmulator.builder().clock(clock).reapInterval(Duration.ofSeconds(30)).start();
+        // reads right after writes: the catalog syncs at once here (anti-entropy has a test of its own)
+        emulator = ConsulEmulator.builder().clock(clock).reapInterval(Duration.ofSeconds(30)).syncDelay(Duration.ZERO)
+                .start();
         orbitz = Consul.builder().withUrl(emulator.url()).withPing(false).build();
         ecwid = new ConsulClient("127.0.0.1", emulator.port());
     }
@@ -340,6 +342,38 @@ class ConsulEmulatorTest {
         passing.join();
         assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "returned once the index passed");
         assertTrue(Long.parseLong(passed.headers().firstValue("X-Consul-Index").orElseThrow()) > old);
+    }
+
+    @Test
+    void aRegistrationReachesHealthReadsOnlyWhenTheAgentHasSyncedIt() throws Exception {
+        try (ConsulEmulator syncing = ConsulEmulator.builder().syncDelay(Duration.ofSeconds(1)).start()) {
+            String health = syncing.url() + "/v1/health/service/web";
+            long before = syncing.index("web");
+            HttpResponse<String> registered = http.send(HttpRequest.newBuilder(
+                    URI.create(syncing.url() + "/v1/agent/service/register"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"ID\":\"web-1\",\"Name\":\"web\",\"Port\":80}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, registered.statusCode());
+
+            assertEquals(List.of("web-1"), syncing.serviceIds(), "the agent holds it at once");
+            HttpResponse<String> early = http.send(HttpRequest.newBuilder(URI.create(health)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals("[]", early.body(), "the catalog does not list it before the sync");
+            assertEquals(String.valueOf(before), early.headers().firstValue("X-Consul-Index").orElseThrow());
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create(health)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().contains("web-1"));
+            assertTrue(syncing.index("web") > before);
+
+            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(syncing.url() + "/v1/agent/service/deregister/web-1"))
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertTrue(http.send(HttpRequest.newBuilder(URI.create(health)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().contains("web-1"), "a deregistration too reaches the catalog with the sync");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create(health)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().equals("[]"));
+        }
     }
 
     @Test
