@@ -305,6 +305,7 @@ public abstract class NamingConformanceSuite {
         Naming owner = open();
         ServiceRegistration a = registration("a", 8001);
         owner.register(a);
+        awaitFound(open(), service(), a);
         Recorder recorder = subscribed(open(), service());
         awaitDelivered(recorder, a);
 
@@ -467,6 +468,7 @@ public abstract class NamingConformanceSuite {
     void listenerMayUseTheNamingAndCloseItsOwnSubscription() {
         ServiceRegistration a = registration("a", 8001);
         open().register(a);
+        awaitFound(open(), service(), a);
         Naming naming = open();
         AtomicReference<Subscription> own = new AtomicReference<>();
         CountDownLatch subscribed = new CountDownLatch(1);
@@ -558,6 +560,7 @@ public abstract class NamingConformanceSuite {
         ServiceRegistration a = registration("a", 8001);
         Naming owner = open();
         owner.register(a);
+        awaitFound(open(), service(), a);
         Naming naming = open();
         // Threads a Naming starts once for all its watches (a shared poller, a heartbeat) are
         // started by this other watch first; what the watched service adds must go again.
@@ -703,6 +706,7 @@ public abstract class NamingConformanceSuite {
         assumeOutage();
         ServiceRegistration a = registration("a", 8001);
         open().register(a);
+        awaitFound(open(), service(), a);
         Recorder recorder = new Recorder();
         Subscription subscription = open().subscribe(service(), recorder);
         awaitDelivered(recorder, a);
@@ -718,6 +722,7 @@ public abstract class NamingConformanceSuite {
         Naming owner = open();
         ServiceRegistration a = registration("a", 8001);
         owner.register(a);
+        awaitFound(open(), service(), a);
         Recorder recorder = subscribed(open(), service());
         awaitDelivered(recorder, a);
 
@@ -1484,6 +1489,7 @@ public abstract class NamingConformanceSuite {
         Naming owner = open();
         ServiceRegistration gate = registration("a", 8001, "gate");
         owner.register(gate);
+        awaitFound(open(), service(), gate);
         Naming naming = open();
         Recorder filtered = new Recorder();
         naming.subscribe(service(), SubscribeOptions.defaults().withTags("gate"), filtered);
