@@ -60,6 +60,18 @@ public interface Naming extends AutoCloseable {
     List<ServiceInstance> find(String serviceName, String... tags);
 
     /**
+     * Whether the registry said, in its last answer about {@code serviceName} to this
+     * {@code Naming} ({@link #find} or the subscription's watch), that it left out instances this
+     * client's credentials may not see. An empty or short list is then no proof that the service
+     * has no other instances: the credentials need the right to read them. On Consul this is the
+     * ACL token (an answer with {@code X-Consul-Results-Filtered-By-ACLs}); registries without read
+     * access control always answer {@code false}, as does every registry before its first answer.
+     */
+    default boolean resultsFiltered(String serviceName) {
+        return false;
+    }
+
+    /**
      * Watches {@code serviceName}; {@code listener} gets the current list once the first read
      * succeeds and a new list after every change. Calls for one subscription never overlap and
      * arrive in order, on a dispatcher thread owned by this {@code Naming}: a listener that blocks

@@ -21,6 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
 
 /** The registries a benchmark run measures. */
 final class BenchBackends {
@@ -54,6 +56,19 @@ final class BenchBackends {
         PeerWatches peer();
     }
 
+    /**
+     * A fixture whose registry can also run in a JVM of its own, so that the benchmark's heap
+     * figures are the clients' alone.
+     */
+    interface WithSeparateAgent {
+
+        /** Starts the registry in another JVM, set up as this fixture's (TLS or not). */
+        SeparateAgent startSeparateAgent() throws IOException, InterruptedException;
+
+        /** The peer, pointed at {@code agent}. */
+        PeerWatches peer(SeparateAgent agent) throws IOException;
+    }
+
     private BenchBackends() {
     }
 
@@ -71,7 +86,7 @@ final class BenchBackends {
      * Go's server does (one write, no Nagle delay),
      * with a private certificate the client trusts through {@code truststore=}.
      */
-    private static final class ConsulBench implements RegistryFixture, WithPeer {
+    private static final class ConsulBench implements RegistryFixture, WithPeer, WithSeparateAgent {
         private final AgentCertificate certificate;
         private final ConsulEmulator agent;
 
@@ -105,7 +120,24 @@ final class BenchBackends {
         }
 
         @Override
+        public SeparateAgent startSeparateAgent() throws IOException, InterruptedException {
+            return SeparateAgent.start(certificate != null);
+        }
+
+        @Override
+        public PeerWatches peer(SeparateAgent separate) throws IOException {
+            SSLContext context = separate.clientContext();
+            X509TrustManager trust = separate.trustManager();
+            return peer(() -> client(separate.url(), context, trust));
+        }
+
+        @Override
         public PeerWatches peer() {
+            return peer(() -> client(agent.url(), certificate == null ? null : certificate.clientContext(),
+                    certificate == null ? null : certificate.trustManager()));
+        }
+
+        private PeerWatches peer(Supplier<Consul> clients) {
             return new PeerWatches() {
                 @Override
                 public String name() {
@@ -114,14 +146,14 @@ final class BenchBackends {
 
                 @Override
                 public AutoCloseable watch(String service, Consumer<Set<String>> ids, ScheduledExecutorService scheduler) {
-                    return serviceHealthCache(service, ids, scheduler);
+                    return serviceHealthCache(clients.get(), service, ids, scheduler);
                 }
 
                 @Override
                 public AutoCloseable watchAll(List<String> services, Consumer<String> firstList,
                                               ScheduledExecutorService scheduler) {
                     // one client for every cache, its leanest set-up: over TLS OkHttp multiplexes them on HTTP/2
-                    Consul consul = client();
+                    Consul consul = clients.get();
                     List<ServiceHealthCache> caches = new java.util.ArrayList<>();
                     for (String service : services) {
                         ServiceHealthCache cache = ServiceHealthCache.newCache(consul.healthClient(), service, true, 55,
@@ -148,9 +180,8 @@ final class BenchBackends {
          * instances with the same 55 s wait as the library: blocking queries over OkHttp's async calls,
          * its listener called on the OkHttp thread that read the reply.
          */
-        private AutoCloseable serviceHealthCache(String service, Consumer<Set<String>> ids,
-                                                 ScheduledExecutorService scheduler) {
-            Consul consul = client();
+        private static AutoCloseable serviceHealthCache(Consul consul, String service, Consumer<Set<String>> ids,
+                                                        ScheduledExecutorService scheduler) {
             ServiceHealthCache cache = scheduler == null
                     ? ServiceHealthCache.newCache(consul.healthClient(), service, true, 55, QueryOptions.BLANK)
                     : ServiceHealthCache.newCache(consul.healthClient(), service, true, 55, QueryOptions.BLANK,
@@ -164,11 +195,11 @@ final class BenchBackends {
             };
         }
 
-        private Consul client() {
-            Consul.Builder builder = Consul.builder().withUrl(agent.url()).withPing(false)
+        private static Consul client(String url, SSLContext context, X509TrustManager trust) {
+            Consul.Builder builder = Consul.builder().withUrl(url).withPing(false)
                     .withReadTimeoutMillis(Duration.ofSeconds(70).toMillis());
-            if (certificate != null) {
-                builder.withSslContext(certificate.clientContext()).withTrustManager(certificate.trustManager());
+            if (context != null) {
+                builder.withSslContext(context).withTrustManager(trust);
             }
             return builder.build();
         }

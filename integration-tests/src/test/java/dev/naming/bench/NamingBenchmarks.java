@@ -98,6 +98,9 @@ public final class NamingBenchmarks {
                 if (fixture instanceof BenchBackends.WithPeer withPeer) {
                     peerWatchScaling(backend.name(), fixture, withPeer.peer());
                 }
+                if (fixture instanceof BenchBackends.WithSeparateAgent separate) {
+                    clientHeapScaling(backend.name(), separate);
+                }
             }
             if (steps.contains("grpc")) {
                 grpcFirstRpc(backend.name(), fixture);
@@ -386,6 +389,59 @@ public final class NamingBenchmarks {
             }
         } finally {
             scheduler.shutdownNow();
+        }
+    }
+
+    /**
+     * Heap per watched service of the clients alone: the same 1,000 watches, the library's and then
+     * the peer's, against an agent in another JVM, so that no server-side state of a held query
+     * counts. Measured once every watch holds its blocking query (2 s after its first list, as the
+     * peer's scaling step waits).
+     */
+    private void clientHeapScaling(String backend, BenchBackends.WithSeparateAgent fixture) throws Exception {
+        List<String> services = new ArrayList<>();
+        for (int i = 0; i < WATCHED_SERVICES; i++) {
+            services.add("bench.scale-" + i);
+        }
+        try (SeparateAgent agent = fixture.startSeparateAgent()) {
+            long heapBefore = usedHeapAfterGc();
+            Set<Thread> threadsBefore = liveThreads();
+            try (Naming watcher = Naming.connect(agent.namingUri())) {
+                CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
+                for (String service : services) {
+                    watcher.subscribe(service, list -> firstLists.countDown());
+                }
+                if (!firstLists.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException(firstLists.getCount() + " watches without a first list after 60 s");
+                }
+                TimeUnit.SECONDS.sleep(2);
+                long heap = usedHeapAfterGc() - heapBefore;
+                report(backend, "1,000 watched services, agent in another JVM: library threads",
+                        startedSince(threadsBefore, NamingBenchmarks::isLibraryThread), "threads");
+                report(backend, "1,000 watched services, agent in another JVM: TCP connections",
+                        OpenConnections.to(agent.port()), "connections");
+                report(backend, "1,000 watched services, agent in another JVM: client heap per service",
+                        heap / (double) WATCHED_SERVICES, "bytes");
+            }
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "peer-scheduler");
+                t.setDaemon(true);
+                return t;
+            });
+            heapBefore = usedHeapAfterGc();
+            CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
+            BenchBackends.PeerWatches peer = fixture.peer(agent);
+            try (AutoCloseable watches = peer.watchAll(services, s -> firstLists.countDown(), scheduler)) {
+                if (!firstLists.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException(firstLists.getCount() + " peer watches without a first list after 60 s");
+                }
+                TimeUnit.SECONDS.sleep(2);
+                long heap = usedHeapAfterGc() - heapBefore;
+                report(backend, "peer " + peer.name() + ": 1,000 watched services, agent in another JVM: client heap per service",
+                        heap / (double) WATCHED_SERVICES, "bytes");
+            } finally {
+                scheduler.shutdownNow();
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.naming.cli;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.consul.emulator.ConsulEmulator;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -74,5 +76,40 @@ class CliAgainstEmulatorsTest {
 
         Result deregister = naming("deregister", "logic-1", "--registry", registry);
         assertEquals(0, deregister.exit(), "deregister of a gone id is not an error: " + deregister);
+    }
+
+    @Test
+    void aListTheTokenMayNotReadIsNeverPresentedAsAServiceWithoutInstances() throws Exception {
+        try (ConsulEmulator consul = ConsulEmulator.start()) {
+            consul.requireToken("cli-secret");
+            java.net.http.HttpResponse<String> registered = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(consul.url() + "/v1/agent/service/register"))
+                            .header("X-Consul-Token", "cli-secret")
+                            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                    "{\"ID\":\"logic-1\",\"Name\":\"chat.logic\",\"Address\":\"10.0.0.5\",\"Port\":8000}"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, registered.statusCode(), registered.body());
+            String registry = "consul://" + consul.hostPort();
+            // in the catalog once the agent has synced it (anti-entropy): only then is there anything to filter
+            await().atMost(Duration.ofSeconds(5)).until(() -> java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(consul.url() + "/v1/health/service/chat.logic"))
+                            .header("X-Consul-Token", "cli-secret").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body().contains("logic-1"));
+
+            Result find = naming("find", "chat.logic", "--registry", registry);
+            assertEquals(0, find.exit(), find::toString);
+            assertFalse(find.err().contains("no healthy instance"), find::toString);
+            assertTrue(find.err().contains("left instances of 'chat.logic' out") && find.err().contains("token="),
+                    find::toString);
+
+            Result watch = naming("watch", "chat.logic", "--count", "1", "--timeout", "10s", "--registry", registry);
+            assertEquals(0, watch.exit(), watch::toString);
+            assertFalse(watch.out().contains("0 instances ("), watch::toString);
+            assertTrue(watch.out().contains("filtered out by the registry's access control"), watch::toString);
+            assertTrue(watch.err().contains("left instances of 'chat.logic' out"), watch::toString);
+
+            Result json = naming("watch", "chat.logic", "--count", "1", "--json", "--registry", registry);
+            assertTrue(json.out().contains("\"filtered\":true"), json::toString);
+        }
     }
 }

@@ -1,10 +1,6 @@
 package dev.naming.consul;
 
 import com.ecwid.consul.v1.ConsulClient;
-import dev.naming.HealthCheck;
-import dev.naming.Naming;
-import dev.naming.ServiceRegistration;
-import dev.naming.tck.RegistryFixture;
 import java.time.Duration;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.consul.ConsulContainer;
@@ -15,31 +11,14 @@ import org.testcontainers.consul.ConsulContainer;
  * state loss is every service deregistered behind the library's back through a second client
  * (consul-api), which is what an agent restarted without its data shows.
  */
-final class ConsulContainerFixture implements RegistryFixture {
+final class ConsulContainerFixture extends ConsulAgentFixture {
 
     private final ConsulContainer container;
-    private final String hostPort;
     private boolean paused;
 
     ConsulContainerFixture(ConsulContainer container) {
+        super("consul://" + container.getHost() + ":" + container.getMappedPort(8500));
         this.container = container;
-        this.hostPort = container.getHost() + ":" + container.getMappedPort(8500);
-    }
-
-    @Override
-    public Naming connect() {
-        return new ConsulNaming(FastConsul.config("consul://" + hostPort + "?wait=2s"));
-    }
-
-    @Override
-    public Duration livenessWindow() {
-        return Duration.ofSeconds(5);
-    }
-
-    @Override
-    public ServiceRegistration adapt(ServiceRegistration registration) {
-        // a short TTL so that the liveness window spans several heartbeats
-        return registration.toBuilder().check(HealthCheck.ttl(Duration.ofSeconds(2))).build();
     }
 
     @Override
@@ -93,11 +72,6 @@ final class ConsulContainerFixture implements RegistryFixture {
         }
         setReachable(true);
         loseState();
-    }
-
-    @Override
-    public Duration stateLossGrace() {
-        return Duration.ofSeconds(10); // the Consul default: the fixture's URI does not set grace
     }
 
     @Override

@@ -56,6 +56,9 @@ class ConsulInteropTest {
         assertEquals(List.of("gate", "zone-a"), agentView.getTags());
         assertEquals(Map.of("protocol", "ws", "weight", "10"), agentView.getMeta());
 
+        // health reads show it once the agent has synced it to the catalog (anti-entropy)
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> other.getHealthServices(
+                "chat.logic", HealthServicesRequest.newBuilder().setPassing(true).build()).getValue().size() == 1);
         List<HealthService> healthy = other.getHealthServices("chat.logic",
                 HealthServicesRequest.newBuilder().setPassing(true).setTags(new String[] {"gate", "zone-a"}).build())
                 .getValue();

@@ -49,7 +49,7 @@ class ConsulReadTest {
         registerElsewhere("no-address", null, Map.of());
         registerElsewhere("with-address", "10.1.1.1", Map.of());
 
-        List<ServiceInstance> found = naming.find("legacy");
+        List<ServiceInstance> found = findLegacy(2);
 
         assertEquals("127.0.0.1", found.get(0).address());
         assertEquals("10.1.1.1", found.get(1).address());
@@ -60,7 +60,7 @@ class ConsulReadTest {
         registerElsewhere("plain", "10.1.1.1", Map.of("zone", "a"));
         registerElsewhere("grpc", "10.1.1.2", Map.of("protocol", "grpc", "zone", "b"));
 
-        List<ServiceInstance> found = naming.find("legacy");
+        List<ServiceInstance> found = findLegacy(2);
 
         assertEquals("grpc://10.1.1.2:7000", found.get(0).endpoint());
         assertEquals(Map.of("zone", "b"), found.get(0).meta());
@@ -71,5 +71,12 @@ class ConsulReadTest {
     @Test
     void unknownServiceIsAnEmptyList() {
         assertEquals(List.of(), naming.find("nobody"));
+    }
+
+    /** The instances of {@code legacy} once the agent has synced all {@code count} to the catalog (anti-entropy). */
+    private List<ServiceInstance> findLegacy(int count) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> naming.find("legacy").size() == count);
+        return naming.find("legacy");
     }
 }

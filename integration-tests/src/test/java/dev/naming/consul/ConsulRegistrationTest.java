@@ -69,7 +69,9 @@ class ConsulRegistrationTest {
         assertEquals("20s", check.path("Definition").path("DeregisterCriticalServiceAfter").asText());
         String body = emulator.requests("/v1/agent/service/register").get(0).body();
         assertTrue(body.contains("\"TTL\":\"15s\""), body);
-        assertEquals(List.of("logic-1"), naming.find("chat.logic", "gate").stream().map(ServiceInstance::id).toList());
+        // health reads show it once the agent has synced it to the catalog (anti-entropy)
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(List.of("logic-1"),
+                naming.find("chat.logic", "gate").stream().map(ServiceInstance::id).toList()));
         assertEquals("ws://10.0.0.5:8000", naming.find("chat.logic").get(0).endpoint());
     }
 
@@ -89,7 +91,8 @@ class ConsulRegistrationTest {
         assertEquals("tcp", emulator.check("service:t").path("Type").asText());
         assertTrue(writes.get(1).body().contains("\"TCP\":\"127.0.0.1:1\""), writes.get(1).body());
         assertNull(emulator.check("service:n"));
-        assertEquals(List.of("n"), naming.find("chat.logic").stream().map(ServiceInstance::id).toList());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(List.of("n"),
+                naming.find("chat.logic").stream().map(ServiceInstance::id).toList()));
     }
 
     @Test
@@ -256,7 +259,8 @@ class ConsulRegistrationTest {
         naming.register(logic("a").tags("gate", "zone-a").build());
         naming.register(logic("b").tags("gate").build());
 
-        assertEquals(List.of("a"), naming.find("chat.logic", "gate", "zone-a").stream().map(ServiceInstance::id).toList());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(List.of("a"),
+                naming.find("chat.logic", "gate", "zone-a").stream().map(ServiceInstance::id).toList()));
         RecordedRequest read = emulator.requests("/v1/health/service/").get(0);
         assertTrue(read.rawQuery().contains("tag=gate") && read.rawQuery().contains("tag=zone-a"), read.uri());
     }

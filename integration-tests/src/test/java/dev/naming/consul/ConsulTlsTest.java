@@ -56,7 +56,8 @@ class ConsulTlsTest {
             assertFalse(naming.toString().contains(PASSWORD), naming.toString());
             naming.register(ServiceRegistration.builder().id("tls-1").name("secure").address("10.0.0.9").port(443)
                     .protocol("https").build());
-            assertEquals(List.of("tls-1"), naming.find("secure").stream().map(ServiceInstance::id).toList());
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(List.of("tls-1"),
+                    naming.find("secure").stream().map(ServiceInstance::id).toList()));
             naming.subscribe("secure", lists::add);
             await().atMost(Duration.ofSeconds(5)).until(() -> !lists.isEmpty()
                     && emulator.requests("/v1/health/service/secure").size() >= 3);

@@ -58,7 +58,7 @@ class ConsulTokenTest {
         List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
         try (ConsulNaming naming = FastConsul.connect("consul://" + emulator.hostPort() + "?wait=1s&token=" + TOKEN)) {
             naming.register(logic("logic-1"));
-            assertEquals(1, naming.find("chat.logic").size());
+            await().atMost(Duration.ofSeconds(5)).until(() -> naming.find("chat.logic").size() == 1);
             naming.subscribe("chat.logic", lists::add);
             await().atMost(Duration.ofSeconds(5)).until(() -> !lists.isEmpty()
                     && emulator.requests("/v1/agent/check/pass/").size() >= 1);
@@ -89,6 +89,41 @@ class ConsulTokenTest {
         String logged = logs.toString(StandardCharsets.UTF_8);
         assertTrue(logged.contains("chat.logic"), "the watch failure was logged: " + logged);
         assertFalse(logged.contains(wrong), logged);
+    }
+
+    @Test
+    void aListTheTokenMayNotReadIsFlaggedAndWarnedOnceNamingTheTokenSetting() {
+        List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
+        try (ConsulNaming owner = FastConsul.connect("consul://" + emulator.hostPort() + "?token=" + TOKEN)) {
+            owner.register(logic("logic-1"));
+            owner.register(ServiceRegistration.builder().id("gate-1").name("chat.gate").address("10.0.0.6").port(9000)
+                    .build());
+            // in the catalog once the agent has synced them (anti-entropy): only then is there anything to filter
+            await().atMost(Duration.ofSeconds(5)).until(() -> owner.find("chat.logic").size() == 1
+                    && owner.find("chat.gate").size() == 1);
+            try (ConsulNaming reader = FastConsul.connect("consul://" + emulator.hostPort() + "?wait=1s")) {
+                assertEquals(List.of(), reader.find("chat.logic"));
+                assertTrue(reader.resultsFiltered("chat.logic"), "an empty list the ACLs made is flagged");
+                assertEquals(List.of(), reader.find("chat.gate"));
+                assertTrue(reader.resultsFiltered("chat.gate"));
+                assertEquals(List.of(), reader.find("nobody"));
+                assertFalse(reader.resultsFiltered("nobody"), "nothing was left out of an unknown service's list");
+
+                reader.subscribe("chat.logic", lists::add);
+                await().atMost(Duration.ofSeconds(5)).until(() -> !lists.isEmpty()
+                        && emulator.requests("/v1/health/service/chat.logic").size() >= 3);
+                assertEquals(List.of(List.of()), lists);
+                assertTrue(reader.resultsFiltered("chat.logic"), "the watch keeps the flag");
+            }
+            assertEquals(List.of("logic-1"), owner.find("chat.logic").stream().map(ServiceInstance::id).toList());
+            assertFalse(owner.resultsFiltered("chat.logic"));
+        }
+        String logged = logs.toString(StandardCharsets.UTF_8);
+        String warning = "because the ACL token may not read them";
+        assertEquals(1, logged.split(warning, -1).length - 1, "one warning per Naming, not per reply: " + logged);
+        String line = logged.lines().filter(l -> l.contains(warning)).findFirst().orElseThrow();
+        assertTrue(line.contains("URI parameter token=") && line.contains("CONSUL_HTTP_TOKEN"), line);
+        assertFalse(logged.contains(TOKEN), logged);
     }
 
     @Test

@@ -54,6 +54,8 @@ class ConsulWatchTest {
     @Test
     void firstReadDoesNotBlockAndLaterReadsSendTheLastIndex() {
         naming.register(logic("logic-1"));
+        awaitVisible("logic-1");
+        emulator.clearRequests();
         naming.subscribe("chat.logic", lists::add);
         await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 2);
 
@@ -82,6 +84,44 @@ class ConsulWatchTest {
         assertTrue(next >= 1 && next < high, "then blocks on the new, lower index: " + reads);
         naming.register(logic("logic-2"));
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1", "logic-2")));
+    }
+
+    @Test
+    void afterAnAgentRestartTheWatchSeesARegistrationOnTheRestartedAgentPromptly() throws Exception {
+        naming.close();
+        naming = FastConsul.connect("consul://" + emulator.hostPort()); // default wait: 55 s
+        registerDirectly("logic-1");
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1"))
+                && emulator.openBlockingQueries() == 1);
+        long held = emulator.index("chat.logic");
+
+        // the restarted agent counts from 1 again: a query still carrying `held` would wait out its 55 s
+        emulator.restartAgent();
+        registerDirectly("logic-2");
+        assertTrue(emulator.index("chat.logic") < held, "the restarted agent's index is below the watch's");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().contains("logic-2"));
+    }
+
+    /**
+     * Awaits health reads listing {@code id}: the agent syncs a registration to the catalog a
+     * moment after the call returned (anti-entropy), so a watch started at once may first see none.
+     */
+    private void awaitVisible(String id) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> naming.find("chat.logic").stream()
+                .anyMatch(i -> i.id().equals(id)));
+    }
+
+    /** Registers on the agent without a keep-alive, as another process would. */
+    private void registerDirectly(String id) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(emulator.url() + "/v1/agent/service/register"))
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"ID\":\"" + id + "\",\"Name\":\"chat.logic\",\"Address\":\"10.0.0.5\",\"Port\":8000}"))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
     }
 
     @Test
@@ -116,6 +156,7 @@ class ConsulWatchTest {
             naming.close();
             naming = FastConsul.connect("consul://" + emulator.hostPort() + "," + second.hostPort() + "?wait=2s");
             naming.register(logic("on-first"));
+            awaitVisible("on-first");
             naming.subscribe("chat.logic", lists::add);
             await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("on-first")));
 
@@ -137,7 +178,8 @@ class ConsulWatchTest {
             naming.register(logic("logic-1"));
 
             assertEquals(List.of("logic-1"), second.serviceIds());
-            assertEquals(List.of("logic-1"), naming.find("chat.logic").stream().map(ServiceInstance::id).toList());
+            await().atMost(Duration.ofSeconds(5)).until(() -> naming.find("chat.logic").stream()
+                    .map(ServiceInstance::id).toList().equals(List.of("logic-1")));
         }
     }
 
@@ -184,6 +226,7 @@ class ConsulWatchTest {
     @Test
     void errorsKeepTheLastListAndTheWatchRecovers() {
         naming.register(logic("logic-1"));
+        awaitVisible("logic-1");
         naming.subscribe("chat.logic", lists::add);
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
 

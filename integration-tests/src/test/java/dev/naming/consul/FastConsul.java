@@ -25,7 +25,11 @@ final class FastConsul {
 
     /** The tuned configuration of {@code uri}; parameters in {@code uri} win over the tuning. */
     static ConsulConfig config(String uri) {
-        NamingUri parsed = NamingUri.parse(uri);
+        return config(NamingUri.parse(uri));
+    }
+
+    /** The tuned configuration of {@code parsed}; its parameters win over the tuning. */
+    static ConsulConfig config(NamingUri parsed) {
         Map<String, String> params = new LinkedHashMap<>(TUNING);
         params.putAll(parsed.params());
         return ConsulConfig.from(new NamingUri(parsed.scheme(), parsed.authority(), parsed.path(), params),

@@ -20,6 +20,10 @@ class ParameterTablesTest {
     void readmeShowsEveryBackendsDeclaredParameters() throws IOException {
         String readme = Files.readString(Path.of("..", "README.md"));
         for (NamingProvider provider : ServiceLoader.load(NamingProvider.class)) {
+            if (provider.parameters().all().isEmpty()) {
+                // nothing to document (the test-only providers other modules' test jars bring)
+                continue;
+            }
             String begin = "<!-- parameters: " + provider.scheme() + " -->\n";
             String end = "<!-- /parameters -->";
             int start = readme.indexOf(begin);

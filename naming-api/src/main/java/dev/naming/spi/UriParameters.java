@@ -51,7 +51,10 @@ public final class UriParameters {
                         + String.join(", ", byName.keySet()) + ")");
             }
         }
-        return new Values(uri, env);
+        Values values = new Values(uri, env);
+        // every given value parsed now, so a malformed one fails the connect, not a later call that reads it
+        byName.values().forEach(values::given);
+        return values;
     }
 
     /** {@code uri} as text with the value of every secret parameter shown as {@code ****}. */

@@ -61,6 +61,15 @@ class UriParametersTest {
     }
 
     @Test
+    void aMalformedValueFailsTheReadEvenWhenNothingAsksForItLater() {
+        assertEquals("tls must be true or false, was 'maybe'",
+                assertThrows(IllegalArgumentException.class, () -> read("x://h?tls=maybe")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> TABLE.read(NamingUri.parse("x://h"), Map.of("X_SSL", "maybe")::get)).getMessage()
+                .startsWith("X_SSL"));
+    }
+
+    @Test
     void malformedValuesNameTheParameterOrTheVariableTheyCameFrom() {
         assertEquals("tls must be true or false, was 'maybe'",
                 assertThrows(IllegalArgumentException.class, () -> read("x://h?tls=maybe").get(TLS)).getMessage());

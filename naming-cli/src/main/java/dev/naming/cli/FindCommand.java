@@ -41,22 +41,34 @@ final class FindCommand implements Callable<Integer> {
         InputChecks.serviceName(name);
         InputChecks.tags(tags);
         List<ServiceInstance> found;
+        boolean filtered;
         try (Naming naming = registry.connect()) {
             found = naming.find(name, tags.toArray(String[]::new));
+            filtered = naming.resultsFiltered(name);
         }
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         if (json) {
             out.println(Json.instances(found));
         } else {
             InstanceTable.lines(found).forEach(out::println);
-            if (found.isEmpty()) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("naming: no healthy instance of '" + name + "'"
-                        + (tags.isEmpty() ? "" : " with tags " + String.join(",", tags)));
-                err.flush();
-            }
         }
         out.flush();
+        if (filtered) {
+            // an empty list here is no proof of an empty service: never say "no instance"
+            err.println(filteredWarning(name));
+        } else if (found.isEmpty() && !json) {
+            err.println("naming: no healthy instance of '" + name + "'"
+                    + (tags.isEmpty() ? "" : " with tags " + String.join(",", tags)));
+        }
+        err.flush();
         return NamingCli.OK;
+    }
+
+    /** What is said when the registry left instances out because of the credentials' rights. */
+    static String filteredWarning(String name) {
+        return "naming: the registry left instances of '" + name + "' out of its answer: these credentials may not"
+                + " read them, so the list may be incomplete (Consul: the ACL token, URI parameter token= or"
+                + " CONSUL_HTTP_TOKEN)";
     }
 }

@@ -26,13 +26,20 @@ final class Json {
         return sb.append(']').toString();
     }
 
-    /** One delivered list of a watch: {@code {"time":…,"service":…,"instances":[…]}}. */
-    static String watchEvent(String time, String service, List<ServiceInstance> instances) {
+    /**
+     * One delivered list of a watch: {@code {"time":…,"service":…,"instances":[…]}}, plus
+     * {@code "filtered":true} when the registry left instances out for lack of rights.
+     */
+    static String watchEvent(String time, String service, List<ServiceInstance> instances, boolean filtered) {
         StringBuilder sb = new StringBuilder("{\"time\":");
         string(sb, time);
         sb.append(",\"service\":");
         string(sb, service);
-        return sb.append(",\"instances\":").append(instances(instances)).append('}').toString();
+        sb.append(",\"instances\":").append(instances(instances));
+        if (filtered) {
+            sb.append(",\"filtered\":true");
+        }
+        return sb.append('}').toString();
     }
 
     /**

@@ -91,6 +91,7 @@ final class WatchCommand implements Callable<Integer> {
         ShutdownHook hook = ShutdownHook.install("naming-cli-watch", naming::close);
         int delivered = 0;
         boolean interrupted = false;
+        boolean warnedFiltered = false;
         try {
             Subscription subscription = naming.subscribe(name, options, lists::add);
             try {
@@ -116,8 +117,16 @@ final class WatchCommand implements Callable<Integer> {
                         continue;
                     }
                     delivered++;
-                    out.println(json ? Json.watchEvent(Instant.now().toString(), name, list) : line(previous, list));
+                    boolean filtered = naming.resultsFiltered(name);
+                    out.println(json ? Json.watchEvent(Instant.now().toString(), name, list, filtered)
+                            : line(previous, list, filtered));
                     out.flush();
+                    if (filtered && !warnedFiltered) {
+                        warnedFiltered = true;
+                        PrintWriter err = spec.commandLine().getErr();
+                        err.println(FindCommand.filteredWarning(name));
+                        err.flush();
+                    }
                     previous = list;
                 }
             } finally {
@@ -150,10 +159,11 @@ final class WatchCommand implements Callable<Integer> {
                 + (reachable ? "registry answers again" : "registry unreachable: keeping the list, " + age);
     }
 
-    private String line(List<ServiceInstance> previous, List<ServiceInstance> list) {
+    private String line(List<ServiceInstance> previous, List<ServiceInstance> list, boolean filtered) {
         String change = previous == null ? "first list" : ListChange.between(previous, list).summary();
         return LocalTime.now(ZoneId.systemDefault()).format(CLOCK) + "  " + name + "  "
                 + list.size() + (list.size() == 1 ? " instance" : " instances")
+                + (filtered ? " readable, others filtered out by the registry's access control" : "")
                 + " (" + change + "): " + InstanceTable.inline(list);
     }
 }

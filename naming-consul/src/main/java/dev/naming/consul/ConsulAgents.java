@@ -5,6 +5,7 @@ import com.orbitz.consul.ConsulException;
 import dev.naming.NamingException;
 import dev.naming.spi.Endpoints;
 import dev.naming.spi.NamingLoggers;
+import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,9 @@ final class ConsulAgents implements AutoCloseable {
             if (config.token() != null) {
                 builder.withTokenAuth(config.token());
             }
+            if (!config.scopeHeaders().isEmpty()) {
+                builder.withHeaders(config.scopeHeaders());
+            }
             if (trust != null) {
                 builder.withSslContext(trust.context()).withTrustManager(trust.trustManager());
             }
@@ -74,6 +78,33 @@ final class ConsulAgents implements AutoCloseable {
                     throw new NamingException("consul: " + what + " refused by " + agent + ": " + summary(e), e);
                 }
                 throw new AgentFailure(agent + ": " + summary(e), e);
+            }
+        }, AgentFailure.class::isInstance);
+    }
+
+    /** A request this library sends itself to the agent at a place in the URI. */
+    interface AgentRequest<T> {
+        T send(int agent) throws IOException, InterruptedException;
+    }
+
+    /**
+     * As {@link #call}, for a request sent over {@code java.net.http} rather than consul-client:
+     * network errors, 429 and 5xx fail over, other statuses are refusals.
+     */
+    <T> T callDirect(String what, AgentRequest<T> request) {
+        return agents.call(what, agent -> {
+            try {
+                return request.send(agent.index());
+            } catch (ConsulBlockingQueries.StatusException e) {
+                if (!worthFailingOver(e.status())) {
+                    throw new NamingException("consul: " + what + " refused: " + e.getMessage(), e);
+                }
+                throw new AgentFailure(e.getMessage(), e);
+            } catch (IOException e) {
+                throw new AgentFailure(agent + ": " + e, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NamingException("consul: " + what + " interrupted", e);
             }
         }, AgentFailure.class::isInstance);
     }

@@ -6,6 +6,7 @@ import dev.naming.spi.NamingThreads;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -13,9 +14,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,8 +31,10 @@ import org.slf4j.Logger;
 import dev.naming.spi.NamingLoggers;
 
 /**
- * The blocking reads of {@code /v1/health/service/:name} for every watch of one {@code Naming},
- * sent asynchronously over {@code java.net.http} and read with Jackson: no thread waits for a reply.
+ * The reads of {@code /v1/health/service/:name} of one {@code Naming}: the blocking reads of every
+ * watch, sent asynchronously over {@code java.net.http} and read with Jackson (no thread waits for a
+ * reply), and the one-shot reads of {@link #find}. Every reply's {@value #FILTERED_BY_ACLS} header
+ * is noted per service ({@link #filtered(String)}), with one warning per {@code Naming}.
  *
  * <p>Why {@code java.net.http} and not consul-client: consul-client's synchronous calls block the
  * calling thread inside OkHttp with no handle to abort them; its asynchronous calls
@@ -37,8 +42,8 @@ import dev.naming.spi.NamingLoggers;
  * blocking socket I/O on a thread of its own for the whole call: a thread per pending blocking
  * query, 1,000 threads for 1,000 watched services (docs/BENCHMARKS.md measures both). The JDK
  * client multiplexes every connection on one selector thread, hands back a future that
- * {@link Call#cancel()} aborts, and negotiates HTTP/2 by ALPN over TLS. Registrations, heartbeats,
- * deregistrations and one-shot finds stay on consul-client.
+ * {@link Call#cancel()} aborts, and negotiates HTTP/2 by ALPN over TLS. Registrations, heartbeats
+ * and deregistrations stay on consul-client.
  *
  * <p>Threads, per {@code Naming}: {@value #WORKERS} daemon threads {@code naming-consul-watch-N},
  * started with the first watch and ended by {@link #close()}, run the HTTP client's completions,
@@ -77,8 +82,18 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private final int status;
 
         StatusException(int status, String agent) {
-            super("agent " + agent + " answered HTTP " + status);
+            this(status, agent, "");
+        }
+
+        /** With the start of the agent's message ({@code ACL not found}, {@code No cluster leader}). */
+        StatusException(int status, String agent, String message) {
+            super("agent " + agent + " answered HTTP " + status + summary(message));
             this.status = status;
+        }
+
+        private static String summary(String message) {
+            String line = message.lines().findFirst().orElse("").strip();
+            return line.isEmpty() ? "" : ": " + (line.length() > 200 ? line.substring(0, 200) + "…" : line);
         }
 
         int status() {
@@ -225,9 +240,15 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
     }
 
+    /** Consul's header on a reply from which the ACL token's rights left something out (agent/http.go). */
+    static final String FILTERED_BY_ACLS = "X-Consul-Results-Filtered-By-ACLs";
+
     private final ConsulConfig config;
     private final ConsulTrust trust;
     private final List<Lane> lanes = new ArrayList<>();
+    private final Set<String> filtered = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean warnedFiltered = new AtomicBoolean();
+    private HttpClient findClient;
     private ScheduledThreadPoolExecutor workers;
     private int watches;
     private boolean warned;
@@ -378,6 +399,13 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return HttpResponse.BodySubscribers.replacing(null);
         }
         long replyIndex = parseIndex(info.headers().firstValue("X-Consul-Index"));
+        if (config.stale() && LOG.isDebugEnabled()) {
+            LOG.debug("watch of '{}': stale read from agent {}, its server last heard from the leader {} ms before"
+                    + " (known leader: {})", service, describe(agent),
+                    info.headers().firstValue("X-Consul-LastContact").orElse("?"),
+                    info.headers().firstValue("X-Consul-KnownLeader").orElse("?"));
+        }
+        filtered(service, info.headers());
         return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
             Runnable handle = () -> {
                 Reply reply;
@@ -404,6 +432,66 @@ final class ConsulBlockingQueries implements AutoCloseable {
         });
     }
 
+    /**
+     * A one-shot, non-blocking read for {@code find}, with one {@code tag} parameter per tag,
+     * answered on the calling thread. It goes over {@code java.net.http} like the watches, not
+     * through consul-client, whose replies drop the {@value #FILTERED_BY_ACLS} header: without it
+     * a list the ACL token emptied reads as a service without instances.
+     *
+     * @throws IOException a network error, a status other than 200 ({@link StatusException}), a
+     *     reply that is not a health list
+     */
+    List<ServiceInstance> find(int agent, String service, List<String> tags) throws IOException, InterruptedException {
+        HttpRequest base = request(agent, service, 0);
+        StringBuilder uri = new StringBuilder(base.uri().toString());
+        for (String tag : tags) {
+            uri.append("&tag=").append(ConsulPaths.encode(tag));
+        }
+        HttpRequest request = HttpRequest.newBuilder(base, (name, value) -> true).uri(URI.create(uri.toString())).build();
+        HttpResponse<byte[]> response = findClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new StatusException(response.statusCode(), describe(agent),
+                    new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        filtered(service, response.headers());
+        try {
+            return ConsulInstances.fromJson(service, JSON.getFactory(), response.body());
+        } catch (IllegalStateException e) {
+            throw new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the agent's last answer about {@code service} left out what the ACL token may not read. */
+    boolean filtered(String service) {
+        return filtered.contains(service);
+    }
+
+    /** Notes whether a reply about {@code service} was filtered by ACLs; the first time one is, a warning. */
+    private void filtered(String service, HttpHeaders headers) {
+        if (!headers.firstValue(FILTERED_BY_ACLS).map("true"::equalsIgnoreCase).orElse(false)) {
+            filtered.remove(service);
+            return;
+        }
+        filtered.add(service);
+        if (warnedFiltered.compareAndSet(false, true)) {
+            LOG.warn("consul: the agent left instances of '{}' out of its answer because the ACL token may not read"
+                    + " them ({}): lists may be empty or short although the service has instances. Give a token with"
+                    + " service:read and node:read on them: URI parameter token= or CONSUL_HTTP_TOKEN ({})",
+                    service, FILTERED_BY_ACLS, config.token() == null ? "none is set" : "the one set lacks them");
+        }
+    }
+
+    private synchronized HttpClient findClient() {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        if (findClient == null) {
+            findClient = newClient();
+        }
+        return findClient;
+    }
+
     private Throwable failure(Call call, Throwable error, int agent, Duration limit) {
         Throwable cause = error;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
@@ -427,6 +515,9 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (config.datacenter() != null) {
             uri.append("&dc=").append(ConsulPaths.encode(config.datacenter()));
         }
+        if (config.stale()) {
+            uri.append("&stale");
+        }
         boolean blocking = index >= 1;
         if (blocking) {
             uri.append("&index=").append(index).append("&wait=").append(ConsulRegistrar.goDuration(config.waitTime()));
@@ -438,6 +529,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (config.token() != null) {
             b.header("X-Consul-Token", config.token());
         }
+        config.scopeHeaders().forEach(b::header);
         return b.build();
     }
 
@@ -489,9 +581,14 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (workers != null) {
             workers.shutdownNow();
         }
-        for (Lane lane : lanes) {
+        List<HttpClient> clients = new ArrayList<>();
+        lanes.forEach(lane -> clients.add(lane.client));
+        if (findClient != null) {
+            clients.add(findClient);
+        }
+        for (HttpClient client : clients) {
             // HttpClient is AutoCloseable from Java 21 on: close its selector thread there at once
-            if (lane.client instanceof AutoCloseable closeable) {
+            if (client instanceof AutoCloseable closeable) {
                 try {
                     closeable.close();
                 } catch (Exception ignored) {

@@ -67,9 +67,23 @@ final class ConsulConfig {
     static final UriParameter<Duration> PRESENCE_INTERVAL = UriParameter.duration("presenceInterval",
             Duration.ofSeconds(10), "how often registrations without a TTL check are looked up on the agent");
 
-    static final UriParameters PARAMETERS = UriParameters.of("consul", DC, TLS, TOKEN, WAIT, TRUSTSTORE,
-            TRUSTSTORE_PASSWORD, TRUSTSTORE_TYPE, GRACE, CONNECT_TIMEOUT, TIMEOUT, READ_MARGIN, QUERY_INTERVAL,
-            IDLE_PENALTY_MAX, RETRY_MIN, RETRY_MAX, PRESENCE_INTERVAL);
+    static final UriParameter<Boolean> STALE = UriParameter.bool("stale", false,
+            "reads (finds and watches) may be answered by any server, not only the leader: they spread over the"
+                    + " servers and go on without a leader; the reply's staleness (X-Consul-LastContact) is logged at debug");
+    static final UriParameter<String> NAMESPACE = UriParameter.text("ns", null,
+            "Consul Enterprise namespace of every call (X-Consul-Namespace header; sent only when set)")
+            .defaultText("the token's, or default");
+    static final UriParameter<String> PARTITION = UriParameter.text("partition", null,
+            "Consul Enterprise admin partition of every call (X-Consul-Partition header; sent only when set)")
+            .defaultText("the agent's");
+
+    static final UriParameters PARAMETERS = UriParameters.of("consul", DC, TLS, TOKEN, WAIT, STALE, NAMESPACE,
+            PARTITION, TRUSTSTORE, TRUSTSTORE_PASSWORD, TRUSTSTORE_TYPE, GRACE, CONNECT_TIMEOUT, TIMEOUT, READ_MARGIN,
+            QUERY_INTERVAL, IDLE_PENALTY_MAX, RETRY_MIN, RETRY_MAX, PRESENCE_INTERVAL);
+
+    /** Consul's rule for namespace and partition names (agent/structs: a DNS label of at most 64 characters). */
+    private static final java.util.regex.Pattern ENTERPRISE_NAME =
+            java.util.regex.Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?");
 
     private final NamingUri uri;
     private final List<URI> agents;
@@ -138,6 +152,13 @@ final class ConsulConfig {
         if (dc != null && !dc.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw new IllegalArgumentException("dc must be letters, digits, '_', '-' or '.', was '" + dc + "'");
         }
+        for (UriParameter<String> scope : List.of(NAMESPACE, PARTITION)) {
+            String name = values.get(scope);
+            if (name != null && !ENTERPRISE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(scope.name() + " must be letters, digits and '-', 1-64 characters,"
+                        + " starting and ending with a letter or digit, was '" + name + "'");
+            }
+        }
         Duration wait = waitTime();
         if (wait.compareTo(Duration.ofMillis(100)) < 0 || wait.compareTo(MAX_WAIT) > 0) {
             throw new IllegalArgumentException("wait must be within 100ms-10m (Consul's cap), was " + wait);
@@ -178,6 +199,27 @@ final class ConsulConfig {
 
     boolean tls() {
         return tls;
+    }
+
+    /** Whether reads may be answered by any server ({@code ?stale}). */
+    boolean stale() {
+        return values.get(STALE);
+    }
+
+    /**
+     * Headers every call carries besides the token: the Enterprise namespace and partition, when
+     * set (Consul reads them from {@code X-Consul-Namespace}/{@code X-Consul-Partition} on every
+     * endpoint; Community Edition answers 400 to either).
+     */
+    java.util.Map<String, String> scopeHeaders() {
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (values.get(NAMESPACE) != null) {
+            headers.put("X-Consul-Namespace", values.get(NAMESPACE));
+        }
+        if (values.get(PARTITION) != null) {
+            headers.put("X-Consul-Partition", values.get(PARTITION));
+        }
+        return java.util.Collections.unmodifiableMap(headers);
     }
 
     /** How long the agent may hold a blocking query. */

@@ -3,7 +3,6 @@ package dev.naming.consul;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.orbitz.consul.model.health.ServiceHealth;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.InputChecks;
@@ -19,8 +18,8 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 
 /**
- * Turns entries of {@code /v1/health/service/:name} into {@link ServiceInstance}s, whether they
- * were parsed by consul-client (finds) or read from the reply's bytes (watches), so both paths agree.
+ * Turns entries of {@code /v1/health/service/:name} into {@link ServiceInstance}s, read from the
+ * reply's bytes, for finds and watches alike.
  *
  * <p>Rules: the address is {@code Service.Address}, or {@code Node.Address} when that is empty;
  * the protocol is the {@value #PROTOCOL_META} meta entry (ours), {@code http} when absent or not a
@@ -37,17 +36,6 @@ final class ConsulInstances {
     private static final Pattern PROTOCOL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]{0,31}");
 
     private ConsulInstances() {
-    }
-
-    static List<ServiceInstance> fromClient(String serviceName, List<ServiceHealth> entries) {
-        Builder out = new Builder(serviceName);
-        for (ServiceHealth entry : entries) {
-            var service = entry.getService();
-            var node = entry.getNode();
-            out.add(service.getId(), service.getService(), service.getAddress(), node == null ? null : node.getAddress(),
-                    service.getPort(), service.getTags(), service.getMeta());
-        }
-        return out.list();
     }
 
     /**

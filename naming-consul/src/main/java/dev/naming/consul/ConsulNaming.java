@@ -1,6 +1,5 @@
 package dev.naming.consul;
 
-import com.orbitz.consul.option.ImmutableQueryOptions;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.AbstractNaming;
@@ -10,10 +9,11 @@ import dev.naming.spi.WatchSink;
 import java.util.List;
 
 /**
- * The {@link dev.naming.Naming} over Consul's HTTP API. Finds, registrations and heartbeats go
- * through consul-client ({@link ConsulAgents}, {@link ConsulRegistrar}); watches run blocking
- * queries asynchronously over the JDK HTTP client ({@link ConsulWatch}, {@link ConsulBlockingQueries}):
- * no thread per watched service, HTTP/2 over TLS, and closing one never waits out a blocked query.
+ * The {@link dev.naming.Naming} over Consul's HTTP API. Registrations and heartbeats go through
+ * consul-client ({@link ConsulAgents}, {@link ConsulRegistrar}); reads go over the JDK HTTP client
+ * ({@link ConsulBlockingQueries}): watches run blocking queries asynchronously ({@link ConsulWatch}),
+ * no thread per watched service, HTTP/2 over TLS, and closing one never waits out a blocked query;
+ * finds see, as watches do, whether the ACL token left instances out ({@link #resultsFiltered}).
  * Building one sends no request.
  */
 final class ConsulNaming extends AbstractNaming {
@@ -34,16 +34,14 @@ final class ConsulNaming extends AbstractNaming {
     @Override
     protected List<ServiceInstance> fetch(String serviceName, List<String> tags) {
         ConsulPaths.checkSegment("name", serviceName);
-        ImmutableQueryOptions.Builder options = ImmutableQueryOptions.builder();
         // one tag parameter per tag (ALL on Consul >= 1.3; older agents use only the first, so the
         // list is filtered again by AbstractNaming)
-        tags.forEach(options::addTag);
-        if (config.datacenter() != null) {
-            options.datacenter(config.datacenter());
-        }
-        var query = options.build();
-        return agents.call("find '" + serviceName + "'", consul -> ConsulInstances.fromClient(serviceName,
-                consul.healthClient().getHealthyServiceInstances(serviceName, query).getResponse()));
+        return agents.callDirect("find '" + serviceName + "'", agent -> queries.find(agent, serviceName, tags));
+    }
+
+    @Override
+    public boolean resultsFiltered(String serviceName) {
+        return serviceName != null && queries.filtered(serviceName);
     }
 
     @Override

@@ -97,6 +97,27 @@ class ConsulConfigTest {
         assertMessage("host", () -> parse("consul://h&x:1"));
     }
 
+    @Test
+    void staleNamespaceAndPartitionAreOffUnlessGiven() {
+        ConsulConfig plain = parse("consul:");
+        assertFalse(plain.stale());
+        assertEquals(Map.of(), plain.scopeHeaders());
+        ConsulConfig scoped = parse("consul:?stale=true&ns=team-a&partition=edge-1");
+        assertTrue(scoped.stale());
+        assertEquals(Map.of("X-Consul-Namespace", "team-a", "X-Consul-Partition", "edge-1"), scoped.scopeHeaders());
+        assertEquals(Map.of("X-Consul-Partition", "p"), parse("consul:?partition=p").scopeHeaders());
+    }
+
+    @Test
+    void namespaceAndPartitionFollowConsulsNameRule() {
+        assertMessage("ns must be letters, digits and '-'", () -> parse("consul:?ns=team_a"));
+        assertMessage("ns must be", () -> parse("consul:?ns=-team"));
+        assertMessage("partition must be", () -> parse("consul:?partition=edge-"));
+        assertMessage("partition must be", () -> parse("consul:?partition=" + "p".repeat(65)));
+        assertEquals("p".repeat(64), parse("consul:?partition=" + "p".repeat(64)).scopeHeaders().get("X-Consul-Partition"));
+        assertMessage("stale", () -> parse("consul:?stale=maybe"));
+    }
+
     private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
         assertTrue(ex.getMessage().contains(part), ex.getMessage());

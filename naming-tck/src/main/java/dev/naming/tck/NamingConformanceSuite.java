@@ -31,8 +31,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +62,7 @@ import org.junit.jupiter.api.function.Executable;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 public abstract class NamingConformanceSuite {
 
+    /** Faster than {@link Await}'s default: this suite's waits are many and short, each ends within 20 ms. */
     private static final Duration POLL = Duration.ofMillis(20);
     /** How much earlier than its warm-up a held-back instance may arrive (clock granularity). */
     private static final Duration WARMUP_TOLERANCE = Duration.ofMillis(50);
@@ -78,6 +77,10 @@ public abstract class NamingConformanceSuite {
     private final List<Naming> opened = new ArrayList<>();
     private boolean outage;
     private String prefix;
+
+    /** For a backend's test class, which supplies the fixture. */
+    protected NamingConformanceSuite() {
+    }
 
     /** The registry under test; called once per test, closed after it. */
     protected abstract RegistryFixture createFixture();
@@ -302,6 +305,7 @@ public abstract class NamingConformanceSuite {
         Naming owner = open();
         ServiceRegistration a = registration("a", 8001);
         owner.register(a);
+        awaitFound(open(), service(), a);
         Recorder recorder = subscribed(open(), service());
         awaitDelivered(recorder, a);
 
@@ -464,6 +468,7 @@ public abstract class NamingConformanceSuite {
     void listenerMayUseTheNamingAndCloseItsOwnSubscription() {
         ServiceRegistration a = registration("a", 8001);
         open().register(a);
+        awaitFound(open(), service(), a);
         Naming naming = open();
         AtomicReference<Subscription> own = new AtomicReference<>();
         CountDownLatch subscribed = new CountDownLatch(1);
@@ -555,6 +560,7 @@ public abstract class NamingConformanceSuite {
         ServiceRegistration a = registration("a", 8001);
         Naming owner = open();
         owner.register(a);
+        awaitFound(open(), service(), a);
         Naming naming = open();
         // Threads a Naming starts once for all its watches (a shared poller, a heartbeat) are
         // started by this other watch first; what the watched service adds must go again.
@@ -700,6 +706,7 @@ public abstract class NamingConformanceSuite {
         assumeOutage();
         ServiceRegistration a = registration("a", 8001);
         open().register(a);
+        awaitFound(open(), service(), a);
         Recorder recorder = new Recorder();
         Subscription subscription = open().subscribe(service(), recorder);
         awaitDelivered(recorder, a);
@@ -715,6 +722,7 @@ public abstract class NamingConformanceSuite {
         Naming owner = open();
         ServiceRegistration a = registration("a", 8001);
         owner.register(a);
+        awaitFound(open(), service(), a);
         Recorder recorder = subscribed(open(), service());
         awaitDelivered(recorder, a);
 
@@ -889,8 +897,8 @@ public abstract class NamingConformanceSuite {
         awaitDelivered(recorder, a);
 
         Duration window = fixture.livenessWindow();
-        Awaitility.await().pollInterval(Duration.ofMillis(100)).during(window).atMost(window.plus(deadline()))
-                .until(() -> observer.find(service()).equals(instances(a)));
+        Await.await("find to keep returning the instance").pollInterval(Duration.ofMillis(100)).during(window)
+                .atMost(window.plus(deadline())).until(() -> observer.find(service()).equals(instances(a)));
         assertEquals(List.of(instances(a)), recorder.lists(), "the instance flapped between heartbeats");
     }
 
@@ -1481,6 +1489,7 @@ public abstract class NamingConformanceSuite {
         Naming owner = open();
         ServiceRegistration gate = registration("a", 8001, "gate");
         owner.register(gate);
+        awaitFound(open(), service(), gate);
         Naming naming = open();
         Recorder filtered = new Recorder();
         naming.subscribe(service(), SubscribeOptions.defaults().withTags("gate"), filtered);
@@ -1564,12 +1573,21 @@ public abstract class NamingConformanceSuite {
         return fixture.propagationDeadline();
     }
 
-    private ConditionFactory eventually() {
+    private Await eventually() {
         return eventually(deadline());
     }
 
-    private static ConditionFactory eventually(Duration atMost) {
-        return Awaitility.await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(POLL);
+    private static Await eventually(Duration atMost) {
+        return Await.await().atMost(atMost).pollInterval(POLL);
+    }
+
+    private static Await eventually(String what, Duration atMost) {
+        return Await.await(what).atMost(atMost).pollInterval(POLL);
+    }
+
+    /** A check that {@code what} holds at every poll over {@code window}. */
+    private Await throughout(String what, Duration window) {
+        return Await.await(what).pollInterval(POLL).during(window).atMost(window.plus(deadline()));
     }
 
     /** Awaits {@code naming.find(name)} returning exactly these registrations' instances. */
@@ -1597,7 +1615,7 @@ public abstract class NamingConformanceSuite {
             assertEquals(lists, recorder.lists(), "a list arrived that should not have");
         }
         Duration window = fixture.quietWindow();
-        Awaitility.await().pollInterval(POLL).during(window).atMost(window.plus(deadline())).until(() -> {
+        throughout("no list to arrive", window).until(() -> {
             for (Recorder recorder : recorders) {
                 if (!recorder.lists().equals(lists)) {
                     return false;
@@ -1613,7 +1631,7 @@ public abstract class NamingConformanceSuite {
      */
     private long awaitNoRequestFor(RegistryFixture.RequestLog log, Duration window) {
         long[] last = {log.count(), System.nanoTime()};
-        eventually(window.plus(deadline())).until(() -> {
+        eventually("no request for " + Await.format(window), window.plus(deadline())).until(() -> {
             long count = log.count();
             long now = System.nanoTime();
             if (count != last[0]) {
@@ -1627,7 +1645,7 @@ public abstract class NamingConformanceSuite {
 
     /** Asserts {@code log} receives nothing beyond {@code count} during {@code window}. */
     private void assertNoRequestFor(RegistryFixture.RequestLog log, long count, Duration window, String after) {
-        Awaitility.await().pollInterval(POLL).during(window).atMost(window.plus(deadline()))
+        throughout("no request after " + after, window)
                 .untilAsserted(() -> assertEquals(count, log.count(), () -> after + " sent " + latest(log, count)));
     }
 
@@ -1642,7 +1660,7 @@ public abstract class NamingConformanceSuite {
     private int mostOpenWatchRequests() {
         AtomicInteger most = new AtomicInteger();
         Duration window = fixture.quietWindow();
-        Awaitility.await().pollInterval(POLL).during(window).atMost(window.plus(deadline())).until(() -> {
+        throughout("the quiet window's end", window).until(() -> {
             most.accumulateAndGet(fixture.openWatchRequests().orElse(0), Math::max);
             return true;
         });

@@ -15,14 +15,21 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 /**
- * What one Consul agent (and, for this emulator, its catalog) holds: services, their checks, the
- * Raft-like index, TTL expiry and the deregister-critical reaper. Every method is synchronized on
- * this object; blocking queries wait on it and are woken by every change.
+ * What one Consul agent holds — its local services and checks, TTL expiry, the deregister-critical
+ * reaper — and, for this emulator, the catalog its servers hold with the Raft-like index. The agent
+ * syncs its local state to the catalog asynchronously, as Consul's anti-entropy does
+ * ({@code ae.StateSyncer}, agent/ae/ae.go; {@code local.State.SyncChanges}, agent/local/state.go):
+ * a change triggers a sync that runs {@code syncDelay} later, so health reads (which read the
+ * catalog) and blocking queries see it only then, while the agent endpoints show it at once.
+ * Every method is synchronized on this object; blocking queries wait on it and are woken by syncs.
  */
 final class AgentState {
 
@@ -57,6 +64,22 @@ final class AgentState {
         long createIndex;
         long modifyIndex;
 
+        Service copy() {
+            Service c = new Service();
+            c.id = id;
+            c.name = name;
+            c.tags = new ArrayList<>(tags);
+            c.address = address;
+            c.port = port;
+            c.meta = new TreeMap<>(meta);
+            c.weightPassing = weightPassing;
+            c.weightWarning = weightWarning;
+            c.enableTagOverride = enableTagOverride;
+            c.createIndex = createIndex;
+            c.modifyIndex = modifyIndex;
+            return c;
+        }
+
         String fingerprint() {
             return String.join("|", id, name, String.valueOf(tags), address, String.valueOf(port),
                     String.valueOf(meta), String.valueOf(weightPassing), String.valueOf(weightWarning),
@@ -87,6 +110,29 @@ final class AgentState {
         long createIndex;
         long modifyIndex;
 
+        /** What the catalog keeps of the check (the agent's timers stay with the agent). */
+        Check copy() {
+            Check c = new Check();
+            c.id = id;
+            c.name = name;
+            c.serviceId = serviceId;
+            c.serviceName = serviceName;
+            c.serviceTags = new ArrayList<>(serviceTags);
+            c.status = status;
+            c.notes = notes;
+            c.output = output;
+            c.type = type;
+            c.ttl = ttl;
+            c.http = http;
+            c.tcp = tcp;
+            c.interval = interval;
+            c.timeout = timeout;
+            c.deregisterAfter = deregisterAfter;
+            c.createIndex = createIndex;
+            c.modifyIndex = modifyIndex;
+            return c;
+        }
+
         String fingerprint() {
             return String.join("|", id, name, serviceId, status, type, String.valueOf(ttl), String.valueOf(http),
                     String.valueOf(tcp), String.valueOf(interval), String.valueOf(deregisterAfter));
@@ -98,17 +144,36 @@ final class AgentState {
     private final Map<String, Check> checks = new LinkedHashMap<>();
     private final Map<String, Long> serviceIndex = new TreeMap<>();
     private long index = 10;
+    /** Snapshot restores so far: each one wakes the blocked queries (the abandon channel). */
+    private long restores;
     private final long nodeIndex = 5;
     private volatile Clock clock;
     private final Duration reapFloor;
     private final Duration reapInterval;
     private Instant lastReap;
+    // the catalog, as of the last sync
+    private Map<String, Service> catalogServices = new TreeMap<>();
+    private Map<String, Check> catalogChecks = new LinkedHashMap<>();
+    private Map<String, Long> catalogServiceIndex = new TreeMap<>();
+    private long catalogIndex = index;
+    private final Duration syncDelay;
+    private final ScheduledExecutorService syncTimer;
+    private boolean syncScheduled;
+    private boolean unsynced;
 
-    AgentState(Clock clock, Duration reapFloor, Duration reapInterval) {
+    /**
+     * @param syncDelay how long after a change of the agent's state the catalog shows it (zero: at
+     *                  once, within the call that made the change)
+     * @param syncTimer where delayed syncs run
+     */
+    AgentState(Clock clock, Duration reapFloor, Duration reapInterval, Duration syncDelay,
+               ScheduledExecutorService syncTimer) {
         this.clock = clock;
         this.reapFloor = reapFloor;
         this.reapInterval = reapInterval;
         this.lastReap = clock.instant();
+        this.syncDelay = syncDelay;
+        this.syncTimer = syncTimer;
     }
 
     synchronized void clock(Clock clock) {
@@ -126,39 +191,88 @@ final class AgentState {
         if (serviceName != null) {
             serviceIndex.put(serviceName, index);
         }
-        notifyAll();
+        changed();
         return index;
-    }
-
-    /** The index a read of {@code serviceName} reports: its last change, else the whole table's. */
-    synchronized long indexFor(String serviceName) {
-        Long i = serviceIndex.get(serviceName);
-        return i != null ? i : index;
-    }
-
-    synchronized long index() {
-        return index;
-    }
-
-    /** Makes every index go back, as after a snapshot restore or a new cluster: to {@code to}. */
-    synchronized void indexBackTo(long to) {
-        index = to;
-        serviceIndex.replaceAll((k, v) -> Math.min(v, to));
-        notifyAll();
     }
 
     /**
-     * Blocks until {@code serviceName}'s index moves from {@code minIndex}, {@code deadlineNanos}
-     * (System.nanoTime) passes, or {@code abort} says so. Returns at once when {@code minIndex} is
-     * beyond the current index (the index went back).
+     * The agent's state changed: trigger a sync, as {@code local.State.TriggerSyncChanges} does.
+     * Changes made while a sync is pending go with it (the trigger holds one pending signal).
+     */
+    private void changed() {
+        if (syncDelay.isZero() || syncTimer == null) {
+            // synced when the call that changed it is done (settle), never halfway through
+            unsynced = true;
+            return;
+        }
+        if (!syncScheduled) {
+            syncScheduled = true;
+            try {
+                syncTimer.schedule(this::sync, syncDelay.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closed) {
+                syncScheduled = false;
+            }
+        }
+    }
+
+    /** With no sync delay: syncs the changes of the call ending now. */
+    private void settle() {
+        if (unsynced) {
+            syncNow();
+        }
+    }
+
+    /** Runs the pending sync ({@code StateSyncer}'s partial sync, {@code SyncChanges}). */
+    synchronized void sync() {
+        syncScheduled = false;
+        syncNow();
+    }
+
+    /** The catalog becomes what the agent holds now; blocked queries look again. */
+    private void syncNow() {
+        unsynced = false;
+        Map<String, Service> s = new TreeMap<>();
+        services.forEach((id, service) -> s.put(id, service.copy()));
+        Map<String, Check> c = new LinkedHashMap<>();
+        checks.forEach((id, check) -> c.put(id, check.copy()));
+        catalogServices = s;
+        catalogChecks = c;
+        catalogServiceIndex = new TreeMap<>(serviceIndex);
+        catalogIndex = index;
+        notifyAll();
+    }
+
+    /** The index a read of {@code serviceName} reports: its last change in the catalog, else the whole table's. */
+    synchronized long indexFor(String serviceName) {
+        Long i = catalogServiceIndex.get(serviceName);
+        return i != null ? i : catalogIndex;
+    }
+
+    /**
+     * Makes every index go back to {@code to}, as a snapshot restore does: the restored state store
+     * replaces the old one, whose abandon channel wakes every blocked query
+     * ({@code state.Store.Abandon}, agent/consul/fsm; {@code blockingQuery}, agent/consul/rpc.go).
+     */
+    synchronized void indexBackTo(long to) {
+        index = to;
+        serviceIndex.replaceAll((k, v) -> Math.min(v, to));
+        restores++;
+        syncNow();
+    }
+
+    /**
+     * Blocks while {@code serviceName}'s index is at most {@code minIndex}, until {@code deadlineNanos}
+     * (System.nanoTime) passes or {@code abort} says so, as Consul's {@code blockingQuery}
+     * (agent/consul/rpc.go) does: {@code if minQueryIndex > 0 && queryMeta.GetIndex() <= minQueryIndex}
+     * it watches and runs the query again. A {@code minIndex} beyond the current index (a client
+     * that kept the index of an agent that restarted) is therefore held until the index passes it or
+     * the wait ends; only a snapshot restore ({@link #indexBackTo}, the state store's abandon channel)
+     * ends the wait early with a lower index.
      */
     synchronized void awaitChange(String serviceName, long minIndex, long deadlineNanos, BooleanSupplier abort)
             throws InterruptedException {
-        if (minIndex > indexFor(serviceName)) {
-            return;
-        }
-        // returns on any move, a backwards one included (a restored snapshot wakes blocked queries too)
-        while (indexFor(serviceName) == minIndex && !abort.getAsBoolean()) {
+        long restore = restores;
+        while (indexFor(serviceName) <= minIndex && restores == restore && !abort.getAsBoolean()) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 return;
@@ -177,6 +291,14 @@ final class AgentState {
 
     /** {@code PUT /v1/agent/service/register}. */
     synchronized void register(JsonNode body, boolean replaceExistingChecks) {
+        try {
+            registerUnsynced(body, replaceExistingChecks);
+        } finally {
+            settle();
+        }
+    }
+
+    private void registerUnsynced(JsonNode body, boolean replaceExistingChecks) {
         if (body == null || !body.isObject()) {
             throw new BadRequest("Request decode failed: body must be a JSON object");
         }
@@ -374,6 +496,14 @@ final class AgentState {
      * service is unknown (Consul: "No service registered with ID", HTTP 404).
      */
     synchronized boolean maintenance(String serviceId, boolean enable, String reason) {
+        try {
+            return maintenanceUnsynced(serviceId, enable, reason);
+        } finally {
+            settle();
+        }
+    }
+
+    private boolean maintenanceUnsynced(String serviceId, boolean enable, String reason) {
         Service s = services.get(serviceId);
         if (s == null) {
             return false;
@@ -407,11 +537,20 @@ final class AgentState {
         checks.clear();
         serviceIndex.clear();
         index = 1;
-        notifyAll();
+        // a dev agent is its own server: its catalog went with it
+        syncNow();
     }
 
     /** {@code PUT /v1/agent/service/deregister/:id}; {@code false} when unknown. */
     synchronized boolean deregister(String id) {
+        try {
+            return deregisterUnsynced(id);
+        } finally {
+            settle();
+        }
+    }
+
+    private boolean deregisterUnsynced(String id) {
         Service s = services.remove(id);
         if (s == null) {
             return false;
@@ -423,6 +562,14 @@ final class AgentState {
 
     /** {@code PUT /v1/agent/check/(pass|warn|fail|update)/:id}. */
     synchronized CheckUpdate updateTtl(String checkId, String status, String output) {
+        try {
+            return updateTtlUnsynced(checkId, status, output);
+        } finally {
+            settle();
+        }
+    }
+
+    private CheckUpdate updateTtlUnsynced(String checkId, String status, String output) {
         Check c = checks.get(checkId);
         if (c == null) {
             return CheckUpdate.UNKNOWN;
@@ -447,20 +594,6 @@ final class AgentState {
         c.modifyIndex = bump(c.serviceName.isEmpty() ? null : c.serviceName);
     }
 
-    /** Forgets every service and check, as an agent restarted without persisted state does. */
-    synchronized void forgetAll() {
-        List<String> names = new ArrayList<>();
-        services.values().forEach(s -> names.add(s.name));
-        services.clear();
-        checks.clear();
-        if (names.isEmpty()) {
-            bump(null);
-        }
-        for (String n : names) {
-            bump(n);
-        }
-    }
-
     // ---- time ----------------------------------------------------------------------------------
 
     /**
@@ -469,6 +602,14 @@ final class AgentState {
      * HTTP/TCP checks due to run now (marked as running).
      */
     synchronized List<Check> tick() {
+        try {
+            return tickUnsynced();
+        } finally {
+            settle();
+        }
+    }
+
+    private List<Check> tickUnsynced() {
         Instant now = now();
         for (Check c : checks.values()) {
             if (c.ttl != null && c.ttlDeadline != null && now.isAfter(c.ttlDeadline) && !c.status.equals("critical")) {
@@ -487,7 +628,7 @@ final class AgentState {
                     }
                 }
             }
-            reap.stream().distinct().forEach(this::deregister);
+            reap.stream().distinct().forEach(this::deregisterUnsynced);
         }
         List<Check> due = new ArrayList<>();
         for (Check c : checks.values()) {
@@ -501,6 +642,14 @@ final class AgentState {
 
     /** The result of an HTTP/TCP check run. */
     synchronized void checkRan(Check c, String status, String output) {
+        try {
+            checkRanUnsynced(c, status, output);
+        } finally {
+            settle();
+        }
+    }
+
+    private void checkRanUnsynced(Check c, String status, String output) {
         c.running = false;
         c.nextRun = now().plus(c.interval);
         if (checks.get(c.id) == c) {
@@ -511,7 +660,7 @@ final class AgentState {
     // ---- reads -----------------------------------------------------------------------------------
 
     /**
-     * The entries of {@code GET /v1/health/service/:name}, in no particular order. Consul's own
+     * The entries of {@code GET /v1/health/service/:name}, from the catalog, in no particular order. Consul's own
      * order is its state store's (node, then service id) or, with {@code ?near}, by round-trip time
      * ({@code Health.ServiceNodes}, agent/consul/health_endpoint.go, ends in
      * {@code sortNodesByDistanceFrom}): across nodes it is not the id order. The emulator shuffles,
@@ -519,12 +668,12 @@ final class AgentState {
      */
     synchronized ArrayNode health(String serviceName, boolean passingOnly, List<String> tags) {
         List<ObjectNode> entries = new ArrayList<>();
-        for (Service s : services.values()) {
+        for (Service s : catalogServices.values()) {
             if (!s.name.equals(serviceName) || !s.tags.containsAll(tags)) {
                 continue;
             }
             List<Check> own = new ArrayList<>();
-            for (Check c : checks.values()) {
+            for (Check c : catalogChecks.values()) {
                 if (c.serviceId.equals(s.id)) {
                     own.add(c);
                 }

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,10 +61,15 @@ import javax.net.ssl.SSLContext;
  * max(DeregisterCriticalServiceAfter, floor) every reap interval (Consul: 1 min floor, 30 s interval;
  * both configurable here, as is the clock). HTTP and TCP checks are run for real.
  *
+ * <p>As on a Consul agent, writes are the agent's at once and reach the catalog (health reads, the
+ * index, blocking queries) with the anti-entropy sync, {@link Builder#syncDelay} later. Which
+ * server function each behaviour follows, and what is left out: docs/CONSUL.md, "The Consul
+ * emulator".
+ *
  * <p>Fault switches: unreachable (connections refused), {@link Fault}s (dropped connections, 429,
  * 500, 503, malformed JSON), slow replies, blocking queries answered at once with an unchanged
  * index, index 0, an index that goes back, an agent restart that loses all state, old agents' tag
- * filter (first tag only), and a required ACL token. Every request is recorded (path, query,
+ * filter (first tag only), and ACLs ({@link #requireToken}: reads filtered, writes refused). Every request is recorded (path, query,
  * headers, body) so tests can check what went over the wire.
  */
 public final class ConsulEmulator implements AutoCloseable {
@@ -71,6 +77,8 @@ public final class ConsulEmulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
     private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    private static final long DEFAULT_SYNC_DELAY_MILLIS = 10;
+    private static final Duration DEFAULT_SYNC_DELAY = Duration.ofMillis(DEFAULT_SYNC_DELAY_MILLIS);
 
     /** Settings fixed at start. */
     public static final class Builder {
@@ -82,8 +90,20 @@ public final class ConsulEmulator implements AutoCloseable {
         private boolean http2;
         private boolean jetty;
         private int maxConcurrentStreams = JettyAgentServer.MAX_CONCURRENT_STREAMS;
+        private boolean enterprise;
+        private Duration restartDowntime = Duration.ofMillis(250);
+        private Duration syncDelay = DEFAULT_SYNC_DELAY;
 
         private Builder() {
+        }
+
+        /**
+         * How long {@link #restartAgent()} keeps the port closed between the old process and the new
+         * one (default 250 ms; a real agent takes longer to start).
+         */
+        public Builder restartDowntime(Duration downtime) {
+            this.restartDowntime = downtime;
+            return this;
         }
 
         /** Serves HTTPS with this server context (its key and certificate), as an agent with TLS on. */
@@ -108,6 +128,17 @@ public final class ConsulEmulator implements AutoCloseable {
          */
         public Builder jetty() {
             this.jetty = true;
+            return this;
+        }
+
+        /**
+         * Accepts the Enterprise scope of a call (namespace and admin partition, as headers or
+         * query parameters) and ignores it; without this the emulator answers 400 to them as
+         * Consul's Community Edition does ({@code agent/http_ce.go}: {@code parseEntMeta},
+         * {@code parseEntMetaPartition}). Scoping itself is not emulated.
+         */
+        public Builder enterprise() {
+            this.enterprise = true;
             return this;
         }
 
@@ -141,6 +172,17 @@ public final class ConsulEmulator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long after a registration, deregistration or check change the catalog — and so health
+         * reads and blocking queries — shows it, as the agent's anti-entropy sync runs after the
+         * agent call returned (default {@value #DEFAULT_SYNC_DELAY_MILLIS} ms; zero: at once, for
+         * tests of other behaviours that read right after they write).
+         */
+        public Builder syncDelay(Duration delay) {
+            this.syncDelay = delay;
+            return this;
+        }
+
         /** Starts the emulator on 127.0.0.1 and a free port. */
         public ConsulEmulator start() {
             if (http2 && tls == null) {
@@ -153,7 +195,9 @@ public final class ConsulEmulator implements AutoCloseable {
     private final AgentState state;
     private final SSLContext tls;
     private final boolean jetty;
+    private final boolean enterprise;
     private final int maxConcurrentStreams;
+    private final Duration restartDowntime;
     private final InetAddress loopback = InetAddress.getLoopbackAddress();
     private final ExecutorService workers;
     private final ScheduledExecutorService ticker;
@@ -174,21 +218,25 @@ public final class ConsulEmulator implements AutoCloseable {
     private volatile boolean legacyTagFilter;
     private volatile int unknownCheckStatus = 404;
     private volatile String requiredToken;
+    private final java.util.Set<String> unprivilegedTokens = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private ConsulEmulator(Builder b) {
-        this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval);
+        this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("consul-emulator-ticker"));
+        this.state = new AgentState(b.clock, b.reapFloor, b.reapInterval, b.syncDelay, ticker);
         this.tls = b.tls;
         this.jetty = b.jetty;
+        this.enterprise = b.enterprise;
         this.maxConcurrentStreams = b.maxConcurrentStreams;
+        this.restartDowntime = b.restartDowntime;
         this.workers = Executors.newCachedThreadPool(daemon("consul-emulator-http"));
         try {
             this.server = bind(0);
         } catch (IOException e) {
             workers.shutdownNow();
+            ticker.shutdownNow();
             throw new IllegalStateException("cannot start the Consul emulator", e);
         }
         this.port = server.port();
-        this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("consul-emulator-ticker"));
         long tick = Math.max(1, b.tickInterval.toMillis());
         ticker.scheduleWithFixedDelay(this::scheduledTick, tick, tick, TimeUnit.MILLISECONDS);
     }
@@ -309,7 +357,12 @@ public final class ConsulEmulator implements AutoCloseable {
         this.zeroIndex = zero;
     }
 
-    /** Makes every index go back to {@code 2}, as after a snapshot restore; the next change gets 3. */
+    /**
+     * Makes every index go back to {@code 2}, as a snapshot restore does; the next change gets 3.
+     * Queries blocked at that moment are woken and answered with the lower index (the old state
+     * store's abandon channel); a query that arrives later with an index above 2 is held as any
+     * other, until the index passes it or its wait ends.
+     */
     public void indexGoesBackwards() {
         state.indexBackTo(2);
     }
@@ -318,6 +371,7 @@ public final class ConsulEmulator implements AutoCloseable {
      * An agent restart without persisted state, as a dev agent restarts: connections drop (held
      * blocking queries end without an answer), every service and check is forgotten, and the index
      * starts again from 1, so a client's next blocking query carries an index above the agent's.
+     * The port stays closed for the {@linkplain Builder#restartDowntime restart downtime} in between.
      */
     public void restartAgent() {
         boolean wasReachable;
@@ -327,6 +381,10 @@ public final class ConsulEmulator implements AutoCloseable {
         setReachable(false);
         state.restart();
         if (wasReachable) {
+            // the new process listens only after it has started: a client's immediate resend (the
+            // JDK client resends a GET once when a pooled connection closes before any reply) finds
+            // the port closed, as it would on a real agent, not the restarted agent with its old index
+            sleepQuietly(restartDowntime);
             setReachable(true);
         }
     }
@@ -341,9 +399,21 @@ public final class ConsulEmulator implements AutoCloseable {
         this.unknownCheckStatus = status;
     }
 
-    /** Requires this ACL token on every request ({@code null}: none); otherwise 403 "ACL not found". */
+    /**
+     * Turns ACLs on with the default policy {@code deny}, {@code token} being the one token allowed
+     * everything ({@code null}: ACLs off). As Consul answers then: a request without a token runs as
+     * the anonymous token, which may do nothing — reads of health and agent listings answer
+     * {@code 200} with what it may see (nothing) and {@code X-Consul-Results-Filtered-By-ACLs: true}
+     * when something was left out, writes {@code 403 Permission denied: anonymous token lacks
+     * permission …}; a token the agent does not know is {@code 403 ACL not found} on every endpoint.
+     */
     public void requireToken(String token) {
         this.requiredToken = token;
+    }
+
+    /** A token the agent knows that grants nothing (no policy, or only on other services). */
+    public void unprivilegedToken(String token) {
+        unprivilegedTokens.add(token);
     }
 
     // ---- what happened ---------------------------------------------------------------------------
@@ -500,12 +570,16 @@ public final class ConsulEmulator implements AutoCloseable {
                 return;
             }
             Map<String, List<String>> query = parseQuery(rawQuery);
-            String token = requiredToken;
-            if (token != null && !token.equals(presentedToken(ex, query))) {
+            Access access = access(presentedToken(ex, query));
+            if (access == null) {
+                // acl.ErrNotFound, answered 403 by the HTTP wrapper's isForbidden (agent/http.go)
                 text(ex, 403, "ACL not found");
                 return;
             }
-            route(ex, method, rawPath, query, body, gen, active);
+            if (!enterprise) {
+                communityEditionScope(ex, query);
+            }
+            route(ex, method, rawPath, query, body, gen, active, access);
         } catch (AgentState.BadRequest e) {
             text(ex, 400, e.getMessage());
         } catch (InterruptedException e) {
@@ -518,8 +592,65 @@ public final class ConsulEmulator implements AutoCloseable {
         }
     }
 
+    /** Consul CE's {@code parseEntMeta}/{@code parseEntMetaPartition}: namespaces and partitions are refused. */
+    private static void communityEditionScope(AgentExchange ex, Map<String, List<String>> query) {
+        if (ex.headers().containsKey("x-consul-namespace")) {
+            throw new AgentState.BadRequest("Invalid header: \"X-Consul-Namespace\" - Namespaces are a Consul Enterprise feature");
+        }
+        if (query.containsKey("ns")) {
+            throw new AgentState.BadRequest("Invalid query parameter: \"ns\" - Namespaces are a Consul Enterprise feature");
+        }
+        if (ex.headers().containsKey("x-consul-partition")) {
+            throw new AgentState.BadRequest("Invalid header: \"X-Consul-Partition\" - Partitions are a Consul Enterprise feature");
+        }
+        if (query.containsKey("partition")) {
+            throw new AgentState.BadRequest("Invalid query parameter: \"partition\" - Partitions are a Consul Enterprise feature");
+        }
+    }
+
+    /**
+     * What the presented token may do: everything, or nothing (the anonymous token or a token without
+     * rights, under the default policy {@code deny}); {@code null} for a token the agent does not know.
+     */
+    private record Access(boolean all, String who) {
+
+        static final Access ALL = new Access(true, "");
+
+        /**
+         * Consul's {@code acl.PermissionDeniedError.Error()} (acl/errors.go) for a denied
+         * {@code resource:level} on {@code name}.
+         */
+        String denied(String permission, String name) {
+            String anonymous = who.isEmpty() ? ". The anonymous token is used implicitly when a request does not"
+                    + " specify a token." : "";
+            return "Permission denied: " + (who.isEmpty() ? "anonymous token" : "token with AccessorID '" + who + "'")
+                    + " lacks permission '" + permission + "' on \"" + name + "\"" + anonymous;
+        }
+    }
+
+    private Access access(String token) {
+        String required = requiredToken;
+        if (required == null || required.equals(token)) {
+            return Access.ALL;
+        }
+        if (token == null || token.isEmpty()) {
+            return new Access(false, "");
+        }
+        if (unprivilegedTokens.contains(token)) {
+            return new Access(false, UUID.nameUUIDFromBytes(token.getBytes(StandardCharsets.UTF_8)).toString());
+        }
+        return null;
+    }
+
+    /** Consul's {@code setResultsFilteredByACLs} (agent/http.go): the header only when something was left out. */
+    private static void filteredByAcls(AgentExchange ex, boolean filtered) {
+        if (filtered) {
+            ex.setHeader("X-Consul-Results-Filtered-By-ACLs", "true");
+        }
+    }
+
     private void route(AgentExchange ex, String method, String rawPath, Map<String, List<String>> query, byte[] body,
-                       int gen, Fault active) throws IOException, InterruptedException {
+                       int gen, Fault active, Access access) throws IOException, InterruptedException {
         if (rawPath.equals("/v1/agent/service/register")) {
             if (requireMethod(ex, method, "PUT")) {
                 JsonNode json;
@@ -527,6 +658,12 @@ public final class ConsulEmulator implements AutoCloseable {
                     json = JSON.readTree(body);
                 } catch (IOException e) {
                     throw new AgentState.BadRequest("Request decode failed: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                }
+                String name = serviceName(json);
+                if (!access.all() && name != null && !name.isEmpty()) {
+                    // AgentRegisterService → vetServiceRegisterWithAuthorizer: service:write on the name
+                    text(ex, 403, access.denied("service:write", name));
+                    return;
                 }
                 state.register(json, flag(query, "replace-existing-checks"));
                 text(ex, 200, "");
@@ -549,8 +686,12 @@ public final class ConsulEmulator implements AutoCloseable {
                     case "0", "f", "F", "FALSE", "false", "False" -> Boolean.FALSE;
                     default -> null;
                 };
+                JsonNode known = state.agentServices().get(id);
                 if (enable == null) {
                     text(ex, 400, "Invalid value for enable: \"" + raw + "\"");
+                } else if (!access.all() && known != null) {
+                    // vetServiceUpdateWithAuthorizer: service:write on the service's name
+                    text(ex, 403, access.denied("service:write", known.path("Service").asText()));
                 } else if (state.maintenance(id, enable, first(query, "reason"))) {
                     text(ex, 200, "");
                 } else {
@@ -560,7 +701,11 @@ public final class ConsulEmulator implements AutoCloseable {
         } else if (rawPath.startsWith("/v1/agent/service/deregister/")) {
             if (requireMethod(ex, method, "PUT")) {
                 String id = decodePath(rawPath.substring("/v1/agent/service/deregister/".length()));
-                if (state.deregister(id)) {
+                JsonNode known = state.agentServices().get(id);
+                if (!access.all() && known != null) {
+                    // AgentDeregisterService → vetServiceUpdateWithAuthorizer: service:write on its name
+                    text(ex, 403, access.denied("service:write", known.path("Service").asText()));
+                } else if (state.deregister(id)) {
                     text(ex, 200, "");
                 } else {
                     text(ex, 404, "Unknown service ID \"" + id + "\". Ensure that the service ID is passed, not the service name.");
@@ -598,6 +743,14 @@ public final class ConsulEmulator implements AutoCloseable {
                     }
                 }
             }
+            JsonNode check = state.agentChecks().get(id);
+            if (!access.all() && check != null) {
+                // AgentCheckPass/Update → vetCheckUpdateWithAuthorizer: service:write, or node:write for a node check
+                String service = check.path("ServiceName").asText();
+                text(ex, 403, service.isEmpty() ? access.denied("node:write", AgentState.NODE)
+                        : access.denied("service:write", service));
+                return;
+            }
             switch (state.updateTtl(id, status, output)) {
                 case OK -> text(ex, 200, "");
                 case UNKNOWN -> text(ex, unknownCheckStatus, unknownCheckStatus == 404
@@ -607,27 +760,37 @@ public final class ConsulEmulator implements AutoCloseable {
             }
         } else if (rawPath.equals("/v1/agent/services")) {
             if (requireMethod(ex, method, "GET")) {
-                json(ex, state.agentServices().toString(), -1, active);
+                // AgentServices: filterServicesWithAuthorizer leaves out what the token may not read
+                var services = state.agentServices();
+                filteredByAcls(ex, !access.all() && !services.isEmpty());
+                json(ex, access.all() ? services.toString() : "{}", -1, active);
             }
         } else if (rawPath.equals("/v1/agent/checks")) {
             if (requireMethod(ex, method, "GET")) {
-                json(ex, state.agentChecks().toString(), -1, active);
+                var checks = state.agentChecks();
+                filteredByAcls(ex, !access.all() && !checks.isEmpty());
+                json(ex, access.all() ? checks.toString() : "{}", -1, active);
             }
         } else if (rawPath.equals("/v1/agent/self")) {
             if (requireMethod(ex, method, "GET")) {
+                if (!access.all()) {
+                    // AgentSelf: agent:read on the node
+                    text(ex, 403, access.denied("agent:read", AgentState.NODE));
+                    return;
+                }
                 json(ex, state.self().toString(), -1, active);
             }
         } else if (rawPath.startsWith("/v1/health/service/")) {
             if (requireMethod(ex, method, "GET")) {
-                health(ex, decodePath(rawPath.substring("/v1/health/service/".length())), query, gen, active);
+                health(ex, decodePath(rawPath.substring("/v1/health/service/".length())), query, gen, active, access);
             }
         } else {
             text(ex, 404, "");
         }
     }
 
-    private void health(AgentExchange ex, String name, Map<String, List<String>> query, int gen, Fault active)
-            throws IOException, InterruptedException {
+    private void health(AgentExchange ex, String name, Map<String, List<String>> query, int gen, Fault active,
+                        Access access) throws IOException, InterruptedException {
         String dc = first(query, "dc");
         if (dc != null && !dc.isEmpty() && !dc.equals(AgentState.DATACENTER)) {
             text(ex, 500, "No path to datacenter");
@@ -673,7 +836,11 @@ public final class ConsulEmulator implements AutoCloseable {
                 return;
             }
         }
-        String body = state.health(name, passing, tags).toString();
+        var entries = state.health(name, passing, tags);
+        // Health.ServiceNodes → filterACL: filterCheckServiceNodes drops every entry whose node or
+        // service the token may not read and reports whether it dropped any (agent/consul/acl.go)
+        filteredByAcls(ex, !access.all() && !entries.isEmpty());
+        String body = access.all() ? entries.toString() : "[]";
         json(ex, body, zeroIndex ? 0 : state.indexFor(name), active);
     }
 
@@ -772,16 +939,37 @@ public final class ConsulEmulator implements AutoCloseable {
         }
     }
 
+    /** Consul's {@code parseTokenInternal} (agent/http.go): {@code ?token=}, then X-Consul-Token, then a Bearer token. */
     private static String presentedToken(AgentExchange ex, Map<String, List<String>> query) {
+        String param = first(query, "token");
+        if (param != null && !param.isEmpty()) {
+            return param;
+        }
         String header = ex.header("X-Consul-Token");
-        if (header != null) {
+        if (header != null && !header.isEmpty()) {
             return header;
         }
         String auth = ex.header("Authorization");
-        if (auth != null && auth.startsWith("Bearer ")) {
-            return auth.substring(7);
+        if (auth != null) {
+            String[] parts = auth.trim().split(" +");
+            if (parts.length > 1 && parts[0].equalsIgnoreCase("bearer")) {
+                return parts[1];
+            }
         }
-        return first(query, "token");
+        return null;
+    }
+
+    /** The service name of a registration body (field names folded as Consul's decoder does), or null. */
+    private static String serviceName(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return null;
+        }
+        for (Map.Entry<String, JsonNode> e : body.properties()) {
+            if (e.getKey().equalsIgnoreCase("name") && e.getValue().isTextual()) {
+                return e.getValue().asText();
+            }
+        }
+        return null;
     }
 
     private static boolean flag(Map<String, List<String>> query, String name) {

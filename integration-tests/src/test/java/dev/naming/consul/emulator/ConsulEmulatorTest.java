@@ -48,7 +48,9 @@ class ConsulEmulatorTest {
 
     @BeforeEach
     void start() {
-        emulator = ConsulEmulator.builder().clock(clock).reapInterval(Duration.ofSeconds(30)).start();
+        // reads right after writes: the catalog syncs at once here (anti-entropy has a test of its own)
+        emulator = ConsulEmulator.builder().clock(clock).reapInterval(Duration.ofSeconds(30)).syncDelay(Duration.ZERO)
+                .start();
         orbitz = Consul.builder().withUrl(emulator.url()).withPing(false).build();
         ecwid = new ConsulClient("127.0.0.1", emulator.port());
     }
@@ -296,33 +298,160 @@ class ConsulEmulatorTest {
     }
 
     @Test
-    void indexCanGoBackwardsAndStateCanBeLost() throws Exception {
+    void aSnapshotRestoreWakesBlockedQueriesWithTheLowerIndex() throws Exception {
         registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
         long before = emulator.index("chat.logic");
-        emulator.indexGoesBackwards();
-        HttpResponse<String> r = get("/v1/health/service/chat.logic?index=" + before + "&wait=5s");
-        assertTrue(Long.parseLong(r.headers().firstValue("X-Consul-Index").orElseThrow()) < before,
-                "an index beyond the current one returns at once with the lower index");
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> blocked = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> uncheckedGet("/v1/health/service/chat.logic?index=" + before + "&wait=10s"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> emulator.openBlockingQueries() == 1);
 
+        long started = System.nanoTime();
+        emulator.indexGoesBackwards();
+        HttpResponse<String> r = blocked.get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "woken by the restore");
+        assertTrue(Long.parseLong(r.headers().firstValue("X-Consul-Index").orElseThrow()) < before,
+                "answered with the lower index: " + r.headers().map());
+    }
+
+    @Test
+    void aQueryWithAnIndexBeyondTheAgentsIsHeldUntilTheIndexPassesIt() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        long old = emulator.index("chat.logic");
+        emulator.restartAgent(); // the index starts again from 1: a client still holds `old`
+
+        long started = System.nanoTime();
+        Thread change = new Thread(() -> registerWithOrbitz("logic-2", "chat.logic", "10.0.0.6", List.of()));
+        change.start();
+        HttpResponse<String> held = get("/v1/health/service/chat.logic?index=" + old + "&wait=400ms");
+        change.join();
+
+        assertTrue(System.nanoTime() - started >= Duration.ofMillis(390).toNanos(),
+                "held for the whole wait: a change that leaves the index at or below " + old + " does not end it");
+        assertTrue(Long.parseLong(held.headers().firstValue("X-Consul-Index").orElseThrow()) <= old);
+        assertTrue(held.body().contains("logic-2"), "the answer is the current list: " + held.body());
+
+        Thread passing = new Thread(() -> {
+            for (int i = 0; emulator.index("chat.logic") <= old && i < 50; i++) {
+                registerWithOrbitz("logic-" + (10 + i), "chat.logic", "10.0.0.7", List.of());
+            }
+        });
+        started = System.nanoTime();
+        passing.start();
+        HttpResponse<String> passed = get("/v1/health/service/chat.logic?index=" + old + "&wait=10s");
+        passing.join();
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "returned once the index passed");
+        assertTrue(Long.parseLong(passed.headers().firstValue("X-Consul-Index").orElseThrow()) > old);
+    }
+
+    @Test
+    void aRegistrationReachesHealthReadsOnlyWhenTheAgentHasSyncedIt() throws Exception {
+        try (ConsulEmulator syncing = ConsulEmulator.builder().syncDelay(Duration.ofSeconds(1)).start()) {
+            String health = syncing.url() + "/v1/health/service/web";
+            long before = syncing.index("web");
+            HttpResponse<String> registered = http.send(HttpRequest.newBuilder(
+                    URI.create(syncing.url() + "/v1/agent/service/register"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"ID\":\"web-1\",\"Name\":\"web\",\"Port\":80}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, registered.statusCode());
+
+            assertEquals(List.of("web-1"), syncing.serviceIds(), "the agent holds it at once");
+            HttpResponse<String> early = http.send(HttpRequest.newBuilder(URI.create(health)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals("[]", early.body(), "the catalog does not list it before the sync");
+            assertEquals(String.valueOf(before), early.headers().firstValue("X-Consul-Index").orElseThrow());
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create(health)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().contains("web-1"));
+            assertTrue(syncing.index("web") > before);
+
+            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(syncing.url() + "/v1/agent/service/deregister/web-1"))
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertTrue(http.send(HttpRequest.newBuilder(URI.create(health)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().contains("web-1"), "a deregistration too reaches the catalog with the sync");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create(health)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().equals("[]"));
+        }
+    }
+
+    @Test
+    void restartLosesEveryServiceAndCheck() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
         emulator.restartAgent();
         assertEquals(List.of(), emulator.serviceIds());
         assertEquals(404, put("/v1/agent/check/pass/service:logic-1").statusCode());
     }
 
     @Test
-    void requestsAreRecordedWithHeadersAndTokensAreRequiredWhenAsked() throws Exception {
+    void requestsAreRecordedWithTheirHeaders() throws Exception {
         emulator.requireToken("s3cret");
-        assertEquals(403, get("/v1/agent/services").statusCode());
         Consul withToken = Consul.builder().withUrl(emulator.url()).withPing(false).withTokenAuth("s3cret").build();
         try {
             assertNotNull(withToken.agentClient().getServices());
         } finally {
             withToken.destroy();
         }
-        RecordedRequest last = emulator.requests("/v1/agent/services").get(1);
+        RecordedRequest last = emulator.requests("/v1/agent/services").get(0);
         assertEquals("s3cret", last.header("X-Consul-Token"));
         assertFalse(last.uri().contains("s3cret"));
         assertNull(last.param("token"));
+    }
+
+    @Test
+    void readsWithoutARightfulTokenAre200WithNothingAndTheFilteredHeader() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        emulator.requireToken("s3cret");
+        emulator.unprivilegedToken("weak");
+
+        for (String token : java.util.Arrays.asList(null, "weak")) {
+            HttpResponse<String> health = get("/v1/health/service/chat.logic?passing", token);
+            assertEquals(200, health.statusCode(), "token " + token);
+            assertEquals("[]", health.body());
+            assertEquals("true", health.headers().firstValue("X-Consul-Results-Filtered-By-ACLs").orElse(null));
+            assertTrue(health.headers().firstValue("X-Consul-Index").isPresent());
+            HttpResponse<String> services = get("/v1/agent/services", token);
+            assertEquals(200, services.statusCode());
+            assertEquals("{}", services.body());
+            assertEquals("true", services.headers().firstValue("X-Consul-Results-Filtered-By-ACLs").orElse(null));
+        }
+        HttpResponse<String> unknownService = get("/v1/health/service/nobody", null);
+        assertEquals("[]", unknownService.body());
+        assertTrue(unknownService.headers().firstValue("X-Consul-Results-Filtered-By-ACLs").isEmpty(),
+                "nothing was left out: no header");
+        HttpResponse<String> rightful = get("/v1/health/service/chat.logic?passing", "s3cret");
+        assertTrue(rightful.body().contains("logic-1"));
+        assertTrue(rightful.headers().firstValue("X-Consul-Results-Filtered-By-ACLs").isEmpty());
+
+        HttpResponse<String> unknownToken = get("/v1/health/service/chat.logic", "nobody-knows-this");
+        assertEquals(403, unknownToken.statusCode());
+        assertEquals("ACL not found", unknownToken.body());
+    }
+
+    @Test
+    void writesWithoutARightfulTokenAre403PermissionDenied() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        emulator.requireToken("s3cret");
+        emulator.unprivilegedToken("weak");
+        String body = "{\"ID\":\"logic-2\",\"Name\":\"chat.logic\",\"Port\":8000}";
+
+        HttpResponse<String> anonymous = put("/v1/agent/service/register", body);
+        assertEquals(403, anonymous.statusCode());
+        assertTrue(anonymous.body().startsWith("Permission denied: anonymous token lacks permission 'service:write'"
+                + " on \"chat.logic\""), anonymous.body());
+        HttpResponse<String> weak = send("PUT", "/v1/agent/service/register", body, "weak");
+        assertEquals(403, weak.statusCode());
+        assertTrue(weak.body().startsWith("Permission denied: token with AccessorID '"), weak.body());
+        assertEquals(403, put("/v1/agent/check/pass/service:logic-1").statusCode());
+        assertEquals(403, put("/v1/agent/service/deregister/logic-1").statusCode());
+        assertEquals(403, put("/v1/agent/service/maintenance/logic-1?enable=true").statusCode());
+        assertEquals(404, put("/v1/agent/service/deregister/nope").statusCode(), "an unknown id is still 404");
+        assertEquals(403, get("/v1/agent/self", null).statusCode());
+        assertEquals("ACL not found", send("PUT", "/v1/agent/service/register", body, "nobody-knows-this").body());
+
+        assertEquals(200, send("PUT", "/v1/agent/service/register", body, "s3cret").statusCode());
+        assertEquals(List.of("logic-1", "logic-2"), emulator.serviceIds());
     }
 
     @Test
@@ -355,6 +484,28 @@ class ConsulEmulatorTest {
     private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery)).timeout(Duration.ofSeconds(15))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String pathAndQuery, String token) throws IOException, InterruptedException {
+        return send("GET", pathAndQuery, "", token);
+    }
+
+    private HttpResponse<String> send(String method, String pathAndQuery, String body, String token)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery))
+                .timeout(Duration.ofSeconds(15)).method(method, HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("X-Consul-Token", token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> uncheckedGet(String pathAndQuery) {
+        try {
+            return get(pathAndQuery);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private HttpResponse<String> put(String pathAndQuery) throws IOException, InterruptedException {

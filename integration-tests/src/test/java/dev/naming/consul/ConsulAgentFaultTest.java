@@ -1,0 +1,20 @@
+package dev.naming.consul;
+
+import dev.naming.tck.RegistryFaultSuite;
+import dev.naming.tck.RegistryFixture;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+/**
+ * The fault suite against a Consul agent that is already running, named by
+ * {@code NAMING_TEST_CONSUL} (see {@link ConsulAgentFixture}); skipped when it is not set. The cases
+ * that need to stop the agent or wipe its state are skipped there ({@link ConsulContainerFaultTest}
+ * runs them where Docker is available).
+ */
+@EnabledIfEnvironmentVariable(named = ConsulAgentFixture.ENV, matches = ".*\\S.*")
+class ConsulAgentFaultTest extends RegistryFaultSuite {
+
+    @Override
+    protected RegistryFixture createFixture() {
+        return ConsulAgentFixture.fromEnvironment();
+    }
+}
