@@ -60,7 +60,12 @@ public final class NamingBenchmarks {
     private final Set<String> steps = steps(System.getProperty("bench.steps", ""));
 
     public static void main(String[] args) throws Exception {
-        Set<String> only = java.util.Arrays.stream(args).filter(a -> !a.isBlank()).collect(Collectors.toSet());
+        Set<String> only = java.util.Arrays.stream(args).flatMap(a -> java.util.Arrays.stream(a.split(",")))
+                .map(String::trim).filter(a -> !a.isEmpty()).collect(Collectors.toSet());
+        if (!BenchBackends.all().stream().map(BenchBackends.Backend::name).collect(Collectors.toSet()).containsAll(only)) {
+            throw new IllegalArgumentException("bench.backends: unknown backend in " + only + "; backends: "
+                    + BenchBackends.all().stream().map(BenchBackends.Backend::name).toList());
+        }
         NamingBenchmarks bench = new NamingBenchmarks();
         System.out.println("machine: " + BenchResults.machine());
         System.out.println("java:    " + BenchResults.java());
