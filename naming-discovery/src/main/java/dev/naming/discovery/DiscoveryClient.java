@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,6 +31,7 @@ final class DiscoveryClient implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final String FORM = "application/x-www-form-urlencoded";
     private static final int WORKERS = 2;
+    private static final String WORKER_NAME = "naming-discovery-http";
 
     private final DiscoveryNodes nodes;
     private final Duration timeout;
@@ -42,7 +44,7 @@ final class DiscoveryClient implements AutoCloseable {
         // a fixed pair, started now: the JDK's completion tasks are short, and a pool that grew and
         // shrank with traffic would make this Naming's thread count drift with load
         this.executor = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                NamingThreads.factory("naming-discovery-http", true));
+                NamingThreads.factory(WORKER_NAME, true));
         this.executor.prestartAllCoreThreads();
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -153,23 +155,31 @@ final class DiscoveryClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code request}; the reply is parsed and handed on by the body subscriber on one of this
+     * client's workers as soon as the body is in, not through the future {@code sendAsync} returns.
+     * The JDK completes that future only after one more hand-off, to the default executor of
+     * {@code CompletableFuture}, and on a machine with fewer than three cores that executor starts a
+     * new thread for every task: a thread started per reply, and 1.4–2 ms more per round trip at p50
+     * on a busy two-core machine (docs/BENCHMARKS.md). That future still reports failures and
+     * cancellation.
+     */
     private CompletableFuture<Reply> send(String node, String call, HttpRequest request) {
-        CompletableFuture<HttpResponse<byte[]>> response;
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        CompletableFuture<HttpResponse<Void>> response;
         try {
-            response = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = http.sendAsync(request, info -> replySubscriber(info, node, call, reply));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new NodeFailure(node + ": " + call + ": " + describe(e), e));
         }
-        CompletableFuture<Reply> reply = response.handle((r, error) -> {
+        response.whenComplete((r, error) -> {
+            // a reply that came through was completed by its body subscriber, before this runs
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                if (cause instanceof CancellationException c) {
-                    throw c;
-                }
-                throw new NodeFailure(node + ": " + call + ": " + describe(cause), cause);
+                reply.completeExceptionally(cause instanceof CancellationException ? cause
+                        : new NodeFailure(node + ": " + call + ": " + describe(cause), cause));
             }
-            return parse(node, call, r);
         });
         // the request's timeout covers only the wait for the headers: a body that stalls after them
         // must not hold a poll or a renewal forever, so the whole exchange gets the same deadline
@@ -184,13 +194,39 @@ final class DiscoveryClient implements AutoCloseable {
         return reply;
     }
 
-    static Reply parse(String node, String call, HttpResponse<byte[]> response) {
-        if (response.statusCode() != 200) {
-            throw new NodeFailure(node + ": " + call + " answered HTTP " + response.statusCode());
+    /** Completes {@code reply} from the response: its status at once, a 200's body once it is in. */
+    private HttpResponse.BodySubscriber<Void> replySubscriber(HttpResponse.ResponseInfo info, String node, String call,
+                                                             CompletableFuture<Reply> reply) {
+        if (info.statusCode() != 200) {
+            reply.completeExceptionally(new NodeFailure(node + ": " + call + " answered HTTP " + info.statusCode()));
+            return HttpResponse.BodySubscribers.replacing(null);
         }
+        return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
+            Runnable complete = () -> {
+                try {
+                    reply.complete(parse(node, call, body));
+                } catch (NodeFailure e) {
+                    reply.completeExceptionally(e);
+                }
+            };
+            if (Thread.currentThread().getName().startsWith(WORKER_NAME)) {
+                complete.run();
+            } else {
+                // not on a worker (the JDK client's selector thread, which must only do I/O): hand it over
+                try {
+                    executor.execute(complete);
+                } catch (RejectedExecutionException closing) {
+                    reply.completeExceptionally(new NodeFailure(node + ": " + call + ": client closed"));
+                }
+            }
+            return null;
+        });
+    }
+
+    static Reply parse(String node, String call, byte[] body) {
         JsonNode root;
         try {
-            root = JSON.readTree(response.body());
+            root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
             throw new NodeFailure(node + ": " + call + " answered malformed JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {

@@ -1,0 +1,109 @@
+package dev.naming.discovery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class DiscoveryClientTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
+
+    /**
+     * The future {@code sendAsync} returns completes only after a hand-off to
+     * {@code CompletableFuture}'s default executor, which on a machine with fewer than three cores
+     * starts a thread per task: the reply must reach the caller from the client's own workers.
+     */
+    @Test
+    void aReplyIsHandedOnByTheClientsOwnWorkersNotByAThreadStartedForIt() throws Exception {
+        try (HeldReplyServer server = new HeldReplyServer("{\"code\":0,\"message\":\"0\",\"ttl\":1,\"data\":{}}");
+             DiscoveryClient client = new DiscoveryClient(new DiscoveryNodes(List.of(server.node())), DEADLINE)) {
+            CompletableFuture<Reply> reply = client.getAsync(server.node(), "fetchs",
+                    new FormBody().add("env", "test").add("appid", "chat.logic"), DEADLINE);
+            // attached before the reply exists, so it runs on the thread that completes the reply
+            CompletableFuture<String> completedOn = reply.thenApply(r -> Thread.currentThread().getName());
+            server.release();
+            assertEquals(Reply.OK, reply.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).code());
+            String thread = completedOn.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            assertTrue(thread.startsWith("naming-discovery-http-"), "reply completed on " + thread);
+        }
+    }
+
+    /** Answers one request on 127.0.0.1 with a fixed JSON body, once released. */
+    private static final class HeldReplyServer implements AutoCloseable {
+        private final ServerSocket listener;
+        private final CountDownLatch released = new CountDownLatch(1);
+        private final Thread thread;
+        private volatile Socket connection;
+
+        HeldReplyServer(String json) throws IOException {
+            listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            thread = new Thread(() -> serve(body), "held-reply-server");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        String node() {
+            return "http://127.0.0.1:" + listener.getLocalPort();
+        }
+
+        void release() {
+            released.countDown();
+        }
+
+        private void serve(byte[] body) {
+            try {
+                Socket s = listener.accept();
+                connection = s;
+                readHead(s.getInputStream());
+                if (!released.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: "
+                        + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+            } catch (IOException | InterruptedException e) {
+                // closed by the test
+            }
+        }
+
+        /** A GET has no body: the request ends with its blank line. */
+        private static void readHead(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                head.write(b);
+                if (head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            release();
+            listener.close();
+            Socket s = connection;
+            if (s != null) {
+                s.close();
+            }
+            thread.join(DEADLINE.toMillis());
+        }
+    }
+}
