@@ -172,16 +172,18 @@ final class ConsulBlockingQueries implements AutoCloseable {
     static final class Gate {
         private boolean connected;
         private Call probe;
-        private final List<Runnable> held = new ArrayList<>();
-        private final List<Call> heldCalls = new ArrayList<>();
+        private final List<Held> held = new ArrayList<>();
+
+        /** A query held behind the probe: how to send it, and the call to fail if the probe fails. */
+        private record Held(Call call, Runnable send) {
+        }
 
         /** Sends now, or holds {@code send} until the probe is answered. */
         void submit(Call call, boolean blocking, Runnable send) {
             synchronized (this) {
                 if (!connected) {
                     if (probe != null) {
-                        held.add(send);
-                        heldCalls.add(call);
+                        held.add(new Held(call, send));
                         return;
                     }
                     if (!blocking) {
@@ -194,49 +196,34 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
         /** {@code call} got an answer from the agent (any status): the connection works. */
         void answered(Call call) {
-            List<Runnable> release;
-            synchronized (this) {
-                connected = true;
-                if (probe != call) {
-                    return;
-                }
-                probe = null;
-                release = List.copyOf(held);
-                held.clear();
-                heldCalls.clear();
-            }
-            release.forEach(Runnable::run);
+            endProbe(call, Boolean.TRUE).forEach(h -> h.send().run());
         }
 
         /** {@code call} failed before an answer: the held queries fail alike and back off. */
         void failed(Call call, Throwable error) {
-            List<Call> fail;
-            synchronized (this) {
-                connected = false;
-                if (probe != call) {
-                    return;
-                }
-                probe = null;
-                fail = List.copyOf(heldCalls);
-                held.clear();
-                heldCalls.clear();
-            }
-            fail.forEach(c -> c.finish(null, error));
+            endProbe(call, Boolean.FALSE).forEach(h -> h.call().finish(null, error));
         }
 
         /** {@code call} was cancelled (its watch closed): if it was the probe, the held queries go. */
         void abandoned(Call call) {
-            List<Runnable> release;
-            synchronized (this) {
-                if (probe != call) {
-                    return;
-                }
-                probe = null;
-                release = List.copyOf(held);
-                held.clear();
-                heldCalls.clear();
+            endProbe(call, null).forEach(h -> h.send().run());
+        }
+
+        /**
+         * Notes what {@code call} showed of the connection ({@code null}: nothing) and, if it was the
+         * probe, ends the probe and hands back the queries held behind it, to be run outside the lock.
+         */
+        private synchronized List<Held> endProbe(Call call, Boolean connectionWorks) {
+            if (connectionWorks != null) {
+                connected = connectionWorks;
             }
-            release.forEach(Runnable::run);
+            if (probe != call) {
+                return List.of();
+            }
+            probe = null;
+            List<Held> release = List.copyOf(held);
+            held.clear();
+            return release;
         }
     }
 
