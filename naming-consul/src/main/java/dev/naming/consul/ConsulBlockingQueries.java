@@ -429,13 +429,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
      *     reply that is not a health list
      */
     List<ServiceInstance> find(int agent, String service, List<String> tags) throws IOException, InterruptedException {
-        HttpRequest base = request(agent, service, 0);
-        StringBuilder uri = new StringBuilder(base.uri().toString());
-        for (String tag : tags) {
-            uri.append("&tag=").append(ConsulPaths.encode(tag));
-        }
-        HttpRequest request = HttpRequest.newBuilder(base, (name, value) -> true).uri(URI.create(uri.toString())).build();
-        HttpResponse<byte[]> response = findClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = findClient().send(request(agent, service, 0, tags),
+                HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != 200) {
             throw new StatusException(response.statusCode(), describe(agent),
                     new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
@@ -497,8 +492,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     HttpRequest request(int agent, String service, long index) {
+        return request(agent, service, index, List.of());
+    }
+
+    /** The health read of {@code service}, one {@code tag} parameter per tag (finds; watches filter no tags). */
+    HttpRequest request(int agent, String service, long index, List<String> tags) {
         StringBuilder uri = new StringBuilder(config.agents().get(agent).toString())
                 .append("/v1/health/service/").append(ConsulPaths.encode(service)).append("?passing=1");
+        for (String tag : tags) {
+            uri.append("&tag=").append(ConsulPaths.encode(tag));
+        }
         if (config.datacenter() != null) {
             uri.append("&dc=").append(ConsulPaths.encode(config.datacenter()));
         }
