@@ -344,18 +344,16 @@ public final class NamingBenchmarks {
 
     // ---- 3. watch scaling ---------------------------------------------------------------------------
 
+    /** The services the scaling steps watch. */
+    private static final List<String> SCALE_SERVICES = java.util.stream.IntStream.range(0, WATCHED_SERVICES)
+            .mapToObj(i -> "bench.scale-" + i).toList();
+
     private void watchScaling(BenchBackends.Backend backend, RegistryFixture fixture) throws InterruptedException {
         awaitQuietServer(fixture);
         long heapBefore = usedHeapAfterGc();
         Set<Thread> threadsBefore = liveThreads();
         try (Naming watcher = fixture.connect()) {
-            CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
-            for (int i = 0; i < WATCHED_SERVICES; i++) {
-                watcher.subscribe("bench.scale-" + i, list -> firstLists.countDown());
-            }
-            if (!firstLists.await(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(firstLists.getCount() + " watches without a first list after 60 s");
-            }
+            watchAll(watcher);
             long threads = startedSince(threadsBefore, NamingBenchmarks::isLibraryThread);
             long heap = usedHeapAfterGc() - heapBefore;
             report(backend.name(), "1,000 watched services: library threads", threads, "threads");
@@ -375,32 +373,16 @@ public final class NamingBenchmarks {
             throws Exception {
         awaitQuietServer(fixture);
         Set<Thread> threadsBefore = liveThreads();
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "peer-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
-        List<String> services = new ArrayList<>();
-        for (int i = 0; i < WATCHED_SERVICES; i++) {
-            services.add("bench.scale-" + i);
-        }
-        CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
-        try (AutoCloseable watches = peer.watchAll(services, s -> firstLists.countDown(), scheduler)) {
-            if (!firstLists.await(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(firstLists.getCount() + " peer watches without a first list after 60 s");
-            }
-            // wait until every cache holds its blocking query
-            TimeUnit.SECONDS.sleep(2);
+        try (AutoCloseable watches = peerWatchAll(peer)) {
             long threads = startedSince(threadsBefore, t -> !t.getName().startsWith("consul-emulator")
-                    && !t.getName().startsWith("naming-") && !t.getName().startsWith("HttpClient-"));
+                    && !t.getName().startsWith("naming-") && !t.getName().startsWith("HttpClient-")
+                    && !t.getName().startsWith("peer-scheduler"));
             String p = "peer " + peer.name() + ": ";
             report(backend, p + "1,000 watched services: threads", threads, "threads");
             if (fixture.serverPort().isPresent()) {
                 report(backend, p + "1,000 watched services: TCP connections",
                         OpenConnections.to(fixture.serverPort().getAsInt()), "connections");
             }
-        } finally {
-            scheduler.shutdownNow();
         }
     }
 
@@ -411,21 +393,11 @@ public final class NamingBenchmarks {
      * peer's scaling step waits).
      */
     private void clientHeapScaling(String backend, BenchBackends.WithSeparateAgent fixture) throws Exception {
-        List<String> services = new ArrayList<>();
-        for (int i = 0; i < WATCHED_SERVICES; i++) {
-            services.add("bench.scale-" + i);
-        }
         try (SeparateAgent agent = fixture.startSeparateAgent()) {
             long heapBefore = usedHeapAfterGc();
             Set<Thread> threadsBefore = liveThreads();
             try (Naming watcher = Naming.connect(agent.namingUri())) {
-                CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
-                for (String service : services) {
-                    watcher.subscribe(service, list -> firstLists.countDown());
-                }
-                if (!firstLists.await(60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException(firstLists.getCount() + " watches without a first list after 60 s");
-                }
+                watchAll(watcher);
                 TimeUnit.SECONDS.sleep(2);
                 long heap = usedHeapAfterGc() - heapBefore;
                 report(backend, "1,000 watched services, agent in another JVM: library threads",
@@ -435,26 +407,62 @@ public final class NamingBenchmarks {
                 report(backend, "1,000 watched services, agent in another JVM: client heap per service",
                         heap / (double) WATCHED_SERVICES, "bytes");
             }
-            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "peer-scheduler");
-                t.setDaemon(true);
-                return t;
-            });
             heapBefore = usedHeapAfterGc();
-            CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
             BenchBackends.PeerWatches peer = fixture.peer(agent);
-            try (AutoCloseable watches = peer.watchAll(services, s -> firstLists.countDown(), scheduler)) {
-                if (!firstLists.await(60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException(firstLists.getCount() + " peer watches without a first list after 60 s");
-                }
-                TimeUnit.SECONDS.sleep(2);
+            try (AutoCloseable watches = peerWatchAll(peer)) {
                 long heap = usedHeapAfterGc() - heapBefore;
                 report(backend, "peer " + peer.name() + ": 1,000 watched services, agent in another JVM: client heap per service",
                         heap / (double) WATCHED_SERVICES, "bytes");
+            }
+        }
+    }
+
+    /** Subscribes {@code watcher} to every scaling service and waits for every first list. */
+    private static void watchAll(Naming watcher) throws InterruptedException {
+        CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
+        for (String service : SCALE_SERVICES) {
+            watcher.subscribe(service, list -> firstLists.countDown());
+        }
+        if (!firstLists.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(firstLists.getCount() + " watches without a first list after 60 s");
+        }
+    }
+
+    /**
+     * The peer watching every scaling service through one client and one scheduler, once every
+     * first list is in and 2 s more (every cache then holds its blocking query); closing it ends both.
+     */
+    private static AutoCloseable peerWatchAll(BenchBackends.PeerWatches peer) throws Exception {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "peer-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        CountDownLatch firstLists = new CountDownLatch(WATCHED_SERVICES);
+        AutoCloseable watches;
+        try {
+            watches = peer.watchAll(SCALE_SERVICES, s -> firstLists.countDown(), scheduler);
+        } catch (RuntimeException e) {
+            scheduler.shutdownNow();
+            throw e;
+        }
+        try {
+            if (!firstLists.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(firstLists.getCount() + " peer watches without a first list after 60 s");
+            }
+            TimeUnit.SECONDS.sleep(2);
+        } catch (InterruptedException | RuntimeException e) {
+            watches.close();
+            scheduler.shutdownNow();
+            throw e;
+        }
+        return () -> {
+            try {
+                watches.close();
             } finally {
                 scheduler.shutdownNow();
             }
-        }
+        };
     }
 
     /**
