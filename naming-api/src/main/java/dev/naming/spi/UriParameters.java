@@ -2,6 +2,7 @@ package dev.naming.spi;
 
 import dev.naming.NamingUri;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,10 +52,8 @@ public final class UriParameters {
                         + String.join(", ", byName.keySet()) + ")");
             }
         }
-        Values values = new Values(uri, env);
-        // every given value parsed now, so a malformed one fails the connect, not a later call that reads it
-        byName.values().forEach(values::given);
-        return values;
+        // every given value parsed now, once: a malformed one fails the connect, not a later call that reads it
+        return new Values(uri, env);
     }
 
     /** {@code uri} as text with the value of every secret parameter shown as {@code ****}. */
@@ -93,28 +92,26 @@ public final class UriParameters {
 
     /** The values of one URI. */
     public final class Values {
-        private final NamingUri uri;
-        private final UnaryOperator<String> env;
+        /** The values the URI or the environment gave, parsed; a parameter given neither is absent. */
+        private final Map<String, Object> given = new HashMap<>();
 
         private Values(NamingUri uri, UnaryOperator<String> env) {
-            this.uri = uri;
-            this.env = env;
+            for (UriParameter<?> parameter : byName.values()) {
+                Optional<String> fromUri = uri.param(parameter.name()).filter(v -> !v.isBlank());
+                String fromEnv = parameter.envVariable() == null ? null : env.apply(parameter.envVariable());
+                if (fromUri.isPresent()) {
+                    given.put(parameter.name(), parameter.parse(parameter.name(), fromUri.get()));
+                } else if (fromEnv != null && !fromEnv.isBlank()) {
+                    given.put(parameter.name(), parameter.parse(parameter.envVariable(), fromEnv));
+                }
+            }
         }
 
         /** The value given in the URI or the environment, parsed; empty when neither gives one. */
+        @SuppressWarnings("unchecked") // put under the parameter's own name by its own parser
         public <T> Optional<T> given(UriParameter<T> parameter) {
             check(parameter);
-            Optional<String> fromUri = uri.param(parameter.name()).filter(v -> !v.isBlank());
-            if (fromUri.isPresent()) {
-                return Optional.of(parameter.parse(parameter.name(), fromUri.get()));
-            }
-            if (parameter.envVariable() != null) {
-                String fromEnv = env.apply(parameter.envVariable());
-                if (fromEnv != null && !fromEnv.isBlank()) {
-                    return Optional.of(parameter.parse(parameter.envVariable(), fromEnv));
-                }
-            }
-            return Optional.empty();
+            return Optional.ofNullable((T) given.get(parameter.name()));
         }
 
         /** The value given, else the default (which may be {@code null}). */

@@ -295,14 +295,6 @@ class AbstractNamingTest {
     }
 
     @Test
-    void aRegistryWithoutReadAccessControlNeverSaysItLeftInstancesOut() {
-        naming.subscribe("svc", list -> { });
-        naming.sinks.get("svc").snapshot(List.of(instance("a")));
-        assertFalse(naming.resultsFiltered("svc"));
-        assertFalse(naming.resultsFiltered("other"));
-    }
-
-    @Test
     void theBackendsOwnRulesRejectInputBeforeAnyCallNamingTheField() {
         naming.serviceIdCheck = id -> {
             if (id.contains("/")) {

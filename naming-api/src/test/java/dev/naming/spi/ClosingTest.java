@@ -148,7 +148,7 @@ class ClosingTest {
     }
 
     @Test
-    void closeInterruptsAListenerStillBusyASecondLater() throws InterruptedException {
+    void closeInterruptsAListenerThatIsStillBusy() throws InterruptedException {
         assertTrue(subscribeBusyListener().await(5, TimeUnit.SECONDS));
         naming.close();
         await().atMost(DEADLINE).untilTrue(listenerInterrupted);
