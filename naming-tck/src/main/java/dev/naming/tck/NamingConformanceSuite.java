@@ -100,19 +100,30 @@ public abstract class NamingConformanceSuite {
      */
     @AfterEach
     final void closeFixture() {
-        List<Throwable> failures = new ArrayList<>();
         try {
             if (outage) {
                 fixture.setReachable(true);
             }
         } finally {
+            closeAll(opened, fixture);
+        }
+    }
+
+    /**
+     * Closes every one of {@code opened}, then {@code fixture}; a {@code close()} that failed fails
+     * the test afterwards, each failure reported, so that one failure does not leave the rest open.
+     */
+    static void closeAll(List<Naming> opened, RegistryFixture fixture) {
+        List<Throwable> failures = new ArrayList<>();
+        try {
             for (Naming naming : opened) {
                 try {
                     naming.close();
                 } catch (RuntimeException e) {
-                    failures.add(e); // reported below, once the others and the fixture are closed
+                    failures.add(e);
                 }
             }
+        } finally {
             fixture.close();
         }
         if (!failures.isEmpty()) {

@@ -81,26 +81,12 @@ public abstract class RegistryFaultSuite {
      */
     @AfterEach
     void stop() {
-        List<Throwable> failures = new ArrayList<>();
         try {
             fixture.heal();
         } catch (UnsupportedOperationException ignored) {
             // nothing was injected
         } finally {
-            for (Naming naming : opened) {
-                try {
-                    naming.close();
-                } catch (RuntimeException e) {
-                    failures.add(e);
-                }
-            }
-            fixture.close();
-        }
-        if (!failures.isEmpty()) {
-            AssertionError failed = new AssertionError(failures.size() + " Naming.close() call(s) failed: "
-                    + failures.get(0));
-            failures.forEach(failed::addSuppressed);
-            throw failed;
+            NamingConformanceSuite.closeAll(opened, fixture);
         }
     }
 
