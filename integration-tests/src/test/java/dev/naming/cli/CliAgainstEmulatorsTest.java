@@ -82,6 +82,7 @@ class CliAgainstEmulatorsTest {
     void aListTheTokenMayNotReadIsNeverPresentedAsAServiceWithoutInstances() throws Exception {
         try (ConsulEmulator consul = ConsulEmulator.start()) {
             consul.requireToken("cli-secret");
+            consul.unprivilegedToken("cli-weak");
             java.net.http.HttpResponse<String> registered = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(consul.url() + "/v1/agent/service/register"))
                             .header("X-Consul-Token", "cli-secret")
@@ -89,7 +90,8 @@ class CliAgainstEmulatorsTest {
                                     "{\"ID\":\"logic-1\",\"Name\":\"chat.logic\",\"Address\":\"10.0.0.5\",\"Port\":8000}"))
                             .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(200, registered.statusCode(), registered.body());
-            String registry = "consul://" + consul.hostPort();
+            // a token without read rights (a request without any is never told that something was hidden)
+            String registry = "consul://" + consul.hostPort() + "?token=cli-weak";
             // in the catalog once the agent has synced it (anti-entropy): only then is there anything to filter
             await().atMost(Duration.ofSeconds(5)).until(() -> java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(consul.url() + "/v1/health/service/chat.logic"))

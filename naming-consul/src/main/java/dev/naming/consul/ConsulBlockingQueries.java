@@ -459,8 +459,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (warnedFiltered.compareAndSet(false, true)) {
             LOG.warn("consul: the agent left instances of '{}' out of its answer because the ACL token may not read"
                     + " them ({}): lists may be empty or short although the service has instances. Give a token with"
-                    + " service:read and node:read on them: URI parameter token= or CONSUL_HTTP_TOKEN ({})",
-                    service, FILTERED_BY_ACLS, config.token() == null ? "none is set" : "the one set lacks them");
+                    + " service:read and node:read on them: URI parameter token= or CONSUL_HTTP_TOKEN",
+                    service, FILTERED_BY_ACLS);
         }
     }
 

@@ -660,6 +660,21 @@ final class AgentState {
     // ---- reads -----------------------------------------------------------------------------------
 
     /**
+     * One health read as Consul answers it from one state-store snapshot: the entries (with
+     * {@code ?passing}, the passing ones), whether any entry existed before the agent dropped the
+     * non-passing ones (the server filters by ACL first, the agent by status after:
+     * agent/health_endpoint.go), and the index, all under one lock so a sync cannot land between them.
+     */
+    record HealthRead(ArrayNode entries, boolean anyBeforeStatusFilter, long index) {
+    }
+
+    synchronized HealthRead healthRead(String serviceName, boolean passingOnly, List<String> tags) {
+        ArrayNode entries = health(serviceName, passingOnly, tags);
+        boolean any = !entries.isEmpty() || (passingOnly && !health(serviceName, false, tags).isEmpty());
+        return new HealthRead(entries, any, indexFor(serviceName));
+    }
+
+    /**
      * The entries of {@code GET /v1/health/service/:name}, from the catalog, in no particular order. Consul's own
      * order is its state store's (node, then service id) or, with {@code ?near}, by round-trip time
      * ({@code Health.ServiceNodes}, agent/consul/health_endpoint.go, ends in

@@ -570,14 +570,15 @@ public final class ConsulEmulator implements AutoCloseable {
                 return;
             }
             Map<String, List<String>> query = parseQuery(rawQuery);
+            // the handlers parse the Enterprise scope before they resolve the token
+            if (!enterprise) {
+                communityEditionScope(ex, query);
+            }
             Access access = access(presentedToken(ex, query));
             if (access == null) {
                 // acl.ErrNotFound, answered 403 by the HTTP wrapper's isForbidden (agent/http.go)
                 text(ex, 403, "ACL not found");
                 return;
-            }
-            if (!enterprise) {
-                communityEditionScope(ex, query);
             }
             route(ex, method, rawPath, query, body, gen, active, access);
         } catch (AgentState.BadRequest e) {
@@ -594,16 +595,17 @@ public final class ConsulEmulator implements AutoCloseable {
 
     /** Consul CE's {@code parseEntMeta}/{@code parseEntMetaPartition}: namespaces and partitions are refused. */
     private static void communityEditionScope(AgentExchange ex, Map<String, List<String>> query) {
-        if (ex.headers().containsKey("x-consul-namespace")) {
+        // Consul refuses only non-empty values (req.Header.Get / req.URL.Query().Get != "")
+        if (given(first(ex.headers(), "x-consul-namespace"))) {
             throw new AgentState.BadRequest("Invalid header: \"X-Consul-Namespace\" - Namespaces are a Consul Enterprise feature");
         }
-        if (query.containsKey("ns")) {
+        if (given(first(query, "ns"))) {
             throw new AgentState.BadRequest("Invalid query parameter: \"ns\" - Namespaces are a Consul Enterprise feature");
         }
-        if (ex.headers().containsKey("x-consul-partition")) {
+        if (given(first(ex.headers(), "x-consul-partition"))) {
             throw new AgentState.BadRequest("Invalid header: \"X-Consul-Partition\" - Partitions are a Consul Enterprise feature");
         }
-        if (query.containsKey("partition")) {
+        if (given(first(query, "partition"))) {
             throw new AgentState.BadRequest("Invalid query parameter: \"partition\" - Partitions are a Consul Enterprise feature");
         }
     }
@@ -642,9 +644,14 @@ public final class ConsulEmulator implements AutoCloseable {
         return null;
     }
 
-    /** Consul's {@code setResultsFilteredByACLs} (agent/http.go): the header only when something was left out. */
-    private static void filteredByAcls(AgentExchange ex, boolean filtered) {
-        if (filtered) {
+    /**
+     * Consul's {@code setResultsFilteredByACLs} (agent/http.go): the header only when the token's
+     * rights left something out, and never for a request without a token ({@code
+     * maskResultsFilteredByACLs}, agent/consul/rpc.go; the agent endpoints check {@code token != ""}),
+     * so an anonymous reader cannot learn that something is hidden.
+     */
+    private static void filteredByAcls(AgentExchange ex, Access access, boolean anyLeftOut) {
+        if (!access.all() && !access.who().isEmpty() && anyLeftOut) {
             ex.setHeader("X-Consul-Results-Filtered-By-ACLs", "true");
         }
     }
@@ -762,13 +769,13 @@ public final class ConsulEmulator implements AutoCloseable {
             if (requireMethod(ex, method, "GET")) {
                 // AgentServices: filterServicesWithAuthorizer leaves out what the token may not read
                 var services = state.agentServices();
-                filteredByAcls(ex, !access.all() && !services.isEmpty());
+                filteredByAcls(ex, access, !services.isEmpty());
                 json(ex, access.all() ? services.toString() : "{}", -1, active);
             }
         } else if (rawPath.equals("/v1/agent/checks")) {
             if (requireMethod(ex, method, "GET")) {
                 var checks = state.agentChecks();
-                filteredByAcls(ex, !access.all() && !checks.isEmpty());
+                filteredByAcls(ex, access, !checks.isEmpty());
                 json(ex, access.all() ? checks.toString() : "{}", -1, active);
             }
         } else if (rawPath.equals("/v1/agent/self")) {
@@ -836,12 +843,13 @@ public final class ConsulEmulator implements AutoCloseable {
                 return;
             }
         }
-        var entries = state.health(name, passing, tags);
+        AgentState.HealthRead read = state.healthRead(name, passing, tags);
         // Health.ServiceNodes → filterACL: filterCheckServiceNodes drops every entry whose node or
-        // service the token may not read and reports whether it dropped any (agent/consul/acl.go)
-        filteredByAcls(ex, !access.all() && !entries.isEmpty());
-        String body = access.all() ? entries.toString() : "[]";
-        json(ex, body, zeroIndex ? 0 : state.indexFor(name), active);
+        // service the token may not read and reports whether it dropped any (agent/consul/acl.go),
+        // before the agent drops the non-passing ones
+        filteredByAcls(ex, access, read.anyBeforeStatusFilter());
+        String body = access.all() ? read.entries().toString() : "[]";
+        json(ex, body, zeroIndex ? 0 : read.index(), active);
     }
 
     private void runCheck(AgentState.Check c) {
@@ -978,6 +986,10 @@ public final class ConsulEmulator implements AutoCloseable {
         }
         String v = first(query, name);
         return v == null || v.isEmpty() || !(v.equalsIgnoreCase("false") || v.equals("0"));
+    }
+
+    private static boolean given(String value) {
+        return value != null && !value.isEmpty();
     }
 
     private static String first(Map<String, List<String>> query, String name) {
