@@ -89,12 +89,22 @@ final class ConsulConfig {
     private final List<URI> agents;
     private final boolean tls;
     private final UriParameters.Values values;
+    private final java.util.Map<String, String> scopeHeaders;
 
     private ConsulConfig(NamingUri uri, List<URI> agents, boolean tls, UriParameters.Values values) {
         this.uri = uri;
         this.agents = List.copyOf(agents);
         this.tls = tls;
         this.values = values;
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (values.get(NAMESPACE) != null) {
+            headers.put("X-Consul-Namespace", values.get(NAMESPACE));
+        }
+        if (values.get(PARTITION) != null) {
+            headers.put("X-Consul-Partition", values.get(PARTITION));
+        }
+        // on every request of every watch: built once
+        this.scopeHeaders = java.util.Collections.unmodifiableMap(headers);
     }
 
     /** The configuration of {@code uri}, with defaults from the process environment. */
@@ -212,14 +222,7 @@ final class ConsulConfig {
      * endpoint; Community Edition answers 400 to either).
      */
     java.util.Map<String, String> scopeHeaders() {
-        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
-        if (values.get(NAMESPACE) != null) {
-            headers.put("X-Consul-Namespace", values.get(NAMESPACE));
-        }
-        if (values.get(PARTITION) != null) {
-            headers.put("X-Consul-Partition", values.get(PARTITION));
-        }
-        return java.util.Collections.unmodifiableMap(headers);
+        return scopeHeaders;
     }
 
     /** How long the agent may hold a blocking query. */

@@ -174,9 +174,12 @@ public final class ConsulEmulator implements AutoCloseable {
 
         /**
          * How long after a registration, deregistration or check change the catalog — and so health
-         * reads and blocking queries — shows it, as the agent's anti-entropy sync runs after the
-         * agent call returned (default {@value #DEFAULT_SYNC_DELAY_MILLIS} ms; zero: at once, for
-         * tests of other behaviours that read right after they write).
+         * reads and blocking queries — shows it (default {@value #DEFAULT_SYNC_DELAY_MILLIS} ms; zero:
+         * at once, for tests of other behaviours that read right after they write). The agent's
+         * syncer starts at once ({@code TriggerSyncChanges}, agent/local/state.go; {@code SyncChanges}
+         * in agent/ae/ae.go does not wait): the delay stands for its {@code Catalog.Register} RPC to
+         * the servers and their Raft commit, which the emulator does not run. The default is a
+         * choice, not a figure of Consul's.
          */
         public Builder syncDelay(Duration delay) {
             this.syncDelay = delay;
