@@ -56,7 +56,17 @@ final class SeparateAgent implements AutoCloseable {
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
+        java.util.concurrent.FutureTask<String> firstLine = new java.util.concurrent.FutureTask<>(out::readLine);
+        Thread reader = new Thread(firstLine, "separate-agent-start");
+        reader.setDaemon(true);
+        reader.start();
+        String line;
+        try {
+            line = firstLine.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            p.destroyForcibly();
+            throw new IOException("the separate agent did not say its port within 60 s", e);
+        }
         if (line == null || !line.startsWith("port ")) {
             p.destroyForcibly();
             throw new IOException("the separate agent did not start: " + line);

@@ -25,10 +25,6 @@ final class DiscoveryNodes {
         return endpoints.current();
     }
 
-    int size() {
-        return endpoints.size();
-    }
-
     List<String> all() {
         return endpoints.all();
     }

@@ -124,8 +124,16 @@ final class Await {
         }
         AtomicReference<Death> died = new AtomicReference<>();
         UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
-        Thread.setDefaultUncaughtExceptionHandler((thread, error) ->
-                died.compareAndSet(null, new Death(thread.getName(), error)));
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+            died.compareAndSet(null, new Death(thread.getName(), error));
+            // what would have happened without us: the handler before, else the JVM's own report
+            if (previous != null) {
+                previous.uncaughtException(thread, error);
+            } else {
+                System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+                error.printStackTrace(System.err);
+            }
+        });
         try {
             long start = System.nanoTime();
             long deadline = start + atMost.toNanos();
