@@ -341,6 +341,9 @@ public abstract class NamingResolverSuite {
     protected void register(Naming registrar, String id, EchoServer server, String protocol, String... tags) {
         registrar.register(ServiceRegistration.builder().id(id).name(service).address("127.0.0.1").port(server.port())
                 .protocol(protocol).tags(tags).build());
+        // a registry may show a registration a moment after the call returned (Consul's anti-entropy):
+        // the tests start from what the registry shows
+        await().atMost(deadline()).until(() -> registrar.find(service).stream().anyMatch(i -> i.id().equals(id)));
     }
 
     /**
