@@ -76,7 +76,8 @@ public interface Naming extends AutoCloseable {
      * succeeds and a new list after every change. Calls for one subscription never overlap and
      * arrive in order, on a dispatcher thread owned by this {@code Naming}: a listener that blocks
      * delays only its own subscription, and when it returns it gets the newest list (lists that
-     * were superseded meanwhile are skipped, never delivered out of order).
+     * were superseded meanwhile are skipped, never delivered out of order). Another executor, the
+     * calling thread included, can be named with {@link SubscribeOptions#withExecutor}.
      */
     default Subscription subscribe(String serviceName, Consumer<List<ServiceInstance>> listener) {
         return subscribe(serviceName, SubscribeOptions.defaults(), listener);

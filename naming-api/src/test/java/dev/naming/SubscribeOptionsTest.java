@@ -1,6 +1,8 @@
 package dev.naming;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,12 +46,20 @@ class SubscribeOptionsTest {
         SubscribeOptions retagged = options.withTags(List.of("zone-a", "gate"));
         assertEquals(List.of("zone-a", "gate"), retagged.tags());
         assertEquals(Duration.ofSeconds(2), retagged.warmup());
+        java.util.concurrent.Executor direct = Runnable::run;
+        SubscribeOptions direct1 = retagged.withExecutor(direct).withWarmup(Duration.ofSeconds(3)).withTags("gate");
+        assertSame(direct, direct1.executor());
+        assertEquals(List.of("gate"), direct1.tags());
+        assertEquals(Duration.ofSeconds(3), direct1.warmup());
+        assertEquals(Duration.ofSeconds(3), direct1.withExecutor(null).warmup());
+        assertNull(direct1.withExecutor(null).executor());
     }
 
     @Test
     void defaultsFilterNothingAndHoldNothingBack() {
         assertEquals(List.of(), SubscribeOptions.defaults().tags());
         assertEquals(Duration.ZERO, SubscribeOptions.defaults().warmup());
+        assertNull(SubscribeOptions.defaults().executor(), "the Naming's dispatcher");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.naming.HealthCheck;
 import dev.naming.Naming;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.SubscribeOptions;
 import dev.naming.grpc.EchoServer;
 import dev.naming.grpc.NamingNameResolverProvider;
 import dev.naming.tck.OpenConnections;
@@ -141,6 +142,10 @@ public final class NamingBenchmarks {
                      : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null)) {
             LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
             watcher.subscribe(service, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
+            // the same watch, its listener called on the thread that read the reply (as the peer's is)
+            LinkedBlockingQueue<Delivery> direct = new LinkedBlockingQueue<>();
+            watcher.subscribe(service, SubscribeOptions.defaults().withExecutor(Runnable::run),
+                    list -> direct.add(new Delivery(ids(list), System.nanoTime())));
             // an instance that stays, as in a live fleet: a departure never empties the service
             registrar.register(registration("anchor", service));
             awaitDelivery(deliveries, ids -> ids.contains("anchor"));
@@ -152,6 +157,8 @@ public final class NamingBenchmarks {
             LatencySamples calls = new LatencySamples(PROPAGATION_SAMPLES);
             LatencySamples peerUp = new LatencySamples(PROPAGATION_SAMPLES);
             LatencySamples peerDown = new LatencySamples(PROPAGATION_SAMPLES);
+            LatencySamples directUp = new LatencySamples(PROPAGATION_SAMPLES);
+            LatencySamples directDown = new LatencySamples(PROPAGATION_SAMPLES);
             for (int i = 0; i < PROPAGATION_WARMUP + PROPAGATION_SAMPLES; i++) {
                 String id = "p-" + i;
                 pace();
@@ -160,16 +167,20 @@ public final class NamingBenchmarks {
                 registrar.register(registration);
                 long registered = System.nanoTime();
                 long seen = awaitDelivery(deliveries, ids -> ids.contains(id));
+                long directSeen = awaitDelivery(direct, ids -> ids.contains(id));
                 long peerSeen = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> ids.contains(id));
                 pace();
                 registrar.deregister(id);
                 long deregistered = System.nanoTime();
                 long gone = awaitDelivery(deliveries, ids -> !ids.contains(id));
+                long directGone = awaitDelivery(direct, ids -> !ids.contains(id));
                 long peerGone = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> !ids.contains(id));
                 if (i >= PROPAGATION_WARMUP) {
                     calls.add(registered - called);
                     up.add(seen - registered);
                     down.add(gone - deregistered);
+                    directUp.add(directSeen - registered);
+                    directDown.add(directGone - deregistered);
                     if (peer != null) {
                         peerUp.add(peerSeen - registered);
                         peerDown.add(peerGone - deregistered);
@@ -182,6 +193,10 @@ public final class NamingBenchmarks {
             report(backend, "propagation deregister p50", down.percentileMillis(50), "ms");
             report(backend, "propagation deregister p99", down.percentileMillis(99), "ms");
             report(backend, "propagation deregister max", down.maxMillis(), "ms");
+            report(backend, "propagation register p50, listener on the reading thread", directUp.percentileMillis(50), "ms");
+            report(backend, "propagation register p99, listener on the reading thread", directUp.percentileMillis(99), "ms");
+            report(backend, "propagation deregister p50, listener on the reading thread", directDown.percentileMillis(50), "ms");
+            report(backend, "propagation deregister p99, listener on the reading thread", directDown.percentileMillis(99), "ms");
             // not in the figures above, which start when register returns: the writer's own round trip
             report(backend, "register call p50", calls.percentileMillis(50), "ms");
             report(backend, "register call p99", calls.percentileMillis(99), "ms");

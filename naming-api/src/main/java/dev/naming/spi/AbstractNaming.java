@@ -151,9 +151,10 @@ public abstract class AbstractNaming implements Naming {
         Validation.serviceName(serviceName);
         Validation.notNull("options", options);
         Validation.notNull("listener", listener);
+        HubSubscription subscription;
         synchronized (hubLock) {
             ensureOpen();
-            HubSubscription subscription = new HubSubscription(serviceName, options, listener, dispatcher, timer,
+            subscription = new HubSubscription(serviceName, options, listener, dispatcher, timer,
                     this::unsubscribed);
             WatchHub hub = hubs.get(serviceName);
             if (hub == null) {
@@ -169,8 +170,10 @@ public abstract class AbstractNaming implements Naming {
             } else {
                 hub.add(subscription);
             }
-            return subscription;
         }
+        // the list the hub already has, delivered outside the lock (a caller's executor may run it here)
+        subscription.kick();
+        return subscription;
     }
 
     @Override

@@ -23,8 +23,13 @@ import org.slf4j.Logger;
 
 /**
  * One listener's view of a service: filters by tags, holds back warming instances, and delivers on
- * the shared dispatcher one call at a time, in order. A listener slower than the changes sees
- * only the newest list (intermediate ones are skipped, never reordered).
+ * the shared dispatcher (or the executor its options name) one call at a time, in order. A
+ * listener slower than the changes sees only the newest list (intermediate ones are skipped,
+ * never reordered).
+ *
+ * <p>A new list is set under the locks that order the lists ({@link #offer}, the hub's), and the
+ * delivery is started after they are released ({@link #kick}): an executor that runs the listener
+ * on the calling thread must not run it under a lock of the library.
  */
 final class HubSubscription implements Subscription {
 
@@ -54,7 +59,7 @@ final class HubSubscription implements Subscription {
         this.service = service;
         this.options = options;
         this.listener = listener;
-        this.dispatcher = dispatcher;
+        this.dispatcher = options.executor() != null ? options.executor() : dispatcher;
         this.timer = timer;
         this.onClose = onClose;
     }
@@ -107,7 +112,7 @@ final class HubSubscription implements Subscription {
         }
     }
 
-    /** A new list of the service from the hub. */
+    /** A new list of the service from the hub; delivered by the {@link #kick} that follows. */
     void offer(List<ServiceInstance> snapshot) {
         synchronized (lock) {
             if (!active) {
@@ -122,7 +127,13 @@ final class HubSubscription implements Subscription {
         List<ServiceInstance> matching = WatchHub.withTags(source, options.tags());
         List<ServiceInstance> visible = options.warmup().isZero() ? matching : adults(matching);
         pending.set(visible);
-        scheduleDrain();
+    }
+
+    /** Starts delivering a list set by {@link #offer}, if one is waiting; called with no lock held. */
+    void kick() {
+        if (pending.get() != null) {
+            scheduleDrain();
+        }
     }
 
     /** The instances that have been seen for at least the warm-up; schedules the next coming of age. */
@@ -164,14 +175,20 @@ final class HubSubscription implements Subscription {
                 publish();
             }
         }
+        kick();
     }
 
     private void scheduleDrain() {
         if (draining.compareAndSet(false, true)) {
             try {
                 dispatcher.execute(this::drain);
-            } catch (RejectedExecutionException closing) {
+            } catch (RejectedExecutionException rejected) {
                 draining.set(false);
+                if (options.executor() != null && active) {
+                    // the Naming's own pool rejects only when closing; a caller's executor may refuse any time
+                    LOG.warn("subscription to '{}': its executor refused the listener call ({}); the list is"
+                            + " delivered with the next change", service, rejected.toString());
+                }
             }
         }
     }

@@ -93,7 +93,14 @@ final class WatchHub implements WatchSink {
     }
 
     @Override
-    public synchronized void snapshot(List<ServiceInstance> instances) {
+    public void snapshot(List<ServiceInstance> instances) {
+        synchronized (this) {
+            record(instances);
+        }
+        kick();
+    }
+
+    private void record(List<ServiceInstance> instances) {
         List<ServiceInstance> sorted = sorted(instances);
         confirmedAt = hooks.clock().instant();
         if (failing) {
@@ -129,6 +136,7 @@ final class WatchHub implements WatchSink {
         }
     }
 
+    /** Adds a subscription and sets the current list for it, if there is one; the caller kicks it with no lock held. */
     synchronized void add(HubSubscription subscription) {
         subscription.attach(this);
         subscribers.add(subscription);
@@ -191,14 +199,24 @@ final class WatchHub implements WatchSink {
         }
     }
 
-    private synchronized void graceOver() {
-        if (held == null) {
-            return;
+    private void graceOver() {
+        synchronized (this) {
+            if (held == null) {
+                return;
+            }
+            int missing = held.size();
+            endHold();
+            LOG.info("watch of '{}': grace window over, {} instances did not come back", service, missing);
+            publish();
         }
-        int missing = held.size();
-        endHold();
-        LOG.info("watch of '{}': grace window over, {} instances did not come back", service, missing);
-        publish();
+        kick();
+    }
+
+    /** Starts the deliveries {@link #publish} set, outside this hub's lock. */
+    private void kick() {
+        for (HubSubscription s : subscribers) {
+            s.kick();
+        }
     }
 
     private void endHold() {

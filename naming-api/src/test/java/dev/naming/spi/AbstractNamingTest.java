@@ -51,6 +51,30 @@ class AbstractNamingTest {
     }
 
     @Test
+    void aListenerOnTheReadingThreadRunsWithNoLockOfTheLibraryHeld() throws InterruptedException {
+        // the listener waits for another thread to subscribe to the same service and be served:
+        // that needs the hub's lock and the naming's, which a listener run under them would hold
+        CountDownLatch otherServed = new CountDownLatch(1);
+        AtomicBoolean sawOther = new AtomicBoolean();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        naming.subscribe("svc", SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
+            threads.add(Thread.currentThread().getName());
+            Thread other = new Thread(() -> naming.subscribe("svc", seen -> otherServed.countDown()));
+            other.start();
+            try {
+                sawOther.set(otherServed.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread reader = new Thread(() -> naming.sinks.get("svc").snapshot(List.of(instance("a"))), "reply-reader");
+        reader.start();
+        reader.join(DEADLINE.toMillis() * 2);
+        assertEquals(List.of("reply-reader"), threads, "called on the thread that handed the list in");
+        assertTrue(sawOther.get(), "another subscriber was served while the listener ran");
+    }
+
+    @Test
     void failureKeepsTheLastListAndDeliversNothing() {
         List<List<String>> seen = new CopyOnWriteArrayList<>();
         naming.subscribe("svc", list -> seen.add(ids(list)));

@@ -38,6 +38,12 @@ class HubSubscriptionTest {
                 closed -> closes.incrementAndGet());
     }
 
+    /** What the hub does: the list set under its lock, the delivery started after. */
+    private static void offer(HubSubscription subscription, List<ServiceInstance> list) {
+        subscription.offer(list);
+        subscription.kick();
+    }
+
     private static List<String> ids(List<ServiceInstance> list) {
         return list.stream().map(ServiceInstance::id).toList();
     }
@@ -45,7 +51,7 @@ class HubSubscriptionTest {
     @Test
     void instancesOfTheFirstListAreNotWarmedUp() {
         HubSubscription subscription = subscription(WARMING, Runnable::run);
-        subscription.offer(List.of(instance("a"), instance("b")));
+        offer(subscription, List.of(instance("a"), instance("b")));
         assertEquals(List.of(List.of("a", "b")), delivered);
         assertEquals(List.of(), timer.held, "nothing is left to come of age");
     }
@@ -53,12 +59,12 @@ class HubSubscriptionTest {
     @Test
     void aNewInstanceComesOfAgeAWarmupAfterItWasFirstSeenWhateverListsCameBetween() {
         HubSubscription subscription = subscription(WARMING, Runnable::run);
-        subscription.offer(List.of(instance("a")));
-        subscription.offer(List.of(instance("a"), instance("b")));
+        offer(subscription, List.of(instance("a")));
+        offer(subscription, List.of(instance("a"), instance("b")));
         assertEquals(List.of(List.of("a")), delivered);
         HeldTimer.Held first = timer.held.get(0);
         assertTrue(first.delayNanos() <= WARMING.warmup().toNanos(), first.delayNanos() + " ns");
-        subscription.offer(List.of(instance("a", "gate"), instance("b"))); // a changed while b is young
+        offer(subscription, List.of(instance("a", "gate"), instance("b"))); // a changed while b is young
         assertTrue(first.future().isCancelled());
         HeldTimer.Held second = timer.held.get(1);
         assertTrue(second.delayNanos() <= first.delayNanos(),
@@ -69,11 +75,11 @@ class HubSubscriptionTest {
     @Test
     void closingCancelsTheNextComingOfAgeAndStopsDeliveries() {
         HubSubscription subscription = subscription(WARMING, Runnable::run);
-        subscription.offer(List.of(instance("a")));
-        subscription.offer(List.of(instance("a"), instance("b")));
+        offer(subscription, List.of(instance("a")));
+        offer(subscription, List.of(instance("a"), instance("b")));
         subscription.close();
         assertTrue(timer.held.get(0).future().isCancelled());
-        subscription.offer(List.of());
+        offer(subscription, List.of());
         assertEquals(List.of(List.of("a")), delivered);
     }
 
@@ -98,9 +104,56 @@ class HubSubscriptionTest {
             }
             task.run();
         });
-        subscription.offer(List.of(instance("a")));
+        offer(subscription, List.of(instance("a")));
         assertEquals(List.of(), delivered);
-        subscription.offer(List.of(instance("b")));
+        offer(subscription, List.of(instance("b")));
+        assertEquals(List.of(List.of("b")), delivered);
+    }
+
+    @Test
+    void theExecutorTheOptionsNameRunsTheListenerInsteadOfTheDispatcher() {
+        List<Runnable> dispatcher = new CopyOnWriteArrayList<>();
+        List<Runnable> own = new CopyOnWriteArrayList<>();
+        HubSubscription subscription = subscription(SubscribeOptions.defaults().withExecutor(own::add), dispatcher::add);
+        offer(subscription, List.of(instance("a")));
+        assertEquals(List.of(), dispatcher);
+        assertEquals(1, own.size());
+        own.get(0).run();
+        assertEquals(List.of(List.of("a")), delivered);
+    }
+
+    @Test
+    void offerOnlySetsTheListAndKickDeliversIt() {
+        List<Runnable> ran = new CopyOnWriteArrayList<>();
+        HubSubscription subscription = subscription(SubscribeOptions.defaults(), task -> {
+            ran.add(task);
+            task.run();
+        });
+        subscription.offer(List.of(instance("a")));
+        subscription.offer(List.of(instance("a"), instance("b")));
+        assertEquals(List.of(), ran, "nothing runs while the hub holds its lock");
+        subscription.kick();
+        subscription.kick();
+        assertEquals(List.of(List.of("a", "b")), delivered, "the newest list, once");
+        assertEquals(1, ran.size());
+    }
+
+    @Test
+    void aCallersExecutorThatRefusesIsReportedAndTheNextChangeIsDelivered() {
+        AtomicBoolean refuse = new AtomicBoolean(true);
+        Executor executor = task -> {
+            if (refuse.getAndSet(false)) {
+                throw new RejectedExecutionException("queue full");
+            }
+            task.run();
+        };
+        HubSubscription subscription = subscription(SubscribeOptions.defaults().withExecutor(executor), Runnable::run);
+        try (LogCapture log = new LogCapture()) {
+            offer(subscription, List.of(instance("a")));
+            assertEquals(List.of(), delivered);
+            assertEquals(1, log.lines("its executor refused the listener call").size());
+        }
+        offer(subscription, List.of(instance("b")));
         assertEquals(List.of(List.of("b")), delivered);
     }
 

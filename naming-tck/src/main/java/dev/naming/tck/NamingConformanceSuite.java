@@ -23,7 +23,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -473,6 +477,53 @@ public abstract class NamingConformanceSuite {
         // Once released it catches up with the newest list (intermediate ones may be skipped).
         eventually().untilAsserted(() -> assertEquals(free.last(), blocked.last()));
         assertEquals(1, blocked.mostConcurrentCalls());
+    }
+
+    @Test
+    void listenerRunsOnTheExecutorItsOptionsName() throws InterruptedException {
+        Naming owner = open();
+        ExecutorService own = Executors.newSingleThreadExecutor(task -> new Thread(task, "tck-own-executor"));
+        try {
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            Recorder recorder = new Recorder().then(list -> threads.add(Thread.currentThread().getName()));
+            open().subscribe(service(), SubscribeOptions.defaults().withExecutor(own), recorder);
+            awaitDelivered(recorder);
+            ServiceRegistration a = registration("a", 8001);
+            owner.register(a);
+            awaitDelivered(recorder, a);
+            ServiceRegistration b = registration("b", 8002);
+            owner.register(b);
+            awaitDelivered(recorder, a, b);
+            assertEquals(Set.of("tck-own-executor"), threads);
+        } finally {
+            own.shutdownNow();
+            own.awaitTermination(deadline().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Test
+    void listenerOnTheReadingThreadKeepsTheContract() {
+        Naming owner = open();
+        Naming naming = open();
+        Recorder direct = new Recorder();
+        Recorder pooled = new Recorder();
+        naming.subscribe(service(), SubscribeOptions.defaults().withExecutor(Runnable::run), direct);
+        naming.subscribe(service(), pooled);
+        awaitDelivered(direct);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ServiceRegistration r = registration("i" + i, 8000 + i);
+            owner.register(r);
+            expected.add(r.id());
+        }
+        eventually().untilAsserted(() -> assertEquals(expected, direct.lastIds()));
+        eventually().untilAsserted(() -> assertEquals(expected, pooled.lastIds()));
+        List<List<ServiceInstance>> lists = direct.lists();
+        for (int i = 1; i < lists.size(); i++) {
+            assertTrue(lists.get(i).containsAll(lists.get(i - 1)) && lists.get(i).size() > lists.get(i - 1).size(),
+                    () -> "lists out of order or repeated: " + direct);
+        }
+        assertEquals(1, direct.mostConcurrentCalls(), "calls for one subscription overlapped");
     }
 
     @Test
