@@ -69,6 +69,19 @@ final class BenchBackends {
         PeerWatches peer(SeparateAgent agent) throws IOException;
     }
 
+    /**
+     * A fixture whose registry says when it wrote each blocking reply, and to which client: the
+     * benchmark then splits a propagation into the registry's share and each client's.
+     */
+    interface WithReplyWrites {
+
+        /** Starts telling {@code observer} of each blocking reply; {@code null} stops it. */
+        void observeBlockingReplies(ConsulEmulator.ReplyObserver observer);
+
+        /** Which client a request's {@code User-Agent} names: {@code "naming"}, {@code "peer"} or {@code null}. */
+        String client(String userAgent);
+    }
+
     private BenchBackends() {
     }
 
@@ -86,7 +99,7 @@ final class BenchBackends {
      * Go's server does (one write, no Nagle delay),
      * with a private certificate the client trusts through {@code truststore=}.
      */
-    private static final class ConsulBench implements RegistryFixture, WithPeer, WithSeparateAgent {
+    private static final class ConsulBench implements RegistryFixture, WithPeer, WithSeparateAgent, WithReplyWrites {
         private final AgentCertificate certificate;
         private final ConsulEmulator agent;
 
@@ -117,6 +130,17 @@ final class BenchBackends {
         @Override
         public OptionalInt serverPort() {
             return OptionalInt.of(agent.port());
+        }
+
+        @Override
+        public void observeBlockingReplies(ConsulEmulator.ReplyObserver observer) {
+            agent.observeBlockingReplies(observer);
+        }
+
+        @Override
+        public String client(String userAgent) {
+            // the library's watches go over java.net.http; consul-client's over OkHttp
+            return userAgent.startsWith("Java-http-client") ? "naming" : userAgent.startsWith("okhttp") ? "peer" : null;
         }
 
         @Override

@@ -137,6 +137,19 @@ public final class NamingBenchmarks {
         String service = "bench.propagation";
         BenchBackends.PeerWatches peer = fixture instanceof BenchBackends.WithPeer p ? p.peer() : null;
         LinkedBlockingQueue<Delivery> peerDeliveries = new LinkedBlockingQueue<>();
+        // when the registry wrote each client's reply: the client's own share of a propagation
+        BenchBackends.WithReplyWrites writes = peer != null && fixture instanceof BenchBackends.WithReplyWrites w ? w : null;
+        Map<String, java.util.concurrent.ConcurrentLinkedQueue<Long>> written = Map.of(
+                "naming", new java.util.concurrent.ConcurrentLinkedQueue<>(), "peer", new java.util.concurrent.ConcurrentLinkedQueue<>());
+        if (writes != null) {
+            writes.observeBlockingReplies((name, userAgent, at) -> {
+                String client = writes.client(userAgent);
+                if (name.equals(service) && client != null) {
+                    written.get(client).add(at);
+                }
+            });
+        }
+        List<long[]> changes = new ArrayList<>();
         try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect();
              AutoCloseable peerWatch = peer == null ? () -> { }
                      : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null)) {
@@ -181,6 +194,8 @@ public final class NamingBenchmarks {
                     down.add(gone - deregistered);
                     directUp.add(directSeen - registered);
                     directDown.add(directGone - deregistered);
+                    changes.add(new long[] {registered, seen, directSeen, peerSeen});
+                    changes.add(new long[] {deregistered, gone, directGone, peerGone});
                     if (peer != null) {
                         peerUp.add(peerSeen - registered);
                         peerDown.add(peerGone - deregistered);
@@ -209,8 +224,59 @@ public final class NamingBenchmarks {
                 report(backend, p + "propagation deregister p99", peerDown.percentileMillis(99), "ms");
                 report(backend, p + "propagation deregister max", peerDown.maxMillis(), "ms");
             }
+            if (writes != null) {
+                writes.observeBlockingReplies(null);
+                clientShares(backend, peer.name(), changes, written);
+            }
             return up;
         }
+    }
+
+    /**
+     * Splits each change's propagation at the moment the registry wrote the client's reply: what
+     * follows is the client's own work (reading, parsing, delivering), which the order in which the
+     * registry answers its waiting clients does not touch. Registrations and deregistrations together.
+     */
+    private void clientShares(String backend, String peerName, List<long[]> changes,
+                              Map<String, java.util.concurrent.ConcurrentLinkedQueue<Long>> written) {
+        long[] naming = written.get("naming").stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] peerWrites = written.get("peer").stream().mapToLong(Long::longValue).sorted().toArray();
+        LatencySamples pooled = new LatencySamples(changes.size());
+        LatencySamples direct = new LatencySamples(changes.size());
+        LatencySamples peer = new LatencySamples(changes.size());
+        int namingFirst = 0;
+        int paired = 0;
+        for (long[] c : changes) {
+            long ours = firstAtOrAfter(naming, c[0]);
+            long theirs = firstAtOrAfter(peerWrites, c[0]);
+            if (ours == Long.MIN_VALUE || theirs == Long.MIN_VALUE) {
+                continue;
+            }
+            paired++;
+            if (ours < theirs) {
+                namingFirst++;
+            }
+            pooled.add(Math.max(0, c[1] - ours));
+            direct.add(Math.max(0, c[2] - ours));
+            peer.add(Math.max(0, c[3] - theirs));
+        }
+        if (paired == 0) {
+            return;
+        }
+        report(backend, "client's share, reply written → listener p50", pooled.percentileMillis(50), "ms");
+        report(backend, "client's share, reply written → listener p99", pooled.percentileMillis(99), "ms");
+        report(backend, "client's share, listener on the reading thread p50", direct.percentileMillis(50), "ms");
+        report(backend, "client's share, listener on the reading thread p99", direct.percentileMillis(99), "ms");
+        report(backend, "peer " + peerName + ": client's share, reply written → listener p50", peer.percentileMillis(50), "ms");
+        report(backend, "peer " + peerName + ": client's share, reply written → listener p99", peer.percentileMillis(99), "ms");
+        report(backend, "changes whose reply the registry wrote to naming before the peer", 100.0 * namingFirst / paired, "%");
+    }
+
+    /** The first of {@code sorted} at or after {@code from}; {@link Long#MIN_VALUE} when none is. */
+    private static long firstAtOrAfter(long[] sorted, long from) {
+        int i = java.util.Arrays.binarySearch(sorted, from);
+        int at = i >= 0 ? i : -i - 1;
+        return at < sorted.length ? sorted[at] : Long.MIN_VALUE;
     }
 
     private long lastChange;

@@ -15,10 +15,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
@@ -151,11 +154,19 @@ final class AgentState {
     private final Duration reapFloor;
     private final Duration reapInterval;
     private Instant lastReap;
-    // the catalog, as of the last sync
-    private Map<String, Service> catalogServices = new TreeMap<>();
-    private Map<String, Check> catalogChecks = new LinkedHashMap<>();
-    private Map<String, Long> catalogServiceIndex = new TreeMap<>();
-    private long catalogIndex = index;
+    /**
+     * The catalog as of the last sync, replaced whole and never changed in place: health reads and
+     * blocked queries read it without this state's lock, each from one snapshot, as Consul's reads
+     * each see one MVCC snapshot of its state store (memdb) and run side by side.
+     */
+    private volatile Catalog catalog = new Catalog(new TreeMap<>(), new LinkedHashMap<>(), new TreeMap<>(), index, 0);
+    /**
+     * Completed and replaced by every sync. Consul's blocked queries wait on memdb watch channels
+     * ({@code ws.WatchCtx} in {@code blockingQuery}); a commit closes them, which readies every
+     * waiter at once. Waiting on this state's monitor instead would wake them one after the other,
+     * each retaking the lock first, and the first woken would always answer first.
+     */
+    private volatile CompletableFuture<Void> changedSignal = new CompletableFuture<>();
     private final Duration syncDelay;
     private final ScheduledExecutorService syncTimer;
     private boolean syncScheduled;
@@ -228,6 +239,17 @@ final class AgentState {
         syncNow();
     }
 
+    /** The catalog's contents at one sync; {@code restores} counts the snapshot restores before it. */
+    private record Catalog(Map<String, Service> services, Map<String, Check> checks, Map<String, Long> serviceIndex,
+                           long index, long restores) {
+
+        /** The index a read of {@code serviceName} reports: its last change in the catalog, else the whole table's. */
+        long indexFor(String serviceName) {
+            Long i = serviceIndex.get(serviceName);
+            return i != null ? i : index;
+        }
+    }
+
     /** The catalog becomes what the agent holds now; blocked queries look again. */
     private void syncNow() {
         unsynced = false;
@@ -235,17 +257,20 @@ final class AgentState {
         services.forEach((id, service) -> s.put(id, service.copy()));
         Map<String, Check> c = new LinkedHashMap<>();
         checks.forEach((id, check) -> c.put(id, check.copy()));
-        catalogServices = s;
-        catalogChecks = c;
-        catalogServiceIndex = new TreeMap<>(serviceIndex);
-        catalogIndex = index;
-        notifyAll();
+        catalog = new Catalog(s, c, new TreeMap<>(serviceIndex), index, restores);
+        signalChange();
+    }
+
+    /** Readies every blocked query at once (closes the watch channel); called under this state's lock. */
+    private void signalChange() {
+        CompletableFuture<Void> closing = changedSignal;
+        changedSignal = new CompletableFuture<>();
+        closing.complete(null);
     }
 
     /** The index a read of {@code serviceName} reports: its last change in the catalog, else the whole table's. */
-    synchronized long indexFor(String serviceName) {
-        Long i = catalogServiceIndex.get(serviceName);
-        return i != null ? i : catalogIndex;
+    long indexFor(String serviceName) {
+        return catalog.indexFor(serviceName);
     }
 
     /**
@@ -269,22 +294,34 @@ final class AgentState {
      * the wait ends; only a snapshot restore ({@link #indexBackTo}, the state store's abandon channel)
      * ends the wait early with a lower index.
      */
-    synchronized void awaitChange(String serviceName, long minIndex, long deadlineNanos, BooleanSupplier abort)
+    void awaitChange(String serviceName, long minIndex, long deadlineNanos, BooleanSupplier abort)
             throws InterruptedException {
-        long restore = restores;
-        while (indexFor(serviceName) <= minIndex && restores == restore && !abort.getAsBoolean()) {
+        long restore = catalog.restores();
+        while (true) {
+            // the signal before the catalog: a sync that lands between them completes this signal
+            CompletableFuture<Void> signal = changedSignal;
+            Catalog now = catalog;
+            if (now.indexFor(serviceName) > minIndex || now.restores() != restore || abort.getAsBoolean()) {
+                return;
+            }
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 return;
             }
-            long millis = Math.max(1, Math.min(left / 1_000_000, 100));
-            wait(millis);
+            try {
+                // at most 100 ms at a time, so that an abort is noticed without a signal
+                signal.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException again) {
+                // look again
+            } catch (ExecutionException impossible) {
+                throw new IllegalStateException(impossible);
+            }
         }
     }
 
     /** Wakes every blocked query (so they can notice a fault switch). */
     synchronized void wakeAll() {
-        notifyAll();
+        signalChange();
     }
 
     // ---- writes ------------------------------------------------------------------------------
@@ -663,15 +700,17 @@ final class AgentState {
      * One health read as Consul answers it from one state-store snapshot: the entries (with
      * {@code ?passing}, the passing ones), whether any entry existed before the agent dropped the
      * non-passing ones (the server filters by ACL first, the agent by status after:
-     * agent/health_endpoint.go), and the index, all under one lock so a sync cannot land between them.
+     * agent/health_endpoint.go), and the index, all from one catalog snapshot so a sync cannot land
+     * between them.
      */
     record HealthRead(ArrayNode entries, boolean anyBeforeStatusFilter, long index) {
     }
 
-    synchronized HealthRead healthRead(String serviceName, boolean passingOnly, List<String> tags) {
-        ArrayNode entries = health(serviceName, passingOnly, tags);
-        boolean any = !entries.isEmpty() || (passingOnly && !health(serviceName, false, tags).isEmpty());
-        return new HealthRead(entries, any, indexFor(serviceName));
+    HealthRead healthRead(String serviceName, boolean passingOnly, List<String> tags) {
+        Catalog snapshot = catalog;
+        ArrayNode entries = health(snapshot, serviceName, passingOnly, tags);
+        boolean any = !entries.isEmpty() || (passingOnly && !health(snapshot, serviceName, false, tags).isEmpty());
+        return new HealthRead(entries, any, snapshot.indexFor(serviceName));
     }
 
     /**
@@ -681,14 +720,18 @@ final class AgentState {
      * {@code sortNodesByDistanceFrom}): across nodes it is not the id order. The emulator shuffles,
      * never leaving two or more entries sorted by id, so a client that relied on the order shows.
      */
-    synchronized ArrayNode health(String serviceName, boolean passingOnly, List<String> tags) {
+    ArrayNode health(String serviceName, boolean passingOnly, List<String> tags) {
+        return health(catalog, serviceName, passingOnly, tags);
+    }
+
+    private ArrayNode health(Catalog snapshot, String serviceName, boolean passingOnly, List<String> tags) {
         List<ObjectNode> entries = new ArrayList<>();
-        for (Service s : catalogServices.values()) {
+        for (Service s : snapshot.services().values()) {
             if (!s.name.equals(serviceName) || !s.tags.containsAll(tags)) {
                 continue;
             }
             List<Check> own = new ArrayList<>();
-            for (Check c : catalogChecks.values()) {
+            for (Check c : snapshot.checks().values()) {
                 if (c.serviceId.equals(s.id)) {
                     own.add(c);
                 }

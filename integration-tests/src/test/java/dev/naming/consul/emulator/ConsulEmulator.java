@@ -488,6 +488,33 @@ public final class ConsulEmulator implements AutoCloseable {
         return c == null ? null : c.path("Status").asText();
     }
 
+    /** Told of each blocking health reply once the emulator has handed it to the server to write. */
+    @FunctionalInterface
+    public interface ReplyObserver {
+
+        /**
+         * @param service   the service read
+         * @param userAgent the request's {@code User-Agent} (which client asked)
+         * @param nanoTime  {@link System#nanoTime()} after the reply was handed over
+         */
+        void written(String service, String userAgent, long nanoTime);
+    }
+
+    private volatile ReplyObserver replyObserver;
+
+    /**
+     * Tells {@code observer} of every blocking health reply from now on ({@code null}: no one), so
+     * that a benchmark can tell the agent's share of a propagation from each client's.
+     */
+    public void observeBlockingReplies(ReplyObserver observer) {
+        this.replyObserver = observer;
+    }
+
+    /** The agent's state, for this package's tests. */
+    AgentState state() {
+        return state;
+    }
+
     /** The index a read of {@code serviceName} reports now. */
     public long index(String serviceName) {
         return state.indexFor(serviceName);
@@ -853,6 +880,10 @@ public final class ConsulEmulator implements AutoCloseable {
         filteredByAcls(ex, access, read.anyBeforeStatusFilter());
         String body = access.all() ? read.entries().toString() : "[]";
         json(ex, body, zeroIndex ? 0 : read.index(), active);
+        ReplyObserver observer = replyObserver;
+        if (observer != null && index > 0) {
+            observer.written(name, String.valueOf(ex.header("User-Agent")), System.nanoTime());
+        }
     }
 
     private void runCheck(AgentState.Check c) {

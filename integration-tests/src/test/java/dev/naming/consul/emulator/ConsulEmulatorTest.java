@@ -223,6 +223,25 @@ class ConsulEmulatorTest {
     }
 
     @Test
+    void aChangeAnswersBlockedQueriesWithoutTheirTakingTheAgentsLock() throws Exception {
+        // Consul readies every blocked query when a commit closes their watch channels, and each
+        // reads its own snapshot: none waits for another's reply, nor for the agent's lock
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
+        long index = emulator.index("chat.logic");
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> held = http.sendAsync(HttpRequest.newBuilder(
+                URI.create(emulator.url() + "/v1/health/service/chat.logic?passing&index=" + index + "&wait=10s")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> emulator.openBlockingQueries() == 1);
+        AgentState state = emulator.state();
+        synchronized (state) {
+            state.register(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    "{\"ID\":\"logic-2\",\"Name\":\"chat.logic\",\"Address\":\"10.0.0.6\",\"Port\":8000}"), false);
+            HttpResponse<String> answered = held.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(answered.body().contains("logic-2"), answered.body());
+        }
+    }
+
+    @Test
     void heartbeatsWithTheSameStatusDoNotMoveTheIndex() throws Exception {
         registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of());
         long index = emulator.index("chat.logic");
