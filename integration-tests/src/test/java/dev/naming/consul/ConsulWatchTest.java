@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
 import dev.naming.consul.emulator.ConsulEmulator;
 import dev.naming.consul.emulator.Fault;
@@ -202,6 +203,22 @@ class ConsulWatchTest {
         naming.register(logic("logic-2"));
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> healthReads().size() == reads);
         assertEquals(List.of("logic-1"), lastIds());
+    }
+
+    @Test
+    void aReplyIsReadParsedAndHandedOnByTheThreadThatReadIt() {
+        // one thread wake-up per reply: the JDK client's selector thread does it all, no worker takes over
+        List<String> threads = new CopyOnWriteArrayList<>();
+        naming.subscribe("chat.logic", SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
+            threads.add(Thread.currentThread().getName());
+            lists.add(list);
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lists.isEmpty());
+        naming.register(logic("logic-2"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().contains("logic-2"));
+        assertTrue(threads.size() >= 2, threads.toString());
+        assertTrue(threads.stream().allMatch(t -> t.startsWith("HttpClient-") && t.endsWith("-SelectorManager")),
+                "the JDK client's selector thread: " + threads);
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -45,10 +46,15 @@ import dev.naming.spi.NamingLoggers;
  * {@link Call#cancel()} aborts, and negotiates HTTP/2 by ALPN over TLS. Registrations, heartbeats
  * and deregistrations stay on consul-client.
  *
- * <p>Threads, per {@code Naming}: {@value #WORKERS} daemon threads {@code naming-consul-watch-N},
- * started with the first watch and ended by {@link #close()}, run the HTTP client's completions,
- * the handling of each reply, the pauses between queries and the read deadlines; plus the JDK
- * client's own selector thread per {@link Lane}.
+ * <p>Threads, per {@code Naming}: the JDK client's selector thread per {@link Lane} reads each
+ * reply, parses it and hands the list to the hub, all on that thread: the watches' clients run
+ * their tasks on the thread that asks ({@code executor(Runnable::run)}), so a reply costs one thread
+ * wake-up, as OkHttp's blocking read does, instead of one per step of the JDK client's pipeline
+ * (docs/BENCHMARKS.md measures both). Nothing on that path blocks: the hub hands lists to the
+ * {@code Naming}'s dispatcher unless a subscription asked for its listener to run there. Over TLS
+ * the handshake's work runs there too, once per connection. {@value #WORKERS} daemon threads
+ * {@code naming-consul-watch-N}, started with the first watch and ended by {@link #close()}, run
+ * the pauses between queries, the read deadlines and the HTTP client of {@link #find}.
  *
  * <p>Connections: over TLS the client speaks HTTP/2, so the pending queries of one lane share one
  * connection per agent. The JDK client does not open a second connection when a connection's
@@ -269,7 +275,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
             }
         }
         if (lane == null) {
-            lane = new Lane(newClient(), workers(), config.agents().size(), config.tls());
+            // the client's tasks on the thread that asks: each reply is read, parsed and handed on by the selector thread
+            lane = new Lane(newClient(Runnable::run), workers(), config.agents().size(), config.tls());
             lanes.add(lane);
         }
         lane.watches++;
@@ -299,12 +306,12 @@ final class ConsulBlockingQueries implements AutoCloseable {
      * configured wait when {@code index} is at least 1, not blocking otherwise. {@code done} is
      * called once, with the reply, or an {@link IOException} (network errors, timeouts, a status
      * other than 200, a reply that is not a health list), or a {@link CancellationException} after
-     * {@link Call#cancel()}; on one of the {@value #WORKERS} worker threads, or on the caller's
-     * when the call fails at once.
+     * {@link Call#cancel()}; on the lane's selector thread (a reply, a network error), a worker
+     * (a read deadline), or the caller's thread (a call that fails at once).
      *
-     * <p>The reply is read and handed on as soon as its body is in, by the body subscriber, not
-     * through the future {@code sendAsync} returns: the JDK completes that future through more
-     * hand-offs between its threads, which cost about a millisecond on a busy machine
+     * <p>The reply is read and handed on as soon as its body is in, by the body subscriber on the
+     * thread that read it, not through the future {@code sendAsync} returns: the JDK completes that
+     * future through more steps, which cost about a millisecond on a busy machine
      * (docs/BENCHMARKS.md). The future still reports failures and cancellation.
      */
     Call read(Lane lane, int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
@@ -334,7 +341,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
                 if (gate != null) {
                     gate.answered(call);
                 }
-                return replySubscriber(info, call, lane, agent, service);
+                return replySubscriber(info, call, agent, service);
             });
         } catch (RuntimeException e) {
             IOException error = new IOException("request not sent: " + e, e);
@@ -379,8 +386,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     /** Reads a 200 reply's body into a {@link Reply}; any other status is answered at once, its body dropped. */
-    private HttpResponse.BodySubscriber<Void> replySubscriber(HttpResponse.ResponseInfo info, Call call, Lane lane,
-                                                              int agent, String service) {
+    private HttpResponse.BodySubscriber<Void> replySubscriber(HttpResponse.ResponseInfo info, Call call, int agent,
+                                                              String service) {
         if (info.statusCode() != 200) {
             call.finish(null, new StatusException(info.statusCode(), describe(agent)));
             return HttpResponse.BodySubscribers.replacing(null);
@@ -394,27 +401,17 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
         filtered(service, info.headers());
         return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
-            Runnable handle = () -> {
-                Reply reply;
-                try {
-                    reply = new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.getFactory(), body));
-                } catch (IOException | IllegalStateException e) {
-                    call.finish(null, new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
-                            + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e));
-                    return;
-                }
-                call.finish(reply, null);
-            };
-            if (Thread.currentThread().getName().startsWith(WORKER_NAME)) {
-                handle.run();
-            } else {
-                // not on a worker (the JDK client's selector thread, which must only do I/O): hand it over
-                try {
-                    lane.workers.execute(handle);
-                } catch (RejectedExecutionException closing) {
-                    call.finish(null, new CancellationException("closed"));
-                }
+            // on the thread that read the body (the lane's selector thread): parsing takes tens of
+            // microseconds, a hand-off to another thread costs more than that
+            Reply reply;
+            try {
+                reply = new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.getFactory(), body));
+            } catch (IOException | IllegalStateException e) {
+                call.finish(null, new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e));
+                return null;
             }
+            call.finish(reply, null);
             return null;
         });
     }
@@ -469,7 +466,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             throw new IllegalStateException("closed");
         }
         if (findClient == null) {
-            findClient = newClient();
+            findClient = newClient(workers());
         }
         return findClient;
     }
@@ -551,14 +548,14 @@ final class ConsulBlockingQueries implements AutoCloseable {
         return workers;
     }
 
-    private HttpClient newClient() {
+    private HttpClient newClient(Executor executor) {
         HttpClient.Builder b = HttpClient.newBuilder()
                 // h2 by ALPN over TLS (every query of the lane on one connection); plain HTTP stays
                 // HTTP/1.1: Consul serves no cleartext HTTP/2, an h2c upgrade offer would be wasted
                 .version(config.tls() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(workers());
+                .executor(executor);
         if (trust != null) {
             b.sslContext(trust.context());
         }
