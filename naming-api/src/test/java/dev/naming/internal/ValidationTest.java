@@ -2,8 +2,10 @@ package dev.naming.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -50,6 +52,16 @@ class ValidationTest {
         assertEquals("protocol must be a URI scheme (letter, then letters, digits, '+', '-', '.'; at most 32), was '"
                 + longest + "p'", message(() -> Validation.protocol(longest + "p")));
         assertEquals("protocol must not be blank", message(() -> Validation.protocol(null)));
+    }
+
+    @Test
+    void aProtocolIsAUriScheme() {
+        for (String good : List.of("h", "Z", "ws", "grpc+tls", "a-b.c+d9", "H2", "x.9-+")) {
+            assertEquals(good, Validation.protocol(good));
+        }
+        for (String bad : List.of("1http", "+a", ".a", "-a", "ht tp", "h_tp", "h/tp", "h:", "é", "a\u00e9", "a\u0661")) {
+            assertTrue(message(() -> Validation.protocol(bad)).startsWith("protocol must be a URI scheme"), bad);
+        }
     }
 
     @Test
