@@ -153,12 +153,14 @@ public final class NamingBenchmarks {
         try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect();
              AutoCloseable peerWatch = peer == null ? () -> { }
                      : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null)) {
-            LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
-            watcher.subscribe(service, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
-            // the same watch, its listener called on the thread that read the reply (as the peer's is)
+            // the same watch twice: a listener called on the thread that read the reply (as the peer's
+            // is), subscribed first so that the other's hand-off to the dispatcher does not run before it,
+            // and one on the Naming's dispatcher (the default)
             LinkedBlockingQueue<Delivery> direct = new LinkedBlockingQueue<>();
             watcher.subscribe(service, SubscribeOptions.defaults().withExecutor(Runnable::run),
                     list -> direct.add(new Delivery(ids(list), System.nanoTime())));
+            LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
+            watcher.subscribe(service, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
             // an instance that stays, as in a live fleet: a departure never empties the service
             registrar.register(registration("anchor", service));
             awaitDelivery(deliveries, ids -> ids.contains("anchor"));
