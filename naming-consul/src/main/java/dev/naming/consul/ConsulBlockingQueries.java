@@ -573,16 +573,31 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (findClient != null) {
             clients.add(findClient);
         }
-        for (HttpClient client : clients) {
-            // HttpClient is AutoCloseable from Java 21 on: close its selector thread there at once
-            if (client instanceof AutoCloseable closeable) {
-                try {
-                    closeable.close();
-                } catch (Exception ignored) {
-                    // best effort: nothing is pending any more
+        lanes.clear();
+        Runnable closeClients = () -> {
+            for (HttpClient client : clients) {
+                // HttpClient is AutoCloseable from Java 21 on: close its selector thread there at once
+                if (client instanceof AutoCloseable closeable) {
+                    try {
+                        closeable.close();
+                    } catch (Exception ignored) {
+                        // best effort: nothing is pending any more
+                    }
                 }
             }
+        };
+        if (onSelectorThread()) {
+            // a listener run on the thread that read its reply closes the Naming: closing a client
+            // waits for its selector thread to end, which would be this one
+            NamingThreads.start("naming-consul-close", closeClients);
+        } else {
+            closeClients.run();
         }
-        lanes.clear();
+    }
+
+    /** Whether this is a JDK HTTP client's selector thread ({@code HttpClient-N-SelectorManager}). */
+    private static boolean onSelectorThread() {
+        String name = Thread.currentThread().getName();
+        return name.startsWith("HttpClient-") && name.endsWith("-SelectorManager");
     }
 }

@@ -527,6 +527,23 @@ public abstract class NamingConformanceSuite {
     }
 
     @Test
+    void listenerOnTheReadingThreadMayCloseTheNaming() throws InterruptedException {
+        Naming owner = open();
+        owner.register(registration("a", 8001));
+        Naming naming = open();
+        CountDownLatch closed = new CountDownLatch(1);
+        naming.subscribe(service(), SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
+            if (!list.isEmpty()) {
+                naming.close();
+                closed.countDown();
+            }
+        });
+        assertTrue(closed.await(deadline().toMillis(), TimeUnit.MILLISECONDS),
+                "close() called by a listener on the thread that read the list returned");
+        assertThrows(NamingException.class, () -> naming.find(service()));
+    }
+
+    @Test
     void listenerMayUseTheNamingAndCloseItsOwnSubscription() {
         ServiceRegistration a = registration("a", 8001);
         open().register(a);
