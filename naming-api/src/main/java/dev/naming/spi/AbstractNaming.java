@@ -151,26 +151,29 @@ public abstract class AbstractNaming implements Naming {
         Validation.serviceName(serviceName);
         Validation.notNull("options", options);
         Validation.notNull("listener", listener);
-        HubSubscription subscription;
-        synchronized (hubLock) {
-            ensureOpen();
-            subscription = new HubSubscription(serviceName, options, listener, dispatcher, timer,
-                    this::unsubscribed);
-            WatchHub hub = hubs.get(serviceName);
-            if (hub == null) {
-                hub = new WatchHub(serviceName, hubHooks);
-                hubs.put(serviceName, hub);
-                hub.add(subscription);
-                try {
-                    hub.watch(watch(serviceName, hub));
-                } catch (RuntimeException e) {
-                    hubs.remove(serviceName);
-                    throw e;
+        // a backend may report from within watch(), under this lock: its listener calls start after it
+        HubSubscription subscription = WatchSink.deferListeners(() -> {
+            synchronized (hubLock) {
+                ensureOpen();
+                HubSubscription added = new HubSubscription(serviceName, options, listener, dispatcher, timer,
+                        this::unsubscribed);
+                WatchHub hub = hubs.get(serviceName);
+                if (hub == null) {
+                    hub = new WatchHub(serviceName, hubHooks);
+                    hubs.put(serviceName, hub);
+                    hub.add(added);
+                    try {
+                        hub.watch(watch(serviceName, hub));
+                    } catch (RuntimeException e) {
+                        hubs.remove(serviceName);
+                        throw e;
+                    }
+                } else {
+                    hub.add(added);
                 }
-            } else {
-                hub.add(subscription);
+                return added;
             }
-        }
+        });
         // the list the hub already has, delivered outside the lock (a caller's executor may run it here)
         subscription.kick();
         return subscription;
@@ -306,14 +309,19 @@ public abstract class AbstractNaming implements Naming {
      * that what they registered is deregistered too.
      */
     private void whileOpen(Runnable call) {
-        Lock inFlight = operations.readLock();
-        inFlight.lock();
-        try {
-            ensureOpen();
-            call.run();
-        } finally {
-            inFlight.unlock();
-        }
+        // a backend may report a change from within the call (the in-memory registry does): its
+        // listener calls start once this lock is released, so that one of them may close()
+        WatchSink.deferListeners(() -> {
+            Lock inFlight = operations.readLock();
+            inFlight.lock();
+            try {
+                ensureOpen();
+                call.run();
+            } finally {
+                inFlight.unlock();
+            }
+            return null;
+        });
     }
 
     private final class HubHooks implements WatchHub.Hooks {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -34,6 +36,8 @@ import org.slf4j.Logger;
 final class HubSubscription implements Subscription {
 
     private static final Logger LOG = NamingLoggers.get(HubSubscription.class);
+    /** Subscriptions kicked on this thread inside {@link #deferListeners}: kicked when the outermost returns. */
+    private static final ThreadLocal<Set<HubSubscription>> DEFERRED = new ThreadLocal<>();
 
     private final String service;
     private final SubscribeOptions options;
@@ -131,8 +135,31 @@ final class HubSubscription implements Subscription {
 
     /** Starts delivering a list set by {@link #offer}, if one is waiting; called with no lock held. */
     void kick() {
+        Set<HubSubscription> deferred = DEFERRED.get();
+        if (deferred != null) {
+            deferred.add(this);
+            return;
+        }
         if (pending.get() != null) {
             scheduleDrain();
+        }
+    }
+
+    /** See {@link WatchSink#deferListeners}. */
+    static <T> T deferListeners(Supplier<T> reports) {
+        if (DEFERRED.get() != null) {
+            return reports.get();
+        }
+        Set<HubSubscription> deferred = new LinkedHashSet<>();
+        DEFERRED.set(deferred);
+        try {
+            return reports.get();
+        } finally {
+            DEFERRED.remove();
+            // after the locks the reports were made under: a listener kicked here may defer again
+            for (HubSubscription s : deferred) {
+                s.kick();
+            }
         }
     }
 

@@ -2,11 +2,16 @@ package dev.naming.spi;
 
 import dev.naming.ServiceInstance;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Where a backend's watch reports what it read. The shared machinery behind it sorts, drops
  * repeats, keeps the last good list on failures, holds removals back through a registry's state
  * loss, filters, warms up and fans out to subscribers; a backend only reports.
+ *
+ * <p>A report may run a listener on the reporting thread (a subscription with
+ * {@code SubscribeOptions.withExecutor(Runnable::run)}), so a backend reports with no lock of its
+ * own held, or inside {@link #deferListeners}.
  */
 public interface WatchSink {
 
@@ -34,5 +39,17 @@ public interface WatchSink {
      * counts as such a sign by itself.
      */
     default void stateLost() {
+    }
+
+    /**
+     * Runs {@code reports}, in which this thread may report to sinks while it holds locks of the
+     * backend's, and starts the listener calls those reports set only once it returns: a listener
+     * run on the reporting thread must not run under a lock a caller of the library could need
+     * (a registry kept in memory reports from within its writes, under their locks). Nested
+     * calls start them when the outermost returns, on this thread. Lists are still set in the
+     * order they are reported; only the start of their delivery waits.
+     */
+    static <T> T deferListeners(Supplier<T> reports) {
+        return HubSubscription.deferListeners(reports);
     }
 }

@@ -49,6 +49,22 @@ class HubSubscriptionTest {
     }
 
     @Test
+    void aListenerOnTheReportingThreadRunsOnlyWhenTheOutermostDeferralReturns() {
+        HubSubscription subscription = subscription(SubscribeOptions.defaults().withExecutor(Runnable::run),
+                Runnable::run);
+        WatchSink.deferListeners(() -> {
+            offer(subscription, List.of(instance("a")));
+            WatchSink.deferListeners(() -> {
+                offer(subscription, List.of(instance("a"), instance("b")));
+                return null;
+            });
+            assertEquals(List.of(), delivered, "called while the reports' locks may still be held");
+            return null;
+        });
+        assertEquals(List.of(List.of("a", "b")), delivered);
+    }
+
+    @Test
     void instancesOfTheFirstListAreNotWarmedUp() {
         HubSubscription subscription = subscription(WARMING, Runnable::run);
         offer(subscription, List.of(instance("a"), instance("b")));

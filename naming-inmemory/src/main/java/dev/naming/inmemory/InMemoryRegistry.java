@@ -52,6 +52,11 @@ import java.util.function.LongSupplier;
  *
  * <p>Reads are lock-free: each service keeps an immutable list of its healthy instances, rebuilt
  * on every change.
+ *
+ * <p>Watchers are told of a change under the locks of the write that made it, so that they see the
+ * lists in the order they were made; a listener that runs on the changing thread
+ * ({@code SubscribeOptions.withExecutor(Runnable::run)}) is called once those locks are released
+ * ({@link WatchSink#deferListeners}).
  */
 public final class InMemoryRegistry {
 
@@ -127,6 +132,10 @@ public final class InMemoryRegistry {
      * report the current state.
      */
     public void setReachable(boolean reachable) {
+        reporting(() -> reachable(reachable));
+    }
+
+    private void reachable(boolean reachable) {
         if (this.reachable == reachable) {
             return;
         }
@@ -142,7 +151,11 @@ public final class InMemoryRegistry {
      * of the loss first, so subscribers keep the forgotten instances for the grace window while
      * owners register them again (at once if they watch, else at their next heartbeat).
      */
-    public synchronized void forgetAll() {
+    public void forgetAll() {
+        reporting(this::forgetAllLocked);
+    }
+
+    private synchronized void forgetAllLocked() {
         serviceOfId.clear();
         for (ServiceTable table : services.values()) {
             table.clear();
@@ -204,7 +217,11 @@ public final class InMemoryRegistry {
 
     // writes of one id touch two maps and up to two tables: one at a time, so that concurrent
     // registrations of an id under two names cannot leave it in both (reads stay lock-free)
-    synchronized void register(ServiceRegistration registration) {
+    void register(ServiceRegistration registration) {
+        reporting(() -> registerLocked(registration));
+    }
+
+    private synchronized void registerLocked(ServiceRegistration registration) {
         received("register", registration.name(), registration.id());
         ensureReachable();
         String previous = serviceOfId.put(registration.id(), registration.name());
@@ -215,7 +232,11 @@ public final class InMemoryRegistry {
         keepWhileInUse();
     }
 
-    synchronized void deregister(String id) {
+    void deregister(String id) {
+        reporting(() -> deregisterLocked(id));
+    }
+
+    private synchronized void deregisterLocked(String id) {
         received("deregister", id);
         ensureReachable();
         String service = serviceOfId.remove(id);
@@ -230,11 +251,15 @@ public final class InMemoryRegistry {
         received("heartbeat", id);
         ensureReachable();
         String service = serviceOfId.get(id);
-        return service != null && table(service).pass(id, nanoClock.getAsLong());
+        return service != null && WatchSink.deferListeners(() -> table(service).pass(id, nanoClock.getAsLong()));
     }
 
     /** Takes an instance out of reads ({@code drained}) or puts it back; a registration clears it. */
-    synchronized void drain(String service, String id, boolean drained) {
+    void drain(String service, String id, boolean drained) {
+        reporting(() -> drainLocked(service, id, drained));
+    }
+
+    private synchronized void drainLocked(String service, String id, boolean drained) {
         received(drained ? "drain" : "undrain", service, id);
         ensureReachable();
         if (!service.equals(serviceOfId.get(id))) {
@@ -248,18 +273,23 @@ public final class InMemoryRegistry {
         received("find", service);
         ensureReachable();
         ServiceTable table = services.get(service);
-        return table == null ? List.of() : table.healthy();
+        // a read may find a lapsed instance and tell the watchers
+        return table == null ? List.of() : WatchSink.deferListeners(table::healthy);
     }
 
     ServiceWatch watch(String service, WatchSink sink) {
         received("watch", service);
         ServiceTable table = table(service);
-        table.addWatcher(sink, reachable);
+        reporting(() -> table.addWatcher(sink, reachable));
         return () -> table.removeWatcher(sink);
     }
 
     /** Hides instances past their TTL and removes those past TTL + deregister-critical-after. */
     void sweep() {
+        reporting(this::sweepNow);
+    }
+
+    private void sweepNow() {
         long now = nanoClock.getAsLong();
         boolean removedAny = false;
         for (ServiceTable table : services.values()) {
@@ -270,6 +300,14 @@ public final class InMemoryRegistry {
         if (removedAny) {
             keepWhileInUse();
         }
+    }
+
+    /** Runs a write whose reports to watchers start their listeners only after its locks are released. */
+    private static void reporting(Runnable write) {
+        WatchSink.deferListeners(() -> {
+            write.run();
+            return null;
+        });
     }
 
     private ServiceTable table(String service) {

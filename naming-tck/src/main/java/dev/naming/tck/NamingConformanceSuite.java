@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -541,6 +542,50 @@ public abstract class NamingConformanceSuite {
         assertTrue(closed.await(deadline().toMillis(), TimeUnit.MILLISECONDS),
                 "close() called by a listener on the thread that read the list returned");
         assertThrows(NamingException.class, () -> naming.find(service()));
+    }
+
+    @Test
+    void listenerOnTheReadingThreadHoldsNoLockOfTheLibrary() {
+        Naming owner = open();
+        Naming other = open();
+        Naming naming = open();
+        CompletableFuture<Void> otherRegistered = new CompletableFuture<>();
+        naming.subscribe(service(), SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
+            if (list.size() == 1 && !otherRegistered.isDone()) {
+                // another thread's call into the library while this listener runs must not wait for it
+                CompletableFuture<Void> call = CompletableFuture.runAsync(() -> other.register(registration("b", 8002)));
+                try {
+                    call.get(deadline().toMillis(), TimeUnit.MILLISECONDS);
+                    otherRegistered.complete(null);
+                } catch (Exception e) {
+                    otherRegistered.completeExceptionally(e);
+                }
+            }
+        });
+        owner.register(registration("a", 8001));
+        assertDoesNotThrow(() -> otherRegistered.get(2 * deadline().toMillis(), TimeUnit.MILLISECONDS),
+                "a registration by another thread while the listener ran was held up");
+    }
+
+    @Test
+    void listenerOnTheReadingThreadMayCloseTheNamingWhoseRegistrationItSees() throws InterruptedException {
+        Naming naming = open();
+        Recorder firsts = new Recorder();
+        CountDownLatch closed = new CountDownLatch(1);
+        naming.subscribe(service(), SubscribeOptions.defaults().withExecutor(Runnable::run), firsts.then(list -> {
+            if (!list.isEmpty()) {
+                naming.close();
+                closed.countDown();
+            }
+        }));
+        awaitDelivered(firsts);
+        Thread registering = new Thread(() -> naming.register(registration("a", 8001)), "tck-registering");
+        registering.setDaemon(true);
+        registering.start();
+        assertTrue(closed.await(deadline().toMillis(), TimeUnit.MILLISECONDS),
+                "close() called by a listener that saw the Naming's own registration returned");
+        registering.join(deadline().toMillis());
+        assertFalse(registering.isAlive(), "register() returned");
     }
 
     @Test
