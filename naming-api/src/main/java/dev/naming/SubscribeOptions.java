@@ -80,10 +80,11 @@ public record SubscribeOptions(List<String> tags, Duration warmup, Executor exec
      * dispatcher pool (the default).
      *
      * <p>With {@code Runnable::run} the listener runs on the thread that read the registry's reply
-     * (or, for a warm-up coming of age, on the {@code Naming}'s timer thread) and no lock of the
-     * library is held while it runs: the fastest path from the registry to the listener, for a
-     * listener that returns at once. A listener that blocks there holds a thread that the
-     * {@code Naming}'s other watches need too. An executor that rejects a call loses nothing: the
+     * (or, for a warm-up coming of age or the end of a hold through a registry's state loss, on
+     * the {@code Naming}'s one timer thread) and no lock of the library is held while it runs: the
+     * fastest path from the registry to the listener, for a listener that returns at once. A
+     * listener that blocks there holds a thread that the {@code Naming}'s other watches, warm-ups
+     * and holds need too. An executor that rejects a call loses nothing: the
      * list is delivered with the next change (a warning is logged).
      */
     public SubscribeOptions withExecutor(Executor executor) {
