@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -139,8 +140,8 @@ public final class NamingBenchmarks {
         LinkedBlockingQueue<Delivery> peerDeliveries = new LinkedBlockingQueue<>();
         // when the registry wrote each client's reply: the client's own share of a propagation
         BenchBackends.WithReplyWrites writes = peer != null && fixture instanceof BenchBackends.WithReplyWrites w ? w : null;
-        Map<String, java.util.concurrent.ConcurrentLinkedQueue<Long>> written = Map.of(
-                "naming", new java.util.concurrent.ConcurrentLinkedQueue<>(), "peer", new java.util.concurrent.ConcurrentLinkedQueue<>());
+        Map<String, ConcurrentLinkedQueue<Long>> written = Map.of(
+                "naming", new ConcurrentLinkedQueue<>(), "peer", new ConcurrentLinkedQueue<>());
         if (writes != null) {
             writes.observeBlockingReplies((name, userAgent, at) -> {
                 String client = writes.client(userAgent);
@@ -240,7 +241,7 @@ public final class NamingBenchmarks {
      * registry answers its waiting clients does not touch. Registrations and deregistrations together.
      */
     private void clientShares(String backend, String peerName, List<long[]> changes,
-                              Map<String, java.util.concurrent.ConcurrentLinkedQueue<Long>> written) {
+                              Map<String, ConcurrentLinkedQueue<Long>> written) {
         long[] naming = written.get("naming").stream().mapToLong(Long::longValue).sorted().toArray();
         long[] peerWrites = written.get("peer").stream().mapToLong(Long::longValue).sorted().toArray();
         LatencySamples pooled = new LatencySamples(changes.size());

@@ -222,18 +222,6 @@ class ConsulWatchTest {
     }
 
     @Test
-    void aListenerOnTheReadingThreadMayCloseTheNaming() throws InterruptedException {
-        // it runs on the JDK client's selector thread, which closing the client (Java 21 on) waits for
-        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-        naming.subscribe("chat.logic", SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
-            naming.close();
-            closed.countDown();
-        });
-        assertTrue(closed.await(10, java.util.concurrent.TimeUnit.SECONDS), "close() returned on the selector thread");
-        await().atMost(Duration.ofSeconds(5)).until(() -> FastConsul.threads("naming-consul-").isEmpty());
-    }
-
-    @Test
     void closingTheNamingWhileQueriesAreBlockedLeavesNoWatchThread() {
         List<String> before = FastConsul.threads("naming-consul-watch-");
         naming.subscribe("a", lists::add);

@@ -5,6 +5,7 @@ import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -38,6 +39,8 @@ final class HubSubscription implements Subscription {
     private static final Logger LOG = NamingLoggers.get(HubSubscription.class);
     /** Subscriptions kicked on this thread inside {@link #deferListeners}: kicked when the outermost returns. */
     private static final ThreadLocal<Set<HubSubscription>> DEFERRED = new ThreadLocal<>();
+    /** {@link #DEFERRED} inside {@link #deferListeners} before anything is deferred (compared by identity). */
+    private static final Set<HubSubscription> NOTHING_DEFERRED = Collections.unmodifiableSet(new LinkedHashSet<>());
 
     private final String service;
     private final SubscribeOptions options;
@@ -135,13 +138,19 @@ final class HubSubscription implements Subscription {
 
     /** Starts delivering a list set by {@link #offer}, if one is waiting; called with no lock held. */
     void kick() {
-        Set<HubSubscription> deferred = DEFERRED.get();
-        if (deferred != null) {
-            deferred.add(this);
+        if (pending.get() == null) {
             return;
         }
-        if (pending.get() != null) {
+        Set<HubSubscription> deferred = DEFERRED.get();
+        if (deferred == null) {
             scheduleDrain();
+        } else {
+            if (deferred == NOTHING_DEFERRED) {
+                // the set is made only when something is deferred: an in-memory find defers every call
+                deferred = new LinkedHashSet<>();
+                DEFERRED.set(deferred);
+            }
+            deferred.add(this);
         }
     }
 
@@ -150,11 +159,11 @@ final class HubSubscription implements Subscription {
         if (DEFERRED.get() != null) {
             return reports.get();
         }
-        Set<HubSubscription> deferred = new LinkedHashSet<>();
-        DEFERRED.set(deferred);
+        DEFERRED.set(NOTHING_DEFERRED);
         try {
             return reports.get();
         } finally {
+            Set<HubSubscription> deferred = DEFERRED.get();
             DEFERRED.remove();
             // after the locks the reports were made under: a listener kicked here may defer again
             for (HubSubscription s : deferred) {

@@ -388,19 +388,39 @@ public abstract class NamingConformanceSuite {
     void deliveriesKeepTheOrderOfChanges() {
         Naming owner = open();
         Recorder recorder = subscribed(open(), service());
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
+        List<String> expected = registerInTurn(owner, 10);
+        eventually().untilAsserted(() -> assertEquals(expected, recorder.lastIds()));
+        assertEachListGrowsTheLast(recorder);
+    }
+
+    /** Registers {@code a}, awaits it at {@code watching}, then {@code b}; both registrations, in order. */
+    private List<ServiceRegistration> registerAThenB(Naming owner, Recorder watching) {
+        ServiceRegistration a = registration("a", 8001);
+        owner.register(a);
+        awaitDelivered(watching, a);
+        ServiceRegistration b = registration("b", 8002);
+        owner.register(b);
+        awaitDelivered(watching, a, b);
+        return List.of(a, b);
+    }
+
+    /** Registers {@code count} instances one after the other; their ids, in order. */
+    private List<String> registerInTurn(Naming owner, int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
             ServiceRegistration r = registration("i" + i, 8000 + i);
             owner.register(r);
-            expected.add(r.id());
+            ids.add(r.id());
         }
-        eventually().untilAsserted(() -> assertEquals(expected, recorder.lastIds()));
+        return ids;
+    }
 
-        // Only additions happened, so every list must contain the one before it.
+    /** Only additions happened: every list holds the one before it and more, none repeated or reordered. */
+    private static void assertEachListGrowsTheLast(Recorder recorder) {
         List<List<ServiceInstance>> lists = recorder.lists();
         for (int i = 1; i < lists.size(); i++) {
             assertTrue(lists.get(i).containsAll(lists.get(i - 1)) && lists.get(i).size() > lists.get(i - 1).size(),
-                    () -> "lists out of order: " + recorder);
+                    () -> "lists out of order or repeated: " + recorder);
         }
     }
 
@@ -444,13 +464,8 @@ public abstract class NamingConformanceSuite {
         Recorder calm = subscribed(naming, service());
         awaitDelivered(calm);
 
-        ServiceRegistration a = registration("a", 8001);
-        owner.register(a);
-        awaitDelivered(calm, a);
-        ServiceRegistration b = registration("b", 8002);
-        owner.register(b);
-        awaitDelivered(calm, a, b);
-        assertEquals(List.of(List.of(), instances(a), instances(a, b)), calm.lists());
+        List<ServiceRegistration> ab = registerAThenB(owner, calm);
+        assertEquals(List.of(List.of(), instances(ab.get(0)), instances(ab.get(0), ab.get(1))), calm.lists());
     }
 
     @Test
@@ -465,12 +480,7 @@ public abstract class NamingConformanceSuite {
             naming.subscribe(service(), free);
             awaitDelivered(blocked);
 
-            ServiceRegistration a = registration("a", 8001);
-            owner.register(a);
-            awaitDelivered(free, a);
-            ServiceRegistration b = registration("b", 8002);
-            owner.register(b);
-            awaitDelivered(free, a, b);
+            registerAThenB(owner, free);
             assertEquals(1, blocked.count(), "the blocked listener is still in its first call");
         } finally {
             release.countDown();
@@ -489,12 +499,7 @@ public abstract class NamingConformanceSuite {
             Recorder recorder = new Recorder().then(list -> threads.add(Thread.currentThread().getName()));
             open().subscribe(service(), SubscribeOptions.defaults().withExecutor(own), recorder);
             awaitDelivered(recorder);
-            ServiceRegistration a = registration("a", 8001);
-            owner.register(a);
-            awaitDelivered(recorder, a);
-            ServiceRegistration b = registration("b", 8002);
-            owner.register(b);
-            awaitDelivered(recorder, a, b);
+            registerAThenB(owner, recorder);
             assertEquals(Set.of("tck-own-executor"), threads);
         } finally {
             own.shutdownNow();
@@ -511,37 +516,11 @@ public abstract class NamingConformanceSuite {
         naming.subscribe(service(), SubscribeOptions.defaults().withExecutor(Runnable::run), direct);
         naming.subscribe(service(), pooled);
         awaitDelivered(direct);
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            ServiceRegistration r = registration("i" + i, 8000 + i);
-            owner.register(r);
-            expected.add(r.id());
-        }
+        List<String> expected = registerInTurn(owner, 5);
         eventually().untilAsserted(() -> assertEquals(expected, direct.lastIds()));
         eventually().untilAsserted(() -> assertEquals(expected, pooled.lastIds()));
-        List<List<ServiceInstance>> lists = direct.lists();
-        for (int i = 1; i < lists.size(); i++) {
-            assertTrue(lists.get(i).containsAll(lists.get(i - 1)) && lists.get(i).size() > lists.get(i - 1).size(),
-                    () -> "lists out of order or repeated: " + direct);
-        }
+        assertEachListGrowsTheLast(direct);
         assertEquals(1, direct.mostConcurrentCalls(), "calls for one subscription overlapped");
-    }
-
-    @Test
-    void listenerOnTheReadingThreadMayCloseTheNaming() throws InterruptedException {
-        Naming owner = open();
-        owner.register(registration("a", 8001));
-        Naming naming = open();
-        CountDownLatch closed = new CountDownLatch(1);
-        naming.subscribe(service(), SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
-            if (!list.isEmpty()) {
-                naming.close();
-                closed.countDown();
-            }
-        });
-        assertTrue(closed.await(deadline().toMillis(), TimeUnit.MILLISECONDS),
-                "close() called by a listener on the thread that read the list returned");
-        assertThrows(NamingException.class, () -> naming.find(service()));
     }
 
     @Test
@@ -586,6 +565,7 @@ public abstract class NamingConformanceSuite {
                 "close() called by a listener that saw the Naming's own registration returned");
         registering.join(deadline().toMillis());
         assertFalse(registering.isAlive(), "register() returned");
+        assertThrows(NamingException.class, () -> naming.find(service()));
     }
 
     @Test
