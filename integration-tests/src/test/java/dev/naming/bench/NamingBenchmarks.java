@@ -205,27 +205,16 @@ public final class NamingBenchmarks {
                     }
                 }
             }
-            report(backend, "propagation register p50", up.percentileMillis(50), "ms");
-            report(backend, "propagation register p99", up.percentileMillis(99), "ms");
-            report(backend, "propagation register max", up.maxMillis(), "ms");
-            report(backend, "propagation deregister p50", down.percentileMillis(50), "ms");
-            report(backend, "propagation deregister p99", down.percentileMillis(99), "ms");
-            report(backend, "propagation deregister max", down.maxMillis(), "ms");
-            report(backend, "propagation register p50, listener on the reading thread", directUp.percentileMillis(50), "ms");
-            report(backend, "propagation register p99, listener on the reading thread", directUp.percentileMillis(99), "ms");
-            report(backend, "propagation deregister p50, listener on the reading thread", directDown.percentileMillis(50), "ms");
-            report(backend, "propagation deregister p99, listener on the reading thread", directDown.percentileMillis(99), "ms");
+            reportLatency(backend, "propagation register %s", up, true);
+            reportLatency(backend, "propagation deregister %s", down, true);
+            reportLatency(backend, "propagation register %s, listener on the reading thread", directUp, false);
+            reportLatency(backend, "propagation deregister %s, listener on the reading thread", directDown, false);
             // not in the figures above, which start when register returns: the writer's own round trip
-            report(backend, "register call p50", calls.percentileMillis(50), "ms");
-            report(backend, "register call p99", calls.percentileMillis(99), "ms");
+            reportLatency(backend, "register call %s", calls, false);
             if (peer != null) {
                 String p = "peer " + peer.name() + ": ";
-                report(backend, p + "propagation register p50", peerUp.percentileMillis(50), "ms");
-                report(backend, p + "propagation register p99", peerUp.percentileMillis(99), "ms");
-                report(backend, p + "propagation register max", peerUp.maxMillis(), "ms");
-                report(backend, p + "propagation deregister p50", peerDown.percentileMillis(50), "ms");
-                report(backend, p + "propagation deregister p99", peerDown.percentileMillis(99), "ms");
-                report(backend, p + "propagation deregister max", peerDown.maxMillis(), "ms");
+                reportLatency(backend, p + "propagation register %s", peerUp, true);
+                reportLatency(backend, p + "propagation deregister %s", peerDown, true);
             }
             if (writes != null) {
                 writes.observeBlockingReplies(null);
@@ -266,12 +255,9 @@ public final class NamingBenchmarks {
         if (paired == 0) {
             return;
         }
-        report(backend, "client's share, reply written → listener p50", pooled.percentileMillis(50), "ms");
-        report(backend, "client's share, reply written → listener p99", pooled.percentileMillis(99), "ms");
-        report(backend, "client's share, listener on the reading thread p50", direct.percentileMillis(50), "ms");
-        report(backend, "client's share, listener on the reading thread p99", direct.percentileMillis(99), "ms");
-        report(backend, "peer " + peerName + ": client's share, reply written → listener p50", peer.percentileMillis(50), "ms");
-        report(backend, "peer " + peerName + ": client's share, reply written → listener p99", peer.percentileMillis(99), "ms");
+        reportLatency(backend, "client's share, reply written → listener %s", pooled, false);
+        reportLatency(backend, "client's share, listener on the reading thread %s", direct, false);
+        reportLatency(backend, "peer " + peerName + ": client's share, reply written → listener %s", peer, false);
         report(backend, "changes whose reply the registry wrote to naming before the peer", 100.0 * namingFirst / paired, "%");
     }
 
@@ -680,13 +666,9 @@ public final class NamingBenchmarks {
                     }
                 }
                 // the registering process's own round trip, inside both figures below
-                report(backend, "gRPC register call p50", calls.percentileMillis(50), "ms");
-                report(backend, "gRPC register call p99", calls.percentileMillis(99), "ms");
-                report(backend, "gRPC register -> list in the Naming p50", listed.percentileMillis(50), "ms");
-                report(backend, "gRPC register -> list in the Naming p99", listed.percentileMillis(99), "ms");
-                report(backend, "gRPC register -> first RPC p50", samples.percentileMillis(50), "ms");
-                report(backend, "gRPC register -> first RPC p99", samples.percentileMillis(99), "ms");
-                report(backend, "gRPC register -> first RPC max", samples.maxMillis(), "ms");
+                reportLatency(backend, "gRPC register call %s", calls, false);
+                reportLatency(backend, "gRPC register -> list in the Naming %s", listed, false);
+                reportLatency(backend, "gRPC register -> first RPC %s", samples, true);
                 LatencySamples direct = directConnections(anchor);
                 report(backend, "gRPC baseline: new channel to a fixed address -> first RPC p50",
                         direct.percentileMillis(50), "ms");
@@ -740,6 +722,15 @@ public final class NamingBenchmarks {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
+
+    /** {@code metric} with {@code %s} replaced by p50, p99 and, {@code withMax}, max. */
+    private void reportLatency(String backend, String metric, LatencySamples samples, boolean withMax) {
+        report(backend, String.format(metric, "p50"), samples.percentileMillis(50), "ms");
+        report(backend, String.format(metric, "p99"), samples.percentileMillis(99), "ms");
+        if (withMax) {
+            report(backend, String.format(metric, "max"), samples.maxMillis(), "ms");
+        }
+    }
 
     private void report(String backend, String metric, double value, String unit) {
         results.add(backend, metric, value, unit);
