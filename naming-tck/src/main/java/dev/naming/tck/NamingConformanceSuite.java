@@ -278,13 +278,7 @@ public abstract class NamingConformanceSuite {
     @Test
     void subscriberGetsNewListAfterRegister() {
         Naming owner = open();
-        Recorder recorder = subscribed(open(), service());
-        ServiceRegistration a = registration("a", 8001);
-        owner.register(a);
-        awaitDelivered(recorder, a);
-        ServiceRegistration b = registration("b", 8002);
-        owner.register(b);
-        awaitDelivered(recorder, a, b);
+        registerAThenB(owner, subscribed(open(), service()));
     }
 
     @Test
