@@ -139,8 +139,9 @@ final class BenchBackends {
 
         @Override
         public String client(String userAgent) {
-            // the library's watches go over java.net.http; consul-client's over OkHttp
-            return userAgent.startsWith("Java-http-client") ? "naming" : userAgent.startsWith("okhttp") ? "peer" : null;
+            // the library's watches go over its own HTTP/1.1 reads or java.net.http (TLS); consul-client's over OkHttp
+            return userAgent.startsWith("naming-consul") || userAgent.startsWith("Java-http-client") ? "naming"
+                    : userAgent.startsWith("okhttp") ? "peer" : null;
         }
 
         @Override

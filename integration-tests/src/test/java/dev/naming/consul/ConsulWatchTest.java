@@ -207,7 +207,7 @@ class ConsulWatchTest {
 
     @Test
     void aReplyIsReadParsedAndHandedOnByTheThreadThatReadIt() {
-        // one thread wake-up per reply: the JDK client's selector thread does it all, no worker takes over
+        // one thread wake-up per reply: the plain-HTTP selector thread does it all, no worker takes over
         List<String> threads = new CopyOnWriteArrayList<>();
         naming.subscribe("chat.logic", SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
             threads.add(Thread.currentThread().getName());
@@ -217,8 +217,7 @@ class ConsulWatchTest {
         naming.register(logic("logic-2"));
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().contains("logic-2"));
         assertTrue(threads.size() >= 2, threads.toString());
-        assertTrue(threads.stream().allMatch(t -> t.startsWith("HttpClient-") && t.endsWith("-SelectorManager")),
-                "the JDK client's selector thread: " + threads);
+        assertTrue(threads.stream().allMatch(t -> t.equals("naming-consul-http")), "the selector thread: " + threads);
     }
 
     @Test

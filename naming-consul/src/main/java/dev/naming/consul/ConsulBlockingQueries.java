@@ -113,7 +113,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private final AtomicBoolean finished = new AtomicBoolean();
         private volatile boolean cancelled;
         private volatile boolean expired;
-        private volatile CompletableFuture<?> response;
+        private volatile Runnable abort;
         private volatile ScheduledFuture<?> deadline;
 
         private Call(BiConsumer<Reply, Throwable> done) {
@@ -122,9 +122,17 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
         void cancel() {
             cancelled = true;
-            CompletableFuture<?> f = response;
-            if (f != null) {
-                f.cancel(true);
+            Runnable a = abort;
+            if (a != null) {
+                a.run();
+            }
+        }
+
+        /** How to abort the request now sent; aborts it at once if the call was cancelled meanwhile. */
+        private void sent(Runnable abort) {
+            this.abort = abort;
+            if (cancelled) {
+                abort.run();
             }
         }
 
@@ -142,21 +150,24 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     /**
-     * One HTTP client and the watches that send through it: over HTTP/2 one connection per agent,
-     * carrying at most {@value #STREAMS_PER_CONNECTION} watches.
+     * One HTTP client and the watches that send through it: over TLS a JDK client, whose HTTP/2
+     * connection to an agent carries at most {@value #STREAMS_PER_CONNECTION} watches; over plain
+     * HTTP the one {@link Http1Reads} of the {@code Naming}, a connection per pending query.
      */
     static final class Lane {
         private final HttpClient client;
+        private final Http1Reads http1;
         private final ScheduledExecutorService workers;
         private final Gate[] gates;
         private int watches;
 
-        private Lane(HttpClient client, ScheduledExecutorService workers, int agents, boolean multiplexed) {
+        private Lane(HttpClient client, Http1Reads http1, ScheduledExecutorService workers, int agents) {
             this.client = client;
+            this.http1 = http1;
             this.workers = workers;
             this.gates = new Gate[agents];
             for (int i = 0; i < agents; i++) {
-                gates[i] = multiplexed ? new Gate() : null;
+                gates[i] = client != null ? new Gate() : null;
             }
         }
 
@@ -275,8 +286,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
             }
         }
         if (lane == null) {
-            // the client's tasks on the thread that asks: each reply is read, parsed and handed on by the selector thread
-            lane = new Lane(newClient(Runnable::run), workers(), config.agents().size(), config.tls());
+            if (config.tls()) {
+                // the client's tasks on the thread that asks: each reply is read, parsed and handed on by the selector thread
+                lane = new Lane(newClient(Runnable::run), null, workers(), config.agents().size());
+            } else {
+                try {
+                    lane = new Lane(null, new Http1Reads(config.connectTimeout()), workers(), config.agents().size());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("consul: cannot open a selector for the watches", e);
+                }
+            }
             lanes.add(lane);
         }
         lane.watches++;
@@ -316,6 +335,10 @@ final class ConsulBlockingQueries implements AutoCloseable {
      */
     Call read(Lane lane, int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
         Call call = new Call(done);
+        if (lane.http1 != null) {
+            sendHttp1(lane, agent, service, index, call);
+            return call;
+        }
         HttpRequest request = request(agent, service, index);
         Gate gate = lane.gates[agent];
         if (gate == null) {
@@ -351,25 +374,11 @@ final class ConsulBlockingQueries implements AutoCloseable {
             call.finish(null, error);
             return;
         }
-        call.response = response;
-        if (call.cancelled) {
-            response.cancel(true);
-        }
+        call.sent(() -> response.cancel(true));
         // the request's timeout covers only the wait for the headers: a body that stalls after
         // them must not hold the watch forever, so the whole exchange gets a deadline too
-        try {
-            call.deadline = lane.workers.schedule(() -> {
-                call.expired = true;
-                response.cancel(true);
-            }, limit.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closing) {
-            response.cancel(true);
-            call.finish(null, new CancellationException("closed"));
+        if (!deadline(lane, call, limit)) {
             return;
-        }
-        if (call.finished.get()) {
-            // answered before the deadline was set
-            call.deadline.cancel(false);
         }
         response.whenComplete((r, error) -> {
             // a reply that came through was answered by its body subscriber, which runs before this
@@ -385,6 +394,63 @@ final class ConsulBlockingQueries implements AutoCloseable {
         });
     }
 
+    /**
+     * Gives {@code call} a deadline for its whole exchange, after which it is aborted and fails
+     * as timed out; false if the {@code Naming} is closing (the call is then aborted and finished).
+     */
+    private static boolean deadline(Lane lane, Call call, Duration limit) {
+        try {
+            call.deadline = lane.workers.schedule(() -> {
+                call.expired = true;
+                call.abort.run();
+            }, limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            call.abort.run();
+            call.finish(null, new CancellationException("closed"));
+            return false;
+        }
+        if (call.finished.get()) {
+            // answered before the deadline was set
+            call.deadline.cancel(false);
+        }
+        return true;
+    }
+
+    /** Sends a watch's query over plain HTTP/1.1, read and handed on by the selector thread of {@link Http1Reads}. */
+    private void sendHttp1(Lane lane, int agent, String service, long index, Call call) {
+        if (call.cancelled) {
+            call.finish(null, new CancellationException("cancelled"));
+            return;
+        }
+        Duration limit = index >= 1 ? config.blockingReadTimeout() : config.requestTimeout();
+        URI base = config.agents().get(agent);
+        Http1Reads.Exchange exchange;
+        try {
+            exchange = lane.http1.get(base.getHost(), base.getPort(), target(agent, service, index, List.of()),
+                    headers(), new Http1Reads.Handler() {
+                        @Override
+                        public void answered(Http1Reads.Response response) {
+                            if (response.status() != 200) {
+                                call.finish(null, new StatusException(response.status(), describe(agent),
+                                        new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
+                                return;
+                            }
+                            replied(response.headers(), response.body(), call, agent, service);
+                        }
+
+                        @Override
+                        public void failed(Throwable error) {
+                            call.finish(null, failure(call, error, agent, limit));
+                        }
+                    });
+        } catch (RuntimeException e) {
+            call.finish(null, new IOException("request not sent: " + e, e));
+            return;
+        }
+        call.sent(exchange::cancel);
+        deadline(lane, call, limit);
+    }
+
     /** Reads a 200 reply's body into a {@link Reply}; any other status is answered at once, its body dropped. */
     private HttpResponse.BodySubscriber<Void> replySubscriber(HttpResponse.ResponseInfo info, Call call, int agent,
                                                               String service) {
@@ -392,28 +458,35 @@ final class ConsulBlockingQueries implements AutoCloseable {
             call.finish(null, new StatusException(info.statusCode(), describe(agent)));
             return HttpResponse.BodySubscribers.replacing(null);
         }
-        long replyIndex = parseIndex(info.headers().firstValue("X-Consul-Index"));
+        return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
+            replied(info.headers(), body, call, agent, service);
+            return null;
+        });
+    }
+
+    /**
+     * Answers {@code call} with a 200 reply: its index, the ACL filter mark, the instances. Runs on
+     * the thread that read the body (a selector thread): parsing takes tens of microseconds, a
+     * hand-off to another thread costs more than that.
+     */
+    private void replied(HttpHeaders headers, byte[] body, Call call, int agent, String service) {
+        long replyIndex = parseIndex(headers.firstValue("X-Consul-Index"));
         if (config.stale() && LOG.isDebugEnabled()) {
             LOG.debug("watch of '{}': stale read from agent {}, its server last heard from the leader {} ms before"
                     + " (known leader: {})", service, describe(agent),
-                    info.headers().firstValue("X-Consul-LastContact").orElse("?"),
-                    info.headers().firstValue("X-Consul-KnownLeader").orElse("?"));
+                    headers.firstValue("X-Consul-LastContact").orElse("?"),
+                    headers.firstValue("X-Consul-KnownLeader").orElse("?"));
         }
-        filtered(service, info.headers());
-        return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
-            // on the thread that read the body (the lane's selector thread): parsing takes tens of
-            // microseconds, a hand-off to another thread costs more than that
-            Reply reply;
-            try {
-                reply = new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.getFactory(), body));
-            } catch (IOException | IllegalStateException e) {
-                call.finish(null, new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
-                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e));
-                return null;
-            }
-            call.finish(reply, null);
-            return null;
-        });
+        filtered(service, headers);
+        Reply reply;
+        try {
+            reply = new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.getFactory(), body));
+        } catch (IOException | IllegalStateException e) {
+            call.finish(null, new IOException("agent " + describe(agent) + " sent a health reply that cannot be read: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e));
+            return;
+        }
+        call.finish(reply, null);
     }
 
     /**
@@ -494,8 +567,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     /** The health read of {@code service}, one {@code tag} parameter per tag (finds; watches filter no tags). */
     HttpRequest request(int agent, String service, long index, List<String> tags) {
-        StringBuilder uri = new StringBuilder(config.agents().get(agent).toString())
-                .append("/v1/health/service/").append(ConsulPaths.encode(service)).append("?passing=1");
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(config.agents().get(agent) + target(agent, service, index, tags)))
+                .GET()
+                .timeout(index >= 1 ? config.blockingReadTimeout() : config.requestTimeout());
+        headers().forEach(b::header);
+        return b.build();
+    }
+
+    /** The path and query of the health read of {@code service}. */
+    private String target(int agent, String service, long index, List<String> tags) {
+        StringBuilder uri = new StringBuilder("/v1/health/service/").append(ConsulPaths.encode(service)).append("?passing=1");
         for (String tag : tags) {
             uri.append("&tag=").append(ConsulPaths.encode(tag));
         }
@@ -505,19 +586,21 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (config.stale()) {
             uri.append("&stale");
         }
-        boolean blocking = index >= 1;
-        if (blocking) {
+        if (index >= 1) {
             uri.append("&index=").append(index).append("&wait=").append(ConsulRegistrar.goDuration(config.waitTime()));
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri.toString()))
-                .GET()
-                .header("Accept", "application/json")
-                .timeout(blocking ? config.blockingReadTimeout() : config.requestTimeout());
+        return uri.toString();
+    }
+
+    /** The headers of every health read: the token and the Enterprise scope, when set. */
+    private java.util.Map<String, String> headers() {
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put("Accept", "application/json");
         if (config.token() != null) {
-            b.header("X-Consul-Token", config.token());
+            headers.put("X-Consul-Token", config.token());
         }
-        config.scopeHeaders().forEach(b::header);
-        return b.build();
+        headers.putAll(config.scopeHeaders());
+        return headers;
     }
 
     /** {@code X-Consul-Index} (a uint64); 0 when absent or unreadable, so the next read does not block. */
@@ -563,17 +646,30 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (workers != null) {
-            workers.shutdownNow();
-        }
+    public void close() {
         List<HttpClient> clients = new ArrayList<>();
-        lanes.forEach(lane -> clients.add(lane.client));
-        if (findClient != null) {
-            clients.add(findClient);
+        List<Http1Reads> plain = new ArrayList<>();
+        // the clients are closed after the lock is released: closing one waits for its selector
+        // thread, which may be in a listener that is about to subscribe (join() takes this lock)
+        synchronized (this) {
+            closed = true;
+            if (workers != null) {
+                workers.shutdownNow();
+            }
+            lanes.forEach(lane -> {
+                if (lane.client != null) {
+                    clients.add(lane.client);
+                } else {
+                    plain.add(lane.http1);
+                }
+            });
+            if (findClient != null) {
+                clients.add(findClient);
+            }
+            lanes.clear();
         }
-        lanes.clear();
+        // every pending plain-HTTP query fails as cancelled; from its own selector thread it does not wait for itself
+        plain.forEach(Http1Reads::close);
         Runnable closeClients = () -> {
             for (HttpClient client : clients) {
                 // HttpClient is AutoCloseable from Java 21 on: close its selector thread there at once

@@ -1,0 +1,767 @@
+package dev.naming.consul;
+
+import dev.naming.spi.NamingLoggers;
+import dev.naming.spi.NamingThreads;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.Logger;
+
+/**
+ * GET requests over plain HTTP/1.1 for the watches of one {@code Naming}, every connection on one
+ * selector thread ({@value #THREAD_NAME}), which reads each reply and hands it to its handler itself.
+ *
+ * <p>Why not {@code java.net.http} here, as over TLS: a blocking query's reply comes after the
+ * machine has idled for as long as the service was quiet, so every line of code between the socket
+ * and the listener runs cold, and the JDK client's HTTP/1.1 pipeline (its subscribers, schedulers
+ * and futures for the headers and then the body) is a long path: the benchmark measured about a
+ * millisecond between the agent's write and our listener, where a plain read and parse of the same
+ * reply took a quarter of that (docs/BENCHMARKS.md). This class is that plain read on a selector.
+ * It does only what Consul's HTTP API needs: GET, {@code Content-Length}, chunked and
+ * read-to-close bodies, keep-alive with one request at a time per connection, 1xx replies skipped.
+ * No redirects, no compression (none is asked for), no proxies, no pipelining.
+ *
+ * <p>Connections: one per pending request (HTTP/1.1 does not multiplex), kept open after a reply
+ * that allows it and reused by the next request to the same agent; an idle one is closed after
+ * {@link #IDLE_TIMEOUT} or when the agent closes it. A request sent on a reused connection that
+ * the agent had closed meanwhile (nothing of a reply came back) is sent once more on a new one,
+ * as a GET may be. Host names are resolved when a connection is opened, on the selector thread.
+ *
+ * <p>Each request's handler is called once: with the reply, or with an {@link IOException}
+ * (connection refused or lost, connect timeout as {@link HttpConnectTimeoutException}, a reply
+ * that is not HTTP/1.x), or with a {@link CancellationException} after {@link Exchange#cancel()}
+ * or {@link #close()}; always on the selector thread, never under a lock of this class. A handler
+ * must not block: every other request of this {@code Naming} waits while it runs.
+ */
+final class Http1Reads implements AutoCloseable {
+
+    private static final Logger LOG = NamingLoggers.get(Http1Reads.class);
+
+    static final String THREAD_NAME = "naming-consul-http";
+    /** How long a connection may stay unused in the pool. */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** A reply's status line and headers past this many bytes are refused. */
+    static final int MAX_HEAD = 64 * 1024;
+    /** A reply's body past this many bytes is refused (a health list of 100,000 instances is far below it). */
+    static final int MAX_BODY = 256 * 1024 * 1024;
+    private static final int MAX_CHUNK_LINE = 4096;
+
+    /** What a request's sender learns: called once, on the selector thread. */
+    interface Handler {
+        void answered(Response response);
+
+        void failed(Throwable error);
+    }
+
+    /** A complete reply. */
+    record Response(int status, HttpHeaders headers, byte[] body) {
+    }
+
+    private final Duration connectTimeout;
+    private final Selector selector;
+    private final Thread thread;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    // selector thread only
+    private final Map<String, ArrayDeque<Connection>> idle = new HashMap<>();
+    private final Set<Exchange> active = new HashSet<>();
+    private final Set<Exchange> connecting = new HashSet<>();
+    private long nextIdleCheck;
+    private volatile boolean closed;
+
+    Http1Reads(Duration connectTimeout) throws IOException {
+        this.connectTimeout = connectTimeout;
+        this.selector = Selector.open();
+        this.thread = NamingThreads.factory(THREAD_NAME, false).newThread(this::loop);
+        thread.start();
+    }
+
+    /**
+     * Sends {@code GET target} to {@code host:port} with {@code headers} ({@code Host},
+     * {@code User-Agent} and {@code Connection} are this class's own).
+     *
+     * @param host a name or an address; an IPv6 address with or without brackets
+     * @throws IllegalArgumentException a header value or the target with a line break or a control character
+     */
+    Exchange get(String host, int port, String target, Map<String, String> headers, Handler handler) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        String authority = (bare.indexOf(':') >= 0 ? "[" + bare + "]" : bare) + ":" + port;
+        StringBuilder head = new StringBuilder(256).append("GET ").append(checked("target", target))
+                .append(" HTTP/1.1\r\nHost: ").append(checked("host", authority))
+                .append("\r\nUser-Agent: naming-consul\r\n");
+        headers.forEach((name, value) -> head.append(checked("header name", name)).append(": ")
+                .append(checked(name, value)).append("\r\n"));
+        head.append("\r\n");
+        Exchange exchange = new Exchange(bare, port, bare + ":" + port,
+                head.toString().getBytes(StandardCharsets.ISO_8859_1), handler);
+        submit(() -> start(exchange), exchange);
+        return exchange;
+    }
+
+    private static String checked(String what, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f || c > 0xff) {
+                throw new IllegalArgumentException(what + " holds a character not allowed in an HTTP/1.1 request: U+"
+                        + String.format("%04X", (int) c));
+            }
+        }
+        return value;
+    }
+
+    /**
+     * Runs {@code task} on the selector thread. Once closed, {@code unsent} (a request not yet
+     * started, which nothing else would answer) fails instead; a cancel has nothing left to do.
+     */
+    private void submit(Runnable task, Exchange unsent) {
+        synchronized (tasks) {
+            if (!closed) {
+                tasks.add(task);
+                if (Thread.currentThread() != thread) {
+                    selector.wakeup();
+                }
+                return;
+            }
+        }
+        if (unsent != null) {
+            unsent.handler.failed(new CancellationException("closed"));
+        }
+    }
+
+    /** One request and its reply, read as it comes. */
+    final class Exchange {
+        private final String host;
+        private final int port;
+        private final String key;
+        private final byte[] request;
+        private final Handler handler;
+        // selector thread only, from here on
+        private Connection connection;
+        private boolean done;
+        private boolean retried;
+        private long connectDeadline;
+        private byte[] raw = new byte[1024];
+        private int rawLength;
+        private int headEnd = -1;
+        private int scanned;
+        private int status;
+        private boolean http11;
+        private HttpHeaders headers;
+        private Framing framing;
+        private long contentLength;
+        private boolean keepAlive;
+        private int chunkAt;
+        private ChunkState chunkState = ChunkState.SIZE;
+        private long chunkLeft;
+        private byte[] body;
+        private int bodyLength;
+
+        private Exchange(String host, int port, String key, byte[] request, Handler handler) {
+            this.host = host;
+            this.port = port;
+            this.key = key;
+            this.request = request;
+            this.handler = handler;
+        }
+
+        /** Aborts the request: its connection is closed, its handler gets a {@link CancellationException}. */
+        void cancel() {
+            submit(() -> fail(this, new CancellationException("cancelled")), null);
+        }
+    }
+
+    private enum Framing { LENGTH, CHUNKED, UNTIL_CLOSE }
+
+    private enum ChunkState { SIZE, DATA, DATA_END, TRAILER }
+
+    /** A connection to an agent: carrying one exchange, or idle in the pool. */
+    private static final class Connection {
+        private final SocketChannel channel;
+        private final String key;
+        private SelectionKey selection;
+        private Exchange exchange;
+        private ByteBuffer out;
+        private boolean reused;
+        private long idleSince;
+
+        Connection(SocketChannel channel, String key) {
+            this.channel = channel;
+            this.key = key;
+        }
+    }
+
+    // ---- the selector thread -------------------------------------------------------------------
+
+    private void loop() {
+        try {
+            while (!closed) {
+                selector.select(this::ready, selectTimeoutMillis());
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                }
+                expire();
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            LOG.error("consul: the HTTP selector thread stopped; watches over plain HTTP fail until the Naming is"
+                    + " closed", e);
+            synchronized (tasks) {
+                closed = true;
+            }
+        } finally {
+            shutdown();
+        }
+    }
+
+    /** Wakes for connect deadlines and idle expiry when there is something to expire, else waits. */
+    private long selectTimeoutMillis() {
+        return connecting.isEmpty() && idle.isEmpty() ? 0 : 1000;
+    }
+
+    private void ready(SelectionKey selection) {
+        Connection c = (Connection) selection.attachment();
+        try {
+            if (!selection.isValid()) {
+                return;
+            }
+            if (selection.isConnectable()) {
+                if (c.channel.finishConnect()) {
+                    connecting.remove(c.exchange);
+                    write(c);
+                }
+            } else if (selection.isWritable()) {
+                write(c);
+            } else if (selection.isReadable()) {
+                read(c);
+            }
+        } catch (IOException e) {
+            broken(c, e);
+        }
+    }
+
+    private void start(Exchange e) {
+        if (e.done) {
+            return;
+        }
+        if (closed) {
+            fail(e, new CancellationException("closed"));
+            return;
+        }
+        active.add(e);
+        ArrayDeque<Connection> pool = idle.get(e.key);
+        Connection c = pool == null ? null : pool.pollLast();
+        if (pool != null && pool.isEmpty()) {
+            idle.remove(e.key);
+        }
+        if (c != null) {
+            c.reused = true;
+            attach(c, e);
+            try {
+                write(c);
+            } catch (IOException error) {
+                broken(c, error);
+            }
+            return;
+        }
+        open(e);
+    }
+
+    private void open(Exchange e) {
+        SocketChannel channel = null;
+        try {
+            InetSocketAddress address = new InetSocketAddress(e.host, e.port);
+            if (address.isUnresolved()) {
+                throw new IOException("cannot resolve " + e.host);
+            }
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            Connection c = new Connection(channel, e.key);
+            attach(c, e);
+            if (channel.connect(address)) {
+                c.selection = channel.register(selector, 0, c);
+                write(c);
+            } else {
+                c.selection = channel.register(selector, SelectionKey.OP_CONNECT, c);
+                e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
+                connecting.add(e);
+            }
+        } catch (IOException | RuntimeException error) {
+            if (channel != null) {
+                closeQuietly(channel);
+            }
+            e.connection = null;
+            fail(e, error instanceof IOException io ? io : new IOException(error.toString(), error));
+        }
+    }
+
+    private static void attach(Connection c, Exchange e) {
+        c.exchange = e;
+        c.out = ByteBuffer.wrap(e.request);
+        e.connection = c;
+    }
+
+    private void write(Connection c) throws IOException {
+        c.channel.write(c.out);
+        c.selection.interestOps(c.out.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    private void read(Connection c) throws IOException {
+        Exchange e = c.exchange;
+        if (e == null) {
+            // idle: the agent closed it (or sent what nobody asked for)
+            dropIdle(c);
+            return;
+        }
+        while (true) {
+            readBuffer.clear();
+            int n = c.channel.read(readBuffer);
+            if (n < 0) {
+                ended(c, e);
+                return;
+            }
+            if (n == 0) {
+                return;
+            }
+            readBuffer.flip();
+            append(e, readBuffer);
+            if (parse(e)) {
+                complete(c, e);
+                return;
+            }
+            if (n < readBuffer.capacity()) {
+                return;
+            }
+        }
+    }
+
+    private static void append(Exchange e, ByteBuffer data) throws IOException {
+        int n = data.remaining();
+        if (e.rawLength + n > e.raw.length) {
+            long wanted = Math.max((long) e.rawLength + n, Math.min((long) e.raw.length * 2, MAX_HEAD + (long) MAX_BODY));
+            if (wanted > MAX_HEAD + (long) MAX_BODY) {
+                throw new IOException("reply larger than " + MAX_BODY + " bytes");
+            }
+            e.raw = Arrays.copyOf(e.raw, (int) wanted);
+        }
+        data.get(e.raw, e.rawLength, n);
+        e.rawLength += n;
+    }
+
+    /** Reads as much of the reply as has come; true once it is complete. */
+    private static boolean parse(Exchange e) throws IOException {
+        while (e.headEnd < 0) {
+            int end = indexOfBlankLine(e.raw, Math.max(0, e.scanned - 3), e.rawLength);
+            if (end < 0) {
+                e.scanned = e.rawLength;
+                if (e.rawLength > MAX_HEAD) {
+                    throw new IOException("reply head larger than " + MAX_HEAD + " bytes");
+                }
+                return false;
+            }
+            head(e, end);
+            if (e.status >= 100 && e.status < 200) {
+                // an interim reply (100 Continue and the like): the real one follows
+                System.arraycopy(e.raw, end, e.raw, 0, e.rawLength - end);
+                e.rawLength -= end;
+                e.scanned = 0;
+                continue;
+            }
+            e.headEnd = end;
+            e.chunkAt = end;
+            if (e.framing == Framing.LENGTH) {
+                if (e.contentLength > MAX_BODY) {
+                    throw new IOException("reply of " + e.contentLength + " bytes, more than " + MAX_BODY);
+                }
+                if (e.raw.length < end + e.contentLength) {
+                    e.raw = Arrays.copyOf(e.raw, (int) (end + e.contentLength));
+                }
+            } else if (e.framing == Framing.CHUNKED) {
+                e.body = new byte[1024];
+            }
+        }
+        switch (e.framing) {
+            case LENGTH:
+                if (e.rawLength - e.headEnd < e.contentLength) {
+                    return false;
+                }
+                if (e.rawLength - e.headEnd > e.contentLength) {
+                    // more than the reply: nothing was asked for, so the connection is not to be trusted again
+                    e.keepAlive = false;
+                }
+                e.body = Arrays.copyOfRange(e.raw, e.headEnd, e.headEnd + (int) e.contentLength);
+                e.bodyLength = e.body.length;
+                return true;
+            case CHUNKED:
+                return chunks(e);
+            default:
+                return false;
+        }
+    }
+
+    /** Decodes the chunks that have come; true after the last chunk and the trailers. */
+    private static boolean chunks(Exchange e) throws IOException {
+        int at = e.chunkAt;
+        while (true) {
+            switch (e.chunkState) {
+                case SIZE, TRAILER: {
+                    int eol = indexOfLineEnd(e.raw, at, e.rawLength);
+                    if (eol < 0) {
+                        if (e.rawLength - at > MAX_CHUNK_LINE) {
+                            throw new IOException("chunk line longer than " + MAX_CHUNK_LINE + " bytes");
+                        }
+                        return keepFrom(e, at);
+                    }
+                    String line = new String(e.raw, at, eol - at, StandardCharsets.ISO_8859_1);
+                    at = eol + 2;
+                    if (e.chunkState == ChunkState.TRAILER) {
+                        if (line.isEmpty()) {
+                            e.keepAlive &= at == e.rawLength;
+                            return true;
+                        }
+                        continue;
+                    }
+                    int semicolon = line.indexOf(';');
+                    String size = (semicolon < 0 ? line : line.substring(0, semicolon)).trim();
+                    long n;
+                    try {
+                        n = Long.parseLong(size, 16);
+                    } catch (NumberFormatException notHex) {
+                        throw new IOException("bad chunk size: " + abbreviate(line));
+                    }
+                    if (n < 0 || e.bodyLength + n > MAX_BODY) {
+                        throw new IOException("bad chunk size: " + abbreviate(line));
+                    }
+                    e.chunkLeft = n;
+                    e.chunkState = n == 0 ? ChunkState.TRAILER : ChunkState.DATA;
+                    break;
+                }
+                case DATA: {
+                    int take = (int) Math.min(e.chunkLeft, e.rawLength - at);
+                    if (take > 0) {
+                        if (e.bodyLength + take > e.body.length) {
+                            e.body = Arrays.copyOf(e.body, Math.max(e.bodyLength + take, e.body.length * 2));
+                        }
+                        System.arraycopy(e.raw, at, e.body, e.bodyLength, take);
+                        e.bodyLength += take;
+                        at += take;
+                        e.chunkLeft -= take;
+                    }
+                    if (e.chunkLeft > 0) {
+                        return keepFrom(e, at);
+                    }
+                    e.chunkState = ChunkState.DATA_END;
+                    break;
+                }
+                case DATA_END: {
+                    if (e.rawLength - at < 2) {
+                        return keepFrom(e, at);
+                    }
+                    if (e.raw[at] != '\r' || e.raw[at + 1] != '\n') {
+                        throw new IOException("chunk not followed by CRLF");
+                    }
+                    at += 2;
+                    e.chunkState = ChunkState.SIZE;
+                    break;
+                }
+                default:
+                    throw new IllegalStateException();
+            }
+        }
+    }
+
+    /** Drops the decoded bytes before {@code at} from the raw buffer; the reply is not complete yet. */
+    private static boolean keepFrom(Exchange e, int at) {
+        System.arraycopy(e.raw, at, e.raw, 0, e.rawLength - at);
+        e.rawLength -= at;
+        e.chunkAt = 0;
+        return false;
+    }
+
+    /** Reads the status line and headers in {@code raw[0, end)}. */
+    private static void head(Exchange e, int end) throws IOException {
+        String text = new String(e.raw, 0, end, StandardCharsets.ISO_8859_1);
+        String[] lines = text.split("\r\n");
+        String statusLine = lines[0];
+        if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
+            throw new IOException("not an HTTP/1.x reply: " + abbreviate(statusLine));
+        }
+        try {
+            e.status = Integer.parseInt(statusLine.substring(9, 12));
+        } catch (NumberFormatException notANumber) {
+            throw new IOException("not an HTTP/1.x reply: " + abbreviate(statusLine));
+        }
+        e.http11 = statusLine.charAt(7) != '0';
+        Map<String, List<String>> fields = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        String last = null;
+        for (int i = 1; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isEmpty()) {
+                continue;
+            }
+            if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && last != null) {
+                // an obsolete folded line continues the previous field
+                List<String> values = fields.get(last);
+                values.set(values.size() - 1, values.get(values.size() - 1) + " " + line.strip());
+                continue;
+            }
+            int colon = line.indexOf(':');
+            if (colon <= 0) {
+                throw new IOException("bad header line: " + abbreviate(line));
+            }
+            last = line.substring(0, colon).strip();
+            fields.computeIfAbsent(last, k -> new ArrayList<>()).add(line.substring(colon + 1).strip());
+        }
+        e.headers = HttpHeaders.of(fields, (name, value) -> true);
+        String connection = String.join(",", e.headers.allValues("Connection")).toLowerCase(Locale.ROOT);
+        e.keepAlive = e.http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
+        List<String> codings = e.headers.allValues("Transfer-Encoding");
+        List<String> lengths = e.headers.allValues("Content-Length");
+        if (e.status == 204 || e.status == 304 || e.status < 200) {
+            e.framing = Framing.LENGTH;
+            e.contentLength = 0;
+        } else if (!codings.isEmpty()) {
+            if (!String.join(",", codings).toLowerCase(Locale.ROOT).strip().endsWith("chunked")) {
+                throw new IOException("unsupported Transfer-Encoding: " + codings);
+            }
+            e.framing = Framing.CHUNKED;
+        } else if (!lengths.isEmpty()) {
+            try {
+                e.contentLength = Long.parseLong(lengths.get(0));
+            } catch (NumberFormatException notANumber) {
+                throw new IOException("bad Content-Length: " + lengths);
+            }
+            if (e.contentLength < 0 || lengths.stream().anyMatch(l -> !l.equals(lengths.get(0)))) {
+                throw new IOException("bad Content-Length: " + lengths);
+            }
+            e.framing = Framing.LENGTH;
+        } else {
+            e.framing = Framing.UNTIL_CLOSE;
+            e.keepAlive = false;
+        }
+    }
+
+    private static boolean hasToken(String commaList, String token) {
+        for (String t : commaList.split(",")) {
+            if (t.strip().equals(token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 100 ? s.substring(0, 100) + "…" : s;
+    }
+
+    private static int indexOfBlankLine(byte[] b, int from, int to) {
+        for (int i = from; i + 3 < to; i++) {
+            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
+                return i + 4;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOfLineEnd(byte[] b, int from, int to) {
+        for (int i = from; i + 1 < to; i++) {
+            if (b[i] == '\r' && b[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The agent closed the connection: the end of a read-to-close body, or a reply cut short. */
+    private void ended(Connection c, Exchange e) {
+        if (e.headEnd >= 0 && e.framing == Framing.UNTIL_CLOSE) {
+            e.body = Arrays.copyOfRange(e.raw, e.headEnd, e.rawLength);
+            e.bodyLength = e.body.length;
+            e.keepAlive = false;
+            complete(c, e);
+            return;
+        }
+        broken(c, new IOException("the agent closed the connection before its reply ended"));
+    }
+
+    /** A connection failed under {@code c.exchange}: once more on a new connection, or the request fails. */
+    private void broken(Connection c, IOException error) {
+        Exchange e = c.exchange;
+        closeConnection(c);
+        if (e == null || e.done) {
+            return;
+        }
+        e.connection = null;
+        connecting.remove(e);
+        if (c.reused && !e.retried && e.rawLength == 0 && e.headEnd < 0 && !closed) {
+            // a kept-alive connection the agent had closed meanwhile: the request never reached it
+            e.retried = true;
+            LOG.debug("consul: a kept-alive connection to {} was closed ({}), sending again on a new one", e.key,
+                    error.toString());
+            open(e);
+            return;
+        }
+        fail(e, error);
+    }
+
+    private void complete(Connection c, Exchange e) {
+        c.exchange = null;
+        c.out = null;
+        e.connection = null;
+        if (e.keepAlive && !closed) {
+            c.idleSince = System.nanoTime();
+            idle.computeIfAbsent(c.key, k -> new ArrayDeque<>()).addLast(c);
+        } else {
+            closeConnection(c);
+        }
+        active.remove(e);
+        e.done = true;
+        byte[] body = e.bodyLength == e.body.length ? e.body : Arrays.copyOf(e.body, e.bodyLength);
+        Response response = new Response(e.status, e.headers, body);
+        e.raw = null;
+        try {
+            e.handler.answered(response);
+        } catch (RuntimeException | Error bug) {
+            LOG.warn("consul: handling a reply from {} failed", e.key, bug);
+        }
+    }
+
+    private void fail(Exchange e, Throwable error) {
+        if (e.done) {
+            return;
+        }
+        e.done = true;
+        active.remove(e);
+        connecting.remove(e);
+        if (e.connection != null) {
+            Connection c = e.connection;
+            c.exchange = null;
+            e.connection = null;
+            closeConnection(c);
+        }
+        try {
+            e.handler.failed(error);
+        } catch (RuntimeException | Error bug) {
+            LOG.warn("consul: handling a failed request to {} failed", e.key, bug);
+        }
+    }
+
+    private void dropIdle(Connection c) {
+        ArrayDeque<Connection> pool = idle.get(c.key);
+        if (pool != null) {
+            pool.remove(c);
+            if (pool.isEmpty()) {
+                idle.remove(c.key);
+            }
+        }
+        closeConnection(c);
+    }
+
+    private static void closeConnection(Connection c) {
+        if (c.selection != null) {
+            c.selection.cancel();
+        }
+        closeQuietly(c.channel);
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing: nothing left to tell anyone
+        }
+    }
+
+    /** Connect deadlines, checked on every wake-up; idle connections past their time, once a second. */
+    private void expire() {
+        long now = System.nanoTime();
+        if (!connecting.isEmpty()) {
+            List<Exchange> late = null;
+            for (Exchange e : connecting) {
+                if (now - e.connectDeadline >= 0) {
+                    (late == null ? late = new ArrayList<>() : late).add(e);
+                }
+            }
+            if (late != null) {
+                late.forEach(e -> fail(e, new HttpConnectTimeoutException("connecting to " + e.key + " took more than "
+                        + connectTimeout)));
+            }
+        }
+        if (now - nextIdleCheck < 0 || idle.isEmpty()) {
+            return;
+        }
+        nextIdleCheck = now + Duration.ofSeconds(1).toNanos();
+        long limit = IDLE_TIMEOUT.toNanos();
+        List<Connection> stale = new ArrayList<>();
+        idle.values().forEach(pool -> pool.forEach(c -> {
+            if (now - c.idleSince > limit) {
+                stale.add(c);
+            }
+        }));
+        stale.forEach(this::dropIdle);
+    }
+
+    private void shutdown() {
+        List<Runnable> left = new ArrayList<>();
+        synchronized (tasks) {
+            closed = true;
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                left.add(task);
+            }
+        }
+        // starts fail as closed; cancels end what they cancel
+        left.forEach(Runnable::run);
+        new ArrayList<>(active).forEach(e -> fail(e, new CancellationException("closed")));
+        new ArrayList<>(idle.values()).forEach(pool -> new ArrayList<>(pool).forEach(this::dropIdle));
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // nothing is registered any more
+        }
+    }
+
+    /**
+     * Fails every pending request with a {@link CancellationException}, closes every connection
+     * and ends the selector thread; waits for it unless called from it (a handler that closes).
+     */
+    @Override
+    public void close() {
+        synchronized (tasks) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        selector.wakeup();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(Duration.ofSeconds(5).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,450 @@
+package dev.naming.consul;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpConnectTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class Http1ReadsTest {
+
+    private final Http1Reads reads = newReads();
+    private final List<Script> servers = new ArrayList<>();
+
+    private static Http1Reads newReads() {
+        try {
+            return new Http1Reads(Duration.ofSeconds(2));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterEach
+    void close() {
+        reads.close();
+        servers.forEach(Script::close);
+    }
+
+    /** What a scripted server does with one request: the bytes it writes back (in pieces), and whether it then closes. */
+    private record Answer(List<byte[]> pieces, boolean closeAfter) {
+        static Answer of(String reply) {
+            return new Answer(List.of(reply.getBytes(StandardCharsets.ISO_8859_1)), false);
+        }
+
+        static Answer ofPieces(List<String> pieces, boolean closeAfter) {
+            return new Answer(pieces.stream().map(p -> p.getBytes(StandardCharsets.ISO_8859_1)).toList(), closeAfter);
+        }
+
+        static Answer none(boolean closeAfter) {
+            return new Answer(List.of(), closeAfter);
+        }
+
+        /** No answer: the request is held until the client closes the connection. */
+        static Answer hold() {
+            return new Answer(null, false);
+        }
+    }
+
+    /**
+     * A server on 127.0.0.1 that answers the requests it reads, in order, from a script; it notes
+     * every request head and every connection. A {@code null} in the script: hold the request unanswered.
+     */
+    private final class Script implements AutoCloseable {
+        final ServerSocket socket;
+        final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
+        final List<String> requests = new CopyOnWriteArrayList<>();
+        final AtomicInteger connections = new AtomicInteger();
+        final CompletableFuture<Void> peerClosed = new CompletableFuture<>();
+        final List<Socket> open = new CopyOnWriteArrayList<>();
+
+        Script(Answer... script) throws IOException {
+            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            answers.addAll(List.of(script));
+            Thread acceptor = new Thread(this::accept, "script-server");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            servers.add(this);
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        private void accept() {
+            while (!socket.isClosed()) {
+                try {
+                    Socket s = socket.accept();
+                    s.setTcpNoDelay(true);
+                    connections.incrementAndGet();
+                    open.add(s);
+                    Thread t = new Thread(() -> serve(s), "script-connection");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }
+
+        private void serve(Socket s) {
+            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                while (true) {
+                    String head = readHead(in);
+                    if (head == null) {
+                        peerClosed.complete(null);
+                        return;
+                    }
+                    requests.add(head);
+                    Answer answer = answers.poll(10, TimeUnit.SECONDS);
+                    if (answer == null) {
+                        return;
+                    }
+                    if (answer.pieces() == null) {
+                        while (in.read() >= 0) {
+                            // held until the client closes
+                        }
+                        peerClosed.complete(null);
+                        return;
+                    }
+                    for (byte[] piece : answer.pieces()) {
+                        out.write(piece);
+                        out.flush();
+                    }
+                    if (answer.closeAfter()) {
+                        return;
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                peerClosed.complete(null);
+            }
+        }
+
+        private String readHead(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int matched = 0;
+            while (matched < 4) {
+                int c = in.read();
+                if (c < 0) {
+                    return null;
+                }
+                head.write(c);
+                matched = (c == '\r' && (matched == 0 || matched == 2)) || (c == '\n' && (matched == 1 || matched == 3))
+                        ? matched + 1 : (c == '\r' ? 1 : 0);
+            }
+            return head.toString(StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public void close() {
+            try {
+                socket.close();
+                for (Socket s : open) {
+                    s.close();
+                }
+            } catch (IOException ignored) {
+                // test teardown
+            }
+        }
+    }
+
+    /** A request's outcome: the reply, or what it failed with. */
+    private static final class Outcome implements Http1Reads.Handler {
+        final CompletableFuture<Http1Reads.Response> result = new CompletableFuture<>();
+        final List<String> threads = new CopyOnWriteArrayList<>();
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public void answered(Http1Reads.Response response) {
+            threads.add(Thread.currentThread().getName());
+            calls.incrementAndGet();
+            result.complete(response);
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            threads.add(Thread.currentThread().getName());
+            calls.incrementAndGet();
+            result.completeExceptionally(error);
+        }
+
+        Http1Reads.Response reply() throws Exception {
+            return result.get(10, TimeUnit.SECONDS);
+        }
+
+        Throwable failure() throws InterruptedException, TimeoutException {
+            try {
+                Http1Reads.Response r = result.get(10, TimeUnit.SECONDS);
+                throw new AssertionError("answered " + r.status() + ": " + body(r));
+            } catch (ExecutionException e) {
+                return e.getCause();
+            } catch (CancellationException e) {
+                // a future completed with a CancellationException throws it as it is
+                return e;
+            }
+        }
+    }
+
+    private Outcome get(Script server, String target) {
+        Outcome outcome = new Outcome();
+        reads.get("127.0.0.1", server.port(), target, Map.of("X-Consul-Token", "secret"), outcome);
+        return outcome;
+    }
+
+    private static String body(Http1Reads.Response r) {
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    private static String reply(String body, String... headers) {
+        StringBuilder b = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        for (String h : headers) {
+            b.append(h).append("\r\n");
+        }
+        return b.append("Content-Length: ").append(body.getBytes(StandardCharsets.UTF_8).length).append("\r\n\r\n")
+                .append(body).toString();
+    }
+
+    @Test
+    void aReplyWithALengthIsReadAndItsConnectionServesTheNextRequest() throws Exception {
+        Script server = new Script(Answer.of(reply("[1]", "X-Consul-Index: 7")), Answer.of(reply("[2]")));
+
+        Outcome first = get(server, "/v1/health/service/a?passing=1");
+        Http1Reads.Response r = first.reply();
+        Outcome second = get(server, "/v1/health/service/a?passing=1&index=7&wait=5s");
+
+        assertEquals(200, r.status());
+        assertEquals("[1]", body(r));
+        assertEquals("7", r.headers().firstValue("x-consul-index").orElseThrow(), "header names are case-insensitive");
+        assertEquals("[2]", body(second.reply()));
+        assertEquals(1, server.connections.get(), "the kept-alive connection carried both requests");
+        String head = server.requests.get(1);
+        assertTrue(head.startsWith("GET /v1/health/service/a?passing=1&index=7&wait=5s HTTP/1.1\r\n"), head);
+        assertTrue(head.contains("\r\nHost: 127.0.0.1:" + server.port() + "\r\n"), head);
+        assertTrue(head.contains("\r\nX-Consul-Token: secret\r\n"), head);
+        assertEquals(List.of(Http1Reads.THREAD_NAME), first.threads, "handed on by the selector thread");
+    }
+
+    @Test
+    void aChunkedReplyIsDecodedWhateverPiecesItComesIn() throws Exception {
+        // Go's server chunks every reply longer than 2 KiB that sets no length, as Consul's do
+        String body = "[" + "x".repeat(5000) + "]";
+        String chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Consul-Index: 9\r\n\r\n"
+                + "7d0\r\n" + body.substring(0, 2000) + "\r\n"
+                + Integer.toHexString(body.length() - 2000) + ";name=value\r\n" + body.substring(2000) + "\r\n"
+                + "0\r\nX-Trailer: t\r\n\r\n";
+        List<String> pieces = new ArrayList<>();
+        // cut at every kind of place: inside a size line, inside data, between CR and LF
+        for (int at = 0, step = 1; at < chunked.length(); at += step, step = step * 3 % 1013 + 1) {
+            pieces.add(chunked.substring(at, Math.min(chunked.length(), at + step)));
+        }
+        Script server = new Script(Answer.ofPieces(pieces, false), Answer.of(reply("[]")));
+
+        Http1Reads.Response r = get(server, "/a").reply();
+
+        assertEquals(body, body(r));
+        assertEquals("9", r.headers().firstValue("X-Consul-Index").orElseThrow());
+        assertEquals("[]", body(get(server, "/b").reply()));
+        assertEquals(1, server.connections.get(), "a chunked reply leaves the connection reusable");
+    }
+
+    @Test
+    void aReplyWithoutLengthEndsWhenTheAgentClosesAndItsConnectionIsNotReused() throws Exception {
+        Script server = new Script(Answer.ofPieces(List.of("HTTP/1.1 200 OK\r\n\r\n", "[\"until", " close\"]"), true),
+                Answer.of(reply("[]")));
+
+        assertEquals("[\"until close\"]", body(get(server, "/a").reply()));
+        assertEquals("[]", body(get(server, "/b").reply()));
+        assertEquals(2, server.connections.get());
+    }
+
+    @Test
+    void aReplyThatSaysConnectionCloseIsNotReused() throws Exception {
+        Script server = new Script(Answer.ofPieces(List.of(reply("[1]", "Connection: close")), true),
+                Answer.of(reply("[2]")));
+
+        assertEquals("[1]", body(get(server, "/a").reply()));
+        assertEquals("[2]", body(get(server, "/b").reply()));
+        assertEquals(2, server.connections.get());
+    }
+
+    @Test
+    void anInterimReplyIsSkipped() throws Exception {
+        Script server = new Script(Answer.of("HTTP/1.1 100 Continue\r\n\r\n" + reply("[3]")));
+
+        Http1Reads.Response r = get(server, "/a").reply();
+
+        assertEquals(200, r.status());
+        assertEquals("[3]", body(r));
+    }
+
+    @Test
+    void aStatusOtherThan200ComesWithItsBody() throws Exception {
+        Script server = new Script(Answer.of("HTTP/1.1 403 Forbidden\r\nContent-Length: 13\r\n\r\nACL not found"));
+
+        Http1Reads.Response r = get(server, "/a").reply();
+
+        assertEquals(403, r.status());
+        assertEquals("ACL not found", body(r));
+    }
+
+    @Test
+    void aRequestOnAKeptAliveConnectionTheAgentDroppedIsSentAgainOnANewOne() throws Exception {
+        // the agent reads the second request on the kept-alive connection and closes it unanswered
+        Script server = new Script(Answer.of(reply("[1]")), Answer.none(true), Answer.of(reply("[2]")));
+
+        assertEquals("[1]", body(get(server, "/a").reply()));
+        Http1Reads.Response second = get(server, "/b").reply();
+
+        assertEquals("[2]", body(second));
+        assertEquals(2, server.connections.get());
+        assertEquals(3, server.requests.size(), server.requests.toString());
+        assertTrue(server.requests.get(2).startsWith("GET /b "), server.requests.get(2));
+    }
+
+    @Test
+    void aReplyCutShortFails() throws Exception {
+        Script server = new Script(Answer.ofPieces(List.of("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[1,2"), true));
+
+        Throwable failure = get(server, "/a").failure();
+
+        assertInstanceOf(IOException.class, failure);
+        assertTrue(failure.getMessage().contains("before its reply ended"), failure.getMessage());
+    }
+
+    @Test
+    void somethingThatIsNotHttpFails() throws Exception {
+        Script server = new Script(Answer.ofPieces(List.of("SSH-2.0-OpenSSH_9.6\r\n\r\n"), false));
+
+        Throwable failure = get(server, "/a").failure();
+
+        assertInstanceOf(IOException.class, failure);
+        assertTrue(failure.getMessage().contains("not an HTTP/1.x reply"), failure.getMessage());
+    }
+
+    @Test
+    void aBadChunkSizeFails() throws Exception {
+        Script server = new Script(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"));
+
+        Throwable failure = get(server, "/a").failure();
+
+        assertTrue(failure.getMessage().contains("bad chunk size"), failure.getMessage());
+    }
+
+    @Test
+    void aRefusedConnectionFails() throws Exception {
+        int port;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort();
+        }
+        Outcome outcome = new Outcome();
+
+        reads.get("127.0.0.1", port, "/a", Map.of(), outcome);
+
+        assertInstanceOf(IOException.class, outcome.failure());
+        assertFalse(outcome.failure() instanceof HttpConnectTimeoutException);
+    }
+
+    @Test
+    void cancelAnswersAtOnceAndClosesTheConnection() throws Exception {
+        Script server = new Script(Answer.of(reply("[1]")), Answer.hold());
+        assertEquals("[1]", body(get(server, "/a").reply()));
+        Outcome held = new Outcome();
+        Http1Reads.Exchange exchange = reads.get("127.0.0.1", server.port(), "/b", Map.of(), held);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.requests.size() == 2);
+
+        exchange.cancel();
+
+        assertInstanceOf(CancellationException.class, held.failure());
+        server.peerClosed.get(5, TimeUnit.SECONDS);
+        exchange.cancel();
+        assertEquals(1, held.calls.get(), "one outcome per request");
+    }
+
+    @Test
+    void closeFailsWhatIsPendingEndsItsThreadAndRefusesNewRequests() throws Exception {
+        Script server = new Script(Answer.hold());
+        Outcome held = get(server, "/a");
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.requests.size() == 1);
+
+        reads.close();
+
+        assertInstanceOf(CancellationException.class, held.failure());
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals(Http1Reads.THREAD_NAME)
+                && t.isAlive()), "the selector thread ended");
+        assertInstanceOf(CancellationException.class, get(server, "/b").failure());
+    }
+
+    @Test
+    void aHandlerMayCloseFromTheSelectorThread() throws Exception {
+        Script server = new Script(Answer.of(reply("[1]")));
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+
+        reads.get("127.0.0.1", server.port(), "/a", Map.of(), new Http1Reads.Handler() {
+            @Override
+            public void answered(Http1Reads.Response response) {
+                reads.close();
+                closed.complete(null);
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                closed.completeExceptionally(error);
+            }
+        });
+
+        closed.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals(Http1Reads.THREAD_NAME)));
+    }
+
+    @Test
+    void aHeaderValueWithALineBreakIsRefusedAndNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> reads.get("127.0.0.1", 1, "/a", Map.of("X-Consul-Token", "a\r\nHost: evil"), new Outcome()));
+
+        assertTrue(e.getMessage().startsWith("X-Consul-Token "), e.getMessage());
+    }
+
+    @Test
+    void anIpv6AgentIsNamedInBracketsInTheHostHeader() throws Exception {
+        ServerSocket v6;
+        try {
+            v6 = new ServerSocket(0, 1, InetAddress.getByName("::1"));
+        } catch (IOException noIpv6) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + noIpv6);
+            return;
+        }
+        try (v6) {
+            Outcome outcome = new Outcome();
+            reads.get("[::1]", v6.getLocalPort(), "/a", Map.of(), outcome);
+            try (Socket s = v6.accept()) {
+                String head = new String(s.getInputStream().readNBytes(36), StandardCharsets.ISO_8859_1);
+                assertTrue(head.contains("Host: [::1]:" + v6.getLocalPort() + "\r\n"), head);
+            }
+        }
+    }
+}
