@@ -54,8 +54,12 @@ interface AgentExchange {
 
     void setHeader(String name, String value);
 
+    /** A {@link #respond} length for a body whose length the headers do not give: chunked, over HTTP/1.1. */
+    long UNKNOWN_LENGTH = -2;
+
     /**
-     * Sends the status and the headers set so far; {@code length} is the body's, -1 for none. The
+     * Sends the status and the headers set so far; {@code length} is the body's, -1 for none,
+     * {@link #UNKNOWN_LENGTH} for a body sent without a length (chunked over HTTP/1.1). The
      * returned stream takes the body; closing it ends the reply.
      */
     OutputStream respond(int status, long length) throws IOException;

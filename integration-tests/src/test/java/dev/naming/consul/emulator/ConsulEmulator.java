@@ -940,6 +940,9 @@ public final class ConsulEmulator implements AutoCloseable {
         return false;
     }
 
+    /** Go's {@code bufferBeforeChunkingSize}: longer replies go out chunked over HTTP/1.1. */
+    static final int GO_CHUNKING_THRESHOLD = 2048;
+
     private void json(AgentExchange ex, String body, long index, Fault active) throws IOException {
         if (active == Fault.MALFORMED_JSON) {
             body = body.length() > 12 ? body.substring(0, body.length() / 2) + "\u0000}" : "[{\"Node\":";
@@ -972,8 +975,15 @@ public final class ConsulEmulator implements AutoCloseable {
         send(ex, status, body.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Consul's handlers write a reply in one {@code resp.Write} without a length ({@code wrap} in
+     * agent/http.go); Go's {@code net/http} then gives a {@code Content-Length} only to a body that
+     * fits its {@value #GO_CHUNKING_THRESHOLD}-byte buffer ({@code bufferBeforeChunkingSize},
+     * {@code chunkWriter.writeHeader} in net/http/server.go) and sends longer ones chunked.
+     */
     private static void send(AgentExchange ex, int status, byte[] body) throws IOException {
-        OutputStream out = ex.respond(status, body.length == 0 ? -1 : body.length);
+        OutputStream out = ex.respond(status, body.length == 0 ? -1
+                : body.length > GO_CHUNKING_THRESHOLD ? AgentExchange.UNKNOWN_LENGTH : body.length);
         if (body.length > 0) {
             try (out) {
                 out.write(body);

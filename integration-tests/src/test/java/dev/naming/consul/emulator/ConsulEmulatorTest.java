@@ -509,6 +509,51 @@ class ConsulEmulatorTest {
         assertTrue(after.getIndex().compareTo(before) < 0, "the index went back: " + before + " -> " + after.getIndex());
     }
 
+    @Test
+    void aReplyLongerThanGosBufferIsChunkedAndAShortOneHasALength() throws Exception {
+        registerWithOrbitz("logic-1", "chat.logic", "10.0.0.5", List.of("gate"));
+        for (int i = 0; i < 8; i++) {
+            registerWithOrbitz("gate-" + i, "chat.gate", "10.0.1." + i, List.of("edge", "zone-a"));
+        }
+        try (ConsulEmulator jetty = ConsulEmulator.builder().jetty().syncDelay(Duration.ZERO).start()) {
+            Consul toJetty = Consul.builder().withUrl(jetty.url()).withPing(false).build();
+            for (int i = 0; i < 8; i++) {
+                toJetty.agentClient().register(ImmutableRegistration.builder().id("gate-" + i).name("chat.gate")
+                        .address("10.0.1." + i).port(8000).tags(List.of("edge", "zone-a")).build());
+            }
+            for (int port : new int[] {emulator.port(), jetty.port()}) {
+                String longReply = rawHead(port, "/v1/health/service/chat.gate?passing=1");
+                String shortReply = rawHead(port, "/v1/health/service/nothing.here?passing=1");
+
+                assertTrue(longReply.toLowerCase(java.util.Locale.ROOT).contains("\r\ntransfer-encoding: chunked\r\n"),
+                        longReply);
+                assertFalse(longReply.toLowerCase(java.util.Locale.ROOT).contains("content-length"), longReply);
+                assertTrue(shortReply.toLowerCase(java.util.Locale.ROOT).contains("\r\ncontent-length: 2\r\n"),
+                        shortReply);
+            }
+            toJetty.destroy();
+        }
+    }
+
+    /** The status line and headers of a GET on a kept-alive connection, as clients send it, read off the socket. */
+    private static String rawHead(int port, String pathAndQuery) throws IOException {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(15_000);
+            s.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            StringBuilder head = new StringBuilder();
+            java.io.InputStream in = s.getInputStream();
+            while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    break;
+                }
+                head.append((char) c);
+            }
+            return head.toString();
+        }
+    }
+
     private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(emulator.url() + pathAndQuery)).timeout(Duration.ofSeconds(15))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());

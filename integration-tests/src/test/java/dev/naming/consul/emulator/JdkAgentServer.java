@@ -99,7 +99,8 @@ final class JdkAgentServer implements AgentExchange.Server {
 
         @Override
         public OutputStream respond(int status, long length) throws IOException {
-            ex.sendResponseHeaders(status, length <= 0 ? -1 : length);
+            // HttpServer: 0 is "length unknown", sent chunked; -1 is "no body"
+            ex.sendResponseHeaders(status, length == UNKNOWN_LENGTH ? 0 : length <= 0 ? -1 : length);
             return ex.getResponseBody();
         }
 

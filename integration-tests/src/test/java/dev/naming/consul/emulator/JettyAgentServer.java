@@ -231,7 +231,9 @@ final class JettyAgentServer implements AgentExchange.Server {
         @Override
         public OutputStream respond(int status, long length) throws IOException {
             response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(Math.max(0, length)));
+            if (length != UNKNOWN_LENGTH) {
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(Math.max(0, length)));
+            }
             body = Content.Sink.asOutputStream(response);
             return body;
         }
