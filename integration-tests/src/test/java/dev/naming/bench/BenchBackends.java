@@ -78,8 +78,11 @@ final class BenchBackends {
         /** Starts telling {@code observer} of each blocking reply; {@code null} stops it. */
         void observeBlockingReplies(ConsulEmulator.ReplyObserver observer);
 
-        /** Which client a request's {@code User-Agent} names: {@code "naming"}, {@code "peer"} or {@code null}. */
+        /** Which client a request's {@code User-Agent} names: {@code "naming"}, {@code "peer"}, {@code "floor"} or {@code null}. */
         String client(String userAgent);
+
+        /** The floor client ({@link dev.naming.consul.BlockingReadFloor}) watching {@code service}; {@code null} where there is none. */
+        AutoCloseable floor(String service, java.util.function.Consumer<java.util.Set<String>> listener) throws IOException;
     }
 
     private BenchBackends() {
@@ -140,8 +143,16 @@ final class BenchBackends {
         @Override
         public String client(String userAgent) {
             // the library's watches go over its own HTTP/1.1 reads or java.net.http (TLS); consul-client's over OkHttp
-            return userAgent.startsWith("naming-consul") || userAgent.startsWith("Java-http-client") ? "naming"
+            return userAgent.startsWith(dev.naming.consul.BlockingReadFloor.USER_AGENT) ? "floor"
+                    : userAgent.startsWith("naming-consul") || userAgent.startsWith("Java-http-client") ? "naming"
                     : userAgent.startsWith("okhttp") ? "peer" : null;
+        }
+
+        @Override
+        public AutoCloseable floor(String service, java.util.function.Consumer<java.util.Set<String>> listener)
+                throws IOException {
+            // plain HTTP only: over TLS a floor would have to be an HTTP/2 client
+            return certificate != null ? null : new dev.naming.consul.BlockingReadFloor(agent.port(), service, listener);
         }
 
         @Override

@@ -141,7 +141,8 @@ public final class NamingBenchmarks {
         // when the registry wrote each client's reply: the client's own share of a propagation
         BenchBackends.WithReplyWrites writes = peer != null && fixture instanceof BenchBackends.WithReplyWrites w ? w : null;
         Map<String, ConcurrentLinkedQueue<Long>> written = Map.of(
-                "naming", new ConcurrentLinkedQueue<>(), "peer", new ConcurrentLinkedQueue<>());
+                "naming", new ConcurrentLinkedQueue<>(), "peer", new ConcurrentLinkedQueue<>(), "floor", new ConcurrentLinkedQueue<>());
+        LinkedBlockingQueue<Delivery> floorDeliveries = new LinkedBlockingQueue<>();
         if (writes != null) {
             writes.observeBlockingReplies((name, userAgent, at) -> {
                 String client = writes.client(userAgent);
@@ -153,7 +154,10 @@ public final class NamingBenchmarks {
         List<long[]> changes = new ArrayList<>();
         try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect();
              AutoCloseable peerWatch = peer == null ? () -> { }
-                     : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null)) {
+                     : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null);
+             AutoCloseable floorWatch = writes == null ? null
+                     : writes.floor(service, ids -> floorDeliveries.add(new Delivery(ids, System.nanoTime())))) {
+            boolean floor = floorWatch != null;
             // the same watch twice: a listener called on the thread that read the reply (as the peer's
             // is), subscribed first so that the other's hand-off to the dispatcher does not run before it,
             // and one on the Naming's dispatcher (the default)
@@ -185,20 +189,22 @@ public final class NamingBenchmarks {
                 long seen = awaitDelivery(deliveries, ids -> ids.contains(id));
                 long directSeen = awaitDelivery(direct, ids -> ids.contains(id));
                 long peerSeen = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> ids.contains(id));
+                long floorSeen = !floor ? 0 : awaitDelivery(floorDeliveries, ids -> ids.contains(id));
                 pace();
                 registrar.deregister(id);
                 long deregistered = System.nanoTime();
                 long gone = awaitDelivery(deliveries, ids -> !ids.contains(id));
                 long directGone = awaitDelivery(direct, ids -> !ids.contains(id));
                 long peerGone = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> !ids.contains(id));
+                long floorGone = !floor ? 0 : awaitDelivery(floorDeliveries, ids -> !ids.contains(id));
                 if (i >= PROPAGATION_WARMUP) {
                     calls.add(registered - called);
                     up.add(seen - registered);
                     down.add(gone - deregistered);
                     directUp.add(directSeen - registered);
                     directDown.add(directGone - deregistered);
-                    changes.add(new long[] {registered, seen, directSeen, peerSeen});
-                    changes.add(new long[] {deregistered, gone, directGone, peerGone});
+                    changes.add(new long[] {registered, seen, directSeen, peerSeen, floorSeen});
+                    changes.add(new long[] {deregistered, gone, directGone, peerGone, floorGone});
                     if (peer != null) {
                         peerUp.add(peerSeen - registered);
                         peerDown.add(peerGone - deregistered);
@@ -236,6 +242,8 @@ public final class NamingBenchmarks {
         LatencySamples pooled = new LatencySamples(changes.size());
         LatencySamples direct = new LatencySamples(changes.size());
         LatencySamples peer = new LatencySamples(changes.size());
+        long[] floorWrites = written.get("floor").stream().mapToLong(Long::longValue).sorted().toArray();
+        LatencySamples floor = new LatencySamples(changes.size());
         int namingFirst = 0;
         int paired = 0;
         for (long[] c : changes) {
@@ -251,6 +259,10 @@ public final class NamingBenchmarks {
             pooled.add(Math.max(0, c[1] - ours));
             direct.add(Math.max(0, c[2] - ours));
             peer.add(Math.max(0, c[3] - theirs));
+            long floorWrite = firstAtOrAfter(floorWrites, c[0]);
+            if (c[4] != 0 && floorWrite != Long.MIN_VALUE) {
+                floor.add(Math.max(0, c[4] - floorWrite));
+            }
         }
         if (paired == 0) {
             return;
@@ -258,6 +270,9 @@ public final class NamingBenchmarks {
         reportLatency(backend, "client's share, reply written → listener %s", pooled, false);
         reportLatency(backend, "client's share, listener on the reading thread %s", direct, false);
         reportLatency(backend, "peer " + peerName + ": client's share, reply written → listener %s", peer, false);
+        if (floor.size() > 0) {
+            reportLatency(backend, "floor (one blocking read, the library's parse): client's share %s", floor, false);
+        }
         report(backend, "changes whose reply the registry wrote to naming before the peer", 100.0 * namingFirst / paired, "%");
     }
 

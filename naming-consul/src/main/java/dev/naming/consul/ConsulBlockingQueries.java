@@ -6,7 +6,6 @@ import dev.naming.spi.NamingThreads;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -28,13 +27,14 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import dev.naming.spi.NamingLoggers;
 
 /**
  * The reads of {@code /v1/health/service/:name} of one {@code Naming}: the blocking reads of every
- * watch, sent asynchronously over {@code java.net.http} and read with Jackson (no thread waits for a
- * reply), and the one-shot reads of {@link #find}. Every reply's {@value #FILTERED_BY_ACLS} header
+ * watch, sent asynchronously (over plain HTTP by {@link Http1Reads}, over TLS by {@code java.net.http})
+ * and read with Jackson (no thread waits for a reply), and the one-shot reads of {@link #find}. Every reply's {@value #FILTERED_BY_ACLS} header
  * is noted per service ({@link #filtered(String)}), with one warning per {@code Naming}.
  *
  * <p>Why {@code java.net.http} and not consul-client: consul-client's synchronous calls block the
@@ -46,11 +46,17 @@ import dev.naming.spi.NamingLoggers;
  * {@link Call#cancel()} aborts, and negotiates HTTP/2 by ALPN over TLS. Registrations, heartbeats
  * and deregistrations stay on consul-client.
  *
- * <p>Threads, per {@code Naming}: the JDK client's selector thread per {@link Lane} reads each
- * reply, parses it and hands the list to the hub, all on that thread: the watches' clients run
- * their tasks on the thread that asks ({@code executor(Runnable::run)}), so a reply costs one thread
- * wake-up, as OkHttp's blocking read does, instead of one per step of the JDK client's pipeline
- * (docs/BENCHMARKS.md measures both). Nothing on that path blocks: the hub hands lists to the
+ * <p>Why not {@code java.net.http} over plain HTTP: its HTTP/1.1 path between the socket and the
+ * body (subscribers, schedulers, futures for the headers and then the body) runs cold on every
+ * reply of a quiet service and was most of the library's share of a propagation;
+ * {@link Http1Reads} reads the same reply in a fraction of that (docs/BENCHMARKS.md). Over TLS the
+ * JDK client stays, for HTTP/2.
+ *
+ * <p>Threads, per {@code Naming}: a selector thread per {@link Lane} (plain HTTP: the one of
+ * {@link Http1Reads}; TLS: the JDK client's) reads each reply, parses it and hands the list to the
+ * hub, all on that thread: the JDK clients run their tasks on the thread that asks
+ * ({@code executor(Runnable::run)}), so a reply costs one thread wake-up, as OkHttp's blocking read
+ * does, instead of one per step of the JDK client's pipeline (docs/BENCHMARKS.md measures both). Nothing on that path blocks: the hub hands lists to the
  * {@code Naming}'s dispatcher unless a subscription asked for its listener to run there. Over TLS
  * the handshake's work runs there too, once per connection. {@value #WORKERS} daemon threads
  * {@code naming-consul-watch-N}, started with the first watch and ended by {@link #close()}, run
@@ -61,7 +67,7 @@ import dev.naming.spi.NamingLoggers;
  * streams run out: past the server's {@code SETTINGS_MAX_CONCURRENT_STREAMS} it fails the request
  * ("too many concurrent streams"). A lane therefore carries at most {@value #STREAMS_PER_CONNECTION}
  * watches (Go's HTTP/2 server default, which Consul keeps), and the next watch opens a new lane.
- * Over plain HTTP/1.1 every pending query holds a connection of its own, whatever the lane;
+ * Over plain HTTP/1.1 there is one lane, and every pending query holds a connection of its own;
  * Consul agents refuse more than 200 connections per client address, so past
  * {@value #PLAIN_HTTP_WARNING} plain-HTTP watches one warning says to use TLS.
  */
@@ -426,8 +432,9 @@ final class ConsulBlockingQueries implements AutoCloseable {
         URI base = config.agents().get(agent);
         Http1Reads.Exchange exchange;
         try {
+            // the deadline is the reader's own: a timer per query would wake a worker thread per query
             exchange = lane.http1.get(base.getHost(), base.getPort(), target(agent, service, index, List.of()),
-                    headers(), new Http1Reads.Handler() {
+                    headers(), limit, new Http1Reads.Handler() {
                         @Override
                         public void answered(Http1Reads.Response response) {
                             if (response.status() != 200) {
@@ -435,7 +442,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
                                         new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
                                 return;
                             }
-                            replied(response.headers(), response.body(), call, agent, service);
+                            replied(response::header, response.body(), call, agent, service);
                         }
 
                         @Override
@@ -448,7 +455,6 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return;
         }
         call.sent(exchange::cancel);
-        deadline(lane, call, limit);
     }
 
     /** Reads a 200 reply's body into a {@link Reply}; any other status is answered at once, its body dropped. */
@@ -459,7 +465,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return HttpResponse.BodySubscribers.replacing(null);
         }
         return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
-            replied(info.headers(), body, call, agent, service);
+            replied(info.headers()::firstValue, body, call, agent, service);
             return null;
         });
     }
@@ -469,15 +475,15 @@ final class ConsulBlockingQueries implements AutoCloseable {
      * the thread that read the body (a selector thread): parsing takes tens of microseconds, a
      * hand-off to another thread costs more than that.
      */
-    private void replied(HttpHeaders headers, byte[] body, Call call, int agent, String service) {
-        long replyIndex = parseIndex(headers.firstValue("X-Consul-Index"));
+    private void replied(Function<String, Optional<String>> header, byte[] body, Call call, int agent, String service) {
+        long replyIndex = parseIndex(header.apply("X-Consul-Index"));
         if (config.stale() && LOG.isDebugEnabled()) {
             LOG.debug("watch of '{}': stale read from agent {}, its server last heard from the leader {} ms before"
                     + " (known leader: {})", service, describe(agent),
-                    headers.firstValue("X-Consul-LastContact").orElse("?"),
-                    headers.firstValue("X-Consul-KnownLeader").orElse("?"));
+                    header.apply("X-Consul-LastContact").orElse("?"),
+                    header.apply("X-Consul-KnownLeader").orElse("?"));
         }
-        filtered(service, headers);
+        filtered(service, header);
         Reply reply;
         try {
             reply = new Reply(replyIndex, ConsulInstances.fromJson(service, JSON.getFactory(), body));
@@ -505,7 +511,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             throw new StatusException(response.statusCode(), describe(agent),
                     new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
         }
-        filtered(service, response.headers());
+        filtered(service, response.headers()::firstValue);
         try {
             return ConsulInstances.fromJson(service, JSON.getFactory(), response.body());
         } catch (IllegalStateException e) {
@@ -520,8 +526,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     /** Notes whether a reply about {@code service} was filtered by ACLs; the first time one is, a warning. */
-    private void filtered(String service, HttpHeaders headers) {
-        if (!headers.firstValue(FILTERED_BY_ACLS).map("true"::equalsIgnoreCase).orElse(false)) {
+    private void filtered(String service, Function<String, Optional<String>> header) {
+        if (!header.apply(FILTERED_BY_ACLS).map("true"::equalsIgnoreCase).orElse(false)) {
             filtered.remove(service);
             return;
         }

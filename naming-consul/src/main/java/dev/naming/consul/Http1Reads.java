@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
@@ -74,8 +75,14 @@ final class Http1Reads implements AutoCloseable {
         void failed(Throwable error);
     }
 
-    /** A complete reply. */
-    record Response(int status, HttpHeaders headers, byte[] body) {
+    /** A complete reply; {@code headers} maps each name, case-insensitively, to its values. */
+    record Response(int status, Map<String, List<String>> headers, byte[] body) {
+
+        /** The first value of header {@code name}, any case. */
+        Optional<String> header(String name) {
+            List<String> values = headers.get(name);
+            return values == null ? Optional.empty() : Optional.of(values.get(0));
+        }
     }
 
     private final Duration connectTimeout;
@@ -87,7 +94,7 @@ final class Http1Reads implements AutoCloseable {
     private final Map<String, ArrayDeque<Connection>> idle = new HashMap<>();
     private final Set<Exchange> active = new HashSet<>();
     private final Set<Exchange> connecting = new HashSet<>();
-    private long nextIdleCheck;
+    private long nextCheck;
     private volatile boolean closed;
 
     Http1Reads(Duration connectTimeout) throws IOException {
@@ -102,9 +109,12 @@ final class Http1Reads implements AutoCloseable {
      * {@code User-Agent} and {@code Connection} are this class's own).
      *
      * @param host a name or an address; an IPv6 address with or without brackets
+     * @param timeout for the whole exchange, connecting included; past it (checked about once a
+     *     second) the request fails with an {@link HttpTimeoutException}
      * @throws IllegalArgumentException a header value or the target with a line break or a control character
      */
-    Exchange get(String host, int port, String target, Map<String, String> headers, Handler handler) {
+    Exchange get(String host, int port, String target, Map<String, String> headers, Duration timeout,
+                 Handler handler) {
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         String authority = (bare.indexOf(':') >= 0 ? "[" + bare + "]" : bare) + ":" + port;
         StringBuilder head = new StringBuilder(256).append("GET ").append(checked("target", target))
@@ -114,7 +124,7 @@ final class Http1Reads implements AutoCloseable {
                 .append(checked(name, value)).append("\r\n"));
         head.append("\r\n");
         Exchange exchange = new Exchange(bare, port, bare + ":" + port,
-                head.toString().getBytes(StandardCharsets.ISO_8859_1), handler);
+                head.toString().getBytes(StandardCharsets.ISO_8859_1), timeout, handler);
         submit(() -> start(exchange), exchange);
         return exchange;
     }
@@ -156,6 +166,8 @@ final class Http1Reads implements AutoCloseable {
         private final String key;
         private final byte[] request;
         private final Handler handler;
+        private final Duration timeout;
+        private final long deadline;
         // selector thread only, from here on
         private Connection connection;
         private boolean done;
@@ -167,7 +179,7 @@ final class Http1Reads implements AutoCloseable {
         private int scanned;
         private int status;
         private boolean http11;
-        private HttpHeaders headers;
+        private Map<String, List<String>> headers;
         private Framing framing;
         private long contentLength;
         private boolean keepAlive;
@@ -177,7 +189,9 @@ final class Http1Reads implements AutoCloseable {
         private byte[] body;
         private int bodyLength;
 
-        private Exchange(String host, int port, String key, byte[] request, Handler handler) {
+        private Exchange(String host, int port, String key, byte[] request, Duration timeout, Handler handler) {
+            this.timeout = timeout;
+            this.deadline = System.nanoTime() + timeout.toNanos();
             this.host = host;
             this.port = port;
             this.key = key;
@@ -234,9 +248,13 @@ final class Http1Reads implements AutoCloseable {
         }
     }
 
-    /** Wakes for connect deadlines and idle expiry when there is something to expire, else waits. */
+    /**
+     * Wakes once a second for deadlines and idle expiry while there is something to expire, else
+     * waits: a timer per request would cost a thread wake-up per request (read deadlines are a
+     * minute; a second's precision is enough).
+     */
     private long selectTimeoutMillis() {
-        return connecting.isEmpty() && idle.isEmpty() ? 0 : 1000;
+        return active.isEmpty() && idle.isEmpty() ? 0 : 1000;
     }
 
     private void ready(SelectionKey selection) {
@@ -502,9 +520,14 @@ final class Http1Reads implements AutoCloseable {
 
     /** Reads the status line and headers in {@code raw[0, end)}. */
     private static void head(Exchange e, int end) throws IOException {
-        String text = new String(e.raw, 0, end, StandardCharsets.ISO_8859_1);
-        String[] lines = text.split("\r\n");
-        String statusLine = lines[0];
+        // end - 4: without the blank line; a reply's every step runs cold, so no regular expression here
+        List<String> lines = new ArrayList<>(16);
+        for (int from = 0; from < end - 2; ) {
+            int eol = indexOfLineEnd(e.raw, from, end);
+            lines.add(new String(e.raw, from, eol - from, StandardCharsets.ISO_8859_1));
+            from = eol + 2;
+        }
+        String statusLine = lines.get(0);
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
             throw new IOException("not an HTTP/1.x reply: " + abbreviate(statusLine));
         }
@@ -516,8 +539,8 @@ final class Http1Reads implements AutoCloseable {
         e.http11 = statusLine.charAt(7) != '0';
         Map<String, List<String>> fields = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         String last = null;
-        for (int i = 1; i < lines.length; i++) {
-            String line = lines[i];
+        for (int i = 1; i < lines.size(); i++) {
+            String line = lines.get(i);
             if (line.isEmpty()) {
                 continue;
             }
@@ -534,11 +557,11 @@ final class Http1Reads implements AutoCloseable {
             last = line.substring(0, colon).strip();
             fields.computeIfAbsent(last, k -> new ArrayList<>()).add(line.substring(colon + 1).strip());
         }
-        e.headers = HttpHeaders.of(fields, (name, value) -> true);
-        String connection = String.join(",", e.headers.allValues("Connection")).toLowerCase(Locale.ROOT);
+        e.headers = fields;
+        String connection = String.join(",", fields.getOrDefault("Connection", List.of())).toLowerCase(Locale.ROOT);
         e.keepAlive = e.http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
-        List<String> codings = e.headers.allValues("Transfer-Encoding");
-        List<String> lengths = e.headers.allValues("Content-Length");
+        List<String> codings = fields.getOrDefault("Transfer-Encoding", List.of());
+        List<String> lengths = fields.getOrDefault("Content-Length", List.of());
         if (e.status == 204 || e.status == 304 || e.status < 200) {
             e.framing = Framing.LENGTH;
             e.contentLength = 0;
@@ -694,25 +717,27 @@ final class Http1Reads implements AutoCloseable {
         }
     }
 
-    /** Connect deadlines, checked on every wake-up; idle connections past their time, once a second. */
+    /** Connect and exchange deadlines, idle connections past their time: at most once a second. */
     private void expire() {
         long now = System.nanoTime();
-        if (!connecting.isEmpty()) {
-            List<Exchange> late = null;
-            for (Exchange e : connecting) {
-                if (now - e.connectDeadline >= 0) {
-                    (late == null ? late = new ArrayList<>() : late).add(e);
-                }
-            }
-            if (late != null) {
-                late.forEach(e -> fail(e, new HttpConnectTimeoutException("connecting to " + e.key + " took more than "
-                        + connectTimeout)));
-            }
-        }
-        if (now - nextIdleCheck < 0 || idle.isEmpty()) {
+        if (now - nextCheck < 0) {
             return;
         }
-        nextIdleCheck = now + Duration.ofSeconds(1).toNanos();
+        nextCheck = now + Duration.ofSeconds(1).toNanos();
+        List<Exchange> late = new ArrayList<>();
+        for (Exchange e : active) {
+            if (now - e.deadline >= 0 || connecting.contains(e) && now - e.connectDeadline >= 0) {
+                late.add(e);
+            }
+        }
+        for (Exchange e : late) {
+            fail(e, connecting.contains(e) && now - e.connectDeadline >= 0
+                    ? new HttpConnectTimeoutException("connecting to " + e.key + " took more than " + connectTimeout)
+                    : new HttpTimeoutException("agent " + e.key + " did not finish its reply within " + e.timeout));
+        }
+        if (idle.isEmpty()) {
+            return;
+        }
         long limit = IDLE_TIMEOUT.toNanos();
         List<Connection> stale = new ArrayList<>();
         idle.values().forEach(pool -> pool.forEach(c -> {

@@ -211,7 +211,7 @@ class Http1ReadsTest {
 
     private Outcome get(Script server, String target) {
         Outcome outcome = new Outcome();
-        reads.get("127.0.0.1", server.port(), target, Map.of("X-Consul-Token", "secret"), outcome);
+        reads.get("127.0.0.1", server.port(), target, Map.of("X-Consul-Token", "secret"), Duration.ofSeconds(10), outcome);
         return outcome;
     }
 
@@ -238,7 +238,7 @@ class Http1ReadsTest {
 
         assertEquals(200, r.status());
         assertEquals("[1]", body(r));
-        assertEquals("7", r.headers().firstValue("x-consul-index").orElseThrow(), "header names are case-insensitive");
+        assertEquals("7", r.header("x-consul-index").orElseThrow(), "header names are case-insensitive");
         assertEquals("[2]", body(second.reply()));
         assertEquals(1, server.connections.get(), "the kept-alive connection carried both requests");
         String head = server.requests.get(1);
@@ -266,7 +266,7 @@ class Http1ReadsTest {
         Http1Reads.Response r = get(server, "/a").reply();
 
         assertEquals(body, body(r));
-        assertEquals("9", r.headers().firstValue("X-Consul-Index").orElseThrow());
+        assertEquals("9", r.header("X-Consul-Index").orElseThrow());
         assertEquals("[]", body(get(server, "/b").reply()));
         assertEquals(1, server.connections.get(), "a chunked reply leaves the connection reusable");
     }
@@ -362,10 +362,23 @@ class Http1ReadsTest {
         }
         Outcome outcome = new Outcome();
 
-        reads.get("127.0.0.1", port, "/a", Map.of(), outcome);
+        reads.get("127.0.0.1", port, "/a", Map.of(), Duration.ofSeconds(10), outcome);
 
         assertInstanceOf(IOException.class, outcome.failure());
         assertFalse(outcome.failure() instanceof HttpConnectTimeoutException);
+    }
+
+    @Test
+    void aRequestNotAnsweredInTimeFailsAndItsConnectionIsClosed() throws Exception {
+        Script server = new Script(Answer.hold());
+        Outcome held = new Outcome();
+
+        reads.get("127.0.0.1", server.port(), "/a", Map.of(), Duration.ofMillis(100), held);
+
+        Throwable failure = held.failure();
+        assertInstanceOf(java.net.http.HttpTimeoutException.class, failure);
+        assertEquals("agent 127.0.0.1:" + server.port() + " did not finish its reply within PT0.1S", failure.getMessage());
+        server.peerClosed.get(5, TimeUnit.SECONDS);
     }
 
     @Test
@@ -373,7 +386,7 @@ class Http1ReadsTest {
         Script server = new Script(Answer.of(reply("[1]")), Answer.hold());
         assertEquals("[1]", body(get(server, "/a").reply()));
         Outcome held = new Outcome();
-        Http1Reads.Exchange exchange = reads.get("127.0.0.1", server.port(), "/b", Map.of(), held);
+        Http1Reads.Exchange exchange = reads.get("127.0.0.1", server.port(), "/b", Map.of(), Duration.ofSeconds(30), held);
         await().atMost(Duration.ofSeconds(5)).until(() -> server.requests.size() == 2);
 
         exchange.cancel();
@@ -403,7 +416,7 @@ class Http1ReadsTest {
         Script server = new Script(Answer.of(reply("[1]")));
         CompletableFuture<Void> closed = new CompletableFuture<>();
 
-        reads.get("127.0.0.1", server.port(), "/a", Map.of(), new Http1Reads.Handler() {
+        reads.get("127.0.0.1", server.port(), "/a", Map.of(), Duration.ofSeconds(10), new Http1Reads.Handler() {
             @Override
             public void answered(Http1Reads.Response response) {
                 reads.close();
@@ -424,7 +437,7 @@ class Http1ReadsTest {
     @Test
     void aHeaderValueWithALineBreakIsRefusedAndNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> reads.get("127.0.0.1", 1, "/a", Map.of("X-Consul-Token", "a\r\nHost: evil"), new Outcome()));
+                () -> reads.get("127.0.0.1", 1, "/a", Map.of("X-Consul-Token", "a\r\nHost: evil"), Duration.ofSeconds(1), new Outcome()));
 
         assertTrue(e.getMessage().startsWith("X-Consul-Token "), e.getMessage());
     }
@@ -440,7 +453,7 @@ class Http1ReadsTest {
         }
         try (v6) {
             Outcome outcome = new Outcome();
-            reads.get("[::1]", v6.getLocalPort(), "/a", Map.of(), outcome);
+            reads.get("[::1]", v6.getLocalPort(), "/a", Map.of(), Duration.ofSeconds(10), outcome);
             try (Socket s = v6.accept()) {
                 String head = new String(s.getInputStream().readNBytes(36), StandardCharsets.ISO_8859_1);
                 assertTrue(head.contains("Host: [::1]:" + v6.getLocalPort() + "\r\n"), head);
