@@ -162,7 +162,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
      */
     static final class Lane {
         private final HttpClient client;
-        private final Http1Reads http1;
+        private volatile Http1Reads http1;
         private final ScheduledExecutorService workers;
         private final Gate[] gates;
         private int watches;
@@ -175,6 +175,11 @@ final class ConsulBlockingQueries implements AutoCloseable {
             for (int i = 0; i < agents; i++) {
                 gates[i] = client != null ? new Gate() : null;
             }
+        }
+
+        /** The plain-HTTP reader now in use; {@code null} over TLS. */
+        Http1Reads http1() {
+            return http1;
         }
 
         /** Where the watches of this lane run their pauses and deadlines. */
@@ -433,7 +438,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         Http1Reads.Exchange exchange;
         try {
             // the deadline is the reader's own: a timer per query would wake a worker thread per query
-            exchange = lane.http1.get(base.getHost(), base.getPort(), target(agent, service, index, List.of()),
+            exchange = usableHttp1(lane).get(base.getHost(), base.getPort(), target(agent, service, index, List.of()),
                     headers(), limit, new Http1Reads.Handler() {
                         @Override
                         public void answered(Http1Reads.Response response) {
@@ -455,6 +460,29 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return;
         }
         call.sent(exchange::cancel);
+    }
+
+    /**
+     * The lane's plain-HTTP reader, replaced by a new one if its selector thread died (its
+     * requests then failed as I/O errors, so the watches back off and come back here).
+     */
+    private Http1Reads usableHttp1(Lane lane) {
+        Http1Reads reads = lane.http1;
+        if (reads.usable()) {
+            return reads;
+        }
+        synchronized (this) {
+            if (closed || lane.http1.usable()) {
+                return lane.http1;
+            }
+            try {
+                lane.http1 = new Http1Reads(config.connectTimeout());
+                LOG.warn("consul: started a new plain-HTTP reader for the watches, the last one stopped");
+            } catch (IOException e) {
+                LOG.warn("consul: cannot start a new plain-HTTP reader: {}", e.toString());
+            }
+            return lane.http1;
+        }
     }
 
     /** Reads a 200 reply's body into a {@link Reply}; any other status is answered at once, its body dropped. */

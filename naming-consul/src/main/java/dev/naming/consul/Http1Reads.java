@@ -52,8 +52,10 @@ import org.slf4j.Logger;
  * <p>Each request's handler is called once: with the reply, or with an {@link IOException}
  * (connection refused or lost, connect timeout as {@link HttpConnectTimeoutException}, a reply
  * that is not HTTP/1.x), or with a {@link CancellationException} after {@link Exchange#cancel()}
- * or {@link #close()}; always on the selector thread, never under a lock of this class. A handler
- * must not block: every other request of this {@code Naming} waits while it runs.
+ * or {@link #close()}; on the selector thread (a request made after {@link #close()}: on the
+ * caller's), never under a lock of this class. A handler must not block: every other request of
+ * this {@code Naming} waits while it runs. If the selector thread dies (an {@link Error}), pending
+ * and later requests fail with an {@link IOException} and {@link #usable()} turns false.
  */
 final class Http1Reads implements AutoCloseable {
 
@@ -96,10 +98,12 @@ final class Http1Reads implements AutoCloseable {
     private final Set<Exchange> connecting = new HashSet<>();
     private long nextCheck;
     private volatile boolean closed;
+    private volatile Throwable crash;
 
     Http1Reads(Duration connectTimeout) throws IOException {
         this.connectTimeout = connectTimeout;
         this.selector = Selector.open();
+        this.nextCheck = System.nanoTime();
         this.thread = NamingThreads.factory(THREAD_NAME, false).newThread(this::loop);
         thread.start();
     }
@@ -155,8 +159,20 @@ final class Http1Reads implements AutoCloseable {
             }
         }
         if (unsent != null) {
-            unsent.handler.failed(new CancellationException("closed"));
+            unsent.handler.failed(closedError());
         }
+    }
+
+    /** What a request fails with once this is closed: cancelled, or an I/O error if the selector thread died. */
+    private Exception closedError() {
+        Throwable why = crash;
+        return why == null ? new CancellationException("closed")
+                : new IOException("the plain-HTTP selector thread stopped: " + why, why);
+    }
+
+    /** False once closed, or once its selector thread died: then a new one is needed. */
+    boolean usable() {
+        return !closed;
     }
 
     /** One request and its reply, read as it comes. */
@@ -175,6 +191,7 @@ final class Http1Reads implements AutoCloseable {
         private long connectDeadline;
         private byte[] raw = new byte[1024];
         private int rawLength;
+        private boolean received;
         private int headEnd = -1;
         private int scanned;
         private int status;
@@ -230,7 +247,12 @@ final class Http1Reads implements AutoCloseable {
     private void loop() {
         try {
             while (!closed) {
-                selector.select(this::ready, selectTimeoutMillis());
+                // a task queued by this thread (a handler that sends again) must not wait for the next wake-up
+                if (tasks.isEmpty()) {
+                    selector.select(this::ready, selectTimeoutMillis());
+                } else {
+                    selector.selectNow(this::ready);
+                }
                 Runnable task;
                 while ((task = tasks.poll()) != null) {
                     task.run();
@@ -238,9 +260,10 @@ final class Http1Reads implements AutoCloseable {
                 expire();
             }
         } catch (IOException | RuntimeException | Error e) {
-            LOG.error("consul: the HTTP selector thread stopped; watches over plain HTTP fail until the Naming is"
-                    + " closed", e);
+            // pending and later requests fail as I/O errors, so the watches back off and retry on a new reader
+            LOG.error("consul: the plain-HTTP selector thread stopped; the watches will retry on a new one", e);
             synchronized (tasks) {
+                crash = e;
                 closed = true;
             }
         } finally {
@@ -283,7 +306,7 @@ final class Http1Reads implements AutoCloseable {
             return;
         }
         if (closed) {
-            fail(e, new CancellationException("closed"));
+            fail(e, closedError());
             return;
         }
         active.add(e);
@@ -385,6 +408,7 @@ final class Http1Reads implements AutoCloseable {
             e.raw = Arrays.copyOf(e.raw, (int) wanted);
         }
         data.get(e.raw, e.rawLength, n);
+        e.received = true;
         e.rawLength += n;
     }
 
@@ -400,6 +424,9 @@ final class Http1Reads implements AutoCloseable {
                 return false;
             }
             head(e, end);
+            if (e.status == 101) {
+                throw new IOException("the agent switched protocols (101), which nothing asked for");
+            }
             if (e.status >= 100 && e.status < 200) {
                 // an interim reply (100 Continue and the like): the real one follows
                 System.arraycopy(e.raw, end, e.raw, 0, e.rawLength - end);
@@ -413,8 +440,11 @@ final class Http1Reads implements AutoCloseable {
                 if (e.contentLength > MAX_BODY) {
                     throw new IOException("reply of " + e.contentLength + " bytes, more than " + MAX_BODY);
                 }
-                if (e.raw.length < end + e.contentLength) {
-                    e.raw = Arrays.copyOf(e.raw, (int) (end + e.contentLength));
+                // room for what is announced, up to 64 KiB at once: a wrong length must not allocate
+                // its size before any byte of it came
+                long wanted = end + Math.min(e.contentLength, 64 * 1024);
+                if (e.raw.length < wanted) {
+                    e.raw = Arrays.copyOf(e.raw, (int) wanted);
                 }
             } else if (e.framing == Framing.CHUNKED) {
                 e.body = new byte[1024];
@@ -469,7 +499,7 @@ final class Http1Reads implements AutoCloseable {
                     } catch (NumberFormatException notHex) {
                         throw new IOException("bad chunk size: " + abbreviate(line));
                     }
-                    if (n < 0 || e.bodyLength + n > MAX_BODY) {
+                    if (n < 0 || n > MAX_BODY - e.bodyLength) {
                         throw new IOException("bad chunk size: " + abbreviate(line));
                     }
                     e.chunkLeft = n;
@@ -566,7 +596,9 @@ final class Http1Reads implements AutoCloseable {
             e.framing = Framing.LENGTH;
             e.contentLength = 0;
         } else if (!codings.isEmpty()) {
-            if (!String.join(",", codings).toLowerCase(Locale.ROOT).strip().endsWith("chunked")) {
+            // only chunked alone: no compression was asked for, and another coding would leave the body unreadable
+            String[] tokens = String.join(",", codings).split(",");
+            if (tokens.length != 1 || !tokens[0].strip().equalsIgnoreCase("chunked")) {
                 throw new IOException("unsupported Transfer-Encoding: " + codings);
             }
             e.framing = Framing.CHUNKED;
@@ -638,7 +670,7 @@ final class Http1Reads implements AutoCloseable {
         }
         e.connection = null;
         connecting.remove(e);
-        if (c.reused && !e.retried && e.rawLength == 0 && e.headEnd < 0 && !closed) {
+        if (c.reused && !e.retried && !e.received && !closed) {
             // a kept-alive connection the agent had closed meanwhile: the request never reached it
             e.retried = true;
             LOG.debug("consul: a kept-alive connection to {} was closed ({}), sending again on a new one", e.key,
@@ -759,7 +791,7 @@ final class Http1Reads implements AutoCloseable {
         }
         // starts fail as closed; cancels end what they cancel
         left.forEach(Runnable::run);
-        new ArrayList<>(active).forEach(e -> fail(e, new CancellationException("closed")));
+        new ArrayList<>(active).forEach(e -> fail(e, closedError()));
         new ArrayList<>(idle.values()).forEach(pool -> new ArrayList<>(pool).forEach(this::dropIdle));
         try {
             selector.close();

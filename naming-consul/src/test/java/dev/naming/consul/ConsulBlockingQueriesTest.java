@@ -85,6 +85,34 @@ class ConsulBlockingQueriesTest {
     }
 
     @Test
+    void aStoppedPlainHttpReaderIsReplacedOnTheNextRead() throws Exception {
+        try (java.net.ServerSocket agent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             ConsulBlockingQueries q = queries("consul://127.0.0.1:" + agent.getLocalPort())) {
+            ConsulBlockingQueries.Lane lane = q.join();
+            Http1Reads stopped = lane.http1();
+            // as its selector thread dying leaves it: closed, every request failing
+            stopped.close();
+            java.util.concurrent.CompletableFuture<ConsulBlockingQueries.Reply> done = new java.util.concurrent.CompletableFuture<>();
+
+            q.read(lane, 0, "chat.logic", 0, (reply, error) -> {
+                if (error != null) {
+                    done.completeExceptionally(error);
+                } else {
+                    done.complete(reply);
+                }
+            });
+            try (java.net.Socket s = agent.accept()) {
+                s.getInputStream().read(new byte[1024]);
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nX-Consul-Index: 5\r\nContent-Length: 2\r\n\r\n[]"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                ConsulBlockingQueries.Reply reply = done.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(5, reply.index());
+            }
+            assertTrue(lane.http1() != stopped && lane.http1().usable(), "a new reader took its place");
+        }
+    }
+
+    @Test
     void overTlsNoWarningAndANewLaneEvery250Watches() {
         try (ConsulBlockingQueries q = queries("consul://10.0.0.1:8501?tls=true")) {
             List<String> lines = errorLines(() -> {

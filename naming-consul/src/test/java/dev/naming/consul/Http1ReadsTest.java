@@ -131,8 +131,12 @@ class Http1ReadsTest {
                         peerClosed.complete(null);
                         return;
                     }
-                    for (byte[] piece : answer.pieces()) {
-                        out.write(piece);
+                    for (int i = 0; i < answer.pieces().size(); i++) {
+                        if (i > 0) {
+                            // apart in time, so that each piece reaches the client in a read of its own
+                            Thread.sleep(5);
+                        }
+                        out.write(answer.pieces().get(i));
                         out.flush();
                     }
                     if (answer.closeAfter()) {
@@ -252,15 +256,15 @@ class Http1ReadsTest {
     void aChunkedReplyIsDecodedWhateverPiecesItComesIn() throws Exception {
         // Go's server chunks every reply longer than 2 KiB that sets no length, as Consul's do
         String body = "[" + "x".repeat(5000) + "]";
-        String chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Consul-Index: 9\r\n\r\n"
-                + "7d0\r\n" + body.substring(0, 2000) + "\r\n"
-                + Integer.toHexString(body.length() - 2000) + ";name=value\r\n" + body.substring(2000) + "\r\n"
-                + "0\r\nX-Trailer: t\r\n\r\n";
-        List<String> pieces = new ArrayList<>();
-        // cut at every kind of place: inside a size line, inside data, between CR and LF
-        for (int at = 0, step = 1; at < chunked.length(); at += step, step = step * 3 % 1013 + 1) {
-            pieces.add(chunked.substring(at, Math.min(chunked.length(), at + step)));
-        }
+        String first = body.substring(0, 2000);
+        String second = body.substring(2000);
+        // cut inside a size line, inside an extension, inside data, between the CR and LF after
+        // data, inside the last chunk's line, inside a trailer and before the final CRLF
+        List<String> pieces = List.of(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Consul-Index: 9\r\n\r\n7d",
+                "0\r\n" + first.substring(0, 700), first.substring(700) + "\r",
+                "\n" + Integer.toHexString(second.length()) + ";na", "me=value\r\n" + second + "\r\n0",
+                "\r\nX-Trai", "ler: t\r\n", "\r\n");
         Script server = new Script(Answer.ofPieces(pieces, false), Answer.of(reply("[]")));
 
         Http1Reads.Response r = get(server, "/a").reply();
@@ -269,6 +273,25 @@ class Http1ReadsTest {
         assertEquals("9", r.header("X-Consul-Index").orElseThrow());
         assertEquals("[]", body(get(server, "/b").reply()));
         assertEquals(1, server.connections.get(), "a chunked reply leaves the connection reusable");
+    }
+
+    @Test
+    void aChunkSizeBeyondTheLimitFailsInsteadOfOverflowing() throws Exception {
+        Script server = new Script(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n"
+                + "7fffffffffffffff\r\n"));
+
+        Throwable failure = get(server, "/a").failure();
+
+        assertTrue(failure.getMessage().contains("bad chunk size"), failure.getMessage());
+    }
+
+    @Test
+    void aCodingOtherThanChunkedAloneIsRefused() throws Exception {
+        Script server = new Script(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"));
+
+        Throwable failure = get(server, "/a").failure();
+
+        assertTrue(failure.getMessage().contains("unsupported Transfer-Encoding"), failure.getMessage());
     }
 
     @Test
@@ -323,6 +346,40 @@ class Http1ReadsTest {
         assertEquals(2, server.connections.get());
         assertEquals(3, server.requests.size(), server.requests.toString());
         assertTrue(server.requests.get(2).startsWith("GET /b "), server.requests.get(2));
+    }
+
+    @Test
+    void aRequestOnAReusedConnectionThatGotPartOfAReplyIsNotSentAgain() throws Exception {
+        // an interim reply, then the agent closes: something came back, so the request reached it
+        Script server = new Script(Answer.of(reply("[1]")),
+                Answer.ofPieces(List.of("HTTP/1.1 100 Continue\r\n\r\n"), true), Answer.of(reply("[2]")));
+
+        assertEquals("[1]", body(get(server, "/a").reply()));
+        Throwable failure = get(server, "/b").failure();
+
+        assertInstanceOf(IOException.class, failure);
+        assertEquals(2, server.requests.size(), server.requests.toString());
+    }
+
+    @Test
+    void aHandlerThatSendsAgainWhenItsRequestTimesOutIsServed() throws Exception {
+        Script server = new Script(Answer.hold(), Answer.of(reply("[2]")));
+        Outcome again = new Outcome();
+
+        reads.get("127.0.0.1", server.port(), "/a", Map.of(), Duration.ofMillis(50), new Http1Reads.Handler() {
+            @Override
+            public void answered(Http1Reads.Response response) {
+                again.failed(new AssertionError("answered: " + body(response)));
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                // on the selector thread, with nothing else pending: the new request must still go out
+                reads.get("127.0.0.1", server.port(), "/b", Map.of(), Duration.ofSeconds(10), again);
+            }
+        });
+
+        assertEquals("[2]", body(again.reply()));
     }
 
     @Test
@@ -383,7 +440,7 @@ class Http1ReadsTest {
 
     @Test
     void cancelAnswersAtOnceAndClosesTheConnection() throws Exception {
-        Script server = new Script(Answer.of(reply("[1]")), Answer.hold());
+        Script server = new Script(Answer.of(reply("[1]")), Answer.hold(), Answer.of(reply("[3]")));
         assertEquals("[1]", body(get(server, "/a").reply()));
         Outcome held = new Outcome();
         Http1Reads.Exchange exchange = reads.get("127.0.0.1", server.port(), "/b", Map.of(), Duration.ofSeconds(30), held);
@@ -394,6 +451,8 @@ class Http1ReadsTest {
         assertInstanceOf(CancellationException.class, held.failure());
         server.peerClosed.get(5, TimeUnit.SECONDS);
         exchange.cancel();
+        // the selector thread runs its tasks in order: once a later request is answered, the second cancel has run
+        assertEquals("[3]", body(get(server, "/c").reply()));
         assertEquals(1, held.calls.get(), "one outcome per request");
     }
 
@@ -419,8 +478,15 @@ class Http1ReadsTest {
         reads.get("127.0.0.1", server.port(), "/a", Map.of(), Duration.ofSeconds(10), new Http1Reads.Handler() {
             @Override
             public void answered(Http1Reads.Response response) {
+                long start = System.nanoTime();
                 reads.close();
-                closed.complete(null);
+                // closing waits up to 5 s for the selector thread; from that thread it must not wait for itself
+                long tookMillis = (System.nanoTime() - start) / 1_000_000;
+                if (tookMillis < 4000) {
+                    closed.complete(null);
+                } else {
+                    closed.completeExceptionally(new AssertionError("close waited " + tookMillis + " ms for its own thread"));
+                }
             }
 
             @Override
