@@ -60,7 +60,8 @@ import dev.naming.spi.NamingLoggers;
  * {@code Naming}'s dispatcher unless a subscription asked for its listener to run there. Over TLS
  * the handshake's work runs there too, once per connection. {@value #WORKERS} daemon threads
  * {@code naming-consul-watch-N}, started with the first watch and ended by {@link #close()}, run
- * the pauses between queries, the read deadlines and the HTTP client of {@link #find}.
+ * the pauses between queries, the read deadlines over TLS (plain-HTTP queries' are kept by
+ * {@link Http1Reads}) and the HTTP client of {@link #find}.
  *
  * <p>Connections: over TLS the client speaks HTTP/2, so the pending queries of one lane share one
  * connection per agent. The JDK client does not open a second connection when a connection's
