@@ -64,6 +64,21 @@ interface AgentExchange {
      */
     OutputStream respond(int status, long length) throws IOException;
 
+    /**
+     * Sends a whole reply: with its length, or chunked ({@code chunked}, over HTTP/1.1), as
+     * {@link #respond} and one write would. A server that can hand it to the socket in one write
+     * does: Go's server sends a reply that fits its 4 KiB connection buffer in one, chunked or not
+     * (net/http server.go: {@code finishRequest} flushes {@code bufw} once the handler returned).
+     */
+    default void reply(int status, byte[] body, boolean chunked) throws IOException {
+        OutputStream out = respond(status, body.length == 0 ? -1 : chunked ? UNKNOWN_LENGTH : body.length);
+        if (body.length > 0) {
+            try (out) {
+                out.write(body);
+            }
+        }
+    }
+
     /** Ends the exchange; when no reply was sent, drops the connection, as an agent going away does. */
     void close();
 }

@@ -982,13 +982,7 @@ public final class ConsulEmulator implements AutoCloseable {
      * {@code chunkWriter.writeHeader} in net/http/server.go) and sends longer ones chunked.
      */
     private static void send(AgentExchange ex, int status, byte[] body) throws IOException {
-        OutputStream out = ex.respond(status, body.length == 0 ? -1
-                : body.length > GO_CHUNKING_THRESHOLD ? AgentExchange.UNKNOWN_LENGTH : body.length);
-        if (body.length > 0) {
-            try (out) {
-                out.write(body);
-            }
-        }
+        ex.reply(status, body, body.length > GO_CHUNKING_THRESHOLD);
     }
 
     /** Consul's {@code parseTokenInternal} (agent/http.go): {@code ?token=}, then X-Consul-Token, then a Bearer token. */

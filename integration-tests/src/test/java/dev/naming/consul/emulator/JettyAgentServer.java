@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +15,7 @@ import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.Content;
@@ -27,6 +29,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.FutureCallback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -236,6 +239,32 @@ final class JettyAgentServer implements AgentExchange.Server {
             }
             body = Content.Sink.asOutputStream(response);
             return body;
+        }
+
+        /**
+         * One write with {@code last} set: Jetty then sends the headers, the body and, chunked, the
+         * last chunk together (HTTP/2: HEADERS and DATA with END_STREAM), where a stream's write and
+         * close would send the end on its own.
+         */
+        @Override
+        public void reply(int status, byte[] bytes, boolean chunked) throws IOException {
+            response.setStatus(status);
+            if (chunked && request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_1_1) {
+                response.getHeaders().put(HttpHeader.TRANSFER_ENCODING, "chunked");
+            } else {
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Integer.toString(bytes.length));
+            }
+            FutureCallback written = new FutureCallback();
+            response.write(true, ByteBuffer.wrap(bytes), written);
+            try {
+                written.get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted writing a reply", e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException("reply not written: " + e.getCause(), e);
+            }
+            body = OutputStream.nullOutputStream();
         }
 
         @Override
