@@ -240,12 +240,12 @@ public final class NamingBenchmarks {
      */
     private void clientShares(String backend, String peerName, List<long[]> changes,
                               Map<String, ConcurrentLinkedQueue<Long>> written) {
-        long[] naming = written.get("naming").stream().mapToLong(Long::longValue).sorted().toArray();
-        long[] peerWrites = written.get("peer").stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] naming = sorted(written.get("naming"));
+        long[] peerWrites = sorted(written.get("peer"));
+        long[] floorWrites = sorted(written.get("floor"));
         LatencySamples pooled = new LatencySamples(changes.size());
         LatencySamples direct = new LatencySamples(changes.size());
         LatencySamples peer = new LatencySamples(changes.size());
-        long[] floorWrites = written.get("floor").stream().mapToLong(Long::longValue).sorted().toArray();
         LatencySamples floor = new LatencySamples(changes.size());
         int namingFirst = 0;
         int paired = 0;
@@ -277,6 +277,10 @@ public final class NamingBenchmarks {
             reportLatency(backend, "floor (one blocking read, the library's parse): client's share %s", floor, false);
         }
         report(backend, "changes whose reply the registry wrote to naming before the peer", 100.0 * namingFirst / paired, "%");
+    }
+
+    private static long[] sorted(ConcurrentLinkedQueue<Long> times) {
+        return times.stream().mapToLong(Long::longValue).sorted().toArray();
     }
 
     /** The first of {@code sorted} at or after {@code from}; {@link Long#MIN_VALUE} when none is. */

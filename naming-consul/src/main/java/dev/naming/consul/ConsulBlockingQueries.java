@@ -261,6 +261,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     private final ConsulConfig config;
     private final ConsulTrust trust;
+    /** The headers of every health read: the token and the Enterprise scope, when set. */
+    private final java.util.Map<String, String> headers;
     private final List<Lane> lanes = new ArrayList<>();
     private final Set<String> filtered = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean warnedFiltered = new AtomicBoolean();
@@ -273,6 +275,13 @@ final class ConsulBlockingQueries implements AutoCloseable {
     ConsulBlockingQueries(ConsulConfig config) {
         this.config = config;
         this.trust = ConsulTrust.of(config);
+        java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("Accept", "application/json");
+        if (config.token() != null) {
+            h.put("X-Consul-Token", config.token());
+        }
+        h.putAll(config.scopeHeaders());
+        this.headers = java.util.Collections.unmodifiableMap(h);
     }
 
     int agents() {
@@ -434,13 +443,13 @@ final class ConsulBlockingQueries implements AutoCloseable {
             call.finish(null, new CancellationException("cancelled"));
             return;
         }
-        Duration limit = index >= 1 ? config.blockingReadTimeout() : config.requestTimeout();
+        Duration limit = timeout(index);
         URI base = config.agents().get(agent);
         Http1Reads.Exchange exchange;
         try {
             // the deadline is the reader's own: a timer per query would wake a worker thread per query
-            exchange = usableHttp1(lane).get(base.getHost(), base.getPort(), target(agent, service, index, List.of()),
-                    headers(), limit, new Http1Reads.Handler() {
+            exchange = usableHttp1(lane).get(base.getHost(), base.getPort(), target(service, index, List.of()),
+                    headers, limit, new Http1Reads.Handler() {
                         @Override
                         public void answered(Http1Reads.Response response) {
                             if (response.status() != 200) {
@@ -602,15 +611,20 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
     /** The health read of {@code service}, one {@code tag} parameter per tag (finds; watches filter no tags). */
     HttpRequest request(int agent, String service, long index, List<String> tags) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(config.agents().get(agent) + target(agent, service, index, tags)))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(config.agents().get(agent) + target(service, index, tags)))
                 .GET()
-                .timeout(index >= 1 ? config.blockingReadTimeout() : config.requestTimeout());
-        headers().forEach(b::header);
+                .timeout(timeout(index));
+        headers.forEach(b::header);
         return b.build();
     }
 
+    /** How long a read may take: a blocking one (index at least 1) its wait and more, any other the request timeout. */
+    private Duration timeout(long index) {
+        return index >= 1 ? config.blockingReadTimeout() : config.requestTimeout();
+    }
+
     /** The path and query of the health read of {@code service}. */
-    private String target(int agent, String service, long index, List<String> tags) {
+    private String target(String service, long index, List<String> tags) {
         StringBuilder uri = new StringBuilder("/v1/health/service/").append(ConsulPaths.encode(service)).append("?passing=1");
         for (String tag : tags) {
             uri.append("&tag=").append(ConsulPaths.encode(tag));
@@ -627,16 +641,6 @@ final class ConsulBlockingQueries implements AutoCloseable {
         return uri.toString();
     }
 
-    /** The headers of every health read: the token and the Enterprise scope, when set. */
-    private java.util.Map<String, String> headers() {
-        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
-        headers.put("Accept", "application/json");
-        if (config.token() != null) {
-            headers.put("X-Consul-Token", config.token());
-        }
-        headers.putAll(config.scopeHeaders());
-        return headers;
-    }
 
     /** {@code X-Consul-Index} (a uint64); 0 when absent or unreadable, so the next read does not block. */
     static long parseIndex(Optional<String> header) {

@@ -36,9 +36,10 @@ import org.slf4j.Logger;
  * <p>Why not {@code java.net.http} here, as over TLS: a blocking query's reply comes after the
  * machine has idled for as long as the service was quiet, so every line of code between the socket
  * and the listener runs cold, and the JDK client's HTTP/1.1 pipeline (its subscribers, schedulers
- * and futures for the headers and then the body) is a long path: the benchmark measured about a
- * millisecond between the agent's write and our listener, where a plain read and parse of the same
- * reply took a quarter of that (docs/BENCHMARKS.md). This class is that plain read on a selector.
+ * and futures for the headers and then the body) is a long path: 1.1–1.4 ms p50 from the agent's
+ * write to our listener in the benchmark's runs with it, where a client that reads the same reply
+ * with one blocking read and parses it ({@code BlockingReadFloor}) takes 0.3–0.45 ms
+ * (docs/BENCHMARKS.md). This class is that plain read, on a selector.
  * It does only what Consul's HTTP API needs: GET, {@code Content-Length}, chunked and
  * read-to-close bodies, keep-alive with one request at a time per connection, 1xx replies skipped.
  * No redirects, no compression (none is asked for), no proxies, no pipelining.
@@ -70,7 +71,7 @@ final class Http1Reads implements AutoCloseable {
     static final int MAX_BODY = 256 * 1024 * 1024;
     private static final int MAX_CHUNK_LINE = 4096;
 
-    /** What a request's sender learns: called once, on the selector thread. */
+    /** What a request's sender learns, once: on the selector thread, or on the caller's for a request made after close. */
     interface Handler {
         void answered(Response response);
 
@@ -95,7 +96,6 @@ final class Http1Reads implements AutoCloseable {
     // selector thread only
     private final Map<String, ArrayDeque<Connection>> idle = new HashMap<>();
     private final Set<Exchange> active = new HashSet<>();
-    private final Set<Exchange> connecting = new HashSet<>();
     private long nextCheck;
     private volatile boolean closed;
     private volatile Throwable crash;
@@ -109,8 +109,8 @@ final class Http1Reads implements AutoCloseable {
     }
 
     /**
-     * Sends {@code GET target} to {@code host:port} with {@code headers} ({@code Host},
-     * {@code User-Agent} and {@code Connection} are this class's own).
+     * Sends {@code GET target} to {@code host:port} with {@code headers} ({@code Host} and
+     * {@code User-Agent} are this class's own).
      *
      * @param host a name or an address; an IPv6 address with or without brackets
      * @param timeout for the whole exchange, connecting included; past it (checked about once a
@@ -188,6 +188,7 @@ final class Http1Reads implements AutoCloseable {
         private Connection connection;
         private boolean done;
         private boolean retried;
+        /** While connecting: when connecting has taken too long; 0 otherwise. */
         private long connectDeadline;
         private byte[] raw = new byte[1024];
         private int rawLength;
@@ -195,7 +196,6 @@ final class Http1Reads implements AutoCloseable {
         private int headEnd = -1;
         private int scanned;
         private int status;
-        private boolean http11;
         private Map<String, List<String>> headers;
         private Framing framing;
         private long contentLength;
@@ -288,7 +288,7 @@ final class Http1Reads implements AutoCloseable {
             }
             if (selection.isConnectable()) {
                 if (c.channel.finishConnect()) {
-                    connecting.remove(c.exchange);
+                    c.exchange.connectDeadline = 0;
                     write(c);
                 }
             } else if (selection.isWritable()) {
@@ -347,7 +347,6 @@ final class Http1Reads implements AutoCloseable {
             } else {
                 c.selection = channel.register(selector, SelectionKey.OP_CONNECT, c);
                 e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
-                connecting.add(e);
             }
         } catch (IOException | RuntimeException error) {
             if (channel != null) {
@@ -566,7 +565,7 @@ final class Http1Reads implements AutoCloseable {
         } catch (NumberFormatException notANumber) {
             throw new IOException("not an HTTP/1.x reply: " + abbreviate(statusLine));
         }
-        e.http11 = statusLine.charAt(7) != '0';
+        boolean http11 = statusLine.charAt(7) != '0';
         Map<String, List<String>> fields = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         String last = null;
         for (int i = 1; i < lines.size(); i++) {
@@ -589,7 +588,7 @@ final class Http1Reads implements AutoCloseable {
         }
         e.headers = fields;
         String connection = String.join(",", fields.getOrDefault("Connection", List.of())).toLowerCase(Locale.ROOT);
-        e.keepAlive = e.http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
+        e.keepAlive = http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
         List<String> codings = fields.getOrDefault("Transfer-Encoding", List.of());
         List<String> lengths = fields.getOrDefault("Content-Length", List.of());
         if (e.status == 204 || e.status == 304 || e.status < 200) {
@@ -669,7 +668,7 @@ final class Http1Reads implements AutoCloseable {
             return;
         }
         e.connection = null;
-        connecting.remove(e);
+        e.connectDeadline = 0;
         if (c.reused && !e.retried && !e.received && !closed) {
             // a kept-alive connection the agent had closed meanwhile: the request never reached it
             e.retried = true;
@@ -709,7 +708,6 @@ final class Http1Reads implements AutoCloseable {
         }
         e.done = true;
         active.remove(e);
-        connecting.remove(e);
         if (e.connection != null) {
             Connection c = e.connection;
             c.exchange = null;
@@ -756,17 +754,15 @@ final class Http1Reads implements AutoCloseable {
             return;
         }
         nextCheck = now + Duration.ofSeconds(1).toNanos();
-        List<Exchange> late = new ArrayList<>();
+        Map<Exchange, IOException> late = new HashMap<>();
         for (Exchange e : active) {
-            if (now - e.deadline >= 0 || connecting.contains(e) && now - e.connectDeadline >= 0) {
-                late.add(e);
+            if (e.connectDeadline != 0 && now - e.connectDeadline >= 0) {
+                late.put(e, new HttpConnectTimeoutException("connecting to " + e.key + " took more than " + connectTimeout));
+            } else if (now - e.deadline >= 0) {
+                late.put(e, new HttpTimeoutException("agent " + e.key + " did not finish its reply within " + e.timeout));
             }
         }
-        for (Exchange e : late) {
-            fail(e, connecting.contains(e) && now - e.connectDeadline >= 0
-                    ? new HttpConnectTimeoutException("connecting to " + e.key + " took more than " + connectTimeout)
-                    : new HttpTimeoutException("agent " + e.key + " did not finish its reply within " + e.timeout));
-        }
+        late.forEach(this::fail);
         if (idle.isEmpty()) {
             return;
         }

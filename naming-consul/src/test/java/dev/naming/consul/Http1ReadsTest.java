@@ -219,6 +219,11 @@ class Http1ReadsTest {
         return outcome;
     }
 
+    /** What a request fails with when the agent answers {@code reply}. */
+    private Throwable failureFor(String reply) throws Exception {
+        return get(new Script(Answer.of(reply)), "/a").failure();
+    }
+
     private static String body(Http1Reads.Response r) {
         return new String(r.body(), StandardCharsets.UTF_8);
     }
@@ -277,19 +282,15 @@ class Http1ReadsTest {
 
     @Test
     void aChunkSizeBeyondTheLimitFailsInsteadOfOverflowing() throws Exception {
-        Script server = new Script(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n"
-                + "7fffffffffffffff\r\n"));
-
-        Throwable failure = get(server, "/a").failure();
+        Throwable failure = failureFor("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n"
+                + "7fffffffffffffff\r\n");
 
         assertTrue(failure.getMessage().contains("bad chunk size"), failure.getMessage());
     }
 
     @Test
     void aCodingOtherThanChunkedAloneIsRefused() throws Exception {
-        Script server = new Script(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"));
-
-        Throwable failure = get(server, "/a").failure();
+        Throwable failure = failureFor("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
 
         assertTrue(failure.getMessage().contains("unsupported Transfer-Encoding"), failure.getMessage());
     }
@@ -394,9 +395,7 @@ class Http1ReadsTest {
 
     @Test
     void somethingThatIsNotHttpFails() throws Exception {
-        Script server = new Script(Answer.ofPieces(List.of("SSH-2.0-OpenSSH_9.6\r\n\r\n"), false));
-
-        Throwable failure = get(server, "/a").failure();
+        Throwable failure = failureFor("SSH-2.0-OpenSSH_9.6\r\n\r\n");
 
         assertInstanceOf(IOException.class, failure);
         assertTrue(failure.getMessage().contains("not an HTTP/1.x reply"), failure.getMessage());
@@ -404,9 +403,7 @@ class Http1ReadsTest {
 
     @Test
     void aBadChunkSizeFails() throws Exception {
-        Script server = new Script(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"));
-
-        Throwable failure = get(server, "/a").failure();
+        Throwable failure = failureFor("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
 
         assertTrue(failure.getMessage().contains("bad chunk size"), failure.getMessage());
     }
