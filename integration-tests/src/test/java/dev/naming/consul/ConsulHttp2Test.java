@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.ServiceInstance;
+import dev.naming.ServiceRegistration;
 import dev.naming.consul.emulator.ConsulEmulator;
 import java.io.IOException;
 import java.net.URI;
@@ -90,6 +91,33 @@ class ConsulHttp2Test {
 
             await().atMost(Duration.ofSeconds(10)).until(() -> agent.openConnections() == 2);
             assertEquals(260, agent.openBlockingQueries());
+        }
+    }
+
+    /**
+     * The request timeout of the JDK client covers only the wait for the headers: a stream whose
+     * body stalls after them is aborted by the library's own deadline (its lane's sweep), counted
+     * as a failure, and the watch asks again, keeping its list.
+     */
+    @Test
+    void aStreamWhoseBodyStallsTimesOutAndTheWatchAsksAgain() {
+        try (ConsulEmulator agent = http2Agent(250);
+             ConsulNaming naming = FastConsul.connect("consul://" + agent.hostPort()
+                     + "?wait=1s&timeout=300ms&readMargin=200ms&" + certificate.trustParameters())) {
+            List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
+            naming.register(ServiceRegistration.builder().id("stall-1").name("stalling").address("10.0.0.1").port(80).build());
+            naming.subscribe("stalling", lists::add);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !lists.isEmpty() && lists.get(lists.size() - 1).size() == 1);
+
+            agent.stallBodies(true);
+            agent.clearRequests();
+            try {
+                // each read gives up at its deadline (1.26 s, seen within a second) and the watch asks again
+                await().atMost(Duration.ofSeconds(10)).until(() -> agent.requests("/v1/health/service/stalling").size() >= 3);
+            } finally {
+                agent.stallBodies(false);
+            }
+            assertEquals(List.of("stall-1"), lists.get(lists.size() - 1).stream().map(ServiceInstance::id).toList());
         }
     }
 

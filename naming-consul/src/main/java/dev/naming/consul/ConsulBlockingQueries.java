@@ -20,9 +20,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -60,8 +58,9 @@ import dev.naming.spi.NamingLoggers;
  * {@code Naming}'s dispatcher unless a subscription asked for its listener to run there. Over TLS
  * the handshake's work runs there too, once per connection. {@value #WORKERS} daemon threads
  * {@code naming-consul-watch-N}, started with the first watch and ended by {@link #close()}, run
- * the pauses between queries, the read deadlines over TLS (plain-HTTP queries' are kept by
- * {@link Http1Reads}) and the HTTP client of {@link #find}.
+ * the pauses between queries, a sweep of each TLS lane's read deadlines once a second
+ * ({@link Lane#expire()}; plain-HTTP queries' are kept by {@link Http1Reads}) and the HTTP client
+ * of {@link #find}.
  *
  * <p>Connections: over TLS the client speaks HTTP/2, so the pending queries of one lane share one
  * connection per agent. The JDK client does not open a second connection when a connection's
@@ -121,7 +120,10 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private volatile boolean cancelled;
         private volatile boolean expired;
         private volatile Runnable abort;
-        private volatile ScheduledFuture<?> deadline;
+        /** When the whole exchange must be over (nanoTime), over TLS; see {@link Lane#expire()}. */
+        private volatile long deadline;
+        /** The lane whose sweep holds this call's deadline, once it has one. */
+        private volatile Lane timedBy;
 
         private Call(BiConsumer<Reply, Throwable> done) {
             this.done = done;
@@ -148,9 +150,9 @@ final class ConsulBlockingQueries implements AutoCloseable {
             if (!finished.compareAndSet(false, true)) {
                 return;
             }
-            ScheduledFuture<?> d = deadline;
-            if (d != null) {
-                d.cancel(false);
+            Lane lane = timedBy;
+            if (lane != null) {
+                lane.timed.remove(this);
             }
             done.accept(reply, failure);
         }
@@ -166,6 +168,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private volatile Http1Reads http1;
         private final ScheduledExecutorService workers;
         private final Gate[] gates;
+        /** Over TLS, the calls in flight whose deadline {@link #expire()} checks. */
+        private final Set<Call> timed = ConcurrentHashMap.newKeySet();
         private int watches;
 
         private Lane(HttpClient client, Http1Reads http1, ScheduledExecutorService workers, int agents) {
@@ -183,9 +187,25 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return http1;
         }
 
-        /** Where the watches of this lane run their pauses and deadlines. */
+        /** Where the watches of this lane run their pauses. */
         ScheduledExecutorService scheduler() {
             return workers;
+        }
+
+        /**
+         * Aborts, as timed out, the calls past their deadline; run once a second over TLS. A timer
+         * task per query would wake a worker thread for every query sent (the new deadline
+         * becomes the head of the timer's queue), just as the reply before it is handed to the
+         * listeners; read deadlines are about a minute, a second's precision is enough.
+         */
+        void expire() {
+            long now = System.nanoTime();
+            for (Call call : timed) {
+                if (now - call.deadline >= 0 && timed.remove(call)) {
+                    call.expired = true;
+                    call.abort.run();
+                }
+            }
         }
     }
 
@@ -310,6 +330,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             if (config.tls()) {
                 // the client's tasks on the thread that asks: each reply is read, parsed and handed on by the selector thread
                 lane = new Lane(newClient(Runnable::run), null, workers(), config.agents().size());
+                workers.scheduleWithFixedDelay(lane::expire, 1, 1, TimeUnit.SECONDS);
             } else {
                 try {
                     lane = new Lane(null, new Http1Reads(config.connectTimeout()), workers(), config.agents().size());
@@ -416,23 +437,22 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     /**
-     * Gives {@code call} a deadline for its whole exchange, after which it is aborted and fails
-     * as timed out; false if the {@code Naming} is closing (the call is then aborted and finished).
+     * Gives {@code call} a deadline for its whole exchange, after which the lane's sweep aborts it
+     * and it fails as timed out; false if the {@code Naming} is closing (the call is then aborted
+     * and finished).
      */
     private static boolean deadline(Lane lane, Call call, Duration limit) {
-        try {
-            call.deadline = lane.workers.schedule(() -> {
-                call.expired = true;
-                call.abort.run();
-            }, limit.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closing) {
+        if (lane.workers.isShutdown()) {
             call.abort.run();
             call.finish(null, new CancellationException("closed"));
             return false;
         }
+        call.deadline = System.nanoTime() + limit.toNanos();
+        call.timedBy = lane;
+        lane.timed.add(call);
         if (call.finished.get()) {
-            // answered before the deadline was set
-            call.deadline.cancel(false);
+            // answered before the deadline was set: finish() did not see it
+            lane.timed.remove(call);
         }
         return true;
     }
