@@ -422,6 +422,43 @@ class Http1ReadsTest {
         assertFalse(outcome.failure() instanceof HttpConnectTimeoutException);
     }
 
+    /**
+     * An agent that does not answer the handshake: a listener whose accept queue is full drops
+     * further connection attempts (Linux, BSD), so a connect there stays pending until the
+     * reader's connect deadline ends it.
+     */
+    @Test
+    void aConnectionNotEstablishedInTimeFailsAsAConnectTimeout() throws Exception {
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> queued = new ArrayList<>();
+            boolean dropping = false;
+            try {
+                for (int i = 0; i < 10 && !dropping; i++) {
+                    Socket s = new Socket();
+                    queued.add(s);
+                    try {
+                        s.connect(full.getLocalSocketAddress(), 300);
+                    } catch (java.net.SocketTimeoutException e) {
+                        dropping = true;
+                    }
+                }
+                org.junit.jupiter.api.Assumptions.assumeTrue(dropping,
+                        "this system answers connection attempts past a full accept queue");
+                Outcome outcome = new Outcome();
+
+                reads.get("127.0.0.1", full.getLocalPort(), "/a", Map.of(), Duration.ofSeconds(30), outcome);
+
+                Throwable failure = outcome.failure();
+                assertInstanceOf(HttpConnectTimeoutException.class, failure);
+                assertEquals("connecting to 127.0.0.1:" + full.getLocalPort() + " took more than PT2S", failure.getMessage());
+            } finally {
+                for (Socket s : queued) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     @Test
     void aRequestNotAnsweredInTimeFailsAndItsConnectionIsClosed() throws Exception {
         Script server = new Script(Answer.hold());
