@@ -221,6 +221,23 @@ class ConsulWatchTest {
     }
 
     @Test
+    void anAgentGivenByNameIsLookedUpOnAThreadOfItsOwnWhichEndsWithTheNaming() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.net.InetAddress.getByName("localhost").getHostAddress().equals("127.0.0.1"),
+                "localhost is 127.0.0.1 here, where the emulated agent listens");
+        naming.close();
+        naming = FastConsul.connect("consul://localhost:" + emulator.port() + "?wait=2s");
+        naming.register(logic("logic-1"));
+        naming.subscribe("chat.logic", lists::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
+        assertEquals(List.of(Http1Reads.LOOKUP_THREAD_NAME), FastConsul.threads(Http1Reads.LOOKUP_THREAD_NAME));
+
+        naming.close();
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> FastConsul.threads(Http1Reads.LOOKUP_THREAD_NAME).isEmpty());
+    }
+
+    @Test
     void closingTheNamingWhileQueriesAreBlockedLeavesNoWatchThread() {
         List<String> before = FastConsul.threads("naming-consul-watch-");
         naming.subscribe("a", lists::add);

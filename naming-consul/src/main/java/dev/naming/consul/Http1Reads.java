@@ -3,6 +3,7 @@ package dev.naming.consul;
 import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.NamingThreads;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.http.HttpConnectTimeoutException;
@@ -27,6 +28,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
@@ -48,7 +53,10 @@ import org.slf4j.Logger;
  * that allows it and reused by the next request to the same agent; an idle one is closed after
  * {@link #IDLE_TIMEOUT} or when the agent closes it. A request sent on a reused connection that
  * the agent had closed meanwhile (nothing of a reply came back) is sent once more on a new one,
- * as a GET may be. Host names are resolved when a connection is opened, on the selector thread.
+ * as a GET may be. An agent given by host name (not an address) is looked up when a connection
+ * is opened, on a thread of its own ({@value #LOOKUP_THREAD_NAME}, started on demand): a DNS
+ * server that does not answer holds only the requests that wait for a lookup, up to the connect
+ * timeout, not the replies on connections already open.
  *
  * <p>Each request's handler is called once: with the reply, or with an {@link IOException}
  * (connection refused or lost, connect timeout as {@link HttpConnectTimeoutException}, a reply
@@ -63,6 +71,8 @@ final class Http1Reads implements AutoCloseable {
     private static final Logger LOG = NamingLoggers.get(Http1Reads.class);
 
     static final String THREAD_NAME = "naming-consul-http";
+    /** Looks up agents' host names, when they are names. */
+    static final String LOOKUP_THREAD_NAME = "naming-consul-lookup";
     /** How long a connection may stay unused in the pool. */
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** A reply's status line and headers past this many bytes are refused. */
@@ -89,6 +99,7 @@ final class Http1Reads implements AutoCloseable {
     }
 
     private final Duration connectTimeout;
+    private final Resolver resolver;
     private final Selector selector;
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -97,11 +108,22 @@ final class Http1Reads implements AutoCloseable {
     private final Map<String, ArrayDeque<Connection>> idle = new HashMap<>();
     private final Set<Exchange> active = new HashSet<>();
     private long nextCheck;
+    private ThreadPoolExecutor lookups;
     private volatile boolean closed;
     private volatile Throwable crash;
 
+    /** Looks up an agent's host name; may block (DNS). */
+    interface Resolver {
+        InetAddress resolve(String host) throws IOException;
+    }
+
     Http1Reads(Duration connectTimeout) throws IOException {
+        this(connectTimeout, InetAddress::getByName);
+    }
+
+    Http1Reads(Duration connectTimeout, Resolver resolver) throws IOException {
         this.connectTimeout = connectTimeout;
+        this.resolver = resolver;
         this.selector = Selector.open();
         this.nextCheck = System.nanoTime();
         this.thread = NamingThreads.factory(THREAD_NAME, false).newThread(this::loop);
@@ -329,12 +351,79 @@ final class Http1Reads implements AutoCloseable {
     }
 
     private void open(Exchange e) {
+        InetAddress literal = literal(e.host);
+        if (literal != null) {
+            connect(e, new InetSocketAddress(literal, e.port));
+            return;
+        }
+        // a lookup may block for seconds (a DNS server that does not answer): not on this thread,
+        // where it would hold every other watch's reply; the connect deadline covers it
+        e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
+        try {
+            lookups().execute(() -> {
+                InetSocketAddress address = null;
+                IOException error = null;
+                try {
+                    address = new InetSocketAddress(resolver.resolve(e.host), e.port);
+                } catch (IOException | RuntimeException x) {
+                    error = new IOException("cannot resolve " + e.host + ": " + x.getMessage(), x);
+                }
+                InetSocketAddress resolved = address;
+                IOException failure = error;
+                submit(() -> {
+                    if (e.done) {
+                        return;
+                    }
+                    if (failure != null) {
+                        fail(e, failure);
+                    } else {
+                        connect(e, resolved);
+                    }
+                }, null);
+            });
+        } catch (RejectedExecutionException closing) {
+            fail(e, closedError());
+        }
+    }
+
+    /** The address {@code host} spells, without a lookup; {@code null} for a name. */
+    static InetAddress literal(String host) {
+        boolean ipv4 = !host.isEmpty();
+        for (int i = 0; i < host.length() && ipv4; i++) {
+            char c = host.charAt(i);
+            ipv4 = c >= '0' && c <= '9' || c == '.';
+        }
+        String[] parts = host.split("\\.", -1);
+        if (ipv4 && parts.length == 4) {
+            for (String part : parts) {
+                if (part.isEmpty() || part.length() > 3 || Integer.parseInt(part) > 255) {
+                    return null;
+                }
+            }
+        } else if (host.indexOf(':') < 0) {
+            return null;
+        }
+        try {
+            // a dotted quad or an IPv6 address: parsed, never looked up
+            return InetAddress.getByName(host);
+        } catch (IOException notAnAddress) {
+            return null;
+        }
+    }
+
+    /** The one thread that looks up host names, started with the first lookup, ended after 30 s without one. */
+    private synchronized ThreadPoolExecutor lookups() {
+        if (lookups == null) {
+            lookups = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                    NamingThreads.factory(LOOKUP_THREAD_NAME, false));
+            lookups.allowCoreThreadTimeOut(true);
+        }
+        return lookups;
+    }
+
+    private void connect(Exchange e, InetSocketAddress address) {
         SocketChannel channel = null;
         try {
-            InetSocketAddress address = new InetSocketAddress(e.host, e.port);
-            if (address.isUnresolved()) {
-                throw new IOException("cannot resolve " + e.host);
-            }
             channel = SocketChannel.open();
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -789,6 +878,12 @@ final class Http1Reads implements AutoCloseable {
         left.forEach(Runnable::run);
         new ArrayList<>(active).forEach(e -> fail(e, closedError()));
         new ArrayList<>(idle.values()).forEach(pool -> new ArrayList<>(pool).forEach(this::dropIdle));
+        synchronized (this) {
+            if (lookups != null) {
+                // a lookup in progress ends by itself; what it would start is refused as closed
+                lookups.shutdownNow();
+            }
+        }
         try {
             selector.close();
         } catch (IOException ignored) {

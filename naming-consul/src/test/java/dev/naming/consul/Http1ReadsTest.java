@@ -423,6 +423,100 @@ class Http1ReadsTest {
     }
 
     /**
+     * A host name is looked up off the selector thread: a lookup that hangs (a DNS server that
+     * does not answer) holds only the requests to that name, not the replies of other watches.
+     */
+    @Test
+    void aSlowLookupHoldsOnlyTheRequestsToThatName() throws Exception {
+        java.util.concurrent.CountDownLatch dnsAnswers = new java.util.concurrent.CountDownLatch(1);
+        Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")));
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
+            if (host.equals("agent.slow")) {
+                try {
+                    dnsAnswers.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return InetAddress.getLoopbackAddress();
+        })) {
+            Outcome slow = new Outcome();
+            named.get("agent.slow", server.port(), "/slow", Map.of(), Duration.ofSeconds(30), slow);
+            Outcome other = new Outcome();
+
+            named.get("127.0.0.1", server.port(), "/other", Map.of(), Duration.ofSeconds(30), other);
+
+            assertEquals("[1]", body(other.reply()));
+            assertFalse(slow.result.isDone(), "the request to the slow name waits for its lookup");
+            dnsAnswers.countDown();
+            assertEquals("[2]", body(slow.reply()));
+        }
+    }
+
+    @Test
+    void anAddressIsNotLookedUpAndANameIs() throws Exception {
+        assertEquals(InetAddress.getByName("127.0.0.1"), Http1Reads.literal("127.0.0.1"));
+        assertEquals(InetAddress.getByName("::1"), Http1Reads.literal("::1"));
+        for (String name : List.of("localhost", "consul.service.consul", "10.1", "256.1.1.1", "1.2.3.4.5", "1..2.3")) {
+            assertEquals(null, Http1Reads.literal(name), name);
+        }
+        List<String> lookedUp = new CopyOnWriteArrayList<>();
+        Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")));
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
+            lookedUp.add(host);
+            return InetAddress.getLoopbackAddress();
+        })) {
+            Outcome byAddress = new Outcome();
+            named.get("127.0.0.1", server.port(), "/a", Map.of(), Duration.ofSeconds(30), byAddress);
+            assertEquals("[1]", body(byAddress.reply()));
+            Outcome byName = new Outcome();
+            named.get("agent.local", server.port(), "/b", Map.of(), Duration.ofSeconds(30), byName);
+            assertEquals("[2]", body(byName.reply()));
+
+            assertEquals(List.of("agent.local"), lookedUp);
+        }
+    }
+
+    @Test
+    void aNameThatCannotBeLookedUpFailsNamingIt() throws Exception {
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
+            throw new java.net.UnknownHostException(host + ": Name or service not known");
+        })) {
+            Outcome outcome = new Outcome();
+
+            named.get("agent.nowhere", 8500, "/a", Map.of(), Duration.ofSeconds(30), outcome);
+
+            Throwable failure = outcome.failure();
+            assertInstanceOf(IOException.class, failure);
+            assertTrue(failure.getMessage().contains("agent.nowhere"), failure.getMessage());
+        }
+    }
+
+    /** The connect timeout covers the lookup: one that never answers fails the request in time. */
+    @Test
+    void aLookupThatNeverAnswersFailsAsAConnectTimeout() throws Exception {
+        java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+        try (Http1Reads named = new Http1Reads(Duration.ofMillis(200), host -> {
+            try {
+                end.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new java.net.UnknownHostException(host);
+        })) {
+            Outcome outcome = new Outcome();
+
+            named.get("agent.silent", 8500, "/a", Map.of(), Duration.ofSeconds(30), outcome);
+
+            Throwable failure = outcome.failure();
+            assertInstanceOf(HttpConnectTimeoutException.class, failure);
+            assertEquals("connecting to agent.silent:8500 took more than PT0.2S", failure.getMessage());
+        } finally {
+            end.countDown();
+        }
+    }
+
+    /**
      * An agent that does not answer the handshake: a listener whose accept queue is full drops
      * further connection attempts (Linux, BSD), so a connect there stays pending until the
      * reader's connect deadline ends it.
