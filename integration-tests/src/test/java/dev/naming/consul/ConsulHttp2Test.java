@@ -112,7 +112,8 @@ class ConsulHttp2Test {
             agent.stallBodies(true);
             agent.clearRequests();
             try {
-                // each read gives up at its deadline (1.26 s, seen within a second) and the watch asks again
+                // each read gives up at its deadline (1.26 s blocking, then 300 ms for the fresh reads after
+                // the failure; the sweep sees it within a second) and the watch asks again
                 await().atMost(Duration.ofSeconds(10)).until(() -> agent.requests("/v1/health/service/stalling").size() >= 3);
             } finally {
                 agent.stallBodies(false);

@@ -221,7 +221,7 @@ class ConsulWatchTest {
     }
 
     @Test
-    void anAgentGivenByNameIsLookedUpOnAThreadOfItsOwnWhichEndsWithTheNaming() throws Exception {
+    void anAgentGivenByNameIsLookedUpOnAThreadOfItsOwnWhichEndsWithTheNamingWhenIdle() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 java.net.InetAddress.getByName("localhost").getHostAddress().equals("127.0.0.1"),
                 "localhost is 127.0.0.1 here, where the emulated agent listens");

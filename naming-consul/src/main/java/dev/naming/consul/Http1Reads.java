@@ -28,8 +28,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -54,9 +54,10 @@ import org.slf4j.Logger;
  * {@link #IDLE_TIMEOUT} or when the agent closes it. A request sent on a reused connection that
  * the agent had closed meanwhile (nothing of a reply came back) is sent once more on a new one,
  * as a GET may be. An agent given by host name (not an address) is looked up when a connection
- * is opened, on a thread of its own ({@value #LOOKUP_THREAD_NAME}, started on demand): a DNS
- * server that does not answer holds only the requests that wait for a lookup, up to the connect
- * timeout, not the replies on connections already open.
+ * is opened, on a thread {@value #LOOKUP_THREAD_NAME} per name being looked up (started on
+ * demand, ended after 30 s without a lookup): a DNS server that does not answer holds only the
+ * requests that wait for a lookup, up to the connect timeout, which covers lookup and connect
+ * together, not the replies on connections already open.
  *
  * <p>Each request's handler is called once: with the reply, or with an {@link IOException}
  * (connection refused or lost, connect timeout as {@link HttpConnectTimeoutException}, a reply
@@ -109,6 +110,8 @@ final class Http1Reads implements AutoCloseable {
     private final Set<Exchange> active = new HashSet<>();
     private long nextCheck;
     private ThreadPoolExecutor lookups;
+    /** Names being looked up, and the requests waiting for each. */
+    private final Map<String, List<Exchange>> lookingUp = new HashMap<>();
     private volatile boolean closed;
     private volatile Throwable crash;
 
@@ -359,30 +362,50 @@ final class Http1Reads implements AutoCloseable {
         // a lookup may block for seconds (a DNS server that does not answer): not on this thread,
         // where it would hold every other watch's reply; the connect deadline covers it
         e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
+        List<Exchange> waiting = lookingUp.get(e.host);
+        if (waiting != null) {
+            // one lookup per name at a time: requests that come meanwhile wait for its answer
+            waiting.add(e);
+            return;
+        }
+        waiting = new ArrayList<>();
+        waiting.add(e);
+        lookingUp.put(e.host, waiting);
+        String host = e.host;
         try {
             lookups().execute(() -> {
-                InetSocketAddress address = null;
+                InetAddress address = null;
                 IOException error = null;
                 try {
-                    address = new InetSocketAddress(resolver.resolve(e.host), e.port);
+                    address = resolver.resolve(host);
                 } catch (IOException | RuntimeException x) {
-                    error = new IOException("cannot resolve " + e.host + ": " + x.getMessage(), x);
+                    error = new IOException("cannot resolve " + host + ": " + x.getMessage(), x);
                 }
-                InetSocketAddress resolved = address;
+                InetAddress resolved = address;
                 IOException failure = error;
-                submit(() -> {
-                    if (e.done) {
-                        return;
-                    }
-                    if (failure != null) {
-                        fail(e, failure);
-                    } else {
-                        connect(e, resolved);
-                    }
-                }, null);
+                submit(() -> looked(host, resolved, failure), null);
             });
         } catch (RejectedExecutionException closing) {
+            lookingUp.remove(host);
             fail(e, closedError());
+        }
+    }
+
+    /** A lookup of {@code host} ended: the requests that waited for it connect, or fail. */
+    private void looked(String host, InetAddress address, IOException failure) {
+        List<Exchange> waiting = lookingUp.remove(host);
+        if (waiting == null) {
+            return;
+        }
+        for (Exchange e : waiting) {
+            if (e.done) {
+                continue;
+            }
+            if (failure != null) {
+                fail(e, failure);
+            } else {
+                connect(e, new InetSocketAddress(address, e.port));
+            }
         }
     }
 
@@ -411,12 +434,15 @@ final class Http1Reads implements AutoCloseable {
         }
     }
 
-    /** The one thread that looks up host names, started with the first lookup, ended after 30 s without one. */
-    private synchronized ThreadPoolExecutor lookups() {
+    /**
+     * The threads that look up host names: one per name being looked up (a lookup that hangs for
+     * one agent must not hold the lookup of the agent a watch fails over to), so no more than the
+     * agents given by name; each ends after 30 s without a lookup. Selector thread only.
+     */
+    private ThreadPoolExecutor lookups() {
         if (lookups == null) {
-            lookups = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+            lookups = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                     NamingThreads.factory(LOOKUP_THREAD_NAME, false));
-            lookups.allowCoreThreadTimeOut(true);
         }
         return lookups;
     }
@@ -435,7 +461,10 @@ final class Http1Reads implements AutoCloseable {
                 write(c);
             } else {
                 c.selection = channel.register(selector, SelectionKey.OP_CONNECT, c);
-                e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
+                if (e.connectDeadline == 0) {
+                    // set already when a lookup came first: the timeout covers both
+                    e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
+                }
             }
         } catch (IOException | RuntimeException error) {
             if (channel != null) {
@@ -878,11 +907,10 @@ final class Http1Reads implements AutoCloseable {
         left.forEach(Runnable::run);
         new ArrayList<>(active).forEach(e -> fail(e, closedError()));
         new ArrayList<>(idle.values()).forEach(pool -> new ArrayList<>(pool).forEach(this::dropIdle));
-        synchronized (this) {
-            if (lookups != null) {
-                // a lookup in progress ends by itself; what it would start is refused as closed
-                lookups.shutdownNow();
-            }
+        if (lookups != null) {
+            // an idle lookup thread ends now; one in a lookup when that returns (a native lookup
+            // does not heed interrupts), and what it would then start is refused as closed
+            lookups.shutdownNow();
         }
         try {
             selector.close();

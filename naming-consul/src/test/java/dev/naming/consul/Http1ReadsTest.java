@@ -424,10 +424,10 @@ class Http1ReadsTest {
 
     /**
      * A host name is looked up off the selector thread: a lookup that hangs (a DNS server that
-     * does not answer) holds only the requests to that name, not the replies of other watches.
+     * does not answer) does not hold a request to an agent given by address.
      */
     @Test
-    void aSlowLookupHoldsOnlyTheRequestsToThatName() throws Exception {
+    void aSlowLookupHoldsNoRequestToAnAgentGivenByAddress() throws Exception {
         java.util.concurrent.CountDownLatch dnsAnswers = new java.util.concurrent.CountDownLatch(1);
         Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")));
         try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
@@ -450,6 +450,66 @@ class Http1ReadsTest {
             assertFalse(slow.result.isDone(), "the request to the slow name waits for its lookup");
             dnsAnswers.countDown();
             assertEquals("[2]", body(slow.reply()));
+        }
+    }
+
+    /** Failing over from an agent whose name does not resolve to one whose name does. */
+    @Test
+    void aHungLookupOfOneAgentDoesNotHoldTheLookupOfAnother() throws Exception {
+        java.util.concurrent.CountDownLatch aAnswers = new java.util.concurrent.CountDownLatch(1);
+        Script server = new Script(Answer.of(reply("[b]")));
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
+            if (host.equals("agent.a")) {
+                try {
+                    aAnswers.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return InetAddress.getLoopbackAddress();
+        })) {
+            Outcome a = new Outcome();
+            named.get("agent.a", server.port(), "/a", Map.of(), Duration.ofSeconds(30), a);
+            Outcome b = new Outcome();
+
+            named.get("agent.b", server.port(), "/b", Map.of(), Duration.ofSeconds(30), b);
+
+            assertEquals("[b]", body(b.reply()));
+            assertFalse(a.result.isDone());
+        } finally {
+            aAnswers.countDown();
+        }
+    }
+
+    /** Watches retrying towards a name that does not resolve do not pile up lookups of it. */
+    @Test
+    void requestsToANameBeingLookedUpShareItsLookup() throws Exception {
+        java.util.concurrent.CountDownLatch dnsAnswers = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger lookups = new AtomicInteger();
+        Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")), Answer.of(reply("[3]")));
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
+            lookups.incrementAndGet();
+            try {
+                dnsAnswers.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return InetAddress.getLoopbackAddress();
+        })) {
+            List<Outcome> outcomes = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Outcome o = new Outcome();
+                outcomes.add(o);
+                named.get("agent.slow", server.port(), "/" + i, Map.of(), Duration.ofSeconds(30), o);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> lookups.get() >= 1);
+
+            dnsAnswers.countDown();
+
+            for (Outcome o : outcomes) {
+                assertEquals(200, o.reply().status());
+            }
+            assertEquals(1, lookups.get());
         }
     }
 
