@@ -123,6 +123,29 @@ class ConsulHttp2Test {
     }
 
     /**
+     * The JDK client looks an agent's name up on the thread that sends a lane's first query, so
+     * that is not the subscriber's: a DNS server that does not answer holds the watch, not
+     * {@code subscribe} (nor, behind it, every other subscribe of the {@code Naming}).
+     */
+    @Test
+    void subscribeDoesNotWaitForTheAgentsNameToBeLookedUp() throws Exception {
+        SlowNames dns = SlowNames.install();
+        org.junit.jupiter.api.Assumptions.assumeTrue(dns != null, "this JDK has no InetAddress.nameService to stand in for");
+        try (dns; ConsulEmulator agent = http2Agent(250);
+             ConsulNaming naming = FastConsul.connect("consul://" + SlowNames.NAME + ":" + agent.port() + "?wait=30s&"
+                     + certificate.trustParameters())) {
+            List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> subscribed = CompletableFuture.runAsync(() -> naming.subscribe("svc", lists::add));
+            await().atMost(Duration.ofSeconds(5)).until(() -> dns.lookups() >= 1);
+
+            subscribed.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(lists.isEmpty(), "nothing read before the name is known");
+            dns.answer();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !lists.isEmpty());
+        }
+    }
+
+    /**
      * Why the library splits watches into lanes of 250: the JDK client does not open another
      * connection when the server's stream limit is reached, it fails the request. Should a JDK do
      * otherwise one day, this test says so.

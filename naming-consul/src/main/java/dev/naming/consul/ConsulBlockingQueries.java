@@ -21,7 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -79,6 +82,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
     /** Threads that handle every reply of one {@code Naming}'s watches: the work per reply is small. */
     static final int WORKERS = 2;
     private static final String WORKER_NAME = "naming-consul-watch";
+    static final String CONNECT_THREAD_NAME = "naming-consul-connect";
     /** Concurrent streams per HTTP/2 connection: Go's {@code http2} server default, which Consul does not change. */
     static final int STREAMS_PER_CONNECTION = 250;
     /** Plain-HTTP watches past which one warning is logged: a Consul agent allows 200 connections per client address. */
@@ -227,9 +231,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private record Held(Call call, Runnable send) {
         }
 
-        /** Sends now, or holds {@code send} until the probe is answered. */
-        void submit(Call call, boolean blocking, Runnable send) {
+        /**
+         * Sends now, or holds {@code send} until the probe is answered. Over a working connection
+         * it is sent on this thread; while there is none, on {@code connecting}: the JDK client
+         * looks the agent's name up on the thread that sends (a DNS server that does not answer
+         * would hold a {@code subscribe} call, a worker, or the selector thread).
+         */
+        void submit(Call call, boolean blocking, Runnable send, Executor connecting) {
+            boolean connect;
             synchronized (this) {
+                connect = !connected;
                 if (!connected) {
                     if (probe != null) {
                         held.add(new Held(call, send));
@@ -240,7 +251,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
                     }
                 }
             }
-            send.run();
+            if (!connect) {
+                send.run();
+                return;
+            }
+            try {
+                connecting.execute(send);
+            } catch (RejectedExecutionException closing) {
+                call.finish(null, new CancellationException("closed"));
+                abandoned(call);
+            }
         }
 
         /** {@code call} got an answer from the agent (any status): the connection works. */
@@ -288,6 +308,12 @@ final class ConsulBlockingQueries implements AutoCloseable {
     private final AtomicBoolean warnedFiltered = new AtomicBoolean();
     private HttpClient findClient;
     private ScheduledThreadPoolExecutor workers;
+    /**
+     * Over TLS, the queries sent while a lane has no working connection to an agent (see
+     * {@link Gate#submit}): a thread {@value #CONNECT_THREAD_NAME} each, started then and ended a
+     * second after. As many as lanes and agents being connected to at once, at most.
+     */
+    private final ThreadPoolExecutor connecting;
     private int watches;
     private boolean warned;
     private boolean closed;
@@ -302,6 +328,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
         h.putAll(config.scopeHeaders());
         this.headers = java.util.Collections.unmodifiableMap(h);
+        this.connecting = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                NamingThreads.factory(CONNECT_THREAD_NAME, false));
     }
 
     int agents() {
@@ -386,7 +414,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (gate == null) {
             send(lane, agent, service, request, call, null);
         } else {
-            gate.submit(call, index >= 1, () -> send(lane, agent, service, request, call, gate));
+            gate.submit(call, index >= 1, () -> send(lane, agent, service, request, call, gate), connecting);
         }
         return call;
     }
@@ -715,6 +743,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             if (workers != null) {
                 workers.shutdownNow();
             }
+            connecting.shutdownNow();
             lanes.forEach(lane -> {
                 if (lane.client != null) {
                     clients.add(lane.client);
