@@ -12,10 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A DNS server that does not answer, for one name: {@value #NAME} is looked up as 127.0.0.1, but
  * only once {@link #answer()} is called; every other name goes to the JVM's own name service.
- * Java 17 offers no resolver hook (JDK 18's {@code InetAddressResolverProvider} would), so this
- * replaces {@code InetAddress.nameService} (needs {@code --add-opens java.base/java.net}, set in
- * this module's surefire configuration); {@link #install()} returns {@code null} where that field
- * is not there, and a test then skips. {@link #close()} puts the JVM's own back.
+ * Java 17 offers no resolver hook (JDK 18's {@code InetAddressResolverProvider} is one, but only
+ * through a service file read once per JVM), so this replaces the field {@code InetAddress} asks:
+ * {@code nameService} on Java 17, {@code resolver} from Java 18 on (needs {@code --add-opens
+ * java.base/java.net}, set in this module's surefire configuration). {@link #install()} returns
+ * {@code null} on a JDK with neither, and a test then skips. {@link #close()} puts the JVM's own back.
  */
 final class SlowNames implements AutoCloseable {
 
@@ -32,13 +33,25 @@ final class SlowNames implements AutoCloseable {
         this.original = original;
     }
 
-    /** Installs it; {@code null} on a JDK without {@code InetAddress.nameService}. */
+    /** Installs it; {@code null} on a JDK with neither of the two fields it knows. */
     static SlowNames install() {
         try {
-            Field field = InetAddress.class.getDeclaredField("nameService");
+            Field field;
+            Class<?> service;
+            try {
+                // Java 17
+                field = InetAddress.class.getDeclaredField("nameService");
+                service = Class.forName("java.net.InetAddress$NameService");
+            } catch (NoSuchFieldException newerJdk) {
+                // Java 18 and later: the resolver that InetAddress.resolver() sets up on first use
+                field = InetAddress.class.getDeclaredField("resolver");
+                service = Class.forName("java.net.spi.InetAddressResolver");
+                Method init = InetAddress.class.getDeclaredMethod("resolver");
+                init.setAccessible(true);
+                init.invoke(null);
+            }
             field.setAccessible(true);
             Object original = field.get(null);
-            Class<?> service = Class.forName("java.net.InetAddress$NameService");
             SlowNames slow = new SlowNames(field, original);
             Object proxy = Proxy.newProxyInstance(service.getClassLoader(), new Class<?>[] {service},
                     (p, method, args) -> slow.call(method, args));
@@ -50,12 +63,14 @@ final class SlowNames implements AutoCloseable {
     }
 
     private Object call(Method method, Object[] args) throws Throwable {
-        if (method.getName().equals("lookupAllHostAddr") && NAME.equals(args[0])) {
+        boolean java17 = method.getName().equals("lookupAllHostAddr");
+        if ((java17 || method.getName().equals("lookupByName")) && NAME.equals(args[0])) {
             lookups.incrementAndGet();
             if (!answered.await(30, TimeUnit.SECONDS)) {
                 throw new java.net.UnknownHostException(NAME + ": no answer");
             }
-            return new InetAddress[] {InetAddress.getByAddress(NAME, new byte[] {127, 0, 0, 1})};
+            InetAddress address = InetAddress.getByAddress(NAME, new byte[] {127, 0, 0, 1});
+            return java17 ? new InetAddress[] {address} : java.util.stream.Stream.of(address);
         }
         method.setAccessible(true);
         try {
