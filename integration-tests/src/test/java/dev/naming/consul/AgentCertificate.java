@@ -42,7 +42,7 @@ public final class AgentCertificate {
         Path cert = dir.resolve("agent.pem");
         Path truststore = dir.resolve("trust.p12");
         keytool("-genkeypair", "-alias", "agent", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost,dns:" + SlowNames.NAME, "-validity", "2", "-keystore", keystore.toString(),
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost,dns:*." + SlowNames.DOMAIN, "-validity", "2", "-keystore", keystore.toString(),
                 "-storetype", "PKCS12", "-storepass", password, "-keypass", password);
         keytool("-exportcert", "-alias", "agent", "-keystore", keystore.toString(), "-storepass", password, "-rfc",
                 "-file", cert.toString());

@@ -132,7 +132,7 @@ class ConsulHttp2Test {
         SlowNames dns = SlowNames.install();
         org.junit.jupiter.api.Assumptions.assumeTrue(dns != null, "this JDK has no InetAddress.nameService to stand in for");
         try (dns; ConsulEmulator agent = http2Agent(250);
-             ConsulNaming naming = FastConsul.connect("consul://" + SlowNames.NAME + ":" + agent.port() + "?wait=30s&"
+             ConsulNaming naming = FastConsul.connect("consul://" + dns.name() + ":" + agent.port() + "?wait=30s&"
                      + certificate.trustParameters())) {
             List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> subscribed = CompletableFuture.runAsync(() -> naming.subscribe("svc", lists::add));
@@ -142,6 +142,30 @@ class ConsulHttp2Test {
             assertTrue(lists.isEmpty(), "nothing read before the name is known");
             dns.answer();
             await().atMost(Duration.ofSeconds(10)).until(() -> !lists.isEmpty());
+        }
+    }
+
+    /**
+     * A lookup that never answers fails the first query in time (the request timeout, 3 s here),
+     * and the queries held behind it, so the watch moves to the next agent; closing the
+     * {@code Naming} does not wait for the lookup either.
+     */
+    @Test
+    void aWatchMovesOnFromAnAgentWhoseNameDoesNotResolveAndCloseDoesNotWaitForIt() throws Exception {
+        SlowNames dns = SlowNames.install();
+        org.junit.jupiter.api.Assumptions.assumeTrue(dns != null, "this JDK has no InetAddress name service to stand in for");
+        try (dns; ConsulEmulator agent = http2Agent(250)) {
+            ConsulNaming naming = FastConsul.connect("consul://" + dns.name() + ":" + agent.port() + ",127.0.0.1:"
+                    + agent.port() + "?wait=30s&" + certificate.trustParameters());
+            List<List<ServiceInstance>> lists = new CopyOnWriteArrayList<>();
+            naming.subscribe("svc-a", lists::add);
+            naming.subscribe("svc-b", lists::add);
+
+            await().atMost(Duration.ofSeconds(15)).until(() -> lists.size() >= 2);
+            assertEquals(1, dns.lookups(), "the second agent answered while the first's name was still being looked up");
+            long started = System.nanoTime();
+            naming.close();
+            assertTrue(System.nanoTime() - started < Duration.ofSeconds(2).toNanos(), "close waited for the lookup");
         }
     }
 

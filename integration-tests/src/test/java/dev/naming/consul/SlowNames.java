@@ -10,8 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A DNS server that does not answer, for one name: {@value #NAME} is looked up as 127.0.0.1, but
- * only once {@link #answer()} is called; every other name goes to the JVM's own name service.
+ * A DNS server that does not answer, for one name: {@link #name()} is looked up as 127.0.0.1, but
+ * only once {@link #answer()} is called, and, as a native lookup, the wait heeds no interrupt;
+ * every other name goes to the JVM's own name service. Each instance has a name of its own (the
+ * JVM caches what a name resolved to), under {@value #DOMAIN}, which the test agent's certificate
+ * covers.
  * Java 17 offers no resolver hook (JDK 18's {@code InetAddressResolverProvider} is one, but only
  * through a service file read once per JVM), so this replaces the field {@code InetAddress} asks:
  * {@code nameService} on Java 17, {@code resolver} from Java 18 on (needs {@code --add-opens
@@ -20,8 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class SlowNames implements AutoCloseable {
 
-    /** The name whose lookup hangs; the test agent's certificate names it too. */
-    static final String NAME = "slow-dns.agent.test";
+    /** The domain of every slow name; the test agent's certificate holds {@code *.} it. */
+    static final String DOMAIN = "slow-dns.test";
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final String name = "n" + INSTANCES.incrementAndGet() + "-" + System.nanoTime() + "." + DOMAIN;
 
     private final Field field;
     private final Object original;
@@ -64,12 +70,12 @@ final class SlowNames implements AutoCloseable {
 
     private Object call(Method method, Object[] args) throws Throwable {
         boolean java17 = method.getName().equals("lookupAllHostAddr");
-        if ((java17 || method.getName().equals("lookupByName")) && NAME.equals(args[0])) {
+        if ((java17 || method.getName().equals("lookupByName")) && name.equals(args[0])) {
             lookups.incrementAndGet();
-            if (!answered.await(30, TimeUnit.SECONDS)) {
-                throw new java.net.UnknownHostException(NAME + ": no answer");
+            if (!awaitUninterruptibly()) {
+                throw new java.net.UnknownHostException(name + ": no answer");
             }
-            InetAddress address = InetAddress.getByAddress(NAME, new byte[] {127, 0, 0, 1});
+            InetAddress address = InetAddress.getByAddress(name, new byte[] {127, 0, 0, 1});
             return java17 ? new InetAddress[] {address} : java.util.stream.Stream.of(address);
         }
         method.setAccessible(true);
@@ -80,7 +86,30 @@ final class SlowNames implements AutoCloseable {
         }
     }
 
-    /** Lookups of {@value #NAME} begun so far. */
+    private boolean awaitUninterruptibly() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return answered.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The name whose lookup hangs. */
+    String name() {
+        return name;
+    }
+
+    /** Lookups of {@link #name()} begun so far. */
     int lookups() {
         return lookups.get();
     }

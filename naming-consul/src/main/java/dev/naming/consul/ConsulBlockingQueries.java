@@ -124,6 +124,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private volatile boolean cancelled;
         private volatile boolean expired;
         private volatile Runnable abort;
+        /** Fails the call as timed out while its request is not sent yet (over TLS: the agent's name being looked up). */
+        private volatile Runnable unsent;
         /** When the whole exchange must be over (nanoTime), over TLS; see {@link Lane#expire()}. */
         private volatile long deadline;
         /** The lane whose sweep holds this call's deadline, once it has one. */
@@ -144,7 +146,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         /** How to abort the request now sent; aborts it at once if the call was cancelled meanwhile. */
         private void sent(Runnable abort) {
             this.abort = abort;
-            if (cancelled) {
+            if (cancelled || finished.get()) {
                 abort.run();
             }
         }
@@ -207,7 +209,12 @@ final class ConsulBlockingQueries implements AutoCloseable {
             for (Call call : timed) {
                 if (now - call.deadline >= 0 && timed.remove(call)) {
                     call.expired = true;
-                    call.abort.run();
+                    Runnable abort = call.abort;
+                    if (abort != null) {
+                        abort.run();
+                    } else {
+                        call.unsent.run();
+                    }
                 }
             }
         }
@@ -311,7 +318,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
     /**
      * Over TLS, the queries sent while a lane has no working connection to an agent (see
      * {@link Gate#submit}): a thread {@value #CONNECT_THREAD_NAME} each, started then and ended a
-     * second after. As many as lanes and agents being connected to at once, at most.
+     * second after; as many as such queries at once (the gate holds most of them behind one).
      */
     private final ThreadPoolExecutor connecting;
     private int watches;
@@ -396,7 +403,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
      * called once, with the reply, or an {@link IOException} (network errors, timeouts, a status
      * other than 200, a reply that is not a health list), or a {@link CancellationException} after
      * {@link Call#cancel()}; on the lane's selector thread (a reply, a network error), a worker
-     * (a read deadline), or the caller's thread (a call that fails at once).
+     * (a read deadline), a {@value #CONNECT_THREAD_NAME} thread (over TLS, a query sent while its
+     * lane was not connected), or the caller's thread (a call that fails at once).
      *
      * <p>The reply is read and handed on as soon as its body is in, by the body subscriber on the
      * thread that read it, not through the future {@code sendAsync} returns: the JDK completes that
@@ -428,6 +436,21 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return;
         }
         Duration limit = request.timeout().orElse(config.blockingReadTimeout());
+        // the deadline comes first: the JDK client looks the agent's name up inside sendAsync, and a
+        // DNS server that does not answer must fail the call (and the queries held behind it) in time
+        call.unsent = () -> {
+            IOException late = new java.net.http.HttpConnectTimeoutException("agent " + describe(agent)
+                    + " was not reached within " + limit + " (looking its name up and connecting)");
+            if (gate != null) {
+                gate.failed(call, late);
+            }
+            call.finish(null, late);
+        };
+        // the request's timeout covers only the wait for the headers: a body that stalls after
+        // them must not hold the watch forever, so the whole exchange gets a deadline too
+        if (!deadline(lane, call, limit)) {
+            return;
+        }
         CompletableFuture<HttpResponse<Void>> response;
         try {
             response = lane.client.sendAsync(request, info -> {
@@ -445,11 +468,6 @@ final class ConsulBlockingQueries implements AutoCloseable {
             return;
         }
         call.sent(() -> response.cancel(true));
-        // the request's timeout covers only the wait for the headers: a body that stalls after
-        // them must not hold the watch forever, so the whole exchange gets a deadline too
-        if (!deadline(lane, call, limit)) {
-            return;
-        }
         response.whenComplete((r, error) -> {
             // a reply that came through was answered by its body subscriber, which runs before this
             if (error != null) {
@@ -471,7 +489,10 @@ final class ConsulBlockingQueries implements AutoCloseable {
      */
     private static boolean deadline(Lane lane, Call call, Duration limit) {
         if (lane.workers.isShutdown()) {
-            call.abort.run();
+            Runnable abort = call.abort;
+            if (abort != null) {
+                abort.run();
+            }
             call.finish(null, new CancellationException("closed"));
             return false;
         }
@@ -760,13 +781,13 @@ final class ConsulBlockingQueries implements AutoCloseable {
         plain.forEach(Http1Reads::close);
         Runnable closeClients = () -> {
             for (HttpClient client : clients) {
-                // HttpClient is AutoCloseable from Java 21 on: close its selector thread there at once
-                if (client instanceof AutoCloseable closeable) {
-                    try {
-                        closeable.close();
-                    } catch (Exception ignored) {
-                        // best effort: nothing is pending any more
-                    }
+                // from Java 21 on HttpClient can be shut down: its selector thread ends at once. Not
+                // close(), which waits for every exchange to end, and one may be in sendAsync on a
+                // connect thread, in a name lookup that no interrupt ends
+                try {
+                    HttpClient.class.getMethod("shutdownNow").invoke(client);
+                } catch (ReflectiveOperationException olderJdk) {
+                    // Java 17: the client's thread ends once the client is collected
                 }
             }
         };

@@ -364,7 +364,9 @@ final class Http1Reads implements AutoCloseable {
         e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
         List<Exchange> waiting = lookingUp.get(e.host);
         if (waiting != null) {
-            // one lookup per name at a time: requests that come meanwhile wait for its answer
+            // one lookup per name at a time (the JDK runs one per name anyway): requests that come
+            // meanwhile wait for its answer; those that timed out waiting are dropped now
+            waiting.removeIf(w -> w.done);
             waiting.add(e);
             return;
         }
@@ -457,6 +459,8 @@ final class Http1Reads implements AutoCloseable {
             Connection c = new Connection(channel, e.key);
             attach(c, e);
             if (channel.connect(address)) {
+                // connected at once: a deadline set before a lookup no longer applies
+                e.connectDeadline = 0;
                 c.selection = channel.register(selector, 0, c);
                 write(c);
             } else {
