@@ -413,19 +413,7 @@ final class Http1Reads implements AutoCloseable {
 
     /** The address {@code host} spells, without a lookup; {@code null} for a name. */
     static InetAddress literal(String host) {
-        boolean ipv4 = !host.isEmpty();
-        for (int i = 0; i < host.length() && ipv4; i++) {
-            char c = host.charAt(i);
-            ipv4 = c >= '0' && c <= '9' || c == '.';
-        }
-        String[] parts = host.split("\\.", -1);
-        if (ipv4 && parts.length == 4) {
-            for (String part : parts) {
-                if (part.isEmpty() || part.length() > 3 || Integer.parseInt(part) > 255) {
-                    return null;
-                }
-            }
-        } else if (host.indexOf(':') < 0) {
+        if (host.indexOf(':') < 0 && !dottedQuad(host)) {
             return null;
         }
         try {
@@ -434,6 +422,21 @@ final class Http1Reads implements AutoCloseable {
         } catch (IOException notAnAddress) {
             return null;
         }
+    }
+
+    /** Four decimal numbers of at most 255, dot-separated. */
+    private static boolean dottedQuad(String host) {
+        String[] parts = host.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || Integer.parseInt(part) > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -423,23 +424,45 @@ class Http1ReadsTest {
     }
 
     /**
-     * A host name is looked up off the selector thread: a lookup that hangs (a DNS server that
-     * does not answer) does not hold a request to an agent given by address.
+     * A DNS server for the lookup tests: every name is the loopback address, but a lookup of one
+     * of {@code slow} waits until {@link #answer()}. It notes each name looked up.
      */
-    @Test
-    void aSlowLookupHoldsNoRequestToAnAgentGivenByAddress() throws Exception {
-        java.util.concurrent.CountDownLatch dnsAnswers = new java.util.concurrent.CountDownLatch(1);
-        Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")));
-        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
-            if (host.equals("agent.slow")) {
+    private static final class Dns implements Http1Reads.Resolver {
+        private final Set<String> slow;
+        private final java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+        final List<String> lookedUp = new CopyOnWriteArrayList<>();
+
+        Dns(String... slow) {
+            this.slow = Set.of(slow);
+        }
+
+        @Override
+        public InetAddress resolve(String host) throws IOException {
+            lookedUp.add(host);
+            if (slow.contains(host)) {
                 try {
-                    dnsAnswers.await(30, TimeUnit.SECONDS);
+                    answered.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
             return InetAddress.getLoopbackAddress();
-        })) {
+        }
+
+        void answer() {
+            answered.countDown();
+        }
+    }
+
+    /**
+     * A host name is looked up off the selector thread: a lookup that hangs (a DNS server that
+     * does not answer) does not hold a request to an agent given by address.
+     */
+    @Test
+    void aSlowLookupHoldsNoRequestToAnAgentGivenByAddress() throws Exception {
+        Dns dns = new Dns("agent.slow");
+        Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")));
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), dns)) {
             Outcome slow = new Outcome();
             named.get("agent.slow", server.port(), "/slow", Map.of(), Duration.ofSeconds(30), slow);
             Outcome other = new Outcome();
@@ -448,26 +471,19 @@ class Http1ReadsTest {
 
             assertEquals("[1]", body(other.reply()));
             assertFalse(slow.result.isDone(), "the request to the slow name waits for its lookup");
-            dnsAnswers.countDown();
+            dns.answer();
             assertEquals("[2]", body(slow.reply()));
+        } finally {
+            dns.answer();
         }
     }
 
     /** Failing over from an agent whose name does not resolve to one whose name does. */
     @Test
     void aHungLookupOfOneAgentDoesNotHoldTheLookupOfAnother() throws Exception {
-        java.util.concurrent.CountDownLatch aAnswers = new java.util.concurrent.CountDownLatch(1);
+        Dns dns = new Dns("agent.a");
         Script server = new Script(Answer.of(reply("[b]")));
-        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
-            if (host.equals("agent.a")) {
-                try {
-                    aAnswers.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return InetAddress.getLoopbackAddress();
-        })) {
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), dns)) {
             Outcome a = new Outcome();
             named.get("agent.a", server.port(), "/a", Map.of(), Duration.ofSeconds(30), a);
             Outcome b = new Outcome();
@@ -477,39 +493,32 @@ class Http1ReadsTest {
             assertEquals("[b]", body(b.reply()));
             assertFalse(a.result.isDone());
         } finally {
-            aAnswers.countDown();
+            dns.answer();
         }
     }
 
     /** Watches retrying towards a name that does not resolve do not pile up lookups of it. */
     @Test
     void requestsToANameBeingLookedUpShareItsLookup() throws Exception {
-        java.util.concurrent.CountDownLatch dnsAnswers = new java.util.concurrent.CountDownLatch(1);
-        AtomicInteger lookups = new AtomicInteger();
+        Dns dns = new Dns("agent.slow");
         Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")), Answer.of(reply("[3]")));
-        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
-            lookups.incrementAndGet();
-            try {
-                dnsAnswers.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return InetAddress.getLoopbackAddress();
-        })) {
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), dns)) {
             List<Outcome> outcomes = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 Outcome o = new Outcome();
                 outcomes.add(o);
                 named.get("agent.slow", server.port(), "/" + i, Map.of(), Duration.ofSeconds(30), o);
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> lookups.get() >= 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !dns.lookedUp.isEmpty());
 
-            dnsAnswers.countDown();
+            dns.answer();
 
             for (Outcome o : outcomes) {
                 assertEquals(200, o.reply().status());
             }
-            assertEquals(1, lookups.get());
+            assertEquals(List.of("agent.slow"), dns.lookedUp);
+        } finally {
+            dns.answer();
         }
     }
 
@@ -520,12 +529,9 @@ class Http1ReadsTest {
         for (String name : List.of("localhost", "consul.service.consul", "10.1", "256.1.1.1", "1.2.3.4.5", "1..2.3")) {
             assertEquals(null, Http1Reads.literal(name), name);
         }
-        List<String> lookedUp = new CopyOnWriteArrayList<>();
+        Dns dns = new Dns();
         Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")));
-        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), host -> {
-            lookedUp.add(host);
-            return InetAddress.getLoopbackAddress();
-        })) {
+        try (Http1Reads named = new Http1Reads(Duration.ofSeconds(30), dns)) {
             Outcome byAddress = new Outcome();
             named.get("127.0.0.1", server.port(), "/a", Map.of(), Duration.ofSeconds(30), byAddress);
             assertEquals("[1]", body(byAddress.reply()));
@@ -533,7 +539,7 @@ class Http1ReadsTest {
             named.get("agent.local", server.port(), "/b", Map.of(), Duration.ofSeconds(30), byName);
             assertEquals("[2]", body(byName.reply()));
 
-            assertEquals(List.of("agent.local"), lookedUp);
+            assertEquals(List.of("agent.local"), dns.lookedUp);
         }
     }
 
@@ -555,15 +561,8 @@ class Http1ReadsTest {
     /** The connect timeout covers the lookup: one that never answers fails the request in time. */
     @Test
     void aLookupThatNeverAnswersFailsAsAConnectTimeout() throws Exception {
-        java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
-        try (Http1Reads named = new Http1Reads(Duration.ofMillis(200), host -> {
-            try {
-                end.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            throw new java.net.UnknownHostException(host);
-        })) {
+        Dns dns = new Dns("agent.silent");
+        try (Http1Reads named = new Http1Reads(Duration.ofMillis(200), dns)) {
             Outcome outcome = new Outcome();
 
             named.get("agent.silent", 8500, "/a", Map.of(), Duration.ofSeconds(30), outcome);
@@ -572,7 +571,7 @@ class Http1ReadsTest {
             assertInstanceOf(HttpConnectTimeoutException.class, failure);
             assertEquals("connecting to agent.silent:8500 took more than PT0.2S", failure.getMessage());
         } finally {
-            end.countDown();
+            dns.answer();
         }
     }
 
