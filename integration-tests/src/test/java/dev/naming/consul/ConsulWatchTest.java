@@ -15,6 +15,8 @@ import dev.naming.consul.emulator.RecordedRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -218,6 +220,49 @@ class ConsulWatchTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().contains("logic-2"));
         assertTrue(threads.size() >= 2, threads.toString());
         assertTrue(threads.stream().allMatch(t -> t.equals("naming-consul-http")), "the selector thread: " + threads);
+    }
+
+    @Test
+    void aDefaultListenerRunsOnTheThreadThatReadTheReplyAndOneThatBlocksThereHoldsOnlyItself() throws Exception {
+        // leader/followers: the reading thread hands the selector to its standby and calls the
+        // listener itself, so no dispatcher thread is woken between the reply and the listener
+        List<String> threads = new CopyOnWriteArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        naming.subscribe("chat.logic", list -> {
+            threads.add(Thread.currentThread().getName());
+            lists.add(list);
+            if (list.size() == 2) {
+                awaitQuietly(release);
+            }
+        });
+        naming.register(logic("logic-1"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
+        naming.register(logic("logic-2"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().size() == 2);
+        try {
+            assertTrue(threads.stream().allMatch(t -> t.equals(Http1Reads.THREAD_NAME)), "the reading thread: " + threads);
+
+            // blocked on the thread that read its reply: the other thread reads on, for other services
+            List<List<ServiceInstance>> gates = new CopyOnWriteArrayList<>();
+            naming.subscribe("chat.gate", gates::add);
+            naming.register(ServiceRegistration.builder().id("gate-1").name("chat.gate").address("10.0.0.6")
+                    .port(9000).build());
+            await().atMost(Duration.ofSeconds(5)).until(() -> !gates.isEmpty() && gates.get(gates.size() - 1).size() == 1);
+            naming.register(logic("logic-3"));
+            awaitVisible("logic-3");
+            assertEquals(2, lastIds().size(), "the blocked listener is still in its call");
+        } finally {
+            release.countDown();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1", "logic-2", "logic-3")));
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

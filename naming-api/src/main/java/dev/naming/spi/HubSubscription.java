@@ -41,6 +41,8 @@ final class HubSubscription implements Subscription {
     private static final ThreadLocal<Set<HubSubscription>> DEFERRED = new ThreadLocal<>();
     /** {@link #DEFERRED} inside {@link #deferListeners} before anything is deferred (compared by identity). */
     private static final Set<HubSubscription> NOTHING_DEFERRED = Collections.unmodifiableSet(new LinkedHashSet<>());
+    /** Subscriptions on the {@code Naming}'s dispatcher kicked on this thread inside {@link #hold}, in order. */
+    private static final ThreadLocal<List<HubSubscription>> HELD = new ThreadLocal<>();
 
     private final String service;
     private final SubscribeOptions options;
@@ -143,7 +145,12 @@ final class HubSubscription implements Subscription {
         }
         Set<HubSubscription> deferred = DEFERRED.get();
         if (deferred == null) {
-            scheduleDrain();
+            List<HubSubscription> held = options.executor() == null ? HELD.get() : null;
+            if (held == null) {
+                scheduleDrain();
+            } else if (!held.contains(this)) {
+                held.add(this);
+            }
         } else {
             if (deferred == NOTHING_DEFERRED) {
                 // the set is made only when something is deferred: an in-memory find defers every call
@@ -170,6 +177,28 @@ final class HubSubscription implements Subscription {
                 s.kick();
             }
         }
+    }
+
+    /** See {@link WatchSink#holdDeliveries}. */
+    static HeldDeliveries hold(Runnable reports) {
+        if (HELD.get() != null) {
+            reports.run(); // the outermost hold returns what this one's reports start
+            return HeldDeliveries.NONE;
+        }
+        List<HubSubscription> held = new ArrayList<>(2);
+        HELD.set(held);
+        boolean reported = false;
+        try {
+            reports.run();
+            reported = true;
+        } finally {
+            HELD.remove();
+            if (!reported) {
+                // the reading thread is failing: what its reports started must still be delivered
+                held.forEach(HubSubscription::scheduleDrain);
+            }
+        }
+        return held.isEmpty() ? HeldDeliveries.NONE : new HeldDeliveries(held);
     }
 
     /** The instances that have been seen for at least the warm-up; schedules the next coming of age. */
@@ -214,7 +243,14 @@ final class HubSubscription implements Subscription {
         kick();
     }
 
-    private void scheduleDrain() {
+    /** Delivers on this thread, unless a delivery is running elsewhere (which then delivers the pending list). */
+    void drainHere() {
+        if (draining.compareAndSet(false, true)) {
+            drain();
+        }
+    }
+
+    void scheduleDrain() {
         if (draining.compareAndSet(false, true)) {
             try {
                 dispatcher.execute(this::drain);

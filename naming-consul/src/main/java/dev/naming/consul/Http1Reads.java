@@ -1,8 +1,11 @@
 package dev.naming.consul;
 
+import dev.naming.spi.HeldDeliveries;
 import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.NamingThreads;
+import dev.naming.spi.WatchSink;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -27,16 +30,29 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 
 /**
  * GET requests over plain HTTP/1.1 for the watches of one {@code Naming}, every connection on one
- * selector thread ({@value #THREAD_NAME}), which reads each reply and hands it to its handler itself.
+ * selector, whose thread ({@value #THREAD_NAME}) reads each reply and hands it to its handler itself.
+ *
+ * <p>Two threads take turns at the selector (leader/followers): one leads, the other stands by.
+ * Replies are handed to their watches inside {@link WatchSink#holdDeliveries}; when that holds
+ * listener calls for the {@code Naming}'s dispatcher, the leader makes the standby lead and runs the
+ * first call itself ({@link HeldDeliveries#runHere()}), then stands by. The default listener is then
+ * called with no thread woken before it (the standby wakes beside it, and sends the next queries),
+ * as fast as one on the reading thread, and one that blocks still holds only its own subscription:
+ * the other thread reads on, and while no thread stands by, held calls go to the dispatcher
+ * (docs/BENCHMARKS.md measures both).
  *
  * <p>Why not {@code java.net.http} here, as over TLS: a blocking query's reply comes after the
  * machine has idled for as long as the service was quiet, so every line of code between the socket
@@ -62,9 +78,9 @@ import org.slf4j.Logger;
  * <p>Each request's handler is called once: with the reply, or with an {@link IOException}
  * (connection refused or lost, connect timeout as {@link HttpConnectTimeoutException}, a reply
  * that is not HTTP/1.x), or with a {@link CancellationException} after {@link Exchange#cancel()}
- * or {@link #close()}; on the selector thread (a request made after {@link #close()}: on the
+ * or {@link #close()}; on the leading thread (a request made after {@link #close()}: on the
  * caller's), never under a lock of this class. A handler must not block: every other request of
- * this {@code Naming} waits while it runs. If the selector thread dies (an {@link Error}), pending
+ * this {@code Naming} waits while it runs. If the leading thread dies (an {@link Error}), pending
  * and later requests fail with an {@link IOException} and {@link #usable()} turns false.
  */
 final class Http1Reads implements AutoCloseable {
@@ -102,7 +118,16 @@ final class Http1Reads implements AutoCloseable {
     private final Duration connectTimeout;
     private final Resolver resolver;
     private final Selector selector;
-    private final Thread thread;
+    /** Guards {@link #standby} and every change of {@link #leader}. */
+    private final Object turn = new Object();
+    /** The thread that selects and reads now: the fields marked "selector thread only" are its. */
+    private volatile Thread leader;
+    /** The thread waiting to take the reading over, when one is (guarded by {@link #turn}). */
+    private Thread standby;
+    private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
+    private final ThreadFactory readerThreads = NamingThreads.factory(THREAD_NAME, false);
+    /** Counted down once the leading thread has failed every request and closed the selector. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
     // selector thread only
@@ -129,8 +154,10 @@ final class Http1Reads implements AutoCloseable {
         this.resolver = resolver;
         this.selector = Selector.open();
         this.nextCheck = System.nanoTime();
-        this.thread = NamingThreads.factory(THREAD_NAME, false).newThread(this::loop);
-        thread.start();
+        Thread first = reader(true);
+        this.leader = first;
+        first.start();
+        reader(false).start();
     }
 
     /**
@@ -177,7 +204,7 @@ final class Http1Reads implements AutoCloseable {
         synchronized (tasks) {
             if (!closed) {
                 tasks.add(task);
-                if (Thread.currentThread() != thread) {
+                if (Thread.currentThread() != leader) {
                     selector.wakeup();
                 }
                 return;
@@ -269,30 +296,144 @@ final class Http1Reads implements AutoCloseable {
 
     // ---- the selector thread -------------------------------------------------------------------
 
-    private void loop() {
+    private Thread reader(boolean leading) {
+        Thread t = readerThreads.newThread(() -> {
+            try {
+                read(leading);
+            } finally {
+                readers.remove(Thread.currentThread());
+            }
+        });
+        readers.add(t);
+        return t;
+    }
+
+    /**
+     * A reader thread's life: it leads (selects and reads), and when replies held listener calls
+     * and the standby took the reading over, it runs the first of those calls and then stands by.
+     */
+    private void read(boolean leading) {
+        if (!leading && !awaitTurn()) {
+            return;
+        }
+        while (true) {
+            HeldDeliveries held = lead();
+            if (held == null) {
+                return;
+            }
+            held.runHere();
+            if (!awaitTurn()) {
+                return;
+            }
+        }
+    }
+
+    /** Stands by until made the leader ({@code true}); {@code false} once closed, or when another stands by already. */
+    private boolean awaitTurn() {
+        Thread me = Thread.currentThread();
+        synchronized (turn) {
+            if (standby != null || closed) {
+                return false;
+            }
+            standby = me;
+        }
+        while (leader != me) {
+            if (closed) {
+                synchronized (turn) {
+                    if (leader == me) {
+                        return true; // handed the reading just before the close: its shutdown is this thread's
+                    }
+                    if (standby == me) {
+                        standby = null;
+                    }
+                    return false;
+                }
+            }
+            LockSupport.park(this);
+        }
+        return true;
+    }
+
+    /**
+     * Makes the standby the leader, if one stands by: a reply's listener call may then run on this
+     * thread, and the standby's wake-up happens beside it rather than before it.
+     */
+    private boolean handOver() {
+        synchronized (turn) {
+            Thread next = standby;
+            if (next == null || closed) {
+                if (next == null && !closed && readers.size() < 2) {
+                    reader(false).start(); // the standby ended with an Error in a listener: a new one for next time
+                }
+                return false;
+            }
+            standby = null;
+            leader = next;
+            LockSupport.unpark(next);
+            return true;
+        }
+    }
+
+    /**
+     * Selects and reads until closed (then fails what is pending and returns {@code null}), or until
+     * a reply held listener calls and the standby took the reading over: this thread then returns
+     * them, to run with no part in the reading left.
+     */
+    private HeldDeliveries lead() {
         try {
             while (!closed) {
-                // a task queued by this thread (a handler that sends again) must not wait for the next wake-up
-                if (tasks.isEmpty()) {
-                    selector.select(this::ready, selectTimeoutMillis());
-                } else {
-                    selector.selectNow(this::ready);
-                }
                 Runnable task;
                 while ((task = tasks.poll()) != null) {
                     task.run();
                 }
                 expire();
+                HeldDeliveries held = WatchSink.holdDeliveries(this::select);
+                if (!held.isEmpty()) {
+                    if (handOver()) {
+                        // the next queries those replies sent wait in tasks: the new leader sends them
+                        return held;
+                    }
+                    held.dispatch();
+                }
             }
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (RuntimeException | Error e) {
+            Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
             // pending and later requests fail as I/O errors, so the watches back off and retry on a new reader
-            LOG.error("consul: the plain-HTTP selector thread stopped; the watches will retry on a new one", e);
+            LOG.error("consul: the plain-HTTP selector thread stopped; the watches will retry on a new one", cause);
             synchronized (tasks) {
-                crash = e;
+                crash = cause;
                 closed = true;
             }
-        } finally {
+        }
+        try {
             shutdown();
+        } finally {
+            stopped.countDown();
+            wakeStandby();
+        }
+        return null;
+    }
+
+    private void select() {
+        try {
+            // a task queued by this thread (a handler that sends again) must not wait for the next wake-up
+            if (tasks.isEmpty()) {
+                selector.select(this::ready, selectTimeoutMillis());
+            } else {
+                selector.selectNow(this::ready);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void wakeStandby() {
+        Thread waiting;
+        synchronized (turn) {
+            waiting = standby;
+        }
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
         }
     }
 
@@ -939,12 +1080,27 @@ final class Http1Reads implements AutoCloseable {
             closed = true;
         }
         selector.wakeup();
-        if (Thread.currentThread() != thread) {
-            try {
-                thread.join(Duration.ofSeconds(5).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        wakeStandby();
+        Thread me = Thread.currentThread();
+        if (me == leader) {
+            return; // a handler that closes: its thread shuts down once the handler returns
+        }
+        try {
+            if (stopped.await(5, TimeUnit.SECONDS)) {
+                // the standby ends at once; a thread in a listener call it held gets what the
+                // Naming's dispatcher gets at close: a second, then an interrupt
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                for (Thread t : readers) {
+                    if (t != me) {
+                        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+                        if (t.isAlive()) {
+                            t.interrupt();
+                        }
+                    }
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
