@@ -241,6 +241,10 @@ class ConsulWatchTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().size() == 2);
         try {
             assertTrue(threads.stream().allMatch(t -> t.equals(Http1Reads.THREAD_NAME)), "the reading thread: " + threads);
+            // the watch's next query went out meanwhile, from the thread that reads now
+            String seen = String.valueOf(emulator.index("chat.logic"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().stream()
+                    .anyMatch(r -> r.uri().contains("chat.logic") && seen.equals(r.param("index"))));
 
             // blocked on the thread that read its reply: the other thread reads on, for other services
             List<List<ServiceInstance>> gates = new CopyOnWriteArrayList<>();

@@ -564,6 +564,20 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} once the thread that read the lane's current replies is done with them:
+     * plain HTTP, on the reader's leading thread after the listener calls those replies held were
+     * handed on ({@link Http1Reads#afterReplies}); TLS, now.
+     */
+    void afterReplies(Lane lane, Runnable task) {
+        Http1Reads reads = lane.http1;
+        if (reads == null) {
+            task.run();
+        } else {
+            reads.afterReplies(task);
+        }
+    }
+
     /** Reads a 200 reply's body into a {@link Reply}; any other status is answered at once, its body dropped. */
     private HttpResponse.BodySubscriber<Void> replySubscriber(HttpResponse.ResponseInfo info, Call call, int agent,
                                                               String service) {

@@ -146,7 +146,10 @@ final class ConsulWatch implements ServiceWatch {
         } else {
             pacer.progress();
         }
-        after(pacer.delayBeforeNext());
+        Duration delay = pacer.delayBeforeNext();
+        // sent once the reading thread has handed the listeners their lists: a listener held for
+        // the dispatcher then runs while the thread that reads next sends this (plain HTTP)
+        queries.afterReplies(lane, () -> after(delay));
     }
 
     private void failed(Throwable error) {

@@ -197,22 +197,36 @@ final class Http1Reads implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} on the selector thread. Once closed, {@code unsent} (a request not yet
-     * started, which nothing else would answer) fails instead; a cancel has nothing left to do.
+     * Runs {@code task} on the leading thread once it is done with the replies it is reading now:
+     * after the listener calls they held were handed on (a handler sends its next request from
+     * here, so that the thread that calls the listener does not send it first). Once closed, runs
+     * it on the caller's thread.
      */
-    private void submit(Runnable task, Exchange unsent) {
+    void afterReplies(Runnable task) {
+        if (!submit(task, null)) {
+            task.run();
+        }
+    }
+
+    /**
+     * Runs {@code task} on the leading thread; {@code false} when closed. Once closed, {@code unsent}
+     * (a request not yet started, which nothing else would answer) fails instead; a cancel has
+     * nothing left to do.
+     */
+    private boolean submit(Runnable task, Exchange unsent) {
         synchronized (tasks) {
             if (!closed) {
                 tasks.add(task);
                 if (Thread.currentThread() != leader) {
                     selector.wakeup();
                 }
-                return;
+                return true;
             }
         }
         if (unsent != null) {
             unsent.handler.failed(closedError());
         }
+        return false;
     }
 
     /** What a request fails with once this is closed: cancelled, or an I/O error if the selector thread died. */
