@@ -45,6 +45,8 @@ public final class NamingBenchmarks {
 
     static final int PROPAGATION_SAMPLES = 200;
     static final int PROPAGATION_WARMUP = 20;
+    /** Changes before the first propagation phase's samples: the JVM's warm-up for every phase. */
+    static final int PROPAGATION_JVM_WARMUP = 150;
     static final long CHANGE_SPACING_MILLIS = 150;
     static final int POLLED_SERVICES = 200;
     static final int WATCHED_SERVICES = 1_000;
@@ -132,17 +134,64 @@ public final class NamingBenchmarks {
     private record Delivery(Set<String> ids, long nanos) {
     }
 
+    /** One listener mode's samples, with the peer's and the floor's on the same changes. */
+    private record Phase(LatencySamples up, LatencySamples down, LatencySamples calls, LatencySamples peerUp,
+                         LatencySamples peerDown, List<long[]> changes, Map<String, ConcurrentLinkedQueue<Long>> written) {
+    }
+
     /**
      * Measures and reports propagation; returns the register samples for the baseline's ratio.
      * Where the registry has a peer (another client library's watch), it watches the same service
      * in the same run and sees the same changes; its figures are reported beside the library's.
+     *
+     * <p>Two phases, one per listener mode, each with a {@code Naming} of its own holding one
+     * subscription, as a user's service would, and the peer (and the floor) on a service of the
+     * phase's own: the default listener (on the {@code Naming}'s dispatcher, or on the thread that
+     * read the reply once that thread handed its reading on), then the listener on the reading
+     * thread ({@code withExecutor(Runnable::run)}). Both on one watch would time the second behind
+     * the first, on the same thread.
      */
     private LatencySamples propagation(String backend, RegistryFixture fixture) throws Exception {
-        String service = "bench.propagation";
         BenchBackends.PeerWatches peer = fixture instanceof BenchBackends.WithPeer p ? p.peer() : null;
-        LinkedBlockingQueue<Delivery> peerDeliveries = new LinkedBlockingQueue<>();
         // when the registry wrote each client's reply: the client's own share of a propagation
         BenchBackends.WithReplyWrites writes = peer != null && fixture instanceof BenchBackends.WithReplyWrites w ? w : null;
+        try (Naming registrar = fixture.connect()) {
+            // the first phase warms the JVM up for both (the clients' code and the agent's compiled):
+            // with the same short warm-up, the second phase came out faster for the peer as well
+            Phase pooled = propagationPhase(fixture, registrar, peer, writes, "bench.propagation",
+                    SubscribeOptions.defaults(), PROPAGATION_JVM_WARMUP);
+            Phase direct = propagationPhase(fixture, registrar, peer, writes, "bench.propagation.direct",
+                    SubscribeOptions.defaults().withExecutor(Runnable::run), PROPAGATION_WARMUP);
+            String p = peer == null ? null : "peer " + peer.name() + ": ";
+            reportLatency(backend, "propagation register %s", pooled.up(), true);
+            reportLatency(backend, "propagation deregister %s", pooled.down(), true);
+            // not in the figures above, which start when register returns: the writer's own round trip
+            reportLatency(backend, "register call %s", pooled.calls(), false);
+            if (peer != null) {
+                reportLatency(backend, p + "propagation register %s", pooled.peerUp(), true);
+                reportLatency(backend, p + "propagation deregister %s", pooled.peerDown(), true);
+            }
+            reportLatency(backend, "propagation register %s, listener on the reading thread", direct.up(), false);
+            reportLatency(backend, "propagation deregister %s, listener on the reading thread", direct.down(), false);
+            if (peer != null) {
+                reportLatency(backend, p + "propagation register %s, beside the reading-thread listener",
+                        direct.peerUp(), false);
+                reportLatency(backend, p + "propagation deregister %s, beside the reading-thread listener",
+                        direct.peerDown(), false);
+            }
+            if (writes != null) {
+                clientShares(backend, peer.name(), pooled, "reply written → listener", "reply written → listener", true);
+                clientShares(backend, peer.name(), direct, "listener on the reading thread",
+                        "beside the reading-thread listener", false);
+            }
+            return pooled.up();
+        }
+    }
+
+    private Phase propagationPhase(RegistryFixture fixture, Naming registrar, BenchBackends.PeerWatches peer,
+                                   BenchBackends.WithReplyWrites writes, String service, SubscribeOptions options,
+                                   int warmup) throws Exception {
+        LinkedBlockingQueue<Delivery> peerDeliveries = new LinkedBlockingQueue<>();
         Map<String, ConcurrentLinkedQueue<Long>> written = Map.of(
                 "naming", new ConcurrentLinkedQueue<>(), "peer", new ConcurrentLinkedQueue<>(), "floor", new ConcurrentLinkedQueue<>());
         LinkedBlockingQueue<Delivery> floorDeliveries = new LinkedBlockingQueue<>();
@@ -155,20 +204,14 @@ public final class NamingBenchmarks {
             });
         }
         List<long[]> changes = new ArrayList<>();
-        try (Naming watcher = fixture.connect(); Naming registrar = fixture.connect();
+        try (Naming watcher = fixture.connect();
              AutoCloseable peerWatch = peer == null ? () -> { }
                      : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null);
              AutoCloseable floorWatch = writes == null ? null
                      : writes.floor(service, ids -> floorDeliveries.add(new Delivery(ids, System.nanoTime())))) {
             boolean floor = floorWatch != null;
-            // the same watch twice: a listener called on the thread that read the reply (as the peer's
-            // is), subscribed first so that the other's hand-off to the dispatcher does not run before it,
-            // and one on the Naming's dispatcher (the default)
-            LinkedBlockingQueue<Delivery> direct = new LinkedBlockingQueue<>();
-            watcher.subscribe(service, SubscribeOptions.defaults().withExecutor(Runnable::run),
-                    list -> direct.add(new Delivery(ids(list), System.nanoTime())));
             LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
-            watcher.subscribe(service, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
+            watcher.subscribe(service, options, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
             // an instance that stays, as in a live fleet: a departure never empties the service
             registrar.register(registration("anchor", service));
             awaitDelivery(deliveries, ids -> ids.contains("anchor"));
@@ -180,9 +223,7 @@ public final class NamingBenchmarks {
             LatencySamples calls = new LatencySamples(PROPAGATION_SAMPLES);
             LatencySamples peerUp = new LatencySamples(PROPAGATION_SAMPLES);
             LatencySamples peerDown = new LatencySamples(PROPAGATION_SAMPLES);
-            LatencySamples directUp = new LatencySamples(PROPAGATION_SAMPLES);
-            LatencySamples directDown = new LatencySamples(PROPAGATION_SAMPLES);
-            for (int i = 0; i < PROPAGATION_WARMUP + PROPAGATION_SAMPLES; i++) {
+            for (int i = 0; i < warmup + PROPAGATION_SAMPLES; i++) {
                 String id = "p-" + i;
                 pace();
                 ServiceRegistration registration = registration(id, service);
@@ -190,46 +231,32 @@ public final class NamingBenchmarks {
                 registrar.register(registration);
                 long registered = System.nanoTime();
                 long seen = awaitDelivery(deliveries, ids -> ids.contains(id));
-                long directSeen = awaitDelivery(direct, ids -> ids.contains(id));
                 long peerSeen = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> ids.contains(id));
                 long floorSeen = !floor ? 0 : awaitDelivery(floorDeliveries, ids -> ids.contains(id));
                 pace();
                 registrar.deregister(id);
                 long deregistered = System.nanoTime();
                 long gone = awaitDelivery(deliveries, ids -> !ids.contains(id));
-                long directGone = awaitDelivery(direct, ids -> !ids.contains(id));
                 long peerGone = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> !ids.contains(id));
                 long floorGone = !floor ? 0 : awaitDelivery(floorDeliveries, ids -> !ids.contains(id));
-                if (i >= PROPAGATION_WARMUP) {
+                if (i >= warmup) {
                     calls.add(registered - called);
                     up.add(seen - registered);
                     down.add(gone - deregistered);
-                    directUp.add(directSeen - registered);
-                    directDown.add(directGone - deregistered);
-                    changes.add(new long[] {registered, seen, directSeen, peerSeen, floorSeen});
-                    changes.add(new long[] {deregistered, gone, directGone, peerGone, floorGone});
+                    changes.add(new long[] {registered, seen, peerSeen, floorSeen});
+                    changes.add(new long[] {deregistered, gone, peerGone, floorGone});
                     if (peer != null) {
                         peerUp.add(peerSeen - registered);
                         peerDown.add(peerGone - deregistered);
                     }
                 }
             }
-            reportLatency(backend, "propagation register %s", up, true);
-            reportLatency(backend, "propagation deregister %s", down, true);
-            reportLatency(backend, "propagation register %s, listener on the reading thread", directUp, false);
-            reportLatency(backend, "propagation deregister %s, listener on the reading thread", directDown, false);
-            // not in the figures above, which start when register returns: the writer's own round trip
-            reportLatency(backend, "register call %s", calls, false);
-            if (peer != null) {
-                String p = "peer " + peer.name() + ": ";
-                reportLatency(backend, p + "propagation register %s", peerUp, true);
-                reportLatency(backend, p + "propagation deregister %s", peerDown, true);
-            }
+            registrar.deregister("anchor");
+            return new Phase(up, down, calls, peerUp, peerDown, changes, written);
+        } finally {
             if (writes != null) {
                 writes.observeBlockingReplies(null);
-                clientShares(backend, peer.name(), changes, written);
             }
-            return up;
         }
     }
 
@@ -238,45 +265,44 @@ public final class NamingBenchmarks {
      * follows is the client's own work (reading, parsing, delivering), which the order in which the
      * registry answers its waiting clients does not touch. Registrations and deregistrations together.
      */
-    private void clientShares(String backend, String peerName, List<long[]> changes,
-                              Map<String, ConcurrentLinkedQueue<Long>> written) {
-        long[] naming = sorted(written.get("naming"));
-        long[] peerWrites = sorted(written.get("peer"));
-        long[] floorWrites = sorted(written.get("floor"));
-        LatencySamples pooled = new LatencySamples(changes.size());
-        LatencySamples direct = new LatencySamples(changes.size());
-        LatencySamples peer = new LatencySamples(changes.size());
-        LatencySamples floor = new LatencySamples(changes.size());
+    private void clientShares(String backend, String peerName, Phase phase, String ours, String theirs,
+                              boolean withFloor) {
+        long[] naming = sorted(phase.written().get("naming"));
+        long[] peerWrites = sorted(phase.written().get("peer"));
+        long[] floorWrites = sorted(phase.written().get("floor"));
+        LatencySamples library = new LatencySamples(phase.changes().size());
+        LatencySamples peer = new LatencySamples(phase.changes().size());
+        LatencySamples floor = new LatencySamples(phase.changes().size());
         int namingFirst = 0;
         int paired = 0;
-        for (long[] c : changes) {
-            long ours = firstAtOrAfter(naming, c[0]);
-            long theirs = firstAtOrAfter(peerWrites, c[0]);
-            if (ours == Long.MIN_VALUE || theirs == Long.MIN_VALUE) {
+        for (long[] c : phase.changes()) {
+            long namingWrite = firstAtOrAfter(naming, c[0]);
+            long peerWrite = firstAtOrAfter(peerWrites, c[0]);
+            if (namingWrite == Long.MIN_VALUE || peerWrite == Long.MIN_VALUE) {
                 continue;
             }
             paired++;
-            if (ours < theirs) {
+            if (namingWrite < peerWrite) {
                 namingFirst++;
             }
-            pooled.add(Math.max(0, c[1] - ours));
-            direct.add(Math.max(0, c[2] - ours));
-            peer.add(Math.max(0, c[3] - theirs));
+            library.add(Math.max(0, c[1] - namingWrite));
+            peer.add(Math.max(0, c[2] - peerWrite));
             long floorWrite = firstAtOrAfter(floorWrites, c[0]);
-            if (c[4] != 0 && floorWrite != Long.MIN_VALUE) {
-                floor.add(Math.max(0, c[4] - floorWrite));
+            if (c[3] != 0 && floorWrite != Long.MIN_VALUE) {
+                floor.add(Math.max(0, c[3] - floorWrite));
             }
         }
         if (paired == 0) {
             return;
         }
-        reportLatency(backend, "client's share, reply written → listener %s", pooled, false);
-        reportLatency(backend, "client's share, listener on the reading thread %s", direct, false);
-        reportLatency(backend, "peer " + peerName + ": client's share, reply written → listener %s", peer, false);
-        if (floor.size() > 0) {
+        reportLatency(backend, "client's share, " + ours + " %s", library, false);
+        reportLatency(backend, "peer " + peerName + ": client's share, " + theirs + " %s", peer, false);
+        if (withFloor && floor.size() > 0) {
             reportLatency(backend, "floor (one blocking read, the library's parse): client's share %s", floor, false);
         }
-        report(backend, "changes whose reply the registry wrote to naming before the peer", 100.0 * namingFirst / paired, "%");
+        if (withFloor) {
+            report(backend, "changes whose reply the registry wrote to naming before the peer", 100.0 * namingFirst / paired, "%");
+        }
     }
 
     private static long[] sorted(ConcurrentLinkedQueue<Long> times) {
