@@ -261,6 +261,37 @@ class ConsulWatchTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1", "logic-2", "logic-3")));
     }
 
+    @Test
+    void aDefaultListenerThatLeavesItsThreadInterruptedDoesNotSetTheReadingThreadsSpinning() throws Exception {
+        // the usual idiom of a listener that caught InterruptedException; the dispatcher's threads
+        // clear the flag after each task, and the reading threads must too: a parked standby or a
+        // select with the flag set returns at once, and would loop
+        List<String> threads = new CopyOnWriteArrayList<>();
+        naming.subscribe("chat.logic", list -> {
+            threads.add(Thread.currentThread().getName());
+            lists.add(list);
+            Thread.currentThread().interrupt();
+        });
+        naming.register(logic("logic-1"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
+        naming.register(logic("logic-2"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().size() == 2);
+        assertTrue(threads.contains(Http1Reads.THREAD_NAME), "called on a reading thread: " + threads);
+
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        List<Thread> readers = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(Http1Reads.THREAD_NAME)).toList();
+        long before = readers.stream().mapToLong(t -> Math.max(0, cpu.getThreadCpuTime(t.getId()))).sum();
+        long wallBefore = System.nanoTime();
+        TimeUnit.MILLISECONDS.sleep(500); // the window the CPU time is measured over, not a wait for an event
+        long used = readers.stream().mapToLong(t -> Math.max(0, cpu.getThreadCpuTime(t.getId()))).sum() - before;
+        long wall = System.nanoTime() - wallBefore;
+
+        // a spinning thread uses about all of the wall time; idle ones next to none
+        assertTrue(used < wall / 4, "the reading threads used " + used / 1_000_000 + " ms of CPU in "
+                + wall / 1_000_000 + " ms");
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await(10, TimeUnit.SECONDS);

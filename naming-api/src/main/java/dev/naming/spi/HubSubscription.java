@@ -26,7 +26,8 @@ import org.slf4j.Logger;
 
 /**
  * One listener's view of a service: filters by tags, holds back warming instances, and delivers on
- * the shared dispatcher (or the executor its options name) one call at a time, in order. A
+ * the shared dispatcher (or the executor its options name; or the reading thread, once it handed
+ * its reading on: {@link #hold}) one call at a time, in order. A
  * listener slower than the changes sees only the newest list (intermediate ones are skipped,
  * never reordered).
  *
@@ -42,7 +43,9 @@ final class HubSubscription implements Subscription {
     /** {@link #DEFERRED} inside {@link #deferListeners} before anything is deferred (compared by identity). */
     private static final Set<HubSubscription> NOTHING_DEFERRED = Collections.unmodifiableSet(new LinkedHashSet<>());
     /** Subscriptions on the {@code Naming}'s dispatcher kicked on this thread inside {@link #hold}, in order. */
-    private static final ThreadLocal<List<HubSubscription>> HELD = new ThreadLocal<>();
+    private static final ThreadLocal<Set<HubSubscription>> HELD = new ThreadLocal<>();
+    /** {@link #HELD} inside {@link #hold} before anything is held (compared by identity). */
+    private static final Set<HubSubscription> NOTHING_HELD = Collections.unmodifiableSet(new LinkedHashSet<>());
 
     private final String service;
     private final SubscribeOptions options;
@@ -145,10 +148,15 @@ final class HubSubscription implements Subscription {
         }
         Set<HubSubscription> deferred = DEFERRED.get();
         if (deferred == null) {
-            List<HubSubscription> held = options.executor() == null ? HELD.get() : null;
+            Set<HubSubscription> held = options.executor() == null ? HELD.get() : null;
             if (held == null) {
                 scheduleDrain();
-            } else if (!held.contains(this)) {
+            } else {
+                if (held == NOTHING_HELD) {
+                    // made only when something is held: most reads of a batch change nothing
+                    held = new LinkedHashSet<>();
+                    HELD.set(held);
+                }
                 held.add(this);
             }
         } else {
@@ -185,20 +193,21 @@ final class HubSubscription implements Subscription {
             reports.run(); // the outermost hold returns what this one's reports start
             return HeldDeliveries.NONE;
         }
-        List<HubSubscription> held = new ArrayList<>(2);
-        HELD.set(held);
+        HELD.set(NOTHING_HELD);
         boolean reported = false;
+        Set<HubSubscription> held;
         try {
             reports.run();
             reported = true;
         } finally {
+            held = HELD.get();
             HELD.remove();
             if (!reported) {
                 // the reading thread is failing: what its reports started must still be delivered
                 held.forEach(HubSubscription::scheduleDrain);
             }
         }
-        return held.isEmpty() ? HeldDeliveries.NONE : new HeldDeliveries(held);
+        return held.isEmpty() ? HeldDeliveries.NONE : new HeldDeliveries(List.copyOf(held));
     }
 
     /** The instances that have been seen for at least the warm-up; schedules the next coming of age. */

@@ -53,12 +53,14 @@ import dev.naming.spi.NamingLoggers;
  * {@link Http1Reads} reads the same reply in a fraction of that (docs/BENCHMARKS.md). Over TLS the
  * JDK client stays, for HTTP/2.
  *
- * <p>Threads, per {@code Naming}: a selector thread per {@link Lane} (plain HTTP: the one of
- * {@link Http1Reads}; TLS: the JDK client's) reads each reply, parses it and hands the list to the
+ * <p>Threads, per {@code Naming}: a selector thread per {@link Lane} (plain HTTP: the leading one
+ * of the two of {@link Http1Reads}; TLS: the JDK client's) reads each reply, parses it and hands the list to the
  * hub, all on that thread: the JDK clients run their tasks on the thread that asks
  * ({@code executor(Runnable::run)}), so a reply costs one thread wake-up, as OkHttp's blocking read
  * does, instead of one per step of the JDK client's pipeline (docs/BENCHMARKS.md measures both). Nothing on that path blocks: the hub hands lists to the
- * {@code Naming}'s dispatcher unless a subscription asked for its listener to run there. Over TLS
+ * {@code Naming}'s dispatcher unless a subscription asked for its listener to run there; over
+ * plain HTTP the reading thread first hands its reading to a standby and then calls a default
+ * listener itself ({@link Http1Reads}: no thread woken between the reply and the listener). Over TLS
  * the handshake's work runs there too, once per connection. {@value #WORKERS} daemon threads
  * {@code naming-consul-watch-N}, started with the first watch and ended by {@link #close()}, run
  * the pauses between queries, a sweep of each TLS lane's read deadlines once a second

@@ -154,10 +154,8 @@ final class Http1Reads implements AutoCloseable {
         this.resolver = resolver;
         this.selector = Selector.open();
         this.nextCheck = System.nanoTime();
-        Thread first = reader(true);
-        this.leader = first;
-        first.start();
-        reader(false).start();
+        startReader(true);
+        startReader(false);
     }
 
     /**
@@ -203,8 +201,16 @@ final class Http1Reads implements AutoCloseable {
      * it on the caller's thread.
      */
     void afterReplies(Runnable task) {
-        if (!submit(task, null)) {
-            task.run();
+        Runnable guarded = () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error bug) {
+                // the handler's own code, run later: it must not stop the reads of every other watch
+                LOG.warn("consul: a task a reply left failed", bug);
+            }
+        };
+        if (!submit(guarded, null)) {
+            guarded.run();
         }
     }
 
@@ -310,7 +316,7 @@ final class Http1Reads implements AutoCloseable {
 
     // ---- the selector thread -------------------------------------------------------------------
 
-    private Thread reader(boolean leading) {
+    private Thread startReader(boolean leading) {
         Thread t = readerThreads.newThread(() -> {
             try {
                 read(leading);
@@ -319,6 +325,15 @@ final class Http1Reads implements AutoCloseable {
             }
         });
         readers.add(t);
+        if (leading) {
+            leader = t;
+        }
+        try {
+            t.start();
+        } catch (RuntimeException | Error e) {
+            readers.remove(t);
+            throw e;
+        }
         return t;
     }
 
@@ -336,6 +351,9 @@ final class Http1Reads implements AutoCloseable {
                 return;
             }
             held.runHere();
+            // the dispatcher clears what a listener left, and so must this thread: an interrupt
+            // left set would end every park and select at once, and the threads would spin
+            Thread.interrupted();
             if (!awaitTurn()) {
                 return;
             }
@@ -377,7 +395,7 @@ final class Http1Reads implements AutoCloseable {
             Thread next = standby;
             if (next == null || closed) {
                 if (next == null && !closed && readers.size() < 2) {
-                    reader(false).start(); // the standby ended with an Error in a listener: a new one for next time
+                    startReader(false); // the standby ended with an Error in a listener: a new one for next time
                 }
                 return false;
             }
@@ -401,13 +419,22 @@ final class Http1Reads implements AutoCloseable {
                     task.run();
                 }
                 expire();
+                // a listener on this thread (withExecutor(Runnable::run)) may have left an interrupt
+                Thread.interrupted();
                 HeldDeliveries held = WatchSink.holdDeliveries(this::select);
                 if (!held.isEmpty()) {
-                    if (handOver()) {
+                    boolean handed = false;
+                    try {
+                        handed = handOver();
+                    } finally {
+                        if (!handed) {
+                            held.dispatch();
+                        }
+                    }
+                    if (handed) {
                         // the next queries those replies sent wait in tasks: the new leader sends them
                         return held;
                     }
-                    held.dispatch();
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -1065,8 +1092,14 @@ final class Http1Reads implements AutoCloseable {
                 left.add(task);
             }
         }
-        // starts fail as closed; cancels end what they cancel
-        left.forEach(Runnable::run);
+        // starts fail as closed; cancels end what they cancel; every request is failed below, whatever a task does
+        for (Runnable task : left) {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                LOG.warn("consul: a task left at close failed", e);
+            }
+        }
         new ArrayList<>(active).forEach(e -> fail(e, closedError()));
         new ArrayList<>(idle.values()).forEach(pool -> new ArrayList<>(pool).forEach(this::dropIdle));
         if (lookups != null) {
@@ -1083,7 +1116,9 @@ final class Http1Reads implements AutoCloseable {
 
     /**
      * Fails every pending request with a {@link CancellationException}, closes every connection
-     * and ends the selector thread; waits for it unless called from it (a handler that closes).
+     * and ends both threads. Waits up to 5 s for the leading thread to have done so, unless called
+     * from it (a handler that closes), then up to a second for the other (one in a listener call
+     * it held is interrupted after that, as the {@code Naming}'s dispatcher threads are).
      */
     @Override
     public void close() {

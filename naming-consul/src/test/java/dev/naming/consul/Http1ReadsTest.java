@@ -657,6 +657,50 @@ class Http1ReadsTest {
         assertInstanceOf(CancellationException.class, get(server, "/b").failure());
     }
 
+    /** A handler that leaves a task which throws, as a watch with a bug would; then closes, if asked. */
+    private Http1Reads.Handler leavingAFailingTask(boolean thenClose, CompletableFuture<Void> ran) {
+        return new Http1Reads.Handler() {
+            @Override
+            public void answered(Http1Reads.Response response) {
+                reads.afterReplies(() -> {
+                    ran.complete(null);
+                    throw new IllegalStateException("a task that throws, left by a reply's handler");
+                });
+                if (thenClose) {
+                    reads.close();
+                }
+            }
+
+            @Override
+            public void failed(Throwable error) {
+            }
+        };
+    }
+
+    @Test
+    void aTaskAReplyLeftThatThrowsIsLoggedAndTheReadsGoOn() throws Exception {
+        Script server = new Script(Answer.of(reply("[1]")), Answer.of(reply("[2]")));
+        CompletableFuture<Void> ran = new CompletableFuture<>();
+
+        reads.get("127.0.0.1", server.port(), "/a", Map.of(), Duration.ofSeconds(10), leavingAFailingTask(false, ran));
+        ran.get(10, TimeUnit.SECONDS);
+
+        assertEquals("[2]", body(get(server, "/b").reply()));
+        assertTrue(reads.usable());
+    }
+
+    @Test
+    void aTaskLeftAtCloseThatThrowsDoesNotKeepPendingRequestsFromTheirEnd() throws Exception {
+        Script holding = new Script(Answer.hold());
+        Outcome pending = get(holding, "/pending");
+        await().atMost(Duration.ofSeconds(5)).until(() -> holding.requests.size() == 1);
+        Script server = new Script(Answer.of(reply("[1]")));
+
+        reads.get("127.0.0.1", server.port(), "/a", Map.of(), Duration.ofSeconds(10), leavingAFailingTask(true, new CompletableFuture<>()));
+
+        assertInstanceOf(CancellationException.class, pending.failure());
+    }
+
     @Test
     void aHandlerMayCloseFromTheSelectorThread() throws Exception {
         Script server = new Script(Answer.of(reply("[1]")));
