@@ -79,7 +79,7 @@ public record SubscribeOptions(List<String> tags, Duration warmup, Executor exec
 
     /**
      * A copy whose listener is called on {@code executor}; {@code null} for the {@code Naming}'s
-     * dispatcher pool (the default).
+     * own threads (the default: its dispatcher pool, see the class comment).
      *
      * <p>With {@code Runnable::run} the listener runs on the thread that read the registry's reply
      * (or, for a warm-up coming of age or the end of a hold through a registry's state loss, on

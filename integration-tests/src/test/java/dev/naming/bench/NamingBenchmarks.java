@@ -45,7 +45,7 @@ public final class NamingBenchmarks {
 
     static final int PROPAGATION_SAMPLES = 200;
     static final int PROPAGATION_WARMUP = 20;
-    /** Changes before the first propagation phase's samples: the JVM's warm-up for every phase. */
+    /** Samples (a registration and a deregistration each) before the first propagation phase's: the JVM's warm-up for every phase. */
     static final int PROPAGATION_JVM_WARMUP = 150;
     static final long CHANGE_SPACING_MILLIS = 150;
     static final int POLLED_SERVICES = 200;

@@ -50,7 +50,7 @@ import org.slf4j.Logger;
  * listener calls for the {@code Naming}'s dispatcher, the leader makes the standby lead and runs the
  * first call itself ({@link HeldDeliveries#runHere()}), then stands by. The default listener is then
  * called with no thread woken before it (the standby wakes beside it, and sends the next queries),
- * as fast as one on the reading thread, and one that blocks still holds only its own subscription:
+ * and one that blocks still holds only its own subscription:
  * the other thread reads on, and while no thread stands by, held calls go to the dispatcher
  * (docs/BENCHMARKS.md measures both).
  *
@@ -155,7 +155,12 @@ final class Http1Reads implements AutoCloseable {
         this.selector = Selector.open();
         this.nextCheck = System.nanoTime();
         startReader(true);
-        startReader(false);
+        try {
+            startReader(false);
+        } catch (RuntimeException | Error e) {
+            close(); // the first thread would wait on a selector nothing else can reach
+            throw e;
+        }
     }
 
     /**
@@ -395,7 +400,12 @@ final class Http1Reads implements AutoCloseable {
             Thread next = standby;
             if (next == null || closed) {
                 if (next == null && !closed && readers.size() < 2) {
-                    startReader(false); // the standby ended with an Error in a listener: a new one for next time
+                    try {
+                        startReader(false); // the standby ended with an Error in a listener: a new one for next time
+                    } catch (RuntimeException | Error e) {
+                        // the standby is optional: reading goes on, calls go to the dispatcher
+                        LOG.warn("consul: cannot start a standby plain-HTTP reading thread: {}", e.toString());
+                    }
                 }
                 return false;
             }

@@ -21,7 +21,7 @@ final class InstanceAddresses {
     /**
      * One group per instance registered with {@code protocol}, in the list's order (sorted by id),
      * each with the {@link NamingAttributes} of its instance. An address that is a host name is
-     * resolved here, on the subscription's dispatcher thread and never on the channel's; an
+     * resolved here, on the thread the subscription's listener runs on and never on the channel's; an
      * instance whose host does not resolve is left out with a warning.
      */
     static List<EquivalentAddressGroup> groups(List<ServiceInstance> instances, String protocol) {

@@ -20,8 +20,8 @@ import java.util.List;
  * {@link #refresh()} with backoff, which tries again.
  *
  * <p>Threads: {@link #start}, {@link #refresh} and {@link #shutdown} run in the channel's
- * synchronization context as grpc guarantees; lists arrive on the {@code Naming}'s dispatcher
- * thread, which turns them into addresses (host names are looked up there) and hands them to the
+ * synchronization context as grpc guarantees; lists arrive on the thread the {@code Naming}
+ * calls its listeners on (its dispatcher, or a reading thread that handed its reading on), which turns them into addresses (host names are looked up there) and hands them to the
  * synchronization context. The resolver starts no thread of its own.
  */
 final class NamingNameResolver extends NameResolver {
@@ -96,7 +96,7 @@ final class NamingNameResolver extends NameResolver {
         }
     }
 
-    /** A list from the subscription, on the {@code Naming}'s dispatcher thread. */
+    /** A list from the subscription, on the thread the {@code Naming} calls its listeners on. */
     private void onList(List<ServiceInstance> instances) {
         List<EquivalentAddressGroup> groups = InstanceAddresses.groups(instances, target.protocol());
         syncContext.execute(() -> deliver(groups));
