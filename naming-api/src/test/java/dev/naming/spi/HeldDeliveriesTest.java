@@ -44,14 +44,20 @@ class HeldDeliveriesTest {
         subscription.kick();
     }
 
+    /** What a hub does when the same read changes the list of each of {@code subscriptions}. */
+    private static void reportEach(HubSubscription... subscriptions) {
+        for (HubSubscription s : subscriptions) {
+            report(s, List.of(instance("a")));
+        }
+    }
+
     @Test
     void callsForTheDispatcherWaitForTheHoldAndTheFirstRunsOnTheThreadThatRunsThem() {
         HubSubscription first = subscription("first", SubscribeOptions.defaults());
         HubSubscription second = subscription("second", SubscribeOptions.defaults());
 
         HeldDeliveries held = WatchSink.holdDeliveries(() -> {
-            report(first, List.of(instance("a")));
-            report(second, List.of(instance("a")));
+            reportEach(first, second);
             report(first, List.of(instance("a"), instance("b"))); // kicked again: held once
         });
 
@@ -81,10 +87,7 @@ class HeldDeliveriesTest {
     void dispatchStartsEveryHeldCallOnTheDispatcher() {
         HubSubscription first = subscription("first", SubscribeOptions.defaults());
         HubSubscription second = subscription("second", SubscribeOptions.defaults());
-        HeldDeliveries held = WatchSink.holdDeliveries(() -> {
-            report(first, List.of(instance("a")));
-            report(second, List.of(instance("a")));
-        });
+        HeldDeliveries held = WatchSink.holdDeliveries(() -> reportEach(first, second));
 
         held.dispatch();
 
