@@ -40,12 +40,14 @@ final class HubSubscription implements Subscription {
     private static final Logger LOG = NamingLoggers.get(HubSubscription.class);
     /** Subscriptions kicked on this thread inside {@link #deferListeners}: kicked when the outermost returns. */
     private static final ThreadLocal<Set<HubSubscription>> DEFERRED = new ThreadLocal<>();
-    /** {@link #DEFERRED} inside {@link #deferListeners} before anything is deferred (compared by identity). */
-    private static final Set<HubSubscription> NOTHING_DEFERRED = Collections.unmodifiableSet(new LinkedHashSet<>());
     /** Subscriptions on the {@code Naming}'s dispatcher kicked on this thread inside {@link #hold}, in order. */
     private static final ThreadLocal<Set<HubSubscription>> HELD = new ThreadLocal<>();
-    /** {@link #HELD} inside {@link #hold} before anything is held (compared by identity). */
-    private static final Set<HubSubscription> NOTHING_HELD = Collections.unmodifiableSet(new LinkedHashSet<>());
+    /**
+     * {@link #DEFERRED} or {@link #HELD} inside their scope before anything is noted (compared by
+     * identity): the set is made only when something is, as most scopes note nothing (an
+     * in-memory find defers every call, most reads of a batch change nothing).
+     */
+    private static final Set<HubSubscription> NOTHING_NOTED = Collections.unmodifiableSet(new LinkedHashSet<>());
 
     private final String service;
     private final SubscribeOptions options;
@@ -146,27 +148,24 @@ final class HubSubscription implements Subscription {
         if (pending.get() == null) {
             return;
         }
-        Set<HubSubscription> deferred = DEFERRED.get();
-        if (deferred == null) {
-            Set<HubSubscription> held = options.executor() == null ? HELD.get() : null;
-            if (held == null) {
-                scheduleDrain();
-            } else {
-                if (held == NOTHING_HELD) {
-                    // made only when something is held: most reads of a batch change nothing
-                    held = new LinkedHashSet<>();
-                    HELD.set(held);
-                }
-                held.add(this);
-            }
-        } else {
-            if (deferred == NOTHING_DEFERRED) {
-                // the set is made only when something is deferred: an in-memory find defers every call
-                deferred = new LinkedHashSet<>();
-                DEFERRED.set(deferred);
-            }
-            deferred.add(this);
+        if (noted(DEFERRED) || options.executor() == null && noted(HELD)) {
+            return;
         }
+        scheduleDrain();
+    }
+
+    /** Notes this subscription in {@code scope} if this thread is inside it; {@code false} if not. */
+    private boolean noted(ThreadLocal<Set<HubSubscription>> scope) {
+        Set<HubSubscription> kicked = scope.get();
+        if (kicked == null) {
+            return false;
+        }
+        if (kicked == NOTHING_NOTED) {
+            kicked = new LinkedHashSet<>();
+            scope.set(kicked);
+        }
+        kicked.add(this);
+        return true;
     }
 
     /** See {@link WatchSink#deferListeners}. */
@@ -174,7 +173,7 @@ final class HubSubscription implements Subscription {
         if (DEFERRED.get() != null) {
             return reports.get();
         }
-        DEFERRED.set(NOTHING_DEFERRED);
+        DEFERRED.set(NOTHING_NOTED);
         try {
             return reports.get();
         } finally {
@@ -193,7 +192,7 @@ final class HubSubscription implements Subscription {
             reports.run(); // the outermost hold returns what this one's reports start
             return HeldDeliveries.NONE;
         }
-        HELD.set(NOTHING_HELD);
+        HELD.set(NOTHING_NOTED);
         boolean reported = false;
         Set<HubSubscription> held;
         try {

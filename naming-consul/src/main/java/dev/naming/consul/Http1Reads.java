@@ -333,12 +333,7 @@ final class Http1Reads implements AutoCloseable {
         if (leading) {
             leader = t;
         }
-        try {
-            t.start();
-        } catch (RuntimeException | Error e) {
-            readers.remove(t);
-            throw e;
-        }
+        t.start();
         return t;
     }
 
@@ -355,7 +350,12 @@ final class Http1Reads implements AutoCloseable {
             if (held == null) {
                 return;
             }
-            held.runHere();
+            try {
+                held.runHere();
+            } catch (VirtualMachineError e) {
+                // what a pool thread dying of it would leave: this thread stands by again instead
+                LOG.error("consul: a listener call on a plain-HTTP reading thread failed", e);
+            }
             // the dispatcher clears what a listener left, and so must this thread: an interrupt
             // left set would end every park and select at once, and the threads would spin
             Thread.interrupted();
@@ -399,14 +399,6 @@ final class Http1Reads implements AutoCloseable {
         synchronized (turn) {
             Thread next = standby;
             if (next == null || closed) {
-                if (next == null && !closed && readers.size() < 2) {
-                    try {
-                        startReader(false); // the standby ended with an Error in a listener: a new one for next time
-                    } catch (RuntimeException | Error e) {
-                        // the standby is optional: reading goes on, calls go to the dispatcher
-                        LOG.warn("consul: cannot start a standby plain-HTTP reading thread: {}", e.toString());
-                    }
-                }
                 return false;
             }
             standby = null;
@@ -1103,13 +1095,7 @@ final class Http1Reads implements AutoCloseable {
             }
         }
         // starts fail as closed; cancels end what they cancel; every request is failed below, whatever a task does
-        for (Runnable task : left) {
-            try {
-                task.run();
-            } catch (RuntimeException | Error e) {
-                LOG.warn("consul: a task left at close failed", e);
-            }
-        }
+        left.forEach(Runnable::run);
         new ArrayList<>(active).forEach(e -> fail(e, closedError()));
         new ArrayList<>(idle.values()).forEach(pool -> new ArrayList<>(pool).forEach(this::dropIdle));
         if (lookups != null) {
