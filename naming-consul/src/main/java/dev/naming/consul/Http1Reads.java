@@ -1,11 +1,7 @@
 package dev.naming.consul;
 
-import dev.naming.spi.HeldDeliveries;
 import dev.naming.spi.NamingLoggers;
-import dev.naming.spi.NamingThreads;
-import dev.naming.spi.WatchSink;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -13,7 +9,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,34 +20,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 
 /**
  * GET requests over plain HTTP/1.1 for the watches of one {@code Naming}, every connection on one
- * selector, whose thread ({@value #THREAD_NAME}) reads each reply and hands it to its handler itself.
- *
- * <p>Two threads take turns at the selector (leader/followers): one leads, the other stands by.
- * Replies are handed to their watches inside {@link WatchSink#holdDeliveries}; when that holds
- * listener calls for the {@code Naming}'s dispatcher, the leader makes the standby lead and runs the
- * first call itself ({@link HeldDeliveries#runHere()}), then stands by. The default listener is then
- * called with no thread woken before it (the standby wakes beside it, and sends the next queries),
- * and one that blocks still holds only its own subscription:
- * the other thread reads on, and while no thread stands by, held calls go to the dispatcher
- * (docs/BENCHMARKS.md measures both).
+ * selector, whose leading thread ({@value #THREAD_NAME}, one of two taking turns: {@link SelectorReads})
+ * reads each reply and hands it to its handler itself.
  *
  * <p>Why not {@code java.net.http} here, as over TLS: a blocking query's reply comes after the
  * machine has idled for as long as the service was quiet, so every line of code between the socket
@@ -83,84 +59,29 @@ import org.slf4j.Logger;
  * this {@code Naming} waits while it runs. If the leading thread dies (an {@link Error}), pending
  * and later requests fail with an {@link IOException} and {@link #usable()} turns false.
  */
-final class Http1Reads implements AutoCloseable {
+final class Http1Reads extends SelectorReads {
 
     private static final Logger LOG = NamingLoggers.get(Http1Reads.class);
 
     static final String THREAD_NAME = "naming-consul-http";
-    /** Looks up agents' host names, when they are names. */
-    static final String LOOKUP_THREAD_NAME = "naming-consul-lookup";
-    /** How long a connection may stay unused in the pool. */
-    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** A reply's status line and headers past this many bytes are refused. */
     static final int MAX_HEAD = 64 * 1024;
-    /** A reply's body past this many bytes is refused (a health list of 100,000 instances is far below it). */
-    static final int MAX_BODY = 256 * 1024 * 1024;
     private static final int MAX_CHUNK_LINE = 4096;
 
-    /** What a request's sender learns, once: on the selector thread, or on the caller's for a request made after close. */
-    interface Handler {
-        void answered(Response response);
-
-        void failed(Throwable error);
-    }
-
-    /** A complete reply; {@code headers} maps each name, case-insensitively, to its values. */
-    record Response(int status, Map<String, List<String>> headers, byte[] body) {
-
-        /** The first value of header {@code name}, any case. */
-        Optional<String> header(String name) {
-            List<String> values = headers.get(name);
-            return values == null ? Optional.empty() : Optional.of(values.get(0));
-        }
-    }
-
-    private final Duration connectTimeout;
-    private final Resolver resolver;
-    private final Selector selector;
-    /** Guards {@link #standby} and every change of {@link #leader}. */
-    private final Object turn = new Object();
-    /** The thread that selects and reads now: the fields marked "selector thread only" are its. */
-    private volatile Thread leader;
-    /** The thread waiting to take the reading over, when one is (guarded by {@link #turn}). */
-    private Thread standby;
-    private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
-    private final ThreadFactory readerThreads = NamingThreads.factory(THREAD_NAME, false);
-    /** Counted down once the leading thread has failed every request and closed the selector. */
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
-    // selector thread only
+    // leading thread only
     private final Map<String, ArrayDeque<Connection>> idle = new HashMap<>();
     private final Set<Exchange> active = new HashSet<>();
     private long nextCheck;
-    private ThreadPoolExecutor lookups;
-    /** Names being looked up, and the requests waiting for each. */
-    private final Map<String, List<Exchange>> lookingUp = new HashMap<>();
-    private volatile boolean closed;
-    private volatile Throwable crash;
-
-    /** Looks up an agent's host name; may block (DNS). */
-    interface Resolver {
-        InetAddress resolve(String host) throws IOException;
-    }
 
     Http1Reads(Duration connectTimeout) throws IOException {
         this(connectTimeout, InetAddress::getByName);
     }
 
     Http1Reads(Duration connectTimeout, Resolver resolver) throws IOException {
-        this.connectTimeout = connectTimeout;
-        this.resolver = resolver;
-        this.selector = Selector.open();
+        super("plain-HTTP", THREAD_NAME, connectTimeout, resolver);
         this.nextCheck = System.nanoTime();
-        startReader(true);
-        try {
-            startReader(false);
-        } catch (RuntimeException | Error e) {
-            close(); // the first thread would wait on a selector nothing else can reach
-            throw e;
-        }
+        startReading();
     }
 
     /**
@@ -174,8 +95,9 @@ final class Http1Reads implements AutoCloseable {
      */
     Exchange get(String host, int port, String target, Map<String, String> headers, Duration timeout,
                  Handler handler) {
-        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        String authority = (bare.indexOf(':') >= 0 ? "[" + bare + "]" : bare) + ":" + port;
+        String[] names = authority(host, port);
+        String bare = names[0];
+        String authority = names[1];
         StringBuilder head = new StringBuilder(256).append("GET ").append(checked("target", target))
                 .append(" HTTP/1.1\r\nHost: ").append(checked("host", authority))
                 .append("\r\nUser-Agent: naming-consul\r\n");
@@ -184,76 +106,12 @@ final class Http1Reads implements AutoCloseable {
         head.append("\r\n");
         Exchange exchange = new Exchange(bare, port, bare + ":" + port,
                 head.toString().getBytes(StandardCharsets.ISO_8859_1), timeout, handler);
-        submit(() -> start(exchange), exchange);
+        submit(() -> start(exchange), handler);
         return exchange;
     }
 
-    private static String checked(String what, String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 && c != '\t' || c == 0x7f || c > 0xff) {
-                throw new IllegalArgumentException(what + " holds a character not allowed in an HTTP/1.1 request: U+"
-                        + String.format("%04X", (int) c));
-            }
-        }
-        return value;
-    }
-
-    /**
-     * Runs {@code task} on the leading thread once it is done with the replies it is reading now:
-     * after the listener calls they held were handed on (a handler sends its next request from
-     * here, so that the thread that calls the listener does not send it first). Once closed, runs
-     * it on the caller's thread.
-     */
-    void afterReplies(Runnable task) {
-        Runnable guarded = () -> {
-            try {
-                task.run();
-            } catch (RuntimeException | Error bug) {
-                // the handler's own code, run later: it must not stop the reads of every other watch
-                LOG.warn("consul: a task a reply left failed", bug);
-            }
-        };
-        if (!submit(guarded, null)) {
-            guarded.run();
-        }
-    }
-
-    /**
-     * Runs {@code task} on the leading thread; {@code false} when closed. Once closed, {@code unsent}
-     * (a request not yet started, which nothing else would answer) fails instead; a cancel has
-     * nothing left to do.
-     */
-    private boolean submit(Runnable task, Exchange unsent) {
-        synchronized (tasks) {
-            if (!closed) {
-                tasks.add(task);
-                if (Thread.currentThread() != leader) {
-                    selector.wakeup();
-                }
-                return true;
-            }
-        }
-        if (unsent != null) {
-            unsent.handler.failed(closedError());
-        }
-        return false;
-    }
-
-    /** What a request fails with once this is closed: cancelled, or an I/O error if the selector thread died. */
-    private Exception closedError() {
-        Throwable why = crash;
-        return why == null ? new CancellationException("closed")
-                : new IOException("the plain-HTTP selector thread stopped: " + why, why);
-    }
-
-    /** False once closed, or once its selector thread died: then a new one is needed. */
-    boolean usable() {
-        return !closed;
-    }
-
     /** One request and its reply, read as it comes. */
-    final class Exchange {
+    final class Exchange implements SelectorReads.Exchange {
         private final String host;
         private final int port;
         private final String key;
@@ -294,7 +152,8 @@ final class Http1Reads implements AutoCloseable {
         }
 
         /** Aborts the request: its connection is closed, its handler gets a {@link CancellationException}. */
-        void cancel() {
+        @Override
+        public void cancel() {
             submit(() -> fail(this, new CancellationException("cancelled")), null);
         }
     }
@@ -319,177 +178,18 @@ final class Http1Reads implements AutoCloseable {
         }
     }
 
-    // ---- the selector thread -------------------------------------------------------------------
-
-    private Thread startReader(boolean leading) {
-        Thread t = readerThreads.newThread(() -> {
-            try {
-                read(leading);
-            } finally {
-                readers.remove(Thread.currentThread());
-            }
-        });
-        readers.add(t);
-        if (leading) {
-            leader = t;
-        }
-        t.start();
-        return t;
-    }
-
-    /**
-     * A reader thread's life: it leads (selects and reads), and when replies held listener calls
-     * and the standby took the reading over, it runs the first of those calls and then stands by.
-     */
-    private void read(boolean leading) {
-        if (!leading && !awaitTurn()) {
-            return;
-        }
-        while (true) {
-            HeldDeliveries held = lead();
-            if (held == null) {
-                return;
-            }
-            try {
-                held.runHere();
-            } catch (VirtualMachineError e) {
-                // what a pool thread dying of it would leave: this thread stands by again instead
-                LOG.error("consul: a listener call on a plain-HTTP reading thread failed", e);
-            }
-            // the dispatcher clears what a listener left, and so must this thread: an interrupt
-            // left set would end every park and select at once, and the threads would spin
-            Thread.interrupted();
-            if (!awaitTurn()) {
-                return;
-            }
-        }
-    }
-
-    /** Stands by until made the leader ({@code true}); {@code false} once closed, or when another stands by already. */
-    private boolean awaitTurn() {
-        Thread me = Thread.currentThread();
-        synchronized (turn) {
-            if (standby != null || closed) {
-                return false;
-            }
-            standby = me;
-        }
-        while (leader != me) {
-            if (closed) {
-                synchronized (turn) {
-                    if (leader == me) {
-                        return true; // handed the reading just before the close: its shutdown is this thread's
-                    }
-                    if (standby == me) {
-                        standby = null;
-                    }
-                    return false;
-                }
-            }
-            LockSupport.park(this);
-        }
-        return true;
-    }
-
-    /**
-     * Makes the standby the leader, if one stands by: a reply's listener call may then run on this
-     * thread, and the standby's wake-up happens beside it rather than before it.
-     */
-    private boolean handOver() {
-        synchronized (turn) {
-            Thread next = standby;
-            if (next == null || closed) {
-                return false;
-            }
-            standby = null;
-            leader = next;
-            LockSupport.unpark(next);
-            return true;
-        }
-    }
-
-    /**
-     * Selects and reads until closed (then fails what is pending and returns {@code null}), or until
-     * a reply held listener calls and the standby took the reading over: this thread then returns
-     * them, to run with no part in the reading left.
-     */
-    private HeldDeliveries lead() {
-        try {
-            while (!closed) {
-                Runnable task;
-                while ((task = tasks.poll()) != null) {
-                    task.run();
-                }
-                expire();
-                // a listener on this thread (withExecutor(Runnable::run)) may have left an interrupt
-                Thread.interrupted();
-                HeldDeliveries held = WatchSink.holdDeliveries(this::select);
-                if (!held.isEmpty()) {
-                    boolean handed = false;
-                    try {
-                        handed = handOver();
-                    } finally {
-                        if (!handed) {
-                            held.dispatch();
-                        }
-                    }
-                    if (handed) {
-                        // the next queries those replies sent wait in tasks: the new leader sends them
-                        return held;
-                    }
-                }
-            }
-        } catch (RuntimeException | Error e) {
-            Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
-            // pending and later requests fail as I/O errors, so the watches back off and retry on a new reader
-            LOG.error("consul: the plain-HTTP selector thread stopped; the watches will retry on a new one", cause);
-            synchronized (tasks) {
-                crash = cause;
-                closed = true;
-            }
-        }
-        try {
-            shutdown();
-        } finally {
-            stopped.countDown();
-            wakeStandby();
-        }
-        return null;
-    }
-
-    private void select() {
-        try {
-            // a task queued by this thread (a handler that sends again) must not wait for the next wake-up
-            if (tasks.isEmpty()) {
-                selector.select(this::ready, selectTimeoutMillis());
-            } else {
-                selector.selectNow(this::ready);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private void wakeStandby() {
-        Thread waiting;
-        synchronized (turn) {
-            waiting = standby;
-        }
-        if (waiting != null) {
-            LockSupport.unpark(waiting);
-        }
-    }
-
     /**
      * Wakes once a second for deadlines and idle expiry while there is something to expire, else
      * waits: a timer per request would cost a thread wake-up per request (read deadlines are a
      * minute; a second's precision is enough).
      */
-    private long selectTimeoutMillis() {
+    @Override
+    long selectTimeoutMillis() {
         return active.isEmpty() && idle.isEmpty() ? 0 : 1000;
     }
 
-    private void ready(SelectionKey selection) {
+    @Override
+    void ready(SelectionKey selection) {
         Connection c = (Connection) selection.attachment();
         try {
             if (!selection.isValid()) {
@@ -543,97 +243,18 @@ final class Http1Reads implements AutoCloseable {
             connect(e, new InetSocketAddress(literal, e.port));
             return;
         }
-        // a lookup may block for seconds (a DNS server that does not answer): not on this thread,
-        // where it would hold every other watch's reply; the connect deadline covers it
+        // the connect deadline covers the lookup too
         e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
-        List<Exchange> waiting = lookingUp.get(e.host);
-        if (waiting != null) {
-            // one lookup per name at a time (the JDK runs one per name anyway): requests that come
-            // meanwhile wait for its answer; those that timed out waiting are dropped now
-            waiting.removeIf(w -> w.done);
-            waiting.add(e);
-            return;
-        }
-        waiting = new ArrayList<>();
-        waiting.add(e);
-        lookingUp.put(e.host, waiting);
-        String host = e.host;
-        try {
-            lookups().execute(() -> {
-                InetAddress address = null;
-                IOException error = null;
-                try {
-                    address = resolver.resolve(host);
-                } catch (IOException | RuntimeException x) {
-                    error = new IOException("cannot resolve " + host + ": " + x.getMessage(), x);
-                }
-                InetAddress resolved = address;
-                IOException failure = error;
-                submit(() -> looked(host, resolved, failure), null);
-            });
-        } catch (RejectedExecutionException closing) {
-            lookingUp.remove(host);
-            fail(e, closedError());
-        }
-    }
-
-    /** A lookup of {@code host} ended: the requests that waited for it connect, or fail. */
-    private void looked(String host, InetAddress address, IOException failure) {
-        List<Exchange> waiting = lookingUp.remove(host);
-        if (waiting == null) {
-            return;
-        }
-        for (Exchange e : waiting) {
+        lookUp(e.host, (address, failure) -> {
             if (e.done) {
-                continue;
+                return;
             }
             if (failure != null) {
                 fail(e, failure);
             } else {
                 connect(e, new InetSocketAddress(address, e.port));
             }
-        }
-    }
-
-    /** The address {@code host} spells, without a lookup; {@code null} for a name. */
-    static InetAddress literal(String host) {
-        if (host.indexOf(':') < 0 && !dottedQuad(host)) {
-            return null;
-        }
-        try {
-            // a dotted quad or an IPv6 address: parsed, never looked up
-            return InetAddress.getByName(host);
-        } catch (IOException notAnAddress) {
-            return null;
-        }
-    }
-
-    /** Four decimal numbers of at most 255, dot-separated. */
-    private static boolean dottedQuad(String host) {
-        String[] parts = host.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || Integer.parseInt(part) > 255) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The threads that look up host names: one per name being looked up (a lookup that hangs for
-     * one agent must not hold the lookup of the agent a watch fails over to), so no more than the
-     * agents given by name; each ends after 30 s without a lookup. Selector thread only.
-     */
-    private ThreadPoolExecutor lookups() {
-        if (lookups == null) {
-            lookups = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                    NamingThreads.factory(LOOKUP_THREAD_NAME, false));
-        }
-        return lookups;
+        });
     }
 
     private void connect(Exchange e, InetSocketAddress address) {
@@ -1048,16 +669,9 @@ final class Http1Reads implements AutoCloseable {
         closeQuietly(c.channel);
     }
 
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // closing: nothing left to tell anyone
-        }
-    }
-
     /** Connect and exchange deadlines, idle connections past their time: at most once a second. */
-    private void expire() {
+    @Override
+    void expire() {
         long now = System.nanoTime();
         if (now - nextCheck < 0) {
             return;
@@ -1085,67 +699,9 @@ final class Http1Reads implements AutoCloseable {
         stale.forEach(this::dropIdle);
     }
 
-    private void shutdown() {
-        List<Runnable> left = new ArrayList<>();
-        synchronized (tasks) {
-            closed = true;
-            Runnable task;
-            while ((task = tasks.poll()) != null) {
-                left.add(task);
-            }
-        }
-        // starts fail as closed; cancels end what they cancel; every request is failed below, whatever a task does
-        left.forEach(Runnable::run);
+    @Override
+    void failEverything() {
         new ArrayList<>(active).forEach(e -> fail(e, closedError()));
         new ArrayList<>(idle.values()).forEach(pool -> new ArrayList<>(pool).forEach(this::dropIdle));
-        if (lookups != null) {
-            // an idle lookup thread ends now; one in a lookup when that returns (a native lookup
-            // does not heed interrupts), and what it would then start is refused as closed
-            lookups.shutdownNow();
-        }
-        try {
-            selector.close();
-        } catch (IOException ignored) {
-            // nothing is registered any more
-        }
-    }
-
-    /**
-     * Fails every pending request with a {@link CancellationException}, closes every connection
-     * and ends both threads. Waits up to 5 s for the leading thread to have done so, unless called
-     * from it (a handler that closes), then up to a second for the other (one in a listener call
-     * it held is interrupted after that, as the {@code Naming}'s dispatcher threads are).
-     */
-    @Override
-    public void close() {
-        synchronized (tasks) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        selector.wakeup();
-        wakeStandby();
-        Thread me = Thread.currentThread();
-        if (me == leader) {
-            return; // a handler that closes: its thread shuts down once the handler returns
-        }
-        try {
-            if (stopped.await(5, TimeUnit.SECONDS)) {
-                // the standby ends at once; a thread in a listener call it held gets what the
-                // Naming's dispatcher gets at close: a second, then an interrupt
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                for (Thread t : readers) {
-                    if (t != me) {
-                        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
-                        if (t.isAlive()) {
-                            t.interrupt();
-                        }
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
