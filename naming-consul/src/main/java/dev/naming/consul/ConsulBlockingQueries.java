@@ -34,46 +34,43 @@ import dev.naming.spi.NamingLoggers;
 
 /**
  * The reads of {@code /v1/health/service/:name} of one {@code Naming}: the blocking reads of every
- * watch, sent asynchronously (over plain HTTP by {@link Http1Reads}, over TLS by {@code java.net.http})
- * and read with Jackson (no thread waits for a reply), and the one-shot reads of {@link #find}. Every reply's {@value #FILTERED_BY_ACLS} header
- * is noted per service ({@link #filtered(String)}), with one warning per {@code Naming}.
+ * watch, sent asynchronously (over plain HTTP by {@link Http1Reads}, over TLS by {@link Http2Reads})
+ * and read with Jackson (no thread waits for a reply), and the one-shot reads of {@link #find}
+ * ({@code java.net.http}). Every reply's {@value #FILTERED_BY_ACLS} header is noted per service
+ * ({@link #filtered(String)}), with one warning per {@code Naming}.
  *
- * <p>Why {@code java.net.http} and not consul-client: consul-client's synchronous calls block the
- * calling thread inside OkHttp with no handle to abort them; its asynchronous calls
- * ({@code ServiceHealthCache} included) run on OkHttp's dispatcher, which reads each reply with
- * blocking socket I/O on a thread of its own for the whole call: a thread per pending blocking
- * query, 1,000 threads for 1,000 watched services (docs/BENCHMARKS.md measures both). The JDK
- * client multiplexes every connection on one selector thread, hands back a future that
- * {@link Call#cancel()} aborts, and negotiates HTTP/2 by ALPN over TLS. Registrations, heartbeats
- * and deregistrations stay on consul-client.
+ * <p>Why not consul-client: its synchronous calls block the calling thread inside OkHttp with no
+ * handle to abort them; its asynchronous calls ({@code ServiceHealthCache} included) run on
+ * OkHttp's dispatcher, which reads each reply with blocking socket I/O on a thread of its own for
+ * the whole call: a thread per pending blocking query, 1,000 threads for 1,000 watched services
+ * (docs/BENCHMARKS.md measures both). Registrations, heartbeats and deregistrations stay on
+ * consul-client.
  *
- * <p>Why not {@code java.net.http} over plain HTTP: its HTTP/1.1 path between the socket and the
+ * <p>Why not {@code java.net.http}: over plain HTTP its HTTP/1.1 path between the socket and the
  * body (subscribers, schedulers, futures for the headers and then the body) runs cold on every
- * reply of a quiet service and was most of the library's share of a propagation;
- * {@link Http1Reads} reads the same reply in a fraction of that (docs/BENCHMARKS.md). Over TLS the
- * JDK client stays, for HTTP/2.
+ * reply of a quiet service and was most of the library's share of a propagation; over TLS its
+ * selector thread reads every stream of a connection and cannot hand that reading on, so a default
+ * listener had to go through the dispatcher, one thread wake-up more (docs/BENCHMARKS.md measures
+ * both). The JDK client stays for the one-shot reads, and for the watches over TLS to an agent that
+ * does not choose HTTP/2 by ALPN (a TLS proxy in front of it): the lane then moves to it for good
+ * ({@link Lane#useJdk}), with one warning.
  *
- * <p>Threads, per {@code Naming}: a selector thread per {@link Lane} (plain HTTP: the leading one
- * of the two of {@link Http1Reads}; TLS: the JDK client's) reads each reply, parses it and hands the list to the
- * hub, all on that thread: the JDK clients run their tasks on the thread that asks
- * ({@code executor(Runnable::run)}), so a reply costs one thread wake-up, as OkHttp's blocking read
- * does, instead of one per step of the JDK client's pipeline (docs/BENCHMARKS.md measures both). Nothing on that path blocks: the hub hands lists to the
- * {@code Naming}'s dispatcher unless a subscription asked for its listener to run there; over
- * plain HTTP the reading thread first hands its reading to a standby and then calls a default
- * listener itself ({@link Http1Reads}: no thread woken between the reply and the listener). Over TLS
- * the handshake's work runs there too, once per connection. {@value #WORKERS} daemon threads
- * {@code naming-consul-watch-N}, started with the first watch and ended by {@link #close()}, run
- * the pauses between queries, a sweep of each TLS lane's read deadlines once a second
- * ({@link Lane#expire()}; plain-HTTP queries' are kept by {@link Http1Reads}) and the HTTP client
- * of {@link #find}.
+ * <p>Threads, per {@code Naming}: the two reading threads of the one {@link Lane}'s reader (one
+ * leads, one stands by: {@link SelectorReads}) read each reply, parse it and hand the list to the
+ * hub, all on the leading thread, so a reply costs one thread wake-up, as OkHttp's blocking read
+ * does. Nothing on that path blocks: the hub hands lists to the {@code Naming}'s dispatcher unless
+ * a subscription asked for its listener to run there, and the reading thread first hands its
+ * reading to the standby and then calls a default listener itself (no thread woken between the
+ * reply and the listener). Over TLS the handshake's work runs there too, once per connection.
+ * {@value #WORKERS} daemon threads {@code naming-consul-watch-N}, started with the first watch and
+ * ended by {@link #close()}, run the pauses between queries, the HTTP client of {@link #find}, and
+ * over the JDK client a sweep of the read deadlines once a second ({@link Lane#expire()}; the
+ * readers keep their own).
  *
- * <p>Connections: over TLS the client speaks HTTP/2, so the pending queries of one lane share one
- * connection per agent. The JDK client does not open a second connection when a connection's
- * streams run out: past the server's {@code SETTINGS_MAX_CONCURRENT_STREAMS} it fails the request
- * ("too many concurrent streams"). A lane therefore carries at most {@value #STREAMS_PER_CONNECTION}
- * watches (Go's HTTP/2 server default, which Consul keeps), and the next watch opens a new lane.
- * Over plain HTTP/1.1 there is one lane, and every pending query holds a connection of its own;
- * Consul agents refuse more than 200 connections per client address, so past
+ * <p>Connections: over TLS the reader speaks HTTP/2, so the pending queries share one connection
+ * per agent, and a second opens past {@value Http2Reads#STREAMS_PER_CONNECTION} streams (Go's HTTP/2
+ * server default, which Consul keeps). Over plain HTTP/1.1 every pending query holds a connection
+ * of its own; Consul agents refuse more than 200 connections per client address, so past
  * {@value #PLAIN_HTTP_WARNING} plain-HTTP watches one warning says to use TLS.
  */
 final class ConsulBlockingQueries implements AutoCloseable {
@@ -85,8 +82,8 @@ final class ConsulBlockingQueries implements AutoCloseable {
     static final int WORKERS = 2;
     private static final String WORKER_NAME = "naming-consul-watch";
     static final String CONNECT_THREAD_NAME = "naming-consul-connect";
-    /** Concurrent streams per HTTP/2 connection: Go's {@code http2} server default, which Consul does not change. */
-    static final int STREAMS_PER_CONNECTION = 250;
+    /** Headers sent as never-indexed fields over HTTP/2. */
+    private static final List<String> SENSITIVE = List.of("X-Consul-Token");
     /** Plain-HTTP watches past which one warning is logged: a Consul agent allows 200 connections per client address. */
     static final int PLAIN_HTTP_WARNING = 180;
 
@@ -167,32 +164,44 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     /**
-     * One HTTP client and the watches that send through it: over TLS a JDK client, whose HTTP/2
-     * connection to an agent carries at most {@value #STREAMS_PER_CONNECTION} watches; over plain
-     * HTTP the one {@link Http1Reads} of the {@code Naming}, a connection per pending query.
+     * The reader every watch of the {@code Naming} sends through ({@link Http1Reads} or
+     * {@link Http2Reads}), or, over TLS to an agent without HTTP/2, a JDK client.
      */
     static final class Lane {
-        private final HttpClient client;
-        private volatile Http1Reads http1;
+        /** The JDK client, over TLS to an agent that does not speak HTTP/2 only; {@code null} before. */
+        private volatile HttpClient client;
+        /** The reader of the watches: {@link Http1Reads} or {@link Http2Reads}; {@code null} for a JDK-only lane. */
+        private volatile SelectorReads reads;
+        /** The agent did not speak HTTP/2 over TLS: the JDK client carries this lane's queries from now on. */
+        private volatile boolean viaJdk;
         private final ScheduledExecutorService workers;
-        private final Gate[] gates;
-        /** Over TLS, the calls in flight whose deadline {@link #expire()} checks. */
+        private volatile Gate[] gates;
+        /** Over the JDK client, the calls in flight whose deadline {@link #expire()} checks. */
         private final Set<Call> timed = ConcurrentHashMap.newKeySet();
         private int watches;
 
-        private Lane(HttpClient client, Http1Reads http1, ScheduledExecutorService workers, int agents) {
+        private Lane(HttpClient client, SelectorReads reads, ScheduledExecutorService workers, int agents) {
             this.client = client;
-            this.http1 = http1;
+            this.reads = reads;
             this.workers = workers;
-            this.gates = new Gate[agents];
-            for (int i = 0; i < agents; i++) {
-                gates[i] = client != null ? new Gate() : null;
+            if (client != null) {
+                useJdk(client, agents);
             }
         }
 
-        /** The plain-HTTP reader now in use; {@code null} over TLS. */
-        Http1Reads http1() {
-            return http1;
+        private void useJdk(HttpClient jdk, int agents) {
+            Gate[] g = new Gate[agents];
+            for (int i = 0; i < agents; i++) {
+                g[i] = new Gate();
+            }
+            this.gates = g;
+            this.client = jdk;
+            this.viaJdk = true;
+        }
+
+        /** The reader now in use; {@code null} once the lane's queries go through the JDK client. */
+        SelectorReads reads() {
+            return viaJdk ? null : reads;
         }
 
         /** Where the watches of this lane run their pauses. */
@@ -201,7 +210,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         }
 
         /**
-         * Aborts, as timed out, the calls past their deadline; run once a second over TLS. A timer
+         * Aborts, as timed out, the calls past their deadline; run once a second over the JDK client. A timer
          * task per query would wake a worker thread for every query sent (the new deadline
          * becomes the head of the timer's queue), just as the reply before it is handed to the
          * listeners; read deadlines are about a minute, a second's precision is enough.
@@ -355,28 +364,19 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        Lane lane = null;
-        for (Lane l : lanes) {
-            // HTTP/1.1 does not multiplex: one lane is as good as many, each query has its own connection
-            if (!config.tls() || l.watches < STREAMS_PER_CONNECTION) {
-                lane = l;
-                break;
+        if (lanes.isEmpty()) {
+            SelectorReads reads;
+            try {
+                // one reader for every watch: HTTP/2 multiplexes (the reader opens a connection per
+                // 250 streams itself), HTTP/1.1 holds a connection per pending query
+                reads = config.tls() ? new Http2Reads(config.connectTimeout(), trust == null ? null : trust.context())
+                        : new Http1Reads(config.connectTimeout());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("consul: cannot open a selector for the watches", e);
             }
+            lanes.add(new Lane(null, reads, workers(), config.agents().size()));
         }
-        if (lane == null) {
-            if (config.tls()) {
-                // the client's tasks on the thread that asks: each reply is read, parsed and handed on by the selector thread
-                lane = new Lane(newClient(Runnable::run), null, workers(), config.agents().size());
-                workers.scheduleWithFixedDelay(lane::expire, 1, 1, TimeUnit.SECONDS);
-            } else {
-                try {
-                    lane = new Lane(null, new Http1Reads(config.connectTimeout()), workers(), config.agents().size());
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("consul: cannot open a selector for the watches", e);
-                }
-            }
-            lanes.add(lane);
-        }
+        Lane lane = lanes.get(0);
         lane.watches++;
         watches++;
         if (!config.tls() && watches > PLAIN_HTTP_WARNING && !warned) {
@@ -415,18 +415,18 @@ final class ConsulBlockingQueries implements AutoCloseable {
      */
     Call read(Lane lane, int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
         Call call = new Call(done);
-        if (lane.http1 != null) {
-            sendHttp1(lane, agent, service, index, call);
-            return call;
-        }
-        HttpRequest request = request(agent, service, index);
-        Gate gate = lane.gates[agent];
-        if (gate == null) {
-            send(lane, agent, service, request, call, null);
+        if (lane.reads() != null) {
+            sendReads(lane, agent, service, index, call);
         } else {
-            gate.submit(call, index >= 1, () -> send(lane, agent, service, request, call, gate), connecting);
+            sendJdk(lane, agent, service, index, call);
         }
         return call;
+    }
+
+    private void sendJdk(Lane lane, int agent, String service, long index, Call call) {
+        HttpRequest request = request(agent, service, index);
+        Gate gate = lane.gates[agent];
+        gate.submit(call, index >= 1, () -> send(lane, agent, service, request, call, gate), connecting);
     }
 
     private void send(Lane lane, int agent, String service, HttpRequest request, Call call, Gate gate) {
@@ -508,34 +508,47 @@ final class ConsulBlockingQueries implements AutoCloseable {
         return true;
     }
 
-    /** Sends a watch's query over plain HTTP/1.1, read and handed on by the selector thread of {@link Http1Reads}. */
-    private void sendHttp1(Lane lane, int agent, String service, long index, Call call) {
+    /**
+     * Sends a watch's query through the lane's reader ({@link Http1Reads}, {@link Http2Reads}), whose
+     * leading thread reads the reply and hands it on. An agent that turns out not to speak HTTP/2
+     * over TLS moves the lane to the JDK client, and the query goes again there.
+     */
+    private void sendReads(Lane lane, int agent, String service, long index, Call call) {
         if (call.cancelled) {
             call.finish(null, new CancellationException("cancelled"));
             return;
         }
         Duration limit = timeout(index);
         URI base = config.agents().get(agent);
-        Http1Reads.Exchange exchange;
-        try {
-            // the deadline is the reader's own: a timer per query would wake a worker thread per query
-            exchange = usableHttp1(lane).get(base.getHost(), base.getPort(), target(service, index, List.of()),
-                    headers, limit, new Http1Reads.Handler() {
-                        @Override
-                        public void answered(Http1Reads.Response response) {
-                            if (response.status() != 200) {
-                                call.finish(null, new StatusException(response.status(), describe(agent),
-                                        new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
-                                return;
-                            }
-                            replied(response::header, response.body(), call, agent, service);
-                        }
+        String target = target(service, index, List.of());
+        // the deadline is the reader's own: a timer per query would wake a worker thread per query
+        SelectorReads.Handler handler = new SelectorReads.Handler() {
+            @Override
+            public void answered(SelectorReads.Response response) {
+                if (response.status() != 200) {
+                    call.finish(null, new StatusException(response.status(), describe(agent),
+                            new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
+                    return;
+                }
+                replied(response::header, response.body(), call, agent, service);
+            }
 
-                        @Override
-                        public void failed(Throwable error) {
-                            call.finish(null, failure(call, error, agent, limit));
-                        }
-                    });
+            @Override
+            public void failed(Throwable error) {
+                if (error instanceof Http2Reads.NotHttp2Exception notHttp2 && !call.cancelled) {
+                    useJdk(lane, notHttp2);
+                    sendJdk(lane, agent, service, index, call);
+                    return;
+                }
+                call.finish(null, failure(call, error, agent, limit));
+            }
+        };
+        SelectorReads.Exchange exchange;
+        try {
+            SelectorReads reads = usableReads(lane);
+            exchange = reads instanceof Http2Reads h2
+                    ? h2.get(base.getHost(), base.getPort(), target, headers, SENSITIVE, limit, handler)
+                    : ((Http1Reads) reads).get(base.getHost(), base.getPort(), target, headers, limit, handler);
         } catch (RuntimeException e) {
             call.finish(null, new IOException("request not sent: " + e, e));
             return;
@@ -543,36 +556,48 @@ final class ConsulBlockingQueries implements AutoCloseable {
         call.sent(exchange::cancel);
     }
 
+    /** The agent answered TLS without HTTP/2 (a proxy in front of it, say): the lane's queries go over the JDK client. */
+    private synchronized void useJdk(Lane lane, Http2Reads.NotHttp2Exception why) {
+        if (lane.viaJdk || closed) {
+            return;
+        }
+        LOG.warn("consul: {}; the watches go over HTTP/1.1 and TLS instead, one connection per watched service"
+                + " (agents refuse more than 200 per client address)", why.getMessage());
+        lane.useJdk(newClient(Runnable::run), config.agents().size());
+        lane.workers.scheduleWithFixedDelay(lane::expire, 1, 1, TimeUnit.SECONDS);
+    }
+
     /**
-     * The lane's plain-HTTP reader, replaced by a new one if its selector thread died (its
-     * requests then failed as I/O errors, so the watches back off and come back here).
+     * The lane's reader, replaced by a new one if its leading thread died (its requests then failed
+     * as I/O errors, so the watches back off and come back here).
      */
-    private Http1Reads usableHttp1(Lane lane) {
-        Http1Reads reads = lane.http1;
+    private SelectorReads usableReads(Lane lane) {
+        SelectorReads reads = lane.reads;
         if (reads.usable()) {
             return reads;
         }
         synchronized (this) {
-            if (closed || lane.http1.usable()) {
-                return lane.http1;
+            if (closed || lane.reads.usable()) {
+                return lane.reads;
             }
             try {
-                lane.http1 = new Http1Reads(config.connectTimeout());
-                LOG.warn("consul: started a new plain-HTTP reader for the watches, the last one stopped");
+                lane.reads = config.tls() ? new Http2Reads(config.connectTimeout(), trust == null ? null : trust.context())
+                        : new Http1Reads(config.connectTimeout());
+                LOG.warn("consul: started a new reader for the watches, the last one stopped");
             } catch (IOException e) {
-                LOG.warn("consul: cannot start a new plain-HTTP reader: {}", e.toString());
+                LOG.warn("consul: cannot start a new reader for the watches: {}", e.toString());
             }
-            return lane.http1;
+            return lane.reads;
         }
     }
 
     /**
-     * Runs {@code task} once the thread that read the lane's current replies is done with them:
-     * plain HTTP, on the reader's leading thread after the listener calls those replies held were
-     * handed on ({@link Http1Reads#afterReplies}); TLS, now.
+     * Runs {@code task} once the thread that read the lane's current replies is done with them: on
+     * the reader's leading thread after the listener calls those replies held were handed on
+     * ({@link SelectorReads#afterReplies}); over the JDK client, now.
      */
     void afterReplies(Lane lane, Runnable task) {
-        Http1Reads reads = lane.http1;
+        SelectorReads reads = lane.reads();
         if (reads == null) {
             task.run();
         } else {
@@ -772,7 +797,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
     @Override
     public void close() {
         List<HttpClient> clients = new ArrayList<>();
-        List<Http1Reads> plain = new ArrayList<>();
+        List<SelectorReads> readers = new ArrayList<>();
         // the clients are closed after the lock is released: closing one waits for its selector
         // thread, which may be in a listener that is about to subscribe (join() takes this lock)
         synchronized (this) {
@@ -784,8 +809,9 @@ final class ConsulBlockingQueries implements AutoCloseable {
             lanes.forEach(lane -> {
                 if (lane.client != null) {
                     clients.add(lane.client);
-                } else {
-                    plain.add(lane.http1);
+                }
+                if (lane.reads != null) {
+                    readers.add(lane.reads);
                 }
             });
             if (findClient != null) {
@@ -794,7 +820,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             lanes.clear();
         }
         // every pending plain-HTTP query fails as cancelled; from its own selector thread it does not wait for itself
-        plain.forEach(Http1Reads::close);
+        readers.forEach(SelectorReads::close);
         Runnable closeClients = () -> {
             for (HttpClient client : clients) {
                 // from Java 21 on HttpClient can be shut down: its selector thread ends at once. Not

@@ -89,7 +89,7 @@ class ConsulBlockingQueriesTest {
         try (java.net.ServerSocket agent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              ConsulBlockingQueries q = queries("consul://127.0.0.1:" + agent.getLocalPort())) {
             ConsulBlockingQueries.Lane lane = q.join();
-            Http1Reads stopped = lane.http1();
+            SelectorReads stopped = lane.reads();
             // as its selector thread dying leaves it: closed, every request failing
             stopped.close();
             java.util.concurrent.CompletableFuture<ConsulBlockingQueries.Reply> done = new java.util.concurrent.CompletableFuture<>();
@@ -108,12 +108,12 @@ class ConsulBlockingQueriesTest {
                 ConsulBlockingQueries.Reply reply = done.get(10, java.util.concurrent.TimeUnit.SECONDS);
                 assertEquals(5, reply.index());
             }
-            assertTrue(lane.http1() != stopped && lane.http1().usable(), "a new reader took its place");
+            assertTrue(lane.reads() != stopped && lane.reads().usable(), "a new reader took its place");
         }
     }
 
     @Test
-    void overTlsNoWarningAndANewLaneEvery250Watches() {
+    void overTlsNoWarningAndOneLaneWhoseReaderSpeaksHttp2() {
         try (ConsulBlockingQueries q = queries("consul://10.0.0.1:8501?tls=true")) {
             List<String> lines = errorLines(() -> {
                 for (int i = 0; i < 501; i++) {
@@ -122,21 +122,9 @@ class ConsulBlockingQueriesTest {
             });
 
             assertEquals(List.of(), lines.stream().filter(l -> l.contains("WARN")).toList());
-            assertEquals(3, q.lanes());
-        }
-    }
-
-    @Test
-    void aLeftPlaceInALaneIsTakenBeforeANewLaneOpens() {
-        try (ConsulBlockingQueries q = queries("consul://10.0.0.1:8501?tls=true")) {
-            ConsulBlockingQueries.Lane first = q.join();
-            for (int i = 1; i < ConsulBlockingQueries.STREAMS_PER_CONNECTION; i++) {
-                q.join();
-            }
-            q.leave(first);
-
-            assertSame(first, q.join());
+            // the reader opens a connection per 250 streams itself
             assertEquals(1, q.lanes());
+            assertTrue(q.join().reads() instanceof Http2Reads);
         }
     }
 }
