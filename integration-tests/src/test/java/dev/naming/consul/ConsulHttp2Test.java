@@ -72,8 +72,8 @@ class ConsulHttp2Test {
     }
 
     /**
-     * Watches that start together do not each open a connection: the JDK client opens one per
-     * request while none is established, so the library lets one query through first.
+     * Watches that start together do not each open a connection: the queries made while the first
+     * connection is being opened wait for it.
      */
     @Test
     void watchesStartingTogetherOpenOneConnection() {
@@ -95,9 +95,8 @@ class ConsulHttp2Test {
     }
 
     /**
-     * The request timeout of the JDK client covers only the wait for the headers: a stream whose
-     * body stalls after them is aborted by the library's own deadline (its lane's sweep), counted
-     * as a failure, and the watch asks again, keeping its list.
+     * A stream whose body stalls after its headers is aborted by the library's own deadline (the
+     * reader's sweep), counted as a failure, and the watch asks again, keeping its list.
      */
     @Test
     void aStreamWhoseBodyStallsTimesOutAndTheWatchAsksAgain() {
@@ -170,9 +169,52 @@ class ConsulHttp2Test {
     }
 
     /**
-     * Why the library splits watches into lanes of 250: the JDK client does not open another
-     * connection when the server's stream limit is reached, it fails the request. Should a JDK do
-     * otherwise one day, this test says so.
+     * Over TLS as over plain HTTP, the thread that read a reply hands its reading to the standby
+     * and calls the default listener itself; one that blocks there holds only its own subscription.
+     */
+    @Test
+    void aDefaultListenerRunsOnTheThreadThatReadItsReplyAndOneThatBlocksHoldsOnlyItself() throws Exception {
+        try (ConsulEmulator agent = http2Agent(250); ConsulNaming naming = connect(agent)) {
+            List<String> threads = new CopyOnWriteArrayList<>();
+            List<List<ServiceInstance>> logic = new CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            naming.subscribe("chat.logic", list -> {
+                threads.add(Thread.currentThread().getName());
+                logic.add(list);
+                if (list.size() == 2) {
+                    try {
+                        release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            naming.register(instance("logic-1", "chat.logic"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !logic.isEmpty() && logic.get(logic.size() - 1).size() == 1);
+            naming.register(instance("logic-2", "chat.logic"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> logic.get(logic.size() - 1).size() == 2);
+            try {
+                assertTrue(threads.stream().allMatch(Http2Reads.THREAD_NAME::equals), "the reading thread: " + threads);
+
+                List<List<ServiceInstance>> gates = new CopyOnWriteArrayList<>();
+                naming.subscribe("chat.gate", gates::add);
+                naming.register(instance("gate-1", "chat.gate"));
+                await().atMost(Duration.ofSeconds(5)).until(() -> !gates.isEmpty() && gates.get(gates.size() - 1).size() == 1);
+                assertEquals(2, logic.get(logic.size() - 1).size(), "the blocked listener is still in its call");
+            } finally {
+                release.countDown();
+            }
+        }
+    }
+
+    private static ServiceRegistration instance(String id, String service) {
+        return ServiceRegistration.builder().id(id).name(service).address("10.0.0.7").port(9000).build();
+    }
+
+    /**
+     * One reason the library reads HTTP/2 itself rather than through the JDK client: that client
+     * does not open another connection when the server's stream limit is reached, it fails the
+     * request. Should a JDK do otherwise one day, this test says so.
      */
     @Test
     void theJdkClientFailsARequestPastTheStreamLimitInsteadOfOpeningAConnection() throws Exception {

@@ -86,6 +86,11 @@ final class Hpack {
     private Hpack() {
     }
 
+    /** The length in bits of the Huffman code of {@code symbol} (a byte). */
+    static int huffmanLength(int symbol) {
+        return HUFFMAN_LENGTHS[symbol];
+    }
+
     /**
      * The header block of a GET: the pseudo-fields, then {@code headers}, each name in lower case
      * (HTTP/2 requires it). {@code sensitive} names (a token) are sent as never-indexed literals,

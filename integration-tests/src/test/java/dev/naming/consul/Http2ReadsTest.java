@@ -1,0 +1,518 @@
+package dev.naming.consul;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.naming.consul.emulator.ConsulEmulator;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http.compression.HuffmanDecoder;
+import org.eclipse.jetty.http2.hpack.HpackDecoder;
+import org.eclipse.jetty.http2.hpack.HpackEncoder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The HTTP/2 client of the watches over TLS, against Jetty's HTTP/2 server (the emulator) and
+ * against a scripted server that writes frames by hand, for what Jetty would not send on cue
+ * (GOAWAY, a refused stream, padding, a header block split over CONTINUATION frames). Header
+ * blocks are encoded and decoded by Jetty's HPACK, an implementation independent of ours.
+ */
+class Http2ReadsTest {
+
+    private static final String PASSWORD = "changeit-h2reads";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    static Path dir;
+    private static AgentCertificate certificate;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeAll
+    static void certificate() throws Exception {
+        certificate = AgentCertificate.create(dir, PASSWORD);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
+        }
+    }
+
+    private Http2Reads reads(SSLContext trust) throws IOException {
+        Http2Reads reads = new Http2Reads(Duration.ofSeconds(2), trust);
+        closing.add(reads);
+        return reads;
+    }
+
+    /** A handler whose outcome is a future: the reply, or the failure. */
+    private static final class Outcome implements SelectorReads.Handler {
+        final CompletableFuture<SelectorReads.Response> reply = new CompletableFuture<>();
+
+        @Override
+        public void answered(SelectorReads.Response response) {
+            reply.complete(response);
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            reply.completeExceptionally(error);
+        }
+
+        SelectorReads.Response get() throws Exception {
+            return reply.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+
+        Throwable failure() throws Exception {
+            try {
+                SelectorReads.Response r = reply.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                throw new AssertionError("answered " + r.status() + ", expected a failure");
+            } catch (java.util.concurrent.ExecutionException e) {
+                return e.getCause();
+            } catch (CancellationException e) {
+                return e; // a future completed with a CancellationException throws it as it is
+            }
+        }
+    }
+
+    private static Outcome get(Http2Reads reads, int port, String target, Map<String, String> headers) {
+        Outcome o = new Outcome();
+        reads.get("127.0.0.1", port, target, headers, List.of("X-Consul-Token"), Duration.ofSeconds(30), o);
+        return o;
+    }
+
+    // ---- HPACK ---------------------------------------------------------------------------------
+
+    @Test
+    void theHuffmanCodeOfEveryByteIsTheOneJettyDecodes() throws Exception {
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            all[i] = (byte) i;
+        }
+        byte[] encoded = huffman(all);
+        HuffmanDecoder jetty = new HuffmanDecoder();
+        jetty.setLength(encoded.length);
+        String byJetty = jetty.decode(ByteBuffer.wrap(encoded));
+        String ours = Hpack.huffman(encoded, 0, encoded.length);
+
+        String expected = new String(all, StandardCharsets.ISO_8859_1);
+        assertEquals(expected, byJetty, "our codes, read by Jetty's table");
+        assertEquals(expected, ours);
+    }
+
+    @Test
+    void repliesThatJettyEncodesWithItsDynamicTableAndHuffmanDecodeInOrder() throws Exception {
+        HpackEncoder encoder = new HpackEncoder();
+        Hpack.Decoder decoder = new Hpack.Decoder();
+        for (int i = 0; i < 40; i++) {
+            HttpFields fields = HttpFields.build()
+                    .add("Content-Type", "application/json")
+                    .add("X-Consul-Index", String.valueOf(1000 + i))
+                    .add("X-Consul-Knownleader", "true")
+                    .add("X-Consul-Lastcontact", "0")
+                    .add("X-Consul-Effective-Consistency", "leader")
+                    .add("Vary", "Accept-Encoding")
+                    .add("Date", "Fri, 27 Nov 2026 07:0" + (i % 10) + ":00 GMT");
+            ByteBuffer block = ByteBuffer.allocate(4096);
+            encoder.encode(block, new MetaData.Response(i % 7 == 0 ? 404 : 200, null, HttpVersion.HTTP_2, fields));
+            block.flip();
+            byte[] bytes = new byte[block.remaining()];
+            block.get(bytes);
+
+            List<String[]> decoded = decoder.decode(bytes, 0, bytes.length);
+
+            assertEquals(List.of(":status", i % 7 == 0 ? "404" : "200"), List.of(decoded.get(0)));
+            List<String> rest = decoded.subList(1, decoded.size()).stream().map(f -> f[0] + ": " + f[1]).toList();
+            assertEquals(fields.stream().map(f -> f.getLowerCaseName() + ": " + f.getValue()).toList(), rest);
+        }
+        assertTrue(decoder.tableLength() > 0, "Jetty indexed fields, and the decoder followed its table");
+    }
+
+    @Test
+    void theRequestBlockReadsBackWithJettysDecoder() throws Exception {
+        byte[] block = Hpack.request("agent.example:8501", "/v1/health/service/web?passing=1&index=7",
+                Map.of("Accept", "application/json", "X-Consul-Token", "secret"), List.of("X-Consul-Token"));
+        MetaData.Request request = (MetaData.Request) new HpackDecoder(8192, System::nanoTime)
+                .decode(ByteBuffer.wrap(block));
+
+        assertEquals("GET", request.getMethod());
+        assertEquals("https", request.getHttpURI().getScheme());
+        assertEquals("agent.example:8501", request.getHttpURI().getAuthority());
+        assertEquals("/v1/health/service/web?passing=1&index=7", request.getHttpURI().getPathQuery());
+        assertEquals("application/json", request.getHttpFields().get("accept"));
+        assertEquals("secret", request.getHttpFields().get("x-consul-token"));
+        assertEquals("naming-consul", request.getHttpFields().get("user-agent"));
+    }
+
+    // ---- against Jetty's HTTP/2 server ---------------------------------------------------------
+
+    @Test
+    void aReplyComesWithItsStatusHeadersAndBody() throws Exception {
+        ConsulEmulator agent = ConsulEmulator.builder().tls(certificate.serverContext()).http2().start();
+        closing.add(agent);
+        Http2Reads reads = reads(certificate.clientContext());
+
+        SelectorReads.Response ok = get(reads, agent.port(), "/v1/health/service/web?passing=1", Map.of()).get();
+        SelectorReads.Response missing = get(reads, agent.port(), "/v1/nothing/here", Map.of()).get();
+
+        assertEquals(200, ok.status());
+        assertTrue(ok.header("x-consul-index").isPresent() && ok.header("X-Consul-Index").isPresent(), ok.headers().toString());
+        assertEquals("[]", new String(ok.body(), StandardCharsets.UTF_8).strip());
+        assertEquals(404, missing.status());
+        assertEquals(1, agent.acceptedConnections(), "both on one connection");
+    }
+
+    @Test
+    void pastTheAgentsStreamLimitASecondConnectionOpensAndCancelledStreamsEnd() throws Exception {
+        ConsulEmulator agent = ConsulEmulator.builder().tls(certificate.serverContext()).http2().maxConcurrentStreams(10)
+                .start();
+        closing.add(agent);
+        Http2Reads reads = reads(certificate.clientContext());
+        long index = agent.index("web");
+        List<Outcome> pending = new ArrayList<>();
+        List<SelectorReads.Exchange> exchanges = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            Outcome o = new Outcome();
+            exchanges.add(reads.get("127.0.0.1", agent.port(), "/v1/health/service/web?passing=1&index=" + Math.max(1, index)
+                    + "&wait=30s", Map.of(), List.of(), Duration.ofSeconds(60), o));
+            pending.add(o);
+        }
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> agent.openBlockingQueries() == 15);
+
+        assertEquals(2, agent.acceptedConnections(), "10 streams on the first connection, 5 on a second");
+        exchanges.forEach(SelectorReads.Exchange::cancel);
+        for (Outcome o : pending) {
+            assertInstanceOf(CancellationException.class, o.failure());
+        }
+        assertEquals(200, get(reads, agent.port(), "/v1/health/service/web?passing=1", Map.of()).get().status(),
+                "the connections still carry requests after the resets");
+    }
+
+    @Test
+    void anAgentWhoseCertificateIsNotTrustedFailsTheHandshake() throws Exception {
+        ConsulEmulator agent = ConsulEmulator.builder().tls(certificate.serverContext()).http2().start();
+        closing.add(agent);
+        Http2Reads reads = reads(null);
+
+        Throwable failure = get(reads, agent.port(), "/v1/health/service/web", Map.of()).failure();
+
+        assertInstanceOf(SSLHandshakeException.class, failure);
+    }
+
+    // ---- against a scripted server -------------------------------------------------------------
+
+    @Test
+    void anAgentThatDoesNotChooseH2FailsWithNotHttp2() throws Exception {
+        Script agent = script(false);
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome o = get(reads, agent.port(), "/v1/health/service/web", Map.of());
+        try (Script.Conn c = agent.accept()) {
+            try {
+                c.socket.startHandshake();
+            } catch (IOException closedByTheClient) {
+                // the client hangs up as soon as its side of the handshake is done and no h2 was chosen
+            }
+
+            assertInstanceOf(Http2Reads.NotHttp2Exception.class, o.failure());
+        }
+    }
+
+    @Test
+    void aGoAwaySendsTheRequestsTheAgentDidNotTakeOnANewConnection() throws Exception {
+        Script agent = script(true);
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome first = get(reads, agent.port(), "/first", Map.of());
+        Outcome second = get(reads, agent.port(), "/second", Map.of());
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            int[] ids = {c.awaitRequest().stream, c.awaitRequest().stream};
+            c.goAway(ids[0]);
+            c.reply(ids[0], 200, Map.of("x-consul-index", "11"), "[1]", false);
+
+            assertEquals("[1]", new String(first.get().body(), StandardCharsets.UTF_8));
+            try (Script.Conn again = agent.accept()) {
+                again.open(100);
+                Frame request = again.awaitRequest();
+                assertEquals("/second", request.path);
+                again.reply(request.stream, 200, Map.of("x-consul-index", "12"), "[2]", false);
+
+                assertEquals("[2]", new String(second.get().body(), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
+    void aCancelledRequestResetsItsStreamAndTheConnectionCarriesTheNext() throws Exception {
+        Script agent = script(true);
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome cancelled = new Outcome();
+        SelectorReads.Exchange exchange = reads.get("127.0.0.1", agent.port(), "/held", Map.of(), List.of(),
+                Duration.ofSeconds(30), cancelled);
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            int held = c.awaitRequest().stream;
+            exchange.cancel();
+
+            Frame reset = c.awaitFrame(0x3);
+            assertEquals(held, reset.stream());
+            assertEquals(0x8, ByteBuffer.wrap(reset.payload()).getInt(), "CANCEL");
+            assertInstanceOf(CancellationException.class, cancelled.failure());
+            Outcome next = get(reads, agent.port(), "/next", Map.of());
+            Frame request = c.awaitRequest();
+            c.reply(request.stream, 200, Map.of(), "[]", false);
+            assertEquals(200, next.get().status());
+        }
+    }
+
+    @Test
+    void aRefusedStreamIsSentOnceMore() throws Exception {
+        Script agent = script(true);
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome o = get(reads, agent.port(), "/refused", Map.of());
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            Frame request = c.awaitRequest();
+            c.reset(request.stream, 0x7);
+            Frame again = c.awaitRequest();
+            assertEquals("/refused", again.path);
+            c.reply(again.stream, 200, Map.of(), "ok", false);
+
+            assertEquals("ok", new String(o.get().body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void paddedFramesAndAHeaderBlockSplitOverContinuationsAreRead() throws Exception {
+        Script agent = script(true);
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome o = get(reads, agent.port(), "/padded", Map.of());
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            Frame request = c.awaitRequest();
+            c.reply(request.stream, 200, Map.of("x-consul-index", "42", "x-long", "v".repeat(3000)), "[\"padded\"]", true);
+
+            SelectorReads.Response r = o.get();
+            assertEquals("42", r.header("X-Consul-Index").orElseThrow());
+            assertEquals(3000, r.header("x-long").orElseThrow().length());
+            assertEquals("[\"padded\"]", new String(r.body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aConnectionTheAgentDropsFailsItsStreamsAndTheNextRequestOpensAnother() throws Exception {
+        Script agent = script(true);
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome lost = get(reads, agent.port(), "/lost", Map.of());
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            c.awaitRequest();
+        }
+        assertInstanceOf(IOException.class, lost.failure());
+
+        Outcome next = get(reads, agent.port(), "/next", Map.of());
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            Frame request = c.awaitRequest();
+            c.reply(request.stream, 200, Map.of(), "[]", false);
+            assertEquals(200, next.get().status());
+        }
+    }
+
+    // ---- the scripted server -------------------------------------------------------------------
+
+    private Script script(boolean h2) throws IOException {
+        Script s = new Script(h2);
+        closing.add(s);
+        return s;
+    }
+
+    /** A frame the client sent; for HEADERS, the request's path. */
+    private record Frame(int type, int flags, int stream, byte[] payload, String path) {
+    }
+
+    /** A TLS server on 127.0.0.1 whose test writes each frame; ALPN {@code h2}, or none. */
+    private static final class Script implements AutoCloseable {
+        private final SSLServerSocket server;
+
+        Script(boolean h2) throws IOException {
+            server = (SSLServerSocket) certificate.serverContext().getServerSocketFactory()
+                    .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            SSLParameters p = server.getSSLParameters();
+            p.setApplicationProtocols(h2 ? new String[] {"h2"} : new String[0]);
+            server.setSSLParameters(p);
+            server.setSoTimeout((int) WAIT.toMillis());
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        Conn accept() throws IOException {
+            SSLSocket s = (SSLSocket) server.accept();
+            s.setSoTimeout((int) WAIT.toMillis());
+            return new Conn(s);
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+
+        static final class Conn implements AutoCloseable {
+            final SSLSocket socket;
+            private DataInputStream in;
+            private OutputStream out;
+            private final HpackEncoder encoder = new HpackEncoder();
+            private final HpackDecoder decoder = new HpackDecoder(64 * 1024, System::nanoTime);
+
+            Conn(SSLSocket socket) {
+                this.socket = socket;
+            }
+
+            /** Reads the client's preface and SETTINGS, sends ours. */
+            void open(int maxStreams) throws IOException {
+                in = new DataInputStream(socket.getInputStream());
+                out = socket.getOutputStream();
+                byte[] preface = new byte[24];
+                in.readFully(preface);
+                assertEquals("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", new String(preface, StandardCharsets.ISO_8859_1));
+                ByteBuffer settings = ByteBuffer.allocate(6).putShort((short) 3).putInt(maxStreams);
+                write(0x4, 0, 0, settings.array());
+            }
+
+            Frame read() throws IOException {
+                int length = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
+                int type = in.readUnsignedByte();
+                int flags = in.readUnsignedByte();
+                int stream = in.readInt() & 0x7fffffff;
+                byte[] payload = new byte[length];
+                in.readFully(payload);
+                return new Frame(type, flags, stream, payload, null);
+            }
+
+            /** The next frame of {@code type}; the others are skipped. */
+            Frame awaitFrame(int type) throws IOException {
+                while (true) {
+                    Frame f = read();
+                    if (f.type() == type) {
+                        return f;
+                    }
+                }
+            }
+
+            /** The next request (HEADERS; the client's other frames are skipped). */
+            Frame awaitRequest() throws Exception {
+                while (true) {
+                    Frame f = read();
+                    if (f.type() == 0x1) {
+                        assertTrue((f.flags() & 0x4) != 0 && (f.flags() & 0x1) != 0, "one HEADERS frame, ending the stream");
+                        MetaData.Request r = (MetaData.Request) decoder.decode(ByteBuffer.wrap(f.payload()));
+                        return new Frame(f.type(), f.flags(), f.stream(), f.payload(), r.getHttpURI().getPathQuery());
+                    }
+                }
+            }
+
+            void goAway(int lastStream) throws IOException {
+                write(0x7, 0, 0, ByteBuffer.allocate(8).putInt(lastStream).putInt(0).array());
+            }
+
+            void reset(int stream, int code) throws IOException {
+                write(0x3, 0, stream, ByteBuffer.allocate(4).putInt(code).array());
+            }
+
+            /**
+             * A 200-class reply; {@code split}: its header block over a HEADERS and CONTINUATION
+             * frames, HEADERS and DATA padded, the body in two DATA frames.
+             */
+            void reply(int stream, int status, Map<String, String> headers, String body, boolean split) throws Exception {
+                HttpFields.Mutable fields = HttpFields.build();
+                headers.forEach(fields::add);
+                ByteBuffer block = ByteBuffer.allocate(16 * 1024);
+                encoder.encode(block, new MetaData.Response(status, null, HttpVersion.HTTP_2, fields));
+                block.flip();
+                byte[] b = new byte[block.remaining()];
+                block.get(b);
+                byte[] data = body.getBytes(StandardCharsets.UTF_8);
+                if (!split) {
+                    write(0x1, 0x4, stream, b);
+                    write(0x0, 0x1, stream, data);
+                    return;
+                }
+                int first = b.length / 3;
+                int second = 2 * b.length / 3;
+                write(0x1, 0x8, stream, padded(java.util.Arrays.copyOfRange(b, 0, first), 7));
+                write(0x9, 0, stream, java.util.Arrays.copyOfRange(b, first, second));
+                write(0x9, 0x4, stream, java.util.Arrays.copyOfRange(b, second, b.length));
+                int half = data.length / 2;
+                write(0x0, 0x8, stream, padded(java.util.Arrays.copyOfRange(data, 0, half), 3));
+                write(0x0, 0x1 | 0x8, stream, padded(java.util.Arrays.copyOfRange(data, half, data.length), 0));
+            }
+
+            private static byte[] padded(byte[] payload, int pad) {
+                byte[] p = new byte[1 + payload.length + pad];
+                p[0] = (byte) pad;
+                System.arraycopy(payload, 0, p, 1, payload.length);
+                return p;
+            }
+
+            void write(int type, int flags, int stream, byte[] payload) throws IOException {
+                ByteBuffer f = ByteBuffer.allocate(9 + payload.length);
+                f.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
+                f.put((byte) type).put((byte) flags).putInt(stream).put(payload);
+                out.write(f.array());
+                out.flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                socket.close();
+            }
+        }
+    }
+
+    /** Encodes {@code bytes} with our table of codes, as an encoder that Huffman-codes would. */
+    private static byte[] huffman(byte[] bytes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long bits = 0;
+        int count = 0;
+        for (byte b : bytes) {
+            int symbol = b & 0xff;
+            int length = Hpack.huffmanLength(symbol);
+            bits = bits << length | Hpack.HUFFMAN_CODES[symbol];
+            count += length;
+            while (count >= 8) {
+                out.write((int) (bits >>> (count - 8)));
+                count -= 8;
+            }
+        }
+        if (count > 0) {
+            // padded with the first bits of EOS: ones
+            out.write((int) (bits << (8 - count) | (0xff >>> count)));
+        }
+        return out.toByteArray();
+    }
+}
