@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS towards the agent: a private CA's certificate is trusted through {@code truststore=}, for
- * registrations (consul-client) and watches (JDK client) alike; without it the JVM's trust store
- * is used, which does not know the certificate.
+ * registrations (consul-client) and watches alike; without it the JVM's trust store is used, which
+ * does not know the certificate. This emulator (the JDK's HTTPS server) speaks no HTTP/2, so the
+ * watches also go the way of an agent behind a TLS proxy without it: over HTTP/1.1 and TLS.
  */
 class ConsulTlsTest {
 

@@ -227,7 +227,7 @@ class Http2ReadsTest {
 
     @Test
     void anAgentThatDoesNotChooseH2FailsWithNotHttp2() throws Exception {
-        Script agent = script(false);
+        Script agent = script();
         Http2Reads reads = reads(certificate.clientContext());
         Outcome o = get(reads, agent.port(), "/v1/health/service/web", Map.of());
         try (Script.Conn c = agent.accept()) {
@@ -241,9 +241,72 @@ class Http2ReadsTest {
         }
     }
 
+    /**
+     * A server whose ALPN list shares nothing with the client's offer may end the handshake (Go's
+     * does since 1.17, the JDK's too): offering http/1.1 beside h2 lets it answer instead, so the
+     * caller learns the agent speaks no HTTP/2 rather than seeing a handshake failure.
+     */
+    @Test
+    void anAgentThatSpeaksOnlyHttp11ByAlpnFailsWithNotHttp2() throws Exception {
+        Script agent = script("http/1.1");
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome o = get(reads, agent.port(), "/v1/health/service/web", Map.of());
+        try (Script.Conn c = agent.accept()) {
+            try {
+                c.socket.startHandshake();
+            } catch (IOException closedByTheClient) {
+                // the client hangs up once it sees http/1.1 chosen
+            }
+
+            assertInstanceOf(Http2Reads.NotHttp2Exception.class, o.failure());
+        }
+    }
+
+    @Test
+    void anAgentNamedWithoutADotGetsItsNameBySni() throws Exception {
+        Script agent = script("h2");
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome o = new Outcome();
+        reads.get("localhost", agent.port(), "/sni", Map.of(), List.of(), Duration.ofSeconds(30), o);
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            Frame request = c.awaitRequest();
+            c.reply(request.stream(), 200, Map.of(), "[]", false);
+
+            assertEquals(200, o.get().status());
+            assertEquals(List.of("localhost"), agent.serverNames);
+        }
+    }
+
+    /**
+     * A connection on which a reply missed its deadline may be dead without a word (a paused agent,
+     * a dropped NAT entry): the next request goes on a new connection, not back onto it.
+     */
+    @Test
+    void aStreamThatMissesItsDeadlineSendsTheNextRequestOnANewConnection() throws Exception {
+        Script agent = script("h2");
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome late = new Outcome();
+        reads.get("127.0.0.1", agent.port(), "/held", Map.of(), List.of(), Duration.ofMillis(500), late);
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            c.awaitRequest();
+
+            assertInstanceOf(java.net.http.HttpTimeoutException.class, late.failure());
+            Outcome next = get(reads, agent.port(), "/next", Map.of());
+            try (Script.Conn fresh = agent.accept()) {
+                fresh.open(100);
+                Frame request = fresh.awaitRequest();
+                assertEquals("/next", request.path());
+                fresh.reply(request.stream(), 200, Map.of(), "[]", false);
+                assertEquals(200, next.get().status());
+            }
+        }
+    }
+
     @Test
     void aGoAwaySendsTheRequestsTheAgentDidNotTakeOnANewConnection() throws Exception {
-        Script agent = script(true);
+        Script agent = script("h2");
         Http2Reads reads = reads(certificate.clientContext());
         Outcome first = get(reads, agent.port(), "/first", Map.of());
         Outcome second = get(reads, agent.port(), "/second", Map.of());
@@ -267,7 +330,7 @@ class Http2ReadsTest {
 
     @Test
     void aCancelledRequestResetsItsStreamAndTheConnectionCarriesTheNext() throws Exception {
-        Script agent = script(true);
+        Script agent = script("h2");
         Http2Reads reads = reads(certificate.clientContext());
         Outcome cancelled = new Outcome();
         SelectorReads.Exchange exchange = reads.get("127.0.0.1", agent.port(), "/held", Map.of(), List.of(),
@@ -290,62 +353,61 @@ class Http2ReadsTest {
 
     @Test
     void aRefusedStreamIsSentOnceMore() throws Exception {
-        Script agent = script(true);
-        Http2Reads reads = reads(certificate.clientContext());
-        Outcome o = get(reads, agent.port(), "/refused", Map.of());
-        try (Script.Conn c = agent.accept()) {
-            c.open(100);
-            Frame request = c.awaitRequest();
-            c.reset(request.stream, 0x7);
-            Frame again = c.awaitRequest();
-            assertEquals("/refused", again.path);
-            c.reply(again.stream, 200, Map.of(), "ok", false);
+        Scripted s = scripted("/refused");
+        s.conn().reset(s.request().stream(), 0x7);
+        Frame again = s.conn().awaitRequest();
+        assertEquals("/refused", again.path());
+        s.conn().reply(again.stream(), 200, Map.of(), "ok", false);
 
-            assertEquals("ok", new String(o.get().body(), StandardCharsets.UTF_8));
-        }
+        assertEquals("ok", new String(s.outcome().get().body(), StandardCharsets.UTF_8));
     }
 
     @Test
     void paddedFramesAndAHeaderBlockSplitOverContinuationsAreRead() throws Exception {
-        Script agent = script(true);
-        Http2Reads reads = reads(certificate.clientContext());
-        Outcome o = get(reads, agent.port(), "/padded", Map.of());
-        try (Script.Conn c = agent.accept()) {
-            c.open(100);
-            Frame request = c.awaitRequest();
-            c.reply(request.stream, 200, Map.of("x-consul-index", "42", "x-long", "v".repeat(3000)), "[\"padded\"]", true);
+        Scripted s = scripted("/padded");
+        s.conn().reply(s.request().stream(), 200, Map.of("x-consul-index", "42", "x-long", "v".repeat(3000)),
+                "[\"padded\"]", true);
 
-            SelectorReads.Response r = o.get();
-            assertEquals("42", r.header("X-Consul-Index").orElseThrow());
-            assertEquals(3000, r.header("x-long").orElseThrow().length());
-            assertEquals("[\"padded\"]", new String(r.body(), StandardCharsets.UTF_8));
-        }
+        SelectorReads.Response r = s.outcome().get();
+        assertEquals("42", r.header("X-Consul-Index").orElseThrow());
+        assertEquals(3000, r.header("x-long").orElseThrow().length());
+        assertEquals("[\"padded\"]", new String(r.body(), StandardCharsets.UTF_8));
     }
 
     @Test
     void aConnectionTheAgentDropsFailsItsStreamsAndTheNextRequestOpensAnother() throws Exception {
-        Script agent = script(true);
-        Http2Reads reads = reads(certificate.clientContext());
-        Outcome lost = get(reads, agent.port(), "/lost", Map.of());
-        try (Script.Conn c = agent.accept()) {
-            c.open(100);
-            c.awaitRequest();
-        }
-        assertInstanceOf(IOException.class, lost.failure());
+        Scripted s = scripted("/lost");
+        s.conn().close();
+        assertInstanceOf(IOException.class, s.outcome().failure());
 
-        Outcome next = get(reads, agent.port(), "/next", Map.of());
-        try (Script.Conn c = agent.accept()) {
+        Outcome next = get(s.reads(), s.agent().port(), "/next", Map.of());
+        try (Script.Conn c = s.agent().accept()) {
             c.open(100);
             Frame request = c.awaitRequest();
-            c.reply(request.stream, 200, Map.of(), "[]", false);
+            c.reply(request.stream(), 200, Map.of(), "[]", false);
             assertEquals(200, next.get().status());
         }
     }
 
     // ---- the scripted server -------------------------------------------------------------------
 
-    private Script script(boolean h2) throws IOException {
-        Script s = new Script(h2);
+    /** A scripted agent, a reader, its request to a path, and the connection the request came on. */
+    private record Scripted(Script agent, Http2Reads reads, Outcome outcome, Script.Conn conn, Frame request) {
+    }
+
+    /** Sends a request to {@code path}; the scripted agent accepts the connection, exchanges SETTINGS and reads it. */
+    private Scripted scripted(String path) throws Exception {
+        Script agent = script("h2");
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome outcome = get(reads, agent.port(), path, Map.of());
+        Script.Conn conn = agent.accept();
+        closing.add(conn);
+        conn.open(100);
+        return new Scripted(agent, reads, outcome, conn, conn.awaitRequest());
+    }
+
+    private Script script(String... protocols) throws IOException {
+        Script s = new Script(protocols);
         closing.add(s);
         return s;
     }
@@ -354,15 +416,26 @@ class Http2ReadsTest {
     private record Frame(int type, int flags, int stream, byte[] payload, String path) {
     }
 
-    /** A TLS server on 127.0.0.1 whose test writes each frame; ALPN {@code h2}, or none. */
+    /**
+     * A TLS server on 127.0.0.1 whose test writes each frame; ALPN with the given protocols (none:
+     * no ALPN). It notes the host names clients sent by SNI.
+     */
     private static final class Script implements AutoCloseable {
         private final SSLServerSocket server;
+        final List<String> serverNames = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-        Script(boolean h2) throws IOException {
+        Script(String... protocols) throws IOException {
             server = (SSLServerSocket) certificate.serverContext().getServerSocketFactory()
                     .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
             SSLParameters p = server.getSSLParameters();
-            p.setApplicationProtocols(h2 ? new String[] {"h2"} : new String[0]);
+            p.setApplicationProtocols(protocols);
+            p.setSNIMatchers(List.of(new javax.net.ssl.SNIMatcher(javax.net.ssl.StandardConstants.SNI_HOST_NAME) {
+                @Override
+                public boolean matches(javax.net.ssl.SNIServerName name) {
+                    serverNames.add(((javax.net.ssl.SNIHostName) name).getAsciiName());
+                    return true;
+                }
+            }));
             server.setSSLParameters(p);
             server.setSoTimeout((int) WAIT.toMillis());
         }

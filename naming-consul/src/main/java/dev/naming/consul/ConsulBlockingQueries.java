@@ -142,12 +142,41 @@ final class ConsulBlockingQueries implements AutoCloseable {
             }
         }
 
+        /** How many times the call was handed to another transport ({@link #moved()}); guarded by this. */
+        private int moves;
+
         /** How to abort the request now sent; aborts it at once if the call was cancelled meanwhile. */
         private void sent(Runnable abort) {
             this.abort = abort;
             if (cancelled || finished.get()) {
                 abort.run();
             }
+        }
+
+        /**
+         * As {@link #sent}, for a request sent before the call's {@code moves}-th move: once moved
+         * to another transport, the first request's abort must not replace the new one's.
+         */
+        private void sent(Runnable abort, int moves) {
+            synchronized (this) {
+                if (this.moves != moves) {
+                    return;
+                }
+                this.abort = abort;
+            }
+            if (cancelled || finished.get()) {
+                abort.run();
+            }
+        }
+
+        /** The call goes again over another transport: the first request's abort and deadline no longer apply. */
+        private synchronized void moved() {
+            moves++;
+            abort = null;
+        }
+
+        private synchronized int moves() {
+            return moves;
         }
 
         /** Reports the outcome, the first time only. */
@@ -535,14 +564,19 @@ final class ConsulBlockingQueries implements AutoCloseable {
 
             @Override
             public void failed(Throwable error) {
-                if (error instanceof Http2Reads.NotHttp2Exception notHttp2 && !call.cancelled) {
-                    useJdk(lane, notHttp2);
+                if (error instanceof Http2Reads.NotHttp2Exception notHttp2) {
+                    if (call.cancelled || !useJdk(lane, notHttp2)) {
+                        call.finish(null, new CancellationException(call.cancelled ? "cancelled" : "closed"));
+                        return;
+                    }
+                    call.moved();
                     sendJdk(lane, agent, service, index, call);
                     return;
                 }
                 call.finish(null, failure(call, error, agent, limit));
             }
         };
+        int moves = call.moves();
         SelectorReads.Exchange exchange;
         try {
             SelectorReads reads = usableReads(lane);
@@ -553,18 +587,26 @@ final class ConsulBlockingQueries implements AutoCloseable {
             call.finish(null, new IOException("request not sent: " + e, e));
             return;
         }
-        call.sent(exchange::cancel);
+        // the reader may have failed it already and the call gone on over the JDK client
+        call.sent(exchange::cancel, moves);
     }
 
     /** The agent answered TLS without HTTP/2 (a proxy in front of it, say): the lane's queries go over the JDK client. */
-    private synchronized void useJdk(Lane lane, Http2Reads.NotHttp2Exception why) {
-        if (lane.viaJdk || closed) {
-            return;
+    private synchronized boolean useJdk(Lane lane, Http2Reads.NotHttp2Exception why) {
+        if (lane.viaJdk) {
+            return true;
+        }
+        if (closed) {
+            return false;
         }
         LOG.warn("consul: {}; the watches go over HTTP/1.1 and TLS instead, one connection per watched service"
                 + " (agents refuse more than 200 per client address)", why.getMessage());
-        lane.useJdk(newClient(Runnable::run), config.agents().size());
+        // HTTP/1.1: an agent that does speak HTTP/2 (another one of the list, or this one once the
+        // proxy is gone) would otherwise get every watch on one connection, and the JDK client
+        // fails requests past a connection's 250 streams instead of opening another
+        lane.useJdk(newClient(Runnable::run, HttpClient.Version.HTTP_1_1), config.agents().size());
         lane.workers.scheduleWithFixedDelay(lane::expire, 1, 1, TimeUnit.SECONDS);
+        return true;
     }
 
     /**
@@ -781,10 +823,14 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     private HttpClient newClient(Executor executor) {
+        // h2 by ALPN over TLS; plain HTTP stays HTTP/1.1: Consul serves no cleartext HTTP/2, an h2c
+        // upgrade offer would be wasted
+        return newClient(executor, config.tls() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1);
+    }
+
+    private HttpClient newClient(Executor executor, HttpClient.Version version) {
         HttpClient.Builder b = HttpClient.newBuilder()
-                // h2 by ALPN over TLS (every query of the lane on one connection); plain HTTP stays
-                // HTTP/1.1: Consul serves no cleartext HTTP/2, an h2c upgrade offer would be wasted
-                .version(config.tls() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+                .version(version)
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(executor);

@@ -12,8 +12,8 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * The TLS trust used towards the agents: the JVM's trust store, or the one named by the
- * {@code truststore} parameter (for a private CA). Both HTTP stacks (consul-client's OkHttp and the
- * JDK client of the watches) get the same one.
+ * {@code truststore} parameter (for a private CA). Every HTTP stack (consul-client's OkHttp, the
+ * watches' own HTTP/2 client, the JDK client of the finds) gets the same one.
  */
 final class ConsulTrust {
 

@@ -4,7 +4,6 @@ import dev.naming.spi.NamingLoggers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
@@ -30,7 +29,7 @@ import org.slf4j.Logger;
  * selector, whose leading thread ({@value #THREAD_NAME}, one of two taking turns: {@link SelectorReads})
  * reads each reply and hands it to its handler itself.
  *
- * <p>Why not {@code java.net.http} here, as over TLS: a blocking query's reply comes after the
+ * <p>Why not {@code java.net.http} here: a blocking query's reply comes after the
  * machine has idled for as long as the service was quiet, so every line of code between the socket
  * and the listener runs cold, and the JDK client's HTTP/1.1 pipeline (its subscribers, schedulers
  * and futures for the headers and then the body) is a long path: 1.1–1.4 ms p50 from the agent's
@@ -238,32 +237,17 @@ final class Http1Reads extends SelectorReads {
     }
 
     private void open(Exchange e) {
-        InetAddress literal = literal(e.host);
-        if (literal != null) {
-            connect(e, new InetSocketAddress(literal, e.port));
-            return;
+        if (literal(e.host) == null) {
+            // the connect deadline covers the lookup too
+            e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
         }
-        // the connect deadline covers the lookup too
-        e.connectDeadline = System.nanoTime() + connectTimeout.toNanos();
-        lookUp(e.host, (address, failure) -> {
-            if (e.done) {
-                return;
-            }
-            if (failure != null) {
-                fail(e, failure);
-            } else {
-                connect(e, new InetSocketAddress(address, e.port));
-            }
-        });
+        resolve(e.host, e.port, () -> e.done, address -> connect(e, address), failure -> fail(e, failure));
     }
 
     private void connect(Exchange e, InetSocketAddress address) {
         SocketChannel channel = null;
         try {
-            channel = SocketChannel.open();
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            channel = openChannel();
             Connection c = new Connection(channel, e.key);
             attach(c, e);
             if (channel.connect(address)) {

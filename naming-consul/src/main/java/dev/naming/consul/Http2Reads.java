@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
@@ -277,29 +276,12 @@ final class Http2Reads extends SelectorReads {
 
     /** Looks the agent up if need be, then connects; the requests queued meanwhile wait for it. */
     private void open(Connection c) {
-        InetAddress literal = literal(c.host);
-        if (literal != null) {
-            connect(c, new InetSocketAddress(literal, c.port));
-            return;
-        }
-        lookUp(c.host, (address, failure) -> {
-            if (c.dead) {
-                return;
-            }
-            if (failure != null) {
-                broken(c, failure);
-            } else {
-                connect(c, new InetSocketAddress(address, c.port));
-            }
-        });
+        resolve(c.host, c.port, () -> c.dead, address -> connect(c, address), failure -> broken(c, failure));
     }
 
     private void connect(Connection c, InetSocketAddress address) {
         try {
-            c.channel = SocketChannel.open();
-            c.channel.configureBlocking(false);
-            c.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            c.channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            c.channel = openChannel();
             if (c.channel.connect(address)) {
                 c.selection = c.channel.register(selector, SelectionKey.OP_READ, c);
                 handshake(c);
@@ -317,7 +299,17 @@ final class Http2Reads extends SelectorReads {
         engine.setUseClientMode(true);
         SSLParameters parameters = engine.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
-        parameters.setApplicationProtocols(new String[] {"h2"});
+        // http/1.1 offered too: a server that shares no protocol with the offer may end the
+        // handshake (Go's since 1.17 does), where one that picks http/1.1 tells what it speaks
+        parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        if (literal(c.host) == null) {
+            try {
+                // the JDK sends SNI only for names with a dot; an SNI-routing proxy needs it for any name
+                parameters.setServerNames(List.of(new javax.net.ssl.SNIHostName(c.host)));
+            } catch (IllegalArgumentException notAHostName) {
+                // a name SNI cannot carry (a trailing dot, say): the engine's own choice stands
+            }
+        }
         engine.setSSLParameters(parameters);
         c.engine = engine;
         int packet = engine.getSession().getPacketBufferSize();
@@ -600,6 +592,7 @@ final class Http2Reads extends SelectorReads {
                     if (code == REFUSED_STREAM && !s.retried) {
                         // the agent did not process it: as a GET may be, once more
                         s.retried = true;
+                        s.id = 0;
                         start(s);
                     } else {
                         fail(s, new IOException("agent " + c.key + " reset the stream (HTTP/2 error " + code + ")"));
@@ -716,9 +709,10 @@ final class Http2Reads extends SelectorReads {
             c.settled = true;
             LOG.debug("consul: HTTP/2 connection to {} open, {} streams at most", c.key, c.maxStreams);
         }
-        // past a lower limit than the one assumed, the requests waiting here go elsewhere
+        // past a lower limit than the one assumed, the requests waiting here go elsewhere (not for
+        // a limit of 0, which every connection to that agent would say: they wait for their deadline)
         List<Stream> surplus = new ArrayList<>();
-        while (c.load() > c.maxStreams && !c.queued.isEmpty()) {
+        while (c.maxStreams > 0 && c.load() > c.maxStreams && !c.queued.isEmpty()) {
             surplus.add(c.queued.pollLast());
         }
         sendQueued(c);
@@ -731,26 +725,40 @@ final class Http2Reads extends SelectorReads {
     private void goAway(Connection c, byte[] p) {
         int last = p.length >= 8 ? ByteBuffer.wrap(p).getInt() & 0x7fffffff : 0;
         int code = p.length >= 8 ? ByteBuffer.wrap(p).getInt(4) : PROTOCOL_ERROR;
-        c.goingAway = true;
         LOG.debug("consul: agent {} is closing an HTTP/2 connection (GOAWAY, error {}, last stream {})", c.key, code, last);
-        List<Stream> again = new ArrayList<>(c.queued);
-        c.queued.clear();
+        c.goingAway = true; // before the untaken streams look for a connection: not this one
+        List<Stream> untaken = new ArrayList<>();
         for (var it = c.streams.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             if (entry.getKey() > last) {
                 it.remove();
-                again.add(entry.getValue());
+                untaken.add(entry.getValue());
             }
         }
-        for (Stream s : again) {
+        for (Stream s : untaken) {
             s.connection = null;
-            if (s.id != 0 && s.retried) {
+            if (s.retried) {
                 fail(s, new IOException("agent " + c.key + " closed the connection (GOAWAY) before taking the request"));
             } else {
-                s.retried |= s.id != 0;
+                s.retried = true;
                 s.id = 0;
                 start(s);
             }
+        }
+        retire(c);
+    }
+
+    /**
+     * No new stream goes on {@code c}: the queued ones go to another connection, and {@code c}
+     * closes once its last stream ends.
+     */
+    private void retire(Connection c) {
+        c.goingAway = true;
+        List<Stream> waiting = new ArrayList<>(c.queued);
+        c.queued.clear();
+        for (Stream s : waiting) {
+            s.connection = null;
+            start(s);
         }
         if (c.streams.isEmpty()) {
             closeConnection(c);
@@ -766,14 +774,8 @@ final class Http2Reads extends SelectorReads {
             }
             if (c.nextId < 0) {
                 // stream ids ran out (2^31 requests on one connection): the rest go to a new one
-                c.goingAway = true;
                 c.queued.addFirst(s);
-                List<Stream> rest = new ArrayList<>(c.queued);
-                c.queued.clear();
-                rest.forEach(r -> {
-                    r.connection = null;
-                    start(r);
-                });
+                retire(c);
                 return;
             }
             s.id = c.nextId;
@@ -937,12 +939,20 @@ final class Http2Reads extends SelectorReads {
         }
         Set<Connection> touched = new HashSet<>();
         for (Stream s : overdue) {
-            if (s.connection != null) {
+            if (s.connection != null && s.id != 0) {
                 touched.add(s.connection);
             }
             fail(s, new HttpTimeoutException("agent " + s.key + " did not finish its reply within " + s.timeout));
         }
-        touched.forEach(this::flushQuietly);
+        for (Connection c : touched) {
+            flushQuietly(c);
+            // a connection that let a reply miss its deadline may be dead without a word (a paused
+            // agent, a dropped NAT entry: nothing comes back to say so while queries are held): the
+            // retries go on a new one, as over HTTP/1.1, where a timed-out request's connection is closed
+            if (!c.dead) {
+                retire(c);
+            }
+        }
     }
 
     @Override

@@ -7,6 +7,8 @@ import dev.naming.spi.WatchSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -29,6 +31,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 
 /**
@@ -428,6 +432,44 @@ abstract class SelectorReads implements AutoCloseable {
         if (waiting != null) {
             waiting.forEach(w -> w.accept(address, failure));
         }
+    }
+
+    /**
+     * Gives {@code connect} the address of {@code host}: at once for an address, after a lookup for
+     * a name ({@link #lookUp}); a lookup that fails goes to {@code fail}; neither runs if
+     * {@code gone} says nothing waits for the answer any more. Leading thread only.
+     */
+    final void resolve(String host, int port, BooleanSupplier gone, Consumer<InetSocketAddress> connect,
+                       Consumer<Throwable> fail) {
+        InetAddress literal = literal(host);
+        if (literal != null) {
+            connect.accept(new InetSocketAddress(literal, port));
+            return;
+        }
+        lookUp(host, (address, failure) -> {
+            if (gone.getAsBoolean()) {
+                return;
+            }
+            if (failure != null) {
+                fail.accept(failure);
+            } else {
+                connect.accept(new InetSocketAddress(address, port));
+            }
+        });
+    }
+
+    /** A non-blocking channel with what every connection to an agent gets: no Nagle delay, TCP keep-alive. */
+    static SocketChannel openChannel() throws IOException {
+        SocketChannel channel = SocketChannel.open();
+        try {
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+        return channel;
     }
 
     /** The address {@code host} spells, without a lookup; {@code null} for a name. */
