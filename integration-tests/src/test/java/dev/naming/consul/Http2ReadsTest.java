@@ -304,6 +304,58 @@ class Http2ReadsTest {
         }
     }
 
+    /**
+     * The other streams of a connection on which a reply missed its deadline do not each wait out
+     * their own (about a minute): the client sends a PING, and without an answer the connection
+     * counts as dead and they fail, so their watches ask again on a new one.
+     */
+    @Test
+    void theOtherStreamsOfAConnectionThatMissedADeadlineFailWhenItLeavesAPingUnanswered() throws Exception {
+        Script agent = script("h2");
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome late = new Outcome();
+        Outcome other = new Outcome();
+        reads.get("127.0.0.1", agent.port(), "/late", Map.of(), List.of(), Duration.ofMillis(500), late);
+        reads.get("127.0.0.1", agent.port(), "/other", Map.of(), List.of(), Duration.ofSeconds(60), other);
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            c.awaitRequest();
+            c.awaitRequest();
+
+            assertInstanceOf(java.net.http.HttpTimeoutException.class, late.failure());
+            Frame ping = c.awaitFrame(0x6);
+            assertEquals(0, ping.flags() & 0x1, "a PING, not an answer to one");
+            Throwable failure = other.failure();
+            assertInstanceOf(IOException.class, failure);
+            assertTrue(String.valueOf(failure.getMessage()).contains("PING"), failure.toString());
+        }
+    }
+
+    /** A connection retired after a missed deadline closes once its last stream ends, by a cancel here. */
+    @Test
+    void aRetiredConnectionThatAnswersItsPingClosesOnceItsLastStreamEnds() throws Exception {
+        Script agent = script("h2");
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome late = new Outcome();
+        Outcome other = new Outcome();
+        reads.get("127.0.0.1", agent.port(), "/late", Map.of(), List.of(), Duration.ofMillis(500), late);
+        SelectorReads.Exchange held = reads.get("127.0.0.1", agent.port(), "/other", Map.of(), List.of(),
+                Duration.ofSeconds(60), other);
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            c.awaitRequest();
+            c.awaitRequest();
+            assertInstanceOf(java.net.http.HttpTimeoutException.class, late.failure());
+            Frame ping = c.awaitFrame(0x6);
+            c.write(0x6, 0x1, 0, ping.payload());
+
+            held.cancel();
+
+            assertInstanceOf(CancellationException.class, other.failure());
+            c.awaitClosed();
+        }
+    }
+
     @Test
     void aGoAwaySendsTheRequestsTheAgentDidNotTakeOnANewConnection() throws Exception {
         Script agent = script("h2");
@@ -485,6 +537,19 @@ class Http2ReadsTest {
                 byte[] payload = new byte[length];
                 in.readFully(payload);
                 return new Frame(type, flags, stream, payload, null);
+            }
+
+            /** Reads until the client closes the connection; fails if it stays open past the socket's timeout. */
+            void awaitClosed() throws IOException {
+                try {
+                    while (true) {
+                        read();
+                    }
+                } catch (java.io.EOFException | javax.net.ssl.SSLException closed) {
+                    // closed, with or without a TLS close_notify
+                } catch (java.net.SocketException reset) {
+                    // closed by a reset
+                }
             }
 
             /** The next frame of {@code type}; the others are skipped. */

@@ -209,19 +209,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private final Set<Call> timed = ConcurrentHashMap.newKeySet();
         private int watches;
 
-        private Lane(HttpClient client, SelectorReads reads, ScheduledExecutorService workers, int agents) {
-            this.client = client;
+        private Lane(SelectorReads reads, ScheduledExecutorService workers) {
             this.reads = reads;
             this.workers = workers;
-            if (client != null) {
-                useJdk(client, agents);
-            }
         }
 
-        private void useJdk(HttpClient jdk, int agents) {
-            Gate[] g = new Gate[agents];
-            for (int i = 0; i < agents; i++) {
-                g[i] = new Gate();
+        /** From now on the JDK client; {@code byName[i]}: agent {@code i} is given by host name. */
+        private void useJdk(HttpClient jdk, boolean[] byName) {
+            Gate[] g = new Gate[byName.length];
+            for (int i = 0; i < byName.length; i++) {
+                g[i] = new Gate(byName[i]);
             }
             this.gates = g;
             this.client = jdk;
@@ -261,15 +258,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
     }
 
     /**
-     * Lets one query through to an agent while the lane has no working connection to it, and
-     * holds the others until that one is answered. The JDK client opens a connection for every
-     * request sent while none is established yet (each may turn out to be HTTP/2 only once its
-     * TLS handshake is done), so 250 watches starting together, or retrying together after an
-     * outage, would open 250 TLS connections, and an agent refuses those past 200. Only a
-     * non-blocking read (the first of a watch, or the first after an error) is let through as
-     * the probe: a blocking one could hold the others for up to a minute.
+     * Over the JDK client (an agent without HTTP/2: {@link Lane#useJdk}), lets one query through
+     * to an agent while the lane has no working connection to it, and holds the others until that
+     * one is answered: 250 watches retrying together after an outage would otherwise each start
+     * a TLS handshake with an agent that may not answer yet. Only a non-blocking read (the first
+     * of a watch, or the first after an error) is let through as the probe: a blocking one could
+     * hold the others for up to a minute.
      */
     static final class Gate {
+        /** The agent is given by host name: over HTTP/1.1 each new connection looks it up, on the thread that sends. */
+        private final boolean byName;
         private boolean connected;
         private Call probe;
         private final List<Held> held = new ArrayList<>();
@@ -278,11 +276,16 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private record Held(Call call, Runnable send) {
         }
 
+        Gate(boolean byName) {
+            this.byName = byName;
+        }
+
         /**
-         * Sends now, or holds {@code send} until the probe is answered. Over a working connection
-         * it is sent on this thread; while there is none, on {@code connecting}: the JDK client
-         * looks the agent's name up on the thread that sends (a DNS server that does not answer
-         * would hold a {@code subscribe} call, a worker, or the selector thread).
+         * Sends now, or holds {@code send} until the probe is answered. It is sent on this thread
+         * over a working connection to an agent given by address; otherwise on {@code connecting}:
+         * the JDK client looks the agent's name up on the thread that sends, and over HTTP/1.1
+         * every new connection does (a DNS server that does not answer would hold a
+         * {@code subscribe} call, a worker, or the JDK client's selector thread).
          */
         void submit(Call call, boolean blocking, Runnable send, Executor connecting) {
             boolean connect;
@@ -298,7 +301,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
                     }
                 }
             }
-            if (!connect) {
+            if (!connect && !byName) {
                 send.run();
                 return;
             }
@@ -403,7 +406,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("consul: cannot open a selector for the watches", e);
             }
-            lanes.add(new Lane(null, reads, workers(), config.agents().size()));
+            lanes.add(new Lane(reads, workers()));
         }
         Lane lane = lanes.get(0);
         lane.watches++;
@@ -604,7 +607,11 @@ final class ConsulBlockingQueries implements AutoCloseable {
         // HTTP/1.1: an agent that does speak HTTP/2 (another one of the list, or this one once the
         // proxy is gone) would otherwise get every watch on one connection, and the JDK client
         // fails requests past a connection's 250 streams instead of opening another
-        lane.useJdk(newClient(Runnable::run, HttpClient.Version.HTTP_1_1), config.agents().size());
+        boolean[] byName = new boolean[config.agents().size()];
+        for (int i = 0; i < byName.length; i++) {
+            byName[i] = SelectorReads.literal(config.agents().get(i).getHost()) == null;
+        }
+        lane.useJdk(newClient(Runnable::run, HttpClient.Version.HTTP_1_1), byName);
         lane.workers.scheduleWithFixedDelay(lane::expire, 1, 1, TimeUnit.SECONDS);
         return true;
     }

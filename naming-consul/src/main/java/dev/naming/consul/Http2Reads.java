@@ -70,6 +70,8 @@ final class Http2Reads extends SelectorReads {
     /** Both flow-control windows, opened as far as the protocol allows. */
     static final int WINDOW = Integer.MAX_VALUE;
     private static final int DEFAULT_WINDOW = 65_535;
+    /** How long a connection suspected dead has to answer a PING before its streams fail. */
+    static final Duration PING_TIMEOUT = Duration.ofSeconds(5);
     /** The frame size we accept: the protocol's default, which we do not raise. */
     private static final int MAX_FRAME = 16_384;
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -224,6 +226,8 @@ final class Http2Reads extends SelectorReads {
         /** DATA bytes read since the connection's window was last given back. */
         private long unacknowledged;
         private long idleSince = System.nanoTime();
+        /** When an unanswered PING makes the connection count as dead (nanoTime); 0: none sent. */
+        private long pingDeadline;
 
         Connection(String key, String host, int port) {
             this.key = key;
@@ -237,7 +241,9 @@ final class Http2Reads extends SelectorReads {
         }
 
         boolean takes() {
-            return !dead && !goingAway && load() < maxStreams;
+            // a limit of 0 (which every connection to that agent would say) queues here until the
+            // deadlines, rather than opening a connection per request
+            return !dead && !goingAway && (load() < maxStreams || maxStreams == 0);
         }
     }
 
@@ -581,6 +587,8 @@ final class Http2Reads extends SelectorReads {
             case PING -> {
                 if ((flags & ACK) == 0) {
                     frame(c, PING, ACK, 0, p, 0, p.length);
+                } else {
+                    c.pingDeadline = 0;
                 }
             }
             case RST_STREAM -> {
@@ -598,6 +606,7 @@ final class Http2Reads extends SelectorReads {
                         fail(s, new IOException("agent " + c.key + " reset the stream (HTTP/2 error " + code + ")"));
                     }
                     sendQueued(c);
+                    closeIfDone(c);
                 }
             }
             case GOAWAY -> goAway(c, p);
@@ -833,9 +842,8 @@ final class Http2Reads extends SelectorReads {
             LOG.warn("consul: handling a reply from {} failed", s.key, bug);
         }
         sendQueued(c);
-        if (c.goingAway && c.streams.isEmpty()) {
-            closeConnection(c);
-        } else if (c.load() == 0) {
+        closeIfDone(c);
+        if (c.load() == 0) {
             c.idleSince = System.nanoTime();
         }
     }
@@ -854,6 +862,14 @@ final class Http2Reads extends SelectorReads {
         }
         if (c.load() == 0) {
             c.idleSince = System.nanoTime();
+        }
+        closeIfDone(c);
+    }
+
+    /** A connection going away closes once its last stream ends, however it ended. */
+    private void closeIfDone(Connection c) {
+        if (c.goingAway && c.streams.isEmpty() && !c.dead) {
+            closeConnection(c);
         }
     }
 
@@ -921,8 +937,11 @@ final class Http2Reads extends SelectorReads {
         nextCheck = now + Duration.ofSeconds(1).toNanos();
         List<Connection> late = new ArrayList<>();
         List<Connection> idle = new ArrayList<>();
+        List<Connection> silent = new ArrayList<>();
         connections.values().forEach(pool -> pool.forEach(c -> {
-            if (!c.settled && now - c.connectDeadline >= 0) {
+            if (c.pingDeadline != 0 && now - c.pingDeadline >= 0) {
+                silent.add(c);
+            } else if (!c.settled && now - c.connectDeadline >= 0) {
                 late.add(c);
             } else if (c.settled && c.load() == 0 && now - c.idleSince > IDLE_TIMEOUT.toNanos()) {
                 idle.add(c);
@@ -931,6 +950,8 @@ final class Http2Reads extends SelectorReads {
         late.forEach(c -> broken(c, new HttpConnectTimeoutException("connecting to " + c.key + " took more than "
                 + connectTimeout)));
         idle.forEach(this::closeConnection);
+        silent.forEach(c -> broken(c, new IOException("agent " + c.key + " did not answer a PING within "
+                + PING_TIMEOUT.toSeconds() + " s after a reply on the connection missed its deadline")));
         List<Stream> overdue = new ArrayList<>();
         for (Stream s : active) {
             if (now - s.deadline >= 0) {
@@ -948,8 +969,14 @@ final class Http2Reads extends SelectorReads {
             flushQuietly(c);
             // a connection that let a reply miss its deadline may be dead without a word (a paused
             // agent, a dropped NAT entry: nothing comes back to say so while queries are held): the
-            // retries go on a new one, as over HTTP/1.1, where a timed-out request's connection is closed
+            // retries go on a new one, as over HTTP/1.1, where a timed-out request's connection is
+            // closed, and a PING tells whether the streams still on it wait on a live agent
             if (!c.dead) {
+                if (c.pingDeadline == 0 && !c.streams.isEmpty()) {
+                    frame(c, PING, 0, 0, new byte[8], 0, 8);
+                    c.pingDeadline = now + PING_TIMEOUT.toNanos();
+                    flushQuietly(c);
+                }
                 retire(c);
             }
         }
