@@ -27,7 +27,7 @@ import java.util.concurrent.Executor;
  *
  * <p><b>Where the listener runs.</b> By default on the {@code Naming}'s dispatcher pool, so that a
  * listener that blocks delays only its own subscription (a backend whose reading thread can hand
- * its reading to a standby thread, as Consul's over plain HTTP, calls it on that thread once it
+ * its reading to a standby thread, as Consul's does, calls it on that thread once it
  * has: the same guarantee without the hand-off). {@link #withExecutor} names another
  * executor: the gateway's own event loop, or {@code Runnable::run} to call the listener on the
  * thread that read the registry's reply, with no hand-off between threads in between (what

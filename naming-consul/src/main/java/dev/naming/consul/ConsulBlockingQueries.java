@@ -51,9 +51,9 @@ import dev.naming.spi.NamingLoggers;
  * reply of a quiet service and was most of the library's share of a propagation; over TLS its
  * selector thread reads every stream of a connection and cannot hand that reading on, so a default
  * listener had to go through the dispatcher, one thread wake-up more (docs/BENCHMARKS.md measures
- * both). The JDK client stays for the one-shot reads, and for the watches over TLS to an agent that
- * does not choose HTTP/2 by ALPN (a TLS proxy in front of it): the lane then moves to it for good
- * ({@link Lane#useJdk}), with one warning.
+ * both). The JDK client stays for the one-shot reads, and for the watches over TLS when an agent
+ * does not choose HTTP/2 by ALPN (a TLS proxy in front of it): every watch of the {@code Naming}
+ * then moves to it for good, over HTTP/1.1 ({@link Lane#useJdk}), with one warning.
  *
  * <p>Threads, per {@code Naming}: the two reading threads of the one {@link Lane}'s reader (one
  * leads, one stands by: {@link SelectorReads}) read each reply, parse it and hand the list to the
@@ -123,9 +123,9 @@ final class ConsulBlockingQueries implements AutoCloseable {
         private volatile boolean cancelled;
         private volatile boolean expired;
         private volatile Runnable abort;
-        /** Fails the call as timed out while its request is not sent yet (over TLS: the agent's name being looked up). */
+        /** Over the JDK client: fails the call as timed out while its request is not sent yet (the agent's name being looked up). */
         private volatile Runnable unsent;
-        /** When the whole exchange must be over (nanoTime), over TLS; see {@link Lane#expire()}. */
+        /** Over the JDK client: when the whole exchange must be over (nanoTime); see {@link Lane#expire()}. */
         private volatile long deadline;
         /** The lane whose sweep holds this call's deadline, once it has one. */
         private volatile Lane timedBy;
@@ -359,7 +359,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
     private HttpClient findClient;
     private ScheduledThreadPoolExecutor workers;
     /**
-     * Over TLS, the queries sent while a lane has no working connection to an agent (see
+     * Over the JDK client, the queries sent while a lane has no working connection to an agent (see
      * {@link Gate#submit}): a thread {@value #CONNECT_THREAD_NAME} each, started then and ended a
      * second after; as many as such queries at once (the gate holds most of them behind one).
      */
@@ -426,7 +426,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         watches--;
     }
 
-    /** Lanes in use: over TLS the HTTP/2 connections per agent. */
+    /** Lanes in use: one once a watch started (its reader opens the connections it needs), none before. */
     synchronized int lanes() {
         return lanes.size();
     }
@@ -436,14 +436,15 @@ final class ConsulBlockingQueries implements AutoCloseable {
      * configured wait when {@code index} is at least 1, not blocking otherwise. {@code done} is
      * called once, with the reply, or an {@link IOException} (network errors, timeouts, a status
      * other than 200, a reply that is not a health list), or a {@link CancellationException} after
-     * {@link Call#cancel()}; on the lane's selector thread (a reply, a network error), a worker
-     * (a read deadline), a {@value #CONNECT_THREAD_NAME} thread (over TLS, a query sent while its
-     * lane was not connected), or the caller's thread (a call that fails at once).
+     * {@link Call#cancel()}; on the reader's leading thread (a reply, a network error, a read
+     * deadline), or the caller's thread (a call that fails at once). Over the JDK fallback client
+     * also its selector thread, a worker (a read deadline) or a {@value #CONNECT_THREAD_NAME}
+     * thread (a query sent while the lane was not connected, or to an agent given by name).
      *
-     * <p>The reply is read and handed on as soon as its body is in, by the body subscriber on the
-     * thread that read it, not through the future {@code sendAsync} returns: the JDK completes that
-     * future through more steps, which cost about a millisecond on a busy machine
-     * (docs/BENCHMARKS.md). The future still reports failures and cancellation.
+     * <p>Over the JDK client the reply is read and handed on as soon as its body is in, by the
+     * body subscriber on the thread that read it, not through the future {@code sendAsync}
+     * returns: the JDK completes that future through more steps, which cost about a millisecond on
+     * a busy machine (docs/BENCHMARKS.md). The future still reports failures and cancellation.
      */
     Call read(Lane lane, int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
         Call call = new Call(done);
@@ -872,7 +873,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
             }
             lanes.clear();
         }
-        // every pending plain-HTTP query fails as cancelled; from its own selector thread it does not wait for itself
+        // every pending query of the readers fails as cancelled; from a reading thread close does not wait for itself
         readers.forEach(SelectorReads::close);
         Runnable closeClients = () -> {
             for (HttpClient client : clients) {

@@ -10,10 +10,11 @@ import java.util.List;
 
 /**
  * The {@link dev.naming.Naming} over Consul's HTTP API. Registrations and heartbeats go through
- * consul-client ({@link ConsulAgents}, {@link ConsulRegistrar}); reads go over the JDK HTTP client
- * ({@link ConsulBlockingQueries}): watches run blocking queries asynchronously ({@link ConsulWatch}),
- * no thread per watched service, HTTP/2 over TLS, and closing one never waits out a blocked query;
- * finds see, as watches do, whether the ACL token left instances out ({@link #resultsFiltered}).
+ * consul-client ({@link ConsulAgents}, {@link ConsulRegistrar}); reads go through
+ * {@link ConsulBlockingQueries}: watches run blocking queries asynchronously ({@link ConsulWatch})
+ * over the library's own HTTP clients, no thread per watched service, HTTP/2 over TLS, and closing
+ * one never waits out a blocked query; finds go over the JDK HTTP client, and
+ * see, as watches do, whether the ACL token left instances out ({@link #resultsFiltered}).
  * Building one sends no request.
  */
 final class ConsulNaming extends AbstractNaming {

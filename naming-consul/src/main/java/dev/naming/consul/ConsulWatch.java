@@ -148,7 +148,8 @@ final class ConsulWatch implements ServiceWatch {
         }
         Duration delay = pacer.delayBeforeNext();
         // sent once the reading thread has handed the listeners their lists: a listener held for
-        // the dispatcher then runs while the thread that reads next sends this (plain HTTP)
+        // the dispatcher then runs while the thread that reads next sends this (over the JDK
+        // fallback client: at once)
         queries.afterReplies(lane, () -> after(delay));
     }
 
