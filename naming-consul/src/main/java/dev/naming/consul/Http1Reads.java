@@ -609,11 +609,7 @@ final class Http1Reads extends SelectorReads {
         byte[] body = e.bodyLength == e.body.length ? e.body : Arrays.copyOf(e.body, e.bodyLength);
         Response response = new Response(e.status, e.headers, body);
         e.raw = null;
-        try {
-            e.handler.answered(response);
-        } catch (RuntimeException | Error bug) {
-            LOG.warn("consul: handling a reply from {} failed", e.key, bug);
-        }
+        answer(e.handler, response, e.key);
     }
 
     private void fail(Exchange e, Throwable error) {
@@ -628,11 +624,7 @@ final class Http1Reads extends SelectorReads {
             e.connection = null;
             closeConnection(c);
         }
-        try {
-            e.handler.failed(error);
-        } catch (RuntimeException | Error bug) {
-            LOG.warn("consul: handling a failed request to {} failed", e.key, bug);
-        }
+        answerFailure(e.handler, error, e.key);
     }
 
     private void dropIdle(Connection c) {

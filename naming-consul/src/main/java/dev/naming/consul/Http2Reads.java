@@ -836,11 +836,7 @@ final class Http2Reads extends SelectorReads {
         byte[] body = s.bodyLength == s.body.length ? s.body : Arrays.copyOf(s.body, s.bodyLength);
         Response response = new Response(s.status, s.headers, body);
         s.body = null;
-        try {
-            s.handler.answered(response);
-        } catch (RuntimeException | Error bug) {
-            LOG.warn("consul: handling a reply from {} failed", s.key, bug);
-        }
+        answer(s.handler, response, s.key);
         sendQueued(c);
         closeIfDone(c);
         if (c.load() == 0) {
@@ -882,11 +878,7 @@ final class Http2Reads extends SelectorReads {
         if (s.connection != null) {
             reset(s, CANCEL);
         }
-        try {
-            s.handler.failed(error);
-        } catch (RuntimeException | Error bug) {
-            LOG.warn("consul: handling a failed request to {} failed", s.key, bug);
-        }
+        answerFailure(s.handler, error, s.key);
     }
 
     /** The connection failed: it is closed, and every stream on it or waiting for it fails alike. */

@@ -157,6 +157,24 @@ abstract class SelectorReads implements AutoCloseable {
     /** Fails every pending request with {@link #closedError()} and closes every connection; closing. */
     abstract void failEverything();
 
+    /** Gives {@code handler} its reply; one that throws is logged: it must not stop the reads of every other watch. */
+    static void answer(Handler handler, Response response, String agent) {
+        try {
+            handler.answered(response);
+        } catch (RuntimeException | Error bug) {
+            LOG.warn("consul: handling a reply from {} failed", agent, bug);
+        }
+    }
+
+    /** Gives {@code handler} its failure; one that throws is logged, as in {@link #answer}. */
+    static void answerFailure(Handler handler, Throwable error, String agent) {
+        try {
+            handler.failed(error);
+        } catch (RuntimeException | Error bug) {
+            LOG.warn("consul: handling a failed request to {} failed", agent, bug);
+        }
+    }
+
     /** Refuses a header value or target with a line break or a control character, naming {@code what}. */
     static String checked(String what, String value) {
         for (int i = 0; i < value.length(); i++) {
