@@ -66,7 +66,7 @@ class Http2ReadsTest {
     }
 
     private Http2Reads reads(SSLContext trust) throws IOException {
-        Http2Reads reads = new Http2Reads(Duration.ofSeconds(2), trust);
+        Http2Reads reads = new Http2Reads(Duration.ofSeconds(2), trust, List.of("X-Consul-Token"));
         closing.add(reads);
         return reads;
     }
@@ -74,6 +74,7 @@ class Http2ReadsTest {
     /** A handler whose outcome is a future: the reply, or the failure. */
     private static final class Outcome implements SelectorReads.Handler {
         final CompletableFuture<SelectorReads.Response> reply = new CompletableFuture<>();
+        SelectorReads.Exchange exchange;
 
         @Override
         public void answered(SelectorReads.Response response) {
@@ -101,9 +102,13 @@ class Http2ReadsTest {
         }
     }
 
-    private static Outcome get(Http2Reads reads, int port, String target, Map<String, String> headers) {
+    private static Outcome get(Http2Reads reads, int port, String target) {
+        return get(reads, "127.0.0.1", port, target, Duration.ofSeconds(30));
+    }
+
+    private static Outcome get(Http2Reads reads, String host, int port, String target, Duration timeout) {
         Outcome o = new Outcome();
-        reads.get("127.0.0.1", port, target, headers, List.of("X-Consul-Token"), Duration.ofSeconds(30), o);
+        o.exchange = reads.get(host, port, target, Map.of(), timeout, o);
         return o;
     }
 
@@ -178,8 +183,8 @@ class Http2ReadsTest {
         closing.add(agent);
         Http2Reads reads = reads(certificate.clientContext());
 
-        SelectorReads.Response ok = get(reads, agent.port(), "/v1/health/service/web?passing=1", Map.of()).get();
-        SelectorReads.Response missing = get(reads, agent.port(), "/v1/nothing/here", Map.of()).get();
+        SelectorReads.Response ok = get(reads, agent.port(), "/v1/health/service/web?passing=1").get();
+        SelectorReads.Response missing = get(reads, agent.port(), "/v1/nothing/here").get();
 
         assertEquals(200, ok.status());
         assertTrue(ok.header("x-consul-index").isPresent() && ok.header("X-Consul-Index").isPresent(), ok.headers().toString());
@@ -198,9 +203,9 @@ class Http2ReadsTest {
         List<Outcome> pending = new ArrayList<>();
         List<SelectorReads.Exchange> exchanges = new ArrayList<>();
         for (int i = 0; i < 15; i++) {
-            Outcome o = new Outcome();
-            exchanges.add(reads.get("127.0.0.1", agent.port(), "/v1/health/service/web?passing=1&index=" + Math.max(1, index)
-                    + "&wait=30s", Map.of(), List.of(), Duration.ofSeconds(60), o));
+            Outcome o = get(reads, "127.0.0.1", agent.port(), "/v1/health/service/web?passing=1&index="
+                    + Math.max(1, index) + "&wait=30s", Duration.ofSeconds(60));
+            exchanges.add(o.exchange);
             pending.add(o);
         }
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> agent.openBlockingQueries() == 15);
@@ -210,7 +215,7 @@ class Http2ReadsTest {
         for (Outcome o : pending) {
             assertInstanceOf(CancellationException.class, o.failure());
         }
-        assertEquals(200, get(reads, agent.port(), "/v1/health/service/web?passing=1", Map.of()).get().status(),
+        assertEquals(200, get(reads, agent.port(), "/v1/health/service/web?passing=1").get().status(),
                 "the connections still carry requests after the resets");
     }
 
@@ -220,7 +225,7 @@ class Http2ReadsTest {
         closing.add(agent);
         Http2Reads reads = reads(null);
 
-        Throwable failure = get(reads, agent.port(), "/v1/health/service/web", Map.of()).failure();
+        Throwable failure = get(reads, agent.port(), "/v1/health/service/web").failure();
 
         assertInstanceOf(SSLHandshakeException.class, failure);
     }
@@ -237,7 +242,7 @@ class Http2ReadsTest {
     void anAgentThatDoesNotChooseH2FailsWithNotHttp2(String alpn) throws Exception {
         Script agent = alpn.isEmpty() ? script() : script(alpn);
         Http2Reads reads = reads(certificate.clientContext());
-        Outcome o = get(reads, agent.port(), "/v1/health/service/web", Map.of());
+        Outcome o = get(reads, agent.port(), "/v1/health/service/web");
         try (Script.Conn c = agent.accept()) {
             try {
                 c.socket.startHandshake();
@@ -253,8 +258,7 @@ class Http2ReadsTest {
     void anAgentNamedWithoutADotGetsItsNameBySni() throws Exception {
         Script agent = script("h2");
         Http2Reads reads = reads(certificate.clientContext());
-        Outcome o = new Outcome();
-        reads.get("localhost", agent.port(), "/sni", Map.of(), List.of(), Duration.ofSeconds(30), o);
+        Outcome o = get(reads, "localhost", agent.port(), "/sni", Duration.ofSeconds(30));
         try (Script.Conn c = agent.accept()) {
             c.open(100);
             Frame request = c.awaitRequest();
@@ -273,14 +277,13 @@ class Http2ReadsTest {
     void aStreamThatMissesItsDeadlineSendsTheNextRequestOnANewConnection() throws Exception {
         Script agent = script("h2");
         Http2Reads reads = reads(certificate.clientContext());
-        Outcome late = new Outcome();
-        reads.get("127.0.0.1", agent.port(), "/held", Map.of(), List.of(), Duration.ofMillis(500), late);
+        Outcome late = get(reads, "127.0.0.1", agent.port(), "/held", Duration.ofMillis(500));
         try (Script.Conn c = agent.accept()) {
             c.open(100);
             c.awaitRequest();
 
             assertInstanceOf(java.net.http.HttpTimeoutException.class, late.failure());
-            Outcome next = get(reads, agent.port(), "/next", Map.of());
+            Outcome next = get(reads, agent.port(), "/next");
             try (Script.Conn fresh = agent.accept()) {
                 fresh.open(100);
                 Frame request = fresh.awaitRequest();
@@ -298,57 +301,50 @@ class Http2ReadsTest {
      */
     @Test
     void theOtherStreamsOfAConnectionThatMissedADeadlineFailWhenItLeavesAPingUnanswered() throws Exception {
-        Script agent = script("h2");
-        Http2Reads reads = reads(certificate.clientContext());
-        Outcome late = new Outcome();
-        Outcome other = new Outcome();
-        reads.get("127.0.0.1", agent.port(), "/late", Map.of(), List.of(), Duration.ofMillis(500), late);
-        reads.get("127.0.0.1", agent.port(), "/other", Map.of(), List.of(), Duration.ofSeconds(60), other);
-        try (Script.Conn c = agent.accept()) {
-            c.open(100);
-            c.awaitRequest();
-            c.awaitRequest();
+        Retired r = retired();
 
-            assertInstanceOf(java.net.http.HttpTimeoutException.class, late.failure());
-            Frame ping = c.awaitFrame(0x6);
-            assertEquals(0, ping.flags() & 0x1, "a PING, not an answer to one");
-            Throwable failure = other.failure();
-            assertInstanceOf(IOException.class, failure);
-            assertTrue(String.valueOf(failure.getMessage()).contains("PING"), failure.toString());
-        }
+        assertEquals(0, r.ping().flags() & 0x1, "a PING, not an answer to one");
+        Throwable failure = r.other().failure();
+        assertInstanceOf(IOException.class, failure);
+        assertTrue(String.valueOf(failure.getMessage()).contains("PING"), failure.toString());
     }
 
     /** A connection retired after a missed deadline closes once its last stream ends, by a cancel here. */
     @Test
     void aRetiredConnectionThatAnswersItsPingClosesOnceItsLastStreamEnds() throws Exception {
+        Retired r = retired();
+        r.conn().write(0x6, 0x1, 0, r.ping().payload());
+
+        r.other().exchange.cancel();
+
+        assertInstanceOf(CancellationException.class, r.other().failure());
+        r.conn().awaitClosed();
+    }
+
+    /** A connection on which "/late" missed its deadline while "/other" waits, and the PING the client sent on it then. */
+    private record Retired(Script.Conn conn, Outcome other, Frame ping) {
+    }
+
+    private Retired retired() throws Exception {
         Script agent = script("h2");
         Http2Reads reads = reads(certificate.clientContext());
-        Outcome late = new Outcome();
-        Outcome other = new Outcome();
-        reads.get("127.0.0.1", agent.port(), "/late", Map.of(), List.of(), Duration.ofMillis(500), late);
-        SelectorReads.Exchange held = reads.get("127.0.0.1", agent.port(), "/other", Map.of(), List.of(),
-                Duration.ofSeconds(60), other);
-        try (Script.Conn c = agent.accept()) {
-            c.open(100);
-            c.awaitRequest();
-            c.awaitRequest();
-            assertInstanceOf(java.net.http.HttpTimeoutException.class, late.failure());
-            Frame ping = c.awaitFrame(0x6);
-            c.write(0x6, 0x1, 0, ping.payload());
-
-            held.cancel();
-
-            assertInstanceOf(CancellationException.class, other.failure());
-            c.awaitClosed();
-        }
+        Outcome late = get(reads, "127.0.0.1", agent.port(), "/late", Duration.ofMillis(500));
+        Outcome other = get(reads, "127.0.0.1", agent.port(), "/other", Duration.ofSeconds(60));
+        Script.Conn c = agent.accept();
+        closing.add(c);
+        c.open(100);
+        c.awaitRequest();
+        c.awaitRequest();
+        assertInstanceOf(java.net.http.HttpTimeoutException.class, late.failure());
+        return new Retired(c, other, c.awaitFrame(0x6));
     }
 
     @Test
     void aGoAwaySendsTheRequestsTheAgentDidNotTakeOnANewConnection() throws Exception {
         Script agent = script("h2");
         Http2Reads reads = reads(certificate.clientContext());
-        Outcome first = get(reads, agent.port(), "/first", Map.of());
-        Outcome second = get(reads, agent.port(), "/second", Map.of());
+        Outcome first = get(reads, agent.port(), "/first");
+        Outcome second = get(reads, agent.port(), "/second");
         try (Script.Conn c = agent.accept()) {
             c.open(100);
             int[] ids = {c.awaitRequest().stream, c.awaitRequest().stream};
@@ -371,19 +367,17 @@ class Http2ReadsTest {
     void aCancelledRequestResetsItsStreamAndTheConnectionCarriesTheNext() throws Exception {
         Script agent = script("h2");
         Http2Reads reads = reads(certificate.clientContext());
-        Outcome cancelled = new Outcome();
-        SelectorReads.Exchange exchange = reads.get("127.0.0.1", agent.port(), "/held", Map.of(), List.of(),
-                Duration.ofSeconds(30), cancelled);
+        Outcome cancelled = get(reads, agent.port(), "/held");
         try (Script.Conn c = agent.accept()) {
             c.open(100);
             int held = c.awaitRequest().stream;
-            exchange.cancel();
+            cancelled.exchange.cancel();
 
             Frame reset = c.awaitFrame(0x3);
             assertEquals(held, reset.stream());
             assertEquals(0x8, ByteBuffer.wrap(reset.payload()).getInt(), "CANCEL");
             assertInstanceOf(CancellationException.class, cancelled.failure());
-            Outcome next = get(reads, agent.port(), "/next", Map.of());
+            Outcome next = get(reads, agent.port(), "/next");
             Frame request = c.awaitRequest();
             c.reply(request.stream, 200, Map.of(), "[]", false);
             assertEquals(200, next.get().status());
@@ -419,7 +413,7 @@ class Http2ReadsTest {
         s.conn().close();
         assertInstanceOf(IOException.class, s.outcome().failure());
 
-        Outcome next = get(s.reads(), s.agent().port(), "/next", Map.of());
+        Outcome next = get(s.reads(), s.agent().port(), "/next");
         try (Script.Conn c = s.agent().accept()) {
             c.open(100);
             Frame request = c.awaitRequest();
@@ -438,7 +432,7 @@ class Http2ReadsTest {
     private Scripted scripted(String path) throws Exception {
         Script agent = script("h2");
         Http2Reads reads = reads(certificate.clientContext());
-        Outcome outcome = get(reads, agent.port(), path, Map.of());
+        Outcome outcome = get(reads, agent.port(), path);
         Script.Conn conn = agent.accept();
         closing.add(conn);
         conn.open(100);

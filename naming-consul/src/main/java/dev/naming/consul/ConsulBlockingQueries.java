@@ -399,10 +399,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         if (lanes.isEmpty()) {
             SelectorReads reads;
             try {
-                // one reader for every watch: HTTP/2 multiplexes (the reader opens a connection per
-                // 250 streams itself), HTTP/1.1 holds a connection per pending query
-                reads = config.tls() ? new Http2Reads(config.connectTimeout(), trust == null ? null : trust.context())
-                        : new Http1Reads(config.connectTimeout());
+                reads = newReads();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("consul: cannot open a selector for the watches", e);
             }
@@ -583,10 +580,7 @@ final class ConsulBlockingQueries implements AutoCloseable {
         int moves = call.moves();
         SelectorReads.Exchange exchange;
         try {
-            SelectorReads reads = usableReads(lane);
-            exchange = reads instanceof Http2Reads h2
-                    ? h2.get(base.getHost(), base.getPort(), target, headers, SENSITIVE, limit, handler)
-                    : ((Http1Reads) reads).get(base.getHost(), base.getPort(), target, headers, limit, handler);
+            exchange = usableReads(lane).get(base.getHost(), base.getPort(), target, headers, limit, handler);
         } catch (RuntimeException e) {
             call.finish(null, new IOException("request not sent: " + e, e));
             return;
@@ -631,14 +625,22 @@ final class ConsulBlockingQueries implements AutoCloseable {
                 return lane.reads;
             }
             try {
-                lane.reads = config.tls() ? new Http2Reads(config.connectTimeout(), trust == null ? null : trust.context())
-                        : new Http1Reads(config.connectTimeout());
+                lane.reads = newReads();
                 LOG.warn("consul: started a new reader for the watches, the last one stopped");
             } catch (IOException e) {
                 LOG.warn("consul: cannot start a new reader for the watches: {}", e.toString());
             }
             return lane.reads;
         }
+    }
+
+    /**
+     * One reader for every watch: HTTP/2 multiplexes (the reader opens a connection per 250 streams
+     * itself), HTTP/1.1 holds a connection per pending query.
+     */
+    private SelectorReads newReads() throws IOException {
+        return config.tls() ? new Http2Reads(config.connectTimeout(), trust == null ? null : trust.context(), SENSITIVE)
+                : new Http1Reads(config.connectTimeout());
     }
 
     /**

@@ -83,27 +83,16 @@ final class Http1Reads extends SelectorReads {
         startReading();
     }
 
-    /**
-     * Sends {@code GET target} to {@code host:port} with {@code headers} ({@code Host} and
-     * {@code User-Agent} are this class's own).
-     *
-     * @param host a name or an address; an IPv6 address with or without brackets
-     * @param timeout for the whole exchange, connecting included; past it (checked about once a
-     *     second) the request fails with an {@link HttpTimeoutException}
-     * @throws IllegalArgumentException a header value or the target with a line break or a control character
-     */
-    Exchange get(String host, int port, String target, Map<String, String> headers, Duration timeout,
-                 Handler handler) {
-        String[] names = authority(host, port);
-        String bare = names[0];
-        String authority = names[1];
-        StringBuilder head = new StringBuilder(256).append("GET ").append(checked("target", target))
-                .append(" HTTP/1.1\r\nHost: ").append(checked("host", authority))
+    /** Over HTTP/1.1: {@code Host} and {@code User-Agent} are this class's own. */
+    @Override
+    Exchange send(String host, int port, String authority, String target, Map<String, String> headers,
+                  Duration timeout, Handler handler) {
+        StringBuilder head = new StringBuilder(256).append("GET ").append(target)
+                .append(" HTTP/1.1\r\nHost: ").append(authority)
                 .append("\r\nUser-Agent: naming-consul\r\n");
-        headers.forEach((name, value) -> head.append(checked("header name", name)).append(": ")
-                .append(checked(name, value)).append("\r\n"));
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         head.append("\r\n");
-        Exchange exchange = new Exchange(bare, port, bare + ":" + port,
+        Exchange exchange = new Exchange(host, port, host + ":" + port,
                 head.toString().getBytes(StandardCharsets.ISO_8859_1), timeout, handler);
         submit(() -> start(exchange), handler);
         return exchange;

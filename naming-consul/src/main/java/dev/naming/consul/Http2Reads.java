@@ -104,18 +104,24 @@ final class Http2Reads extends SelectorReads {
     }
 
     private final SSLContext tls;
+    /** Header names sent as never-indexed fields, which no proxy on the way may put in a table. */
+    private final List<String> sensitive;
     // leading thread only
     private final Map<String, List<Connection>> connections = new HashMap<>();
     private final Set<Stream> active = new HashSet<>();
     private long nextCheck;
 
-    /** @param tls the trust towards the agents ({@code null}: the JVM's default) */
-    Http2Reads(Duration connectTimeout, SSLContext tls) throws IOException {
-        this(connectTimeout, tls, InetAddress::getByName);
+    /**
+     * @param tls the trust towards the agents ({@code null}: the JVM's default)
+     * @param sensitive header names sent as never-indexed fields (a token)
+     */
+    Http2Reads(Duration connectTimeout, SSLContext tls, List<String> sensitive) throws IOException {
+        this(connectTimeout, tls, sensitive, InetAddress::getByName);
     }
 
-    Http2Reads(Duration connectTimeout, SSLContext tls, Resolver resolver) throws IOException {
+    Http2Reads(Duration connectTimeout, SSLContext tls, List<String> sensitive, Resolver resolver) throws IOException {
         super("HTTP/2", THREAD_NAME, connectTimeout, resolver);
+        this.sensitive = List.copyOf(sensitive);
         try {
             this.tls = tls != null ? tls : SSLContext.getDefault();
         } catch (java.security.NoSuchAlgorithmException e) {
@@ -126,23 +132,13 @@ final class Http2Reads extends SelectorReads {
     }
 
     /**
-     * Sends {@code GET target} to {@code host:port} over HTTPS with {@code headers}
-     * ({@code :authority} and {@code user-agent} are this class's own); {@code sensitive} names
-     * among them are sent as never-indexed fields.
-     *
-     * @param timeout for the whole exchange, connecting included; past it (checked about once a
-     *     second) the request fails with an {@link HttpTimeoutException}
-     * @throws IllegalArgumentException a header value or the target with a line break or a control character
+     * Over HTTPS: {@code :authority} and {@code user-agent} are this class's own; the sensitive
+     * names given when this was made are sent as never-indexed fields.
      */
-    Exchange get(String host, int port, String target, Map<String, String> headers, List<String> sensitive,
-                 Duration timeout, Handler handler) {
-        String[] names = authority(host, port);
-        checked("target", target);
-        headers.forEach((name, value) -> {
-            checked("header name", name);
-            checked(name, value);
-        });
-        Stream stream = new Stream(names[0], port, names[1], Hpack.request(names[1], target, headers, sensitive),
+    @Override
+    Exchange send(String host, int port, String authority, String target, Map<String, String> headers,
+                  Duration timeout, Handler handler) {
+        Stream stream = new Stream(host, port, authority, Hpack.request(authority, target, headers, sensitive),
                 timeout, handler);
         submit(() -> start(stream), handler);
         return stream;
@@ -527,10 +523,18 @@ final class Http2Reads extends SelectorReads {
                 int type = in.get(at + 3) & 0xff;
                 int flags = in.get(at + 4) & 0xff;
                 int stream = in.getInt(at + 5) & 0x7fffffff;
-                byte[] payload = new byte[length];
-                in.position(at + 9);
-                in.get(payload);
-                frame(c, type, flags, stream, payload);
+                in.position(at + 9 + length);
+                if (c.continuing != 0 && type != CONTINUATION) {
+                    throw protocolError("a frame of type " + type + " inside a header block");
+                }
+                if (type == DATA) {
+                    // a reply's body goes from the decrypted bytes straight into its stream's buffer
+                    data(c, flags, stream, in, at + 9, length);
+                } else {
+                    byte[] payload = new byte[length];
+                    in.get(at + 9, payload);
+                    frame(c, type, flags, stream, payload);
+                }
             }
         } finally {
             if (c.appIn == in) {
@@ -539,12 +543,9 @@ final class Http2Reads extends SelectorReads {
         }
     }
 
+    /** Any frame but DATA, its payload {@code p}. */
     private void frame(Connection c, int type, int flags, int id, byte[] p) throws IOException {
-        if (c.continuing != 0 && type != CONTINUATION) {
-            throw protocolError("a frame of type " + type + " inside a header block");
-        }
         switch (type) {
-            case DATA -> data(c, flags, id, p);
             case HEADERS -> {
                 int from = 0;
                 int to = p.length;
@@ -617,8 +618,9 @@ final class Http2Reads extends SelectorReads {
         }
     }
 
-    private void data(Connection c, int flags, int id, byte[] p) throws IOException {
-        c.unacknowledged += p.length;
+    /** A DATA frame's payload: {@code length} bytes of {@code in} from {@code at}. */
+    private void data(Connection c, int flags, int id, ByteBuffer in, int at, int length) throws IOException {
+        c.unacknowledged += length;
         if (c.unacknowledged >= WINDOW / 2) {
             windowUpdate(c, 0, (int) c.unacknowledged);
             c.unacknowledged = 0;
@@ -627,14 +629,14 @@ final class Http2Reads extends SelectorReads {
         if (s == null) {
             return; // a stream we reset: its last frames may still come
         }
-        int from = 0;
-        int to = p.length;
+        int from = at;
+        int to = at + length;
         if ((flags & PADDED) != 0) {
-            if (p.length < 1 || (p[0] & 0xff) >= p.length) {
+            if (length < 1 || (in.get(at) & 0xff) >= length) {
                 throw protocolError("DATA padding longer than the frame");
             }
-            from = 1;
-            to -= p[0] & 0xff;
+            from = at + 1;
+            to -= in.get(at) & 0xff;
         }
         if (s.status < 0) {
             throw protocolError("DATA before the reply's headers");
@@ -648,7 +650,7 @@ final class Http2Reads extends SelectorReads {
         if (s.bodyLength + n > s.body.length) {
             s.body = Arrays.copyOf(s.body, Math.max(s.bodyLength + n, Math.min(s.body.length * 2, MAX_BODY)));
         }
-        System.arraycopy(p, from, s.body, s.bodyLength, n);
+        in.get(from, s.body, s.bodyLength, n);
         s.bodyLength += n;
         if ((flags & END_STREAM) != 0) {
             complete(c, s);

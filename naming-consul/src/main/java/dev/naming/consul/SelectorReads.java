@@ -145,6 +145,34 @@ abstract class SelectorReads implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code GET target} to {@code host:port} with {@code headers}; {@code handler} learns the
+     * outcome once, as this class's javadoc says.
+     *
+     * @param host a name or an address; an IPv6 address with or without brackets
+     * @param timeout for the whole exchange, connecting included; past it (checked about once a
+     *     second) the request fails with an {@link java.net.http.HttpTimeoutException}
+     * @throws IllegalArgumentException a header value or the target with a line break or a control character
+     */
+    final Exchange get(String host, int port, String target, Map<String, String> headers, Duration timeout,
+                       Handler handler) {
+        String[] names = authority(host, port);
+        checked("target", target);
+        checked("host", names[1]);
+        headers.forEach((name, value) -> {
+            checked("header name", name);
+            checked(name, value);
+        });
+        return send(names[0], port, names[1], target, headers, timeout, handler);
+    }
+
+    /**
+     * Sends what {@link #get} checked: {@code host} without brackets, {@code authority} as
+     * {@code host:port} with them.
+     */
+    abstract Exchange send(String host, int port, String authority, String target, Map<String, String> headers,
+                           Duration timeout, Handler handler);
+
     /** A selected key's events; an {@link IOException} belongs to the key's connection, anything else stops the reader. */
     abstract void ready(SelectionKey key);
 

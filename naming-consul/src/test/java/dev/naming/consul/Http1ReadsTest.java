@@ -630,7 +630,7 @@ class Http1ReadsTest {
         Script server = new Script(Answer.of(reply("[1]")), Answer.hold(), Answer.of(reply("[3]")));
         assertEquals("[1]", body(get(server, "/a").reply()));
         Outcome held = new Outcome();
-        Http1Reads.Exchange exchange = reads.get("127.0.0.1", server.port(), "/b", Map.of(), Duration.ofSeconds(30), held);
+        SelectorReads.Exchange exchange = reads.get("127.0.0.1", server.port(), "/b", Map.of(), Duration.ofSeconds(30), held);
         await().atMost(Duration.ofSeconds(5)).until(() -> server.requests.size() == 2);
 
         exchange.cancel();
