@@ -81,6 +81,9 @@ final class BenchBackends {
         /** Which client a request's {@code User-Agent} names: {@code "naming"}, {@code "peer"}, {@code "floor"} or {@code null}. */
         String client(String userAgent);
 
+        /** Whether {@link #floor} has a client to give. */
+        boolean hasFloor();
+
         /** The floor client ({@link dev.naming.consul.BlockingReadFloor}) watching {@code service}; {@code null} where there is none. */
         AutoCloseable floor(String service, java.util.function.Consumer<java.util.Set<String>> listener) throws IOException;
     }
@@ -149,10 +152,15 @@ final class BenchBackends {
         }
 
         @Override
+        public boolean hasFloor() {
+            // plain HTTP only: over TLS a floor would have to be an HTTP/2 client
+            return certificate == null;
+        }
+
+        @Override
         public AutoCloseable floor(String service, java.util.function.Consumer<java.util.Set<String>> listener)
                 throws IOException {
-            // plain HTTP only: over TLS a floor would have to be an HTTP/2 client
-            return certificate != null ? null : new dev.naming.consul.BlockingReadFloor(agent.port(), service, listener);
+            return hasFloor() ? new dev.naming.consul.BlockingReadFloor(agent.port(), service, listener) : null;
         }
 
         @Override

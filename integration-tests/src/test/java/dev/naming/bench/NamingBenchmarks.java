@@ -138,7 +138,7 @@ public final class NamingBenchmarks {
     private record Delivery(Set<String> ids, long nanos) {
     }
 
-    /** One listener mode's samples, with the peer's and the floor's on the same changes. */
+    /** One listener mode's samples, with the peer's (or the floor's) on the same changes. */
     private record Phase(LatencySamples up, LatencySamples down, LatencySamples calls, LatencySamples peerUp,
                          LatencySamples peerDown, List<long[]> changes, Map<String, ConcurrentLinkedQueue<Long>> written) {
     }
@@ -149,11 +149,16 @@ public final class NamingBenchmarks {
      * in the same run and sees the same changes; its figures are reported beside the library's.
      *
      * <p>Two phases, one per listener mode, each with a {@code Naming} of its own holding one
-     * subscription, as a user's service would, and the peer (and the floor) on a service of the
-     * phase's own: the default listener (on the {@code Naming}'s dispatcher, or on the thread that
-     * read the reply once that thread handed its reading on), then the listener on the reading
-     * thread ({@code withExecutor(Runnable::run)}). Both on one watch would time the second behind
-     * the first, on the same thread.
+     * subscription, as a user's service would, and the peer on a service of the phase's own: the
+     * default listener (on the {@code Naming}'s dispatcher, or on the thread that read the reply
+     * once that thread handed its reading on), then the listener on the reading thread
+     * ({@code withExecutor(Runnable::run)}). Both on one watch would time the second behind the
+     * first, on the same thread.
+     *
+     * <p>Where the registry has a floor client, a third phase measures it beside the default
+     * listener, without the peer: a third watcher of the same service changes the order in which
+     * the registry answers the two compared clients (docs/BENCHMARKS.md measures how much), so the
+     * comparison has two watchers of each change, as over TLS.
      */
     private LatencySamples propagation(String backend, RegistryFixture fixture) throws Exception {
         BenchBackends.PeerWatches peer = fixture instanceof BenchBackends.WithPeer p ? p.peer() : null;
@@ -162,10 +167,13 @@ public final class NamingBenchmarks {
         try (Naming registrar = fixture.connect()) {
             // the first phase warms the JVM up for both (the clients' code and the agent's compiled):
             // with the same short warm-up, the second phase came out faster for the peer as well
-            Phase pooled = propagationPhase(fixture, registrar, peer, writes, "bench.propagation",
+            Phase pooled = propagationPhase(fixture, registrar, peer, writes, false, "bench.propagation",
                     SubscribeOptions.defaults(), PROPAGATION_JVM_WARMUP);
-            Phase direct = propagationPhase(fixture, registrar, peer, writes, "bench.propagation.direct",
+            Phase direct = propagationPhase(fixture, registrar, peer, writes, false, "bench.propagation.direct",
                     SubscribeOptions.defaults().withExecutor(Runnable::run), PROPAGATION_WARMUP);
+            Phase floored = writes == null || !writes.hasFloor() ? null
+                    : propagationPhase(fixture, registrar, null, writes, true, "bench.propagation.floor",
+                            SubscribeOptions.defaults(), PROPAGATION_WARMUP);
             String p = peer == null ? null : "peer " + peer.name() + ": ";
             reportLatency(backend, "propagation register %s", pooled.up(), true);
             reportLatency(backend, "propagation deregister %s", pooled.down(), true);
@@ -184,17 +192,21 @@ public final class NamingBenchmarks {
                         direct.peerDown(), false);
             }
             if (writes != null) {
-                clientShares(backend, peer.name(), pooled, "reply written → listener", "reply written → listener", true);
+                clientShares(backend, peer.name(), pooled, "reply written → listener", "reply written → listener", "");
                 clientShares(backend, peer.name(), direct, "listener on the reading thread",
-                        "beside the reading-thread listener", false);
+                        "beside the reading-thread listener", ", listener on the reading thread");
+            }
+            if (floored != null) {
+                floorShare(backend, floored);
             }
             return pooled.up();
         }
     }
 
+    /** One phase: the library's watch with {@code options}, and the peer's or ({@code withFloor}) the floor's. */
     private Phase propagationPhase(RegistryFixture fixture, Naming registrar, BenchBackends.PeerWatches peer,
-                                   BenchBackends.WithReplyWrites writes, String service, SubscribeOptions options,
-                                   int warmup) throws Exception {
+                                   BenchBackends.WithReplyWrites writes, boolean withFloor, String service,
+                                   SubscribeOptions options, int warmup) throws Exception {
         LinkedBlockingQueue<Delivery> peerDeliveries = new LinkedBlockingQueue<>();
         Map<String, ConcurrentLinkedQueue<Long>> written = Map.of(
                 "naming", new ConcurrentLinkedQueue<>(), "peer", new ConcurrentLinkedQueue<>(), "floor", new ConcurrentLinkedQueue<>());
@@ -211,7 +223,7 @@ public final class NamingBenchmarks {
         try (Naming watcher = fixture.connect();
              AutoCloseable peerWatch = peer == null ? () -> { }
                      : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null);
-             AutoCloseable floorWatch = writes == null ? null
+             AutoCloseable floorWatch = !withFloor ? null
                      : writes.floor(service, ids -> floorDeliveries.add(new Delivery(ids, System.nanoTime())))) {
             boolean floor = floorWatch != null;
             LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
@@ -266,46 +278,52 @@ public final class NamingBenchmarks {
 
     /**
      * Splits each change's propagation at the moment the registry wrote the client's reply: what
-     * follows is the client's own work (reading, parsing, delivering), which the order in which the
-     * registry answers its waiting clients does not touch. Registrations and deregistrations together.
+     * follows is the client's own work (reading, parsing, delivering); what comes before, the
+     * registry's, which includes the order in which it answers its waiting clients (reported as
+     * how often it wrote the library's reply first). Registrations and deregistrations together.
+     *
+     * @param mode appended to the share of changes the registry answered the library first ("": the default listener)
      */
-    private void clientShares(String backend, String peerName, Phase phase, String ours, String theirs,
-                              boolean withFloor) {
+    private void clientShares(String backend, String peerName, Phase phase, String ours, String theirs, String mode) {
         long[] naming = sorted(phase.written().get("naming"));
         long[] peerWrites = sorted(phase.written().get("peer"));
-        long[] floorWrites = sorted(phase.written().get("floor"));
         LatencySamples library = new LatencySamples(phase.changes().size());
         LatencySamples peer = new LatencySamples(phase.changes().size());
-        LatencySamples floor = new LatencySamples(phase.changes().size());
         int namingFirst = 0;
-        int paired = 0;
         for (long[] c : phase.changes()) {
             long namingWrite = firstAtOrAfter(naming, c[0]);
             long peerWrite = firstAtOrAfter(peerWrites, c[0]);
             if (namingWrite == Long.MIN_VALUE || peerWrite == Long.MIN_VALUE) {
                 continue;
             }
-            paired++;
             if (namingWrite < peerWrite) {
                 namingFirst++;
             }
             library.add(Math.max(0, c[1] - namingWrite));
             peer.add(Math.max(0, c[2] - peerWrite));
+        }
+        if (library.size() == 0) {
+            return;
+        }
+        reportLatency(backend, "client's share, " + ours + " %s", library, false);
+        reportLatency(backend, "peer " + peerName + ": client's share, " + theirs + " %s", peer, false);
+        report(backend, "changes whose reply the registry wrote to naming before the peer" + mode,
+                100.0 * namingFirst / library.size(), "%");
+    }
+
+    /** The floor's share of each change of its phase, from the registry's write of its reply to its listener. */
+    private void floorShare(String backend, Phase phase) {
+        long[] floorWrites = sorted(phase.written().get("floor"));
+        LatencySamples floor = new LatencySamples(phase.changes().size());
+        for (long[] c : phase.changes()) {
             long floorWrite = firstAtOrAfter(floorWrites, c[0]);
             if (c[3] != 0 && floorWrite != Long.MIN_VALUE) {
                 floor.add(Math.max(0, c[3] - floorWrite));
             }
         }
-        if (paired == 0) {
-            return;
-        }
-        reportLatency(backend, "client's share, " + ours + " %s", library, false);
-        reportLatency(backend, "peer " + peerName + ": client's share, " + theirs + " %s", peer, false);
-        if (withFloor && floor.size() > 0) {
-            reportLatency(backend, "floor (one blocking read, the library's parse): client's share %s", floor, false);
-        }
-        if (withFloor) {
-            report(backend, "changes whose reply the registry wrote to naming before the peer", 100.0 * namingFirst / paired, "%");
+        if (floor.size() > 0) {
+            reportLatency(backend, "floor (one blocking read, the library's parse; a phase of its own): client's share %s",
+                    floor, false);
         }
     }
 
