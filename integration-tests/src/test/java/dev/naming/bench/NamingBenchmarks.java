@@ -52,6 +52,8 @@ public final class NamingBenchmarks {
     /** Samples (a registration and a deregistration each) before the first propagation phase's: the JVM's warm-up for every phase. */
     static final int PROPAGATION_JVM_WARMUP = 150;
     static final long CHANGE_SPACING_MILLIS = 150;
+    /** Resamples behind each bootstrap interval of a difference between the library and the peer. */
+    static final int BOOTSTRAP_RESAMPLES = 2_000;
     static final int POLLED_SERVICES = 200;
     static final int WATCHED_SERVICES = 1_000;
     static final int SUBSCRIBERS = 10_000;
@@ -190,6 +192,15 @@ public final class NamingBenchmarks {
                         direct.peerUp(), false);
                 reportLatency(backend, p + "propagation deregister %s, beside the reading-thread listener",
                         direct.peerDown(), false);
+            }
+            if (peer != null) {
+                // a p99 of 1,000 samples is the tenth-worst: whether a gap is more than chance, the interval says
+                difference(backend, "propagation register %s, naming − peer", pooled.up(), pooled.peerUp());
+                difference(backend, "propagation deregister %s, naming − peer", pooled.down(), pooled.peerDown());
+                difference(backend, "propagation register %s, naming − peer, listener on the reading thread",
+                        direct.up(), direct.peerUp());
+                difference(backend, "propagation deregister %s, naming − peer, listener on the reading thread",
+                        direct.down(), direct.peerDown());
             }
             if (writes != null) {
                 clientShares(backend, peer.name(), pooled, "reply written → listener", "reply written → listener", "");
@@ -794,6 +805,21 @@ public final class NamingBenchmarks {
     // ---- helpers -------------------------------------------------------------------------------------
 
     /** {@code metric} with {@code %s} replaced by p50, p99 and, {@code withMax}, max. */
+    /**
+     * The library's p50 and p99 minus the peer's on the same changes, each with its 95 % bootstrap
+     * interval ({@link LatencySamples#percentileDifference}): an interval that holds 0 is a gap the
+     * run cannot tell from chance.
+     */
+    private void difference(String backend, String metric, LatencySamples naming, LatencySamples peer) {
+        for (int p : new int[] {50, 99}) {
+            String name = String.format(metric, "p" + p);
+            double[] d = naming.percentileDifference(peer, p, BOOTSTRAP_RESAMPLES, p);
+            report(backend, name, d[0], "ms");
+            report(backend, name + ", 95 % interval low", d[1], "ms");
+            report(backend, name + ", 95 % interval high", d[2], "ms");
+        }
+    }
+
     private void reportLatency(String backend, String metric, LatencySamples samples, boolean withMax) {
         report(backend, String.format(metric, "p50"), samples.percentileMillis(50), "ms");
         report(backend, String.format(metric, "p99"), samples.percentileMillis(99), "ms");
