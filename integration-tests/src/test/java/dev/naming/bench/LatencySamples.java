@@ -38,6 +38,9 @@ final class LatencySamples {
         if (other.size != size || size == 0) {
             throw new IllegalArgumentException("paired series of " + size + " and " + other.size + " samples");
         }
+        if (resamples < 1) {
+            throw new IllegalArgumentException("resamples must be at least 1, not " + resamples);
+        }
         SplittableRandom random = new SplittableRandom(seed);
         double[] differences = new double[resamples];
         long[] mine = new long[size];

@@ -322,20 +322,37 @@ public final class NamingBenchmarks {
                 100.0 * namingFirst / library.size(), "%");
     }
 
-    /** The floor's share of each change of its phase, from the registry's write of its reply to its listener. */
+    /**
+     * The floor's share of each change of its phase, from the registry's write of its reply to its
+     * listener, and the library's share of the same changes beside it: the two compare within
+     * the phase (the same warm-up, the same neighbour), not against another phase's figures.
+     */
     private void floorShare(String backend, Phase phase) {
         long[] floorWrites = sorted(phase.written().get("floor"));
+        long[] namingWrites = sorted(phase.written().get("naming"));
         LatencySamples floor = new LatencySamples(phase.changes().size());
+        LatencySamples library = new LatencySamples(phase.changes().size());
+        int namingFirst = 0;
         for (long[] c : phase.changes()) {
             long floorWrite = firstAtOrAfter(floorWrites, c[0]);
-            if (c[3] != 0 && floorWrite != Long.MIN_VALUE) {
-                floor.add(Math.max(0, c[3] - floorWrite));
+            long namingWrite = firstAtOrAfter(namingWrites, c[0]);
+            if (c[3] == 0 || floorWrite == Long.MIN_VALUE || namingWrite == Long.MIN_VALUE) {
+                continue;
             }
+            if (namingWrite < floorWrite) {
+                namingFirst++;
+            }
+            floor.add(Math.max(0, c[3] - floorWrite));
+            library.add(Math.max(0, c[1] - namingWrite));
         }
-        if (floor.size() > 0) {
-            reportLatency(backend, "floor (one blocking read, the library's parse; a phase of its own): client's share %s",
-                    floor, false);
+        if (floor.size() == 0) {
+            return;
         }
+        reportLatency(backend, "floor (one blocking read, the library's parse; a phase of its own): client's share %s",
+                floor, false);
+        reportLatency(backend, "client's share, reply written → listener, beside the floor %s", library, false);
+        report(backend, "changes whose reply the registry wrote to naming before the floor",
+                100.0 * namingFirst / floor.size(), "%");
     }
 
     private static long[] sorted(ConcurrentLinkedQueue<Long> times) {
@@ -804,7 +821,6 @@ public final class NamingBenchmarks {
 
     // ---- helpers -------------------------------------------------------------------------------------
 
-    /** {@code metric} with {@code %s} replaced by p50, p99 and, {@code withMax}, max. */
     /**
      * The library's p50 and p99 minus the peer's on the same changes, each with its 95 % bootstrap
      * interval ({@link LatencySamples#percentileDifference}): an interval that holds 0 is a gap the
@@ -820,6 +836,7 @@ public final class NamingBenchmarks {
         }
     }
 
+    /** {@code metric} with {@code %s} replaced by p50, p99 and, {@code withMax}, max. */
     private void reportLatency(String backend, String metric, LatencySamples samples, boolean withMax) {
         report(backend, String.format(metric, "p50"), samples.percentileMillis(50), "ms");
         report(backend, String.format(metric, "p99"), samples.percentileMillis(99), "ms");

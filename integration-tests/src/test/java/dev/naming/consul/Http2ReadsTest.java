@@ -408,6 +408,42 @@ class Http2ReadsTest {
     }
 
     @Test
+    void theHeaderNamesGivenAsSensitiveGoAsNeverIndexedLiteralsTheOthersWithoutIndexing() throws Exception {
+        Script agent = script("h2");
+        Http2Reads reads = reads(certificate.clientContext());
+        Outcome o = new Outcome();
+        reads.get("127.0.0.1", agent.port(), "/token", Map.of("X-Consul-Token", "secret", "Accept", "application/json"),
+                Duration.ofSeconds(30), o);
+        try (Script.Conn c = agent.accept()) {
+            c.open(100);
+            byte[] block = c.awaitRequest().payload();
+
+            // RFC 7541 6.2.3: 0001 0000 and a literal name; 6.2.2: 0000 0000
+            assertTrue(contains(block, literal(0x10, "x-consul-token", "secret")), "the token never indexed");
+            assertTrue(contains(block, literal(0x00, "accept", "application/json")), "the other without indexing");
+        }
+    }
+
+    private static byte[] literal(int first, String name, String value) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(first);
+        out.write(name.length());
+        out.writeBytes(name.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(value.length());
+        out.writeBytes(value.getBytes(StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void aConnectionTheAgentDropsFailsItsStreamsAndTheNextRequestOpensAnother() throws Exception {
         Scripted s = scripted("/lost");
         s.conn().close();
@@ -583,12 +619,16 @@ class Http2ReadsTest {
                 }
                 int first = b.length / 3;
                 int second = 2 * b.length / 3;
-                write(0x1, 0x8, stream, padded(java.util.Arrays.copyOfRange(b, 0, first), 7));
-                write(0x9, 0, stream, java.util.Arrays.copyOfRange(b, first, second));
-                write(0x9, 0x4, stream, java.util.Arrays.copyOfRange(b, second, b.length));
                 int half = data.length / 2;
-                write(0x0, 0x8, stream, padded(java.util.Arrays.copyOfRange(data, 0, half), 3));
-                write(0x0, 0x1 | 0x8, stream, padded(java.util.Arrays.copyOfRange(data, half, data.length), 0));
+                // one write, one TLS record: every frame but the first starts inside the decrypted bytes
+                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                all.write(frame(0x1, 0x8, stream, padded(java.util.Arrays.copyOfRange(b, 0, first), 7)));
+                all.write(frame(0x9, 0, stream, java.util.Arrays.copyOfRange(b, first, second)));
+                all.write(frame(0x9, 0x4, stream, java.util.Arrays.copyOfRange(b, second, b.length)));
+                all.write(frame(0x0, 0x8, stream, padded(java.util.Arrays.copyOfRange(data, 0, half), 3)));
+                all.write(frame(0x0, 0x1 | 0x8, stream, padded(java.util.Arrays.copyOfRange(data, half, data.length), 2)));
+                out.write(all.toByteArray());
+                out.flush();
             }
 
             private static byte[] padded(byte[] payload, int pad) {
@@ -599,11 +639,15 @@ class Http2ReadsTest {
             }
 
             void write(int type, int flags, int stream, byte[] payload) throws IOException {
+                out.write(frame(type, flags, stream, payload));
+                out.flush();
+            }
+
+            private static byte[] frame(int type, int flags, int stream, byte[] payload) {
                 ByteBuffer f = ByteBuffer.allocate(9 + payload.length);
                 f.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
                 f.put((byte) type).put((byte) flags).putInt(stream).put(payload);
-                out.write(f.array());
-                out.flush();
+                return f.array();
             }
 
             @Override

@@ -131,6 +131,11 @@ final class Http2Reads extends SelectorReads {
         startReading();
     }
 
+    /** The header names sent as never-indexed fields. */
+    List<String> sensitive() {
+        return sensitive;
+    }
+
     /**
      * Over HTTPS: {@code :authority} and {@code user-agent} are this class's own; the sensitive
      * names given when this was made are sent as never-indexed fields.
