@@ -202,13 +202,18 @@ public final class NamingBenchmarks {
                 difference(backend, "propagation deregister %s, naming − peer, listener on the reading thread",
                         direct.down(), direct.peerDown());
             }
+            String first = "changes whose reply the registry wrote to naming before the ";
             if (writes != null) {
-                clientShares(backend, peer.name(), pooled, "reply written → listener", "reply written → listener", "");
-                clientShares(backend, peer.name(), direct, "listener on the reading thread",
-                        "beside the reading-thread listener", ", listener on the reading thread");
+                clientShares(backend, pooled, "peer", 2, "client's share, reply written → listener %s",
+                        p + "client's share, reply written → listener %s", first + "peer");
+                clientShares(backend, direct, "peer", 2, "client's share, listener on the reading thread %s",
+                        p + "client's share, beside the reading-thread listener %s",
+                        first + "peer, listener on the reading thread");
             }
             if (floored != null) {
-                floorShare(backend, floored);
+                clientShares(backend, floored, "floor", 3, "client's share, reply written → listener, beside the floor %s",
+                        "floor (one blocking read, the library's parse; a phase of its own): client's share %s",
+                        first + "floor");
             }
             return pooled.up();
         }
@@ -291,68 +296,40 @@ public final class NamingBenchmarks {
      * Splits each change's propagation at the moment the registry wrote the client's reply: what
      * follows is the client's own work (reading, parsing, delivering); what comes before, the
      * registry's, which includes the order in which it answers its waiting clients (reported as
-     * how often it wrote the library's reply first). Registrations and deregistrations together.
+     * how often it wrote the library's reply first). The library against the other client of the
+     * same phase — the peer, or the floor in its own phase — never against another phase's
+     * figures. Registrations and deregistrations together.
      *
-     * @param mode appended to the share of changes the registry answered the library first ("": the default listener)
+     * @param other {@code "peer"} or {@code "floor"}: whose writes, and whose listener times
+     *     (column {@code column} of each change, 0 where it had none)
+     * @param ours, theirs the two shares' metrics, {@code %s} for the percentile
+     * @param first the metric of how often the library's reply was written first
      */
-    private void clientShares(String backend, String peerName, Phase phase, String ours, String theirs, String mode) {
-        long[] naming = sorted(phase.written().get("naming"));
-        long[] peerWrites = sorted(phase.written().get("peer"));
+    private void clientShares(String backend, Phase phase, String other, int column, String ours, String theirs,
+                              String first) {
+        long[] namingWrites = sorted(phase.written().get("naming"));
+        long[] otherWrites = sorted(phase.written().get(other));
         LatencySamples library = new LatencySamples(phase.changes().size());
-        LatencySamples peer = new LatencySamples(phase.changes().size());
+        LatencySamples them = new LatencySamples(phase.changes().size());
         int namingFirst = 0;
         for (long[] c : phase.changes()) {
-            long namingWrite = firstAtOrAfter(naming, c[0]);
-            long peerWrite = firstAtOrAfter(peerWrites, c[0]);
-            if (namingWrite == Long.MIN_VALUE || peerWrite == Long.MIN_VALUE) {
+            long namingWrite = firstAtOrAfter(namingWrites, c[0]);
+            long otherWrite = firstAtOrAfter(otherWrites, c[0]);
+            if (c[column] == 0 || namingWrite == Long.MIN_VALUE || otherWrite == Long.MIN_VALUE) {
                 continue;
             }
-            if (namingWrite < peerWrite) {
+            if (namingWrite < otherWrite) {
                 namingFirst++;
             }
             library.add(Math.max(0, c[1] - namingWrite));
-            peer.add(Math.max(0, c[2] - peerWrite));
+            them.add(Math.max(0, c[column] - otherWrite));
         }
         if (library.size() == 0) {
             return;
         }
-        reportLatency(backend, "client's share, " + ours + " %s", library, false);
-        reportLatency(backend, "peer " + peerName + ": client's share, " + theirs + " %s", peer, false);
-        report(backend, "changes whose reply the registry wrote to naming before the peer" + mode,
-                100.0 * namingFirst / library.size(), "%");
-    }
-
-    /**
-     * The floor's share of each change of its phase, from the registry's write of its reply to its
-     * listener, and the library's share of the same changes beside it: the two compare within
-     * the phase (the same warm-up, the same neighbour), not against another phase's figures.
-     */
-    private void floorShare(String backend, Phase phase) {
-        long[] floorWrites = sorted(phase.written().get("floor"));
-        long[] namingWrites = sorted(phase.written().get("naming"));
-        LatencySamples floor = new LatencySamples(phase.changes().size());
-        LatencySamples library = new LatencySamples(phase.changes().size());
-        int namingFirst = 0;
-        for (long[] c : phase.changes()) {
-            long floorWrite = firstAtOrAfter(floorWrites, c[0]);
-            long namingWrite = firstAtOrAfter(namingWrites, c[0]);
-            if (c[3] == 0 || floorWrite == Long.MIN_VALUE || namingWrite == Long.MIN_VALUE) {
-                continue;
-            }
-            if (namingWrite < floorWrite) {
-                namingFirst++;
-            }
-            floor.add(Math.max(0, c[3] - floorWrite));
-            library.add(Math.max(0, c[1] - namingWrite));
-        }
-        if (floor.size() == 0) {
-            return;
-        }
-        reportLatency(backend, "floor (one blocking read, the library's parse; a phase of its own): client's share %s",
-                floor, false);
-        reportLatency(backend, "client's share, reply written → listener, beside the floor %s", library, false);
-        report(backend, "changes whose reply the registry wrote to naming before the floor",
-                100.0 * namingFirst / floor.size(), "%");
+        reportLatency(backend, ours, library, false);
+        reportLatency(backend, theirs, them, false);
+        report(backend, first, 100.0 * namingFirst / library.size(), "%");
     }
 
     private static long[] sorted(ConcurrentLinkedQueue<Long> times) {
