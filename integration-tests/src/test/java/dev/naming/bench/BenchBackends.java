@@ -84,7 +84,7 @@ final class BenchBackends {
         /** Whether {@link #floor} has a client to give. */
         boolean hasFloor();
 
-        /** The floor client ({@link dev.naming.consul.BlockingReadFloor}) watching {@code service}; {@code null} where there is none. */
+        /** The floor client ({@link dev.naming.consul.BlockingReadFloor}) watching {@code service}; only where {@link #hasFloor()}. */
         AutoCloseable floor(String service, java.util.function.Consumer<java.util.Set<String>> listener) throws IOException;
     }
 
@@ -160,7 +160,10 @@ final class BenchBackends {
         @Override
         public AutoCloseable floor(String service, java.util.function.Consumer<java.util.Set<String>> listener)
                 throws IOException {
-            return hasFloor() ? new dev.naming.consul.BlockingReadFloor(agent.port(), service, listener) : null;
+            if (!hasFloor()) {
+                throw new IllegalStateException("no floor over TLS");
+            }
+            return new dev.naming.consul.BlockingReadFloor(agent.port(), service, listener);
         }
 
         @Override

@@ -241,7 +241,6 @@ public final class NamingBenchmarks {
                      : peer.watch(service, ids -> peerDeliveries.add(new Delivery(ids, System.nanoTime())), null);
              AutoCloseable floorWatch = !withFloor ? null
                      : writes.floor(service, ids -> floorDeliveries.add(new Delivery(ids, System.nanoTime())))) {
-            boolean floor = floorWatch != null;
             LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
             watcher.subscribe(service, options, list -> deliveries.add(new Delivery(ids(list), System.nanoTime())));
             // an instance that stays, as in a live fleet: a departure never empties the service
@@ -264,13 +263,13 @@ public final class NamingBenchmarks {
                 long registered = System.nanoTime();
                 long seen = awaitDelivery(deliveries, ids -> ids.contains(id));
                 long peerSeen = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> ids.contains(id));
-                long floorSeen = !floor ? 0 : awaitDelivery(floorDeliveries, ids -> ids.contains(id));
+                long floorSeen = !withFloor ? 0 : awaitDelivery(floorDeliveries, ids -> ids.contains(id));
                 pace();
                 registrar.deregister(id);
                 long deregistered = System.nanoTime();
                 long gone = awaitDelivery(deliveries, ids -> !ids.contains(id));
                 long peerGone = peer == null ? 0 : awaitDelivery(peerDeliveries, ids -> !ids.contains(id));
-                long floorGone = !floor ? 0 : awaitDelivery(floorDeliveries, ids -> !ids.contains(id));
+                long floorGone = !withFloor ? 0 : awaitDelivery(floorDeliveries, ids -> !ids.contains(id));
                 if (i >= warmup) {
                     calls.add(registered - called);
                     up.add(seen - registered);
