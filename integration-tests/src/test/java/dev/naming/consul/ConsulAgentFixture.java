@@ -13,10 +13,16 @@ import java.util.Map;
  * A real Consul agent the tests did not start: the one named by the environment variable
  * {@value #ENV} (a {@code consul:} URI, e.g. {@code consul://127.0.0.1:8500} or
  * {@code consul://consul.ci:8501?tls=true&token=…}), for CI systems that offer a Consul service but
- * no Docker. Outages and state loss need control over the agent's process, so this fixture offers
- * neither and the suites skip those cases; {@link ConsulContainerFixture} adds them for a container.
- * Every test uses names of its own and deregisters what it registered, so a shared agent is left as
- * it was (the suites never deregister what they did not register).
+ * no Docker. Every test uses names of its own and deregisters what it registered, so a shared agent
+ * is left as it was (the suites never deregister what they did not register).
+ *
+ * <p>Outages and state loss need control over the agent's process. When the run is also given the
+ * agent's PID and a command that starts it again ({@link AgentProcess#PID_ENV},
+ * {@link AgentProcess#RESTART_ENV}, as {@code .ci/run} gives them for the agents it starts), an
+ * outage is the process stopped ({@code SIGSTOP}) and a state loss is the dev agent killed and
+ * started again on its directory and port, which forgets every registration. Without them the
+ * fixture offers neither and the suites skip those cases; {@link ConsulContainerFixture} adds them for
+ * a container.
  */
 class ConsulAgentFixture implements RegistryFixture {
 
@@ -24,23 +30,37 @@ class ConsulAgentFixture implements RegistryFixture {
     static final String ENV = "NAMING_TEST_CONSUL";
 
     private final NamingUri uri;
+    /** The agent's process, when the run may stop and restart it; null when it is not ours. */
+    private final AgentProcess process;
+    /** Whether this fixture stopped the agent (an outage not yet ended). */
+    private boolean down;
 
     /** @param uri a {@code consul:} URI; the suites' short blocking wait is added unless it sets one */
     ConsulAgentFixture(String uri) {
+        this(withShortWait(uri), null);
+    }
+
+    private ConsulAgentFixture(NamingUri uri, AgentProcess process) {
+        this.uri = uri;
+        this.process = process;
+    }
+
+    private static NamingUri withShortWait(String uri) {
         NamingUri parsed = NamingUri.parse(uri);
         Map<String, String> params = new LinkedHashMap<>();
         params.put("wait", "2s");
         params.putAll(parsed.params());
-        this.uri = new NamingUri(parsed.scheme(), parsed.authority(), parsed.path(), params);
+        return new NamingUri(parsed.scheme(), parsed.authority(), parsed.path(), params);
     }
 
-    /** The agent of {@value #ENV}. */
+    /** The agent of {@value #ENV}, with control over its process when the environment gives it. */
     static ConsulAgentFixture fromEnvironment() {
-        String uri = System.getenv(ENV);
-        if (uri == null || uri.isBlank()) {
+        String value = System.getenv(ENV);
+        if (value == null || value.isBlank()) {
             throw new IllegalStateException(ENV + " is not set");
         }
-        return new ConsulAgentFixture(uri.trim());
+        NamingUri uri = withShortWait(value.trim());
+        return new ConsulAgentFixture(uri, AgentProcess.fromEnvironment(uri).orElse(null));
     }
 
     @Override
@@ -65,7 +85,71 @@ class ConsulAgentFixture implements RegistryFixture {
     }
 
     @Override
-    public void close() {
-        // the agent is not ours
+    public boolean supportsOutage() {
+        return process != null;
+    }
+
+    /**
+     * Stops the agent's process, or lets it run again; an agent that lost its state while it was
+     * stopped ({@link #loseState()}) is started again here, without its data.
+     */
+    @Override
+    public synchronized void setReachable(boolean reachable) {
+        if (process == null) {
+            throw new UnsupportedOperationException("outage: " + AgentProcess.PID_ENV + " and "
+                    + AgentProcess.RESTART_ENV + " are not set");
+        }
+        if (reachable) {
+            process.resume();
+        } else {
+            process.stop();
+        }
+        down = !reachable;
+    }
+
+    @Override
+    public boolean supportsStateLoss() {
+        return process != null;
+    }
+
+    /**
+     * The dev agent killed, which is all it takes for it to forget every registration. While the
+     * agent is reachable it is started again at once, and this returns once it answers: the agent
+     * refuses connections for the second or two that takes, as a restarted agent does. While it is
+     * stopped (an outage), it stays down until {@link #setReachable setReachable(true)} starts it:
+     * an agent that crashed during a partition.
+     */
+    @Override
+    public synchronized void loseState() {
+        if (process == null) {
+            throw new UnsupportedOperationException("state loss: " + AgentProcess.PID_ENV + " and "
+                    + AgentProcess.RESTART_ENV + " are not set");
+        }
+        if (down) {
+            process.kill();
+        } else {
+            process.restart();
+        }
+    }
+
+    /**
+     * A real restart: the agent killed (every held blocking query fails at once, as with an agent
+     * that went away) and started again on its port, with no registration and its indexes counted
+     * from the start again; returns once it answers.
+     */
+    @Override
+    public synchronized void restartWithStateLoss() {
+        loseState();
+        if (down) {
+            setReachable(true);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        // the agent outlives the test: end an outage the test left, the suites' own clean-up aside
+        if (down) {
+            setReachable(true);
+        }
     }
 }
