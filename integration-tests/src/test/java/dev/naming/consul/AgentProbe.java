@@ -1,7 +1,5 @@
 package dev.naming.consul;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.naming.NamingUri;
 import java.io.File;
 import java.io.IOException;
@@ -20,14 +18,12 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Plain HTTP calls to the first agent of a {@code consul:} URI, made without the library under test
- * (so that a fixture's "the agent answers" or "the agent is version X" does not depend on the code
- * it checks): over TLS when the URI says {@code tls=true}, trusting its {@code truststore}, with its
- * {@code token}.
+ * so that a fixture's "the agent answers" does not depend on the code it checks: over TLS when the
+ * URI says {@code tls=true}, trusting its {@code truststore}, with its {@code token}.
  */
 final class AgentProbe {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
     private final String token;
@@ -56,18 +52,6 @@ final class AgentProbe {
     /** Whether the agent answers and has a leader: it can take registrations and reads. */
     boolean answers() {
         return get("/v1/status/leader").map(body -> body.trim().length() > 2).orElse(false); // "" has no leader
-    }
-
-    /** The agent's version, from {@code GET /v1/agent/self} ({@code Config.Version}); empty when unknown. */
-    Optional<String> version() {
-        return get("/v1/agent/self").map(body -> {
-            try {
-                JsonNode v = JSON.readTree(body).path("Config").path("Version");
-                return v.isTextual() ? v.asText() : null;
-            } catch (IOException e) {
-                return null;
-            }
-        });
     }
 
     /** The body of a 200 answer to {@code GET path}; empty on any other answer or none. */
