@@ -1,6 +1,5 @@
 package dev.naming.consul;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import dev.naming.ServiceInstance;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -19,7 +18,7 @@ import java.util.function.Consumer;
  * The floor for the benchmark's client's share over plain HTTP: a watch of one service with the
  * least a client can do — one thread blocked in a socket read, the status line and headers read
  * byte by byte, the body (by its length, or its chunks), the library's own parse
- * ({@link ConsulInstances#fromJson}) and the listener, on that thread. No pacing, no backoff, no
+ * ({@link dev.naming.consul.json.ConsulInstances#fromJson}) and the listener, on that thread. No pacing, no backoff, no
  * hub, no chunked bodies, no errors survived: a yardstick, not a client. Its
  * {@code User-Agent} is {@value #USER_AGENT}.
  */
@@ -41,7 +40,6 @@ public final class BlockingReadFloor implements AutoCloseable {
     }
 
     private void run(String service, Consumer<Set<String>> listener) {
-        JsonFactory json = new JsonFactory();
         long index = 0;
         try {
             InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
@@ -85,7 +83,7 @@ public final class BlockingReadFloor implements AutoCloseable {
                 }
                 if (status.contains(" 200 ")) {
                     Set<String> ids = new HashSet<>();
-                    for (ServiceInstance i : ConsulInstances.fromJson(service, json, body)) {
+                    for (ServiceInstance i : dev.naming.consul.json.ConsulInstances.fromJson(service, body)) {
                         ids.add(i.id());
                     }
                     listener.accept(ids);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.consul.emulator.ConsulEmulator;
+import dev.naming.consul.http.ConsulHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -169,16 +170,16 @@ class ConsulHttp2Test {
     }
 
     /**
-     * Over TLS as over plain HTTP, the thread that read a reply hands its reading to the standby
-     * and calls the default listener itself; one that blocks there holds only its own subscription.
+     * Over TLS as over plain HTTP, a listener asked to run where its reply completed runs on the
+     * HTTP client's thread; one that blocks there holds only its own subscription.
      */
     @Test
-    void aDefaultListenerRunsOnTheThreadThatReadItsReplyAndOneThatBlocksHoldsOnlyItself() throws Exception {
+    void aListenerOnTheReplysThreadRunsThereAndOneThatBlocksHoldsOnlyItself() throws Exception {
         try (ConsulEmulator agent = http2Agent(250); ConsulNaming naming = connect(agent)) {
             List<String> threads = new CopyOnWriteArrayList<>();
             List<List<ServiceInstance>> logic = new CopyOnWriteArrayList<>();
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            naming.subscribe("chat.logic", list -> {
+            naming.subscribe("chat.logic", dev.naming.SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
                 threads.add(Thread.currentThread().getName());
                 logic.add(list);
                 if (list.size() == 2) {
@@ -194,7 +195,8 @@ class ConsulHttp2Test {
             naming.register(instance("logic-2", "chat.logic"));
             await().atMost(Duration.ofSeconds(5)).until(() -> logic.get(logic.size() - 1).size() == 2);
             try {
-                assertTrue(threads.stream().allMatch(Http2Reads.THREAD_NAME::equals), "the reading thread: " + threads);
+                assertTrue(threads.stream().allMatch(t -> t.startsWith(ConsulHttp.THREAD_NAME)),
+                        "the HTTP client's thread: " + threads);
 
                 List<List<ServiceInstance>> gates = new CopyOnWriteArrayList<>();
                 naming.subscribe("chat.gate", gates::add);
@@ -209,38 +211,5 @@ class ConsulHttp2Test {
 
     private static ServiceRegistration instance(String id, String service) {
         return ServiceRegistration.builder().id(id).name(service).address("10.0.0.7").port(9000).build();
-    }
-
-    /**
-     * One reason the library reads HTTP/2 itself rather than through the JDK client: that client
-     * does not open another connection when the server's stream limit is reached, it fails the
-     * request. Should a JDK do otherwise one day, this test says so.
-     */
-    @Test
-    void theJdkClientFailsARequestPastTheStreamLimitInsteadOfOpeningAConnection() throws Exception {
-        try (ConsulEmulator agent = http2Agent(5)) {
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(certificate.clientContext()).build();
-            URI first = URI.create(agent.url() + "/v1/health/service/svc");
-            assertEquals(HttpClient.Version.HTTP_2,
-                    client.send(HttpRequest.newBuilder(first).build(), HttpResponse.BodyHandlers.discarding()).version());
-            long index = agent.index("svc");
-
-            List<CompletableFuture<HttpResponse<Void>>> held = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                held.add(client.sendAsync(HttpRequest.newBuilder(URI.create(first + "?index=" + index + "&wait=20s")).build(),
-                        HttpResponse.BodyHandlers.discarding()));
-            }
-            // the six reserve their streams on the client's threads, in no set order: one of them is refused
-            await().atMost(Duration.ofSeconds(10)).until(() -> held.stream().filter(CompletableFuture::isDone).count() == 1
-                    && agent.openBlockingQueries() == 5);
-            CompletableFuture<HttpResponse<Void>> refused = held.stream().filter(CompletableFuture::isDone).findFirst()
-                    .orElseThrow();
-            CompletionException error = assertThrows(CompletionException.class, refused::join);
-            assertTrue(error.getCause() instanceof IOException
-                    && String.valueOf(error.getCause().getMessage()).contains("too many concurrent streams"),
-                    error.getCause().toString());
-            assertEquals(1, agent.openConnections(), "no second connection was opened");
-            held.forEach(f -> f.cancel(true));
-        }
     }
 }

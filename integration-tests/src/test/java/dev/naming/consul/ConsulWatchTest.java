@@ -10,6 +10,7 @@ import dev.naming.ServiceRegistration;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
 import dev.naming.consul.emulator.ConsulEmulator;
+import dev.naming.consul.http.ConsulHttp;
 import dev.naming.consul.emulator.Fault;
 import dev.naming.consul.emulator.RecordedRequest;
 import java.time.Duration;
@@ -208,27 +209,10 @@ class ConsulWatchTest {
     }
 
     @Test
-    void aReplyIsReadParsedAndHandedOnByTheThreadThatReadIt() {
-        // one thread wake-up per reply: the plain-HTTP selector thread does it all, no worker takes over
-        List<String> threads = new CopyOnWriteArrayList<>();
-        naming.subscribe("chat.logic", SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
-            threads.add(Thread.currentThread().getName());
-            lists.add(list);
-        });
-        await().atMost(Duration.ofSeconds(5)).until(() -> !lists.isEmpty());
-        naming.register(logic("logic-2"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().contains("logic-2"));
-        assertTrue(threads.size() >= 2, threads.toString());
-        assertTrue(threads.stream().allMatch(t -> t.equals("naming-consul-http")), "the selector thread: " + threads);
-    }
-
-    @Test
-    void aDefaultListenerRunsOnTheThreadThatReadTheReplyAndOneThatBlocksThereHoldsOnlyItself() throws Exception {
-        // leader/followers: the reading thread hands the selector to its standby and calls the
-        // listener itself, so no dispatcher thread is woken between the reply and the listener
+    void aListenerOnTheReplysThreadRunsThereAndOneThatBlocksThereHoldsOnlyItself() throws Exception {
         List<String> threads = new CopyOnWriteArrayList<>();
         CountDownLatch release = new CountDownLatch(1);
-        naming.subscribe("chat.logic", list -> {
+        naming.subscribe("chat.logic", SubscribeOptions.defaults().withExecutor(Runnable::run), list -> {
             threads.add(Thread.currentThread().getName());
             lists.add(list);
             if (list.size() == 2) {
@@ -240,13 +224,10 @@ class ConsulWatchTest {
         naming.register(logic("logic-2"));
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().size() == 2);
         try {
-            assertTrue(threads.stream().allMatch(t -> t.equals(Http1Reads.THREAD_NAME)), "the reading thread: " + threads);
-            // the watch's next query went out meanwhile, from the thread that reads now
-            String seen = String.valueOf(emulator.index("chat.logic"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().stream()
-                    .anyMatch(r -> r.uri().contains("chat.logic") && seen.equals(r.param("index"))));
+            assertTrue(threads.stream().allMatch(t -> t.startsWith(ConsulHttp.THREAD_NAME)),
+                    "the HTTP client's thread that completed the reply: " + threads);
 
-            // blocked on the thread that read its reply: the other thread reads on, for other services
+            // blocked on one of the client's threads: the others go on, for other services
             List<List<ServiceInstance>> gates = new CopyOnWriteArrayList<>();
             naming.subscribe("chat.gate", gates::add);
             naming.register(ServiceRegistration.builder().id("gate-1").name("chat.gate").address("10.0.0.6")
@@ -261,37 +242,6 @@ class ConsulWatchTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1", "logic-2", "logic-3")));
     }
 
-    @Test
-    void aDefaultListenerThatLeavesItsThreadInterruptedDoesNotSetTheReadingThreadsSpinning() throws Exception {
-        // the usual idiom of a listener that caught InterruptedException; the dispatcher's threads
-        // clear the flag after each task, and the reading threads must too: a parked standby or a
-        // select with the flag set returns at once, and would loop
-        List<String> threads = new CopyOnWriteArrayList<>();
-        naming.subscribe("chat.logic", list -> {
-            threads.add(Thread.currentThread().getName());
-            lists.add(list);
-            Thread.currentThread().interrupt();
-        });
-        naming.register(logic("logic-1"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
-        naming.register(logic("logic-2"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().size() == 2);
-        assertTrue(threads.contains(Http1Reads.THREAD_NAME), "called on a reading thread: " + threads);
-
-        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
-        List<Thread> readers = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals(Http1Reads.THREAD_NAME)).toList();
-        long before = readers.stream().mapToLong(t -> Math.max(0, cpu.getThreadCpuTime(t.getId()))).sum();
-        long wallBefore = System.nanoTime();
-        TimeUnit.MILLISECONDS.sleep(500); // the window the CPU time is measured over, not a wait for an event
-        long used = readers.stream().mapToLong(t -> Math.max(0, cpu.getThreadCpuTime(t.getId()))).sum() - before;
-        long wall = System.nanoTime() - wallBefore;
-
-        // a spinning thread uses about all of the wall time; idle ones next to none
-        assertTrue(used < wall / 4, "the reading threads used " + used / 1_000_000 + " ms of CPU in "
-                + wall / 1_000_000 + " ms");
-    }
-
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await(10, TimeUnit.SECONDS);
@@ -301,33 +251,17 @@ class ConsulWatchTest {
     }
 
     @Test
-    void anAgentGivenByNameIsLookedUpOnAThreadOfItsOwnWhichEndsWithTheNamingWhenIdle() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                java.net.InetAddress.getByName("localhost").getHostAddress().equals("127.0.0.1"),
-                "localhost is 127.0.0.1 here, where the emulated agent listens");
-        naming.close();
-        naming = FastConsul.connect("consul://localhost:" + emulator.port() + "?wait=2s");
-        naming.register(logic("logic-1"));
-        naming.subscribe("chat.logic", lists::add);
-        await().atMost(Duration.ofSeconds(5)).until(() -> lastIds().equals(List.of("logic-1")));
-        assertEquals(List.of(Http1Reads.LOOKUP_THREAD_NAME), FastConsul.threads(Http1Reads.LOOKUP_THREAD_NAME));
-
-        naming.close();
-
-        await().atMost(Duration.ofSeconds(2)).until(() -> FastConsul.threads(Http1Reads.LOOKUP_THREAD_NAME).isEmpty());
-    }
-
-    @Test
-    void closingTheNamingWhileQueriesAreBlockedLeavesNoWatchThread() {
-        List<String> before = FastConsul.threads("naming-consul-watch-");
+    void closingTheNamingWhileQueriesAreBlockedLeavesNoThread() {
+        List<String> before = FastConsul.threads("naming-consul-");
         naming.subscribe("a", lists::add);
         naming.subscribe("b", lists::add);
         naming.subscribe("b", lists::add);
         await().atMost(Duration.ofSeconds(5)).until(() -> healthReads().size() >= 4);
-        List<String> added = new java.util.ArrayList<>(FastConsul.threads("naming-consul-watch-"));
+        List<String> added = new java.util.ArrayList<>(FastConsul.threads("naming-consul-"));
         added.removeAll(before);
-        assertTrue(added.size() <= ConsulBlockingQueries.WORKERS, "a fixed few watch threads per Naming: " + added);
-        assertTrue(FastConsul.threads("naming-consul-watch-").stream().allMatch(n ->
+        // the HTTP client's pool and its scheduler; the dispatcher is the Naming's
+        assertTrue(added.size() <= 9, "a fixed few threads per Naming: " + added);
+        assertTrue(FastConsul.threads("naming-consul-").stream().allMatch(n ->
                 Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(n)).allMatch(Thread::isDaemon)));
 
         long started = System.nanoTime();

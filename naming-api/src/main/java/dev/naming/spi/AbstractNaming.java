@@ -40,9 +40,7 @@ import org.slf4j.Logger;
  * most, started on demand, named {@code naming-<backend>-dispatch-N}) and warm-up timers on one
  * {@code naming-<backend>-timer} thread, renewals on one {@code naming-<backend>-keepalive} thread
  * started by the first registration; all end at {@link #close()}. A listener that blocks holds
- * one dispatcher thread and delays only its own subscription. A backend whose reading thread can
- * hand its reading to another may run the dispatcher's calls itself, once it has
- * ({@link WatchSink#holdDeliveries}).
+ * one dispatcher thread and delays only its own subscription.
  */
 public abstract class AbstractNaming implements Naming {
 

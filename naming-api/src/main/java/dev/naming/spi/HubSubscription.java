@@ -26,8 +26,7 @@ import org.slf4j.Logger;
 
 /**
  * One listener's view of a service: filters by tags, holds back warming instances, and delivers on
- * the shared dispatcher (or the executor its options name; or the reading thread, once it handed
- * its reading on: {@link #hold}) one call at a time, in order. A
+ * the shared dispatcher (or the executor its options name) one call at a time, in order. A
  * listener slower than the changes sees only the newest list (intermediate ones are skipped,
  * never reordered).
  *
@@ -40,12 +39,10 @@ final class HubSubscription implements Subscription {
     private static final Logger LOG = NamingLoggers.get(HubSubscription.class);
     /** Subscriptions kicked on this thread inside {@link #deferListeners}: kicked when the outermost returns. */
     private static final ThreadLocal<Set<HubSubscription>> DEFERRED = new ThreadLocal<>();
-    /** Subscriptions on the {@code Naming}'s dispatcher kicked on this thread inside {@link #hold}, in order. */
-    private static final ThreadLocal<Set<HubSubscription>> HELD = new ThreadLocal<>();
     /**
-     * {@link #DEFERRED} or {@link #HELD} inside their scope before anything is noted (compared by
-     * identity): the set is made only when something is, as most scopes note nothing (an
-     * in-memory find defers every call, most reads of a batch change nothing).
+     * {@link #DEFERRED} inside its scope before anything is noted (compared by identity): the set
+     * is made only when something is, as most scopes note nothing (an in-memory find defers every
+     * call).
      */
     private static final Set<HubSubscription> NOTHING_NOTED = Collections.unmodifiableSet(new LinkedHashSet<>());
 
@@ -148,21 +145,21 @@ final class HubSubscription implements Subscription {
         if (pending.get() == null) {
             return;
         }
-        if (noted(DEFERRED) || options.executor() == null && noted(HELD)) {
+        if (deferred()) {
             return;
         }
         scheduleDrain();
     }
 
-    /** Notes this subscription in {@code scope} if this thread is inside it; {@code false} if not. */
-    private boolean noted(ThreadLocal<Set<HubSubscription>> scope) {
-        Set<HubSubscription> kicked = scope.get();
+    /** Notes this subscription if this thread is inside {@link #deferListeners}; {@code false} if not. */
+    private boolean deferred() {
+        Set<HubSubscription> kicked = DEFERRED.get();
         if (kicked == null) {
             return false;
         }
         if (kicked == NOTHING_NOTED) {
             kicked = new LinkedHashSet<>();
-            scope.set(kicked);
+            DEFERRED.set(kicked);
         }
         kicked.add(this);
         return true;
@@ -184,29 +181,6 @@ final class HubSubscription implements Subscription {
                 s.kick();
             }
         }
-    }
-
-    /** See {@link WatchSink#holdDeliveries}. */
-    static HeldDeliveries hold(Runnable reports) {
-        if (HELD.get() != null) {
-            reports.run(); // the outermost hold returns what this one's reports start
-            return HeldDeliveries.NONE;
-        }
-        HELD.set(NOTHING_NOTED);
-        boolean reported = false;
-        Set<HubSubscription> held;
-        try {
-            reports.run();
-            reported = true;
-        } finally {
-            held = HELD.get();
-            HELD.remove();
-            if (!reported) {
-                // the reading thread is failing: what its reports started must still be delivered
-                held.forEach(HubSubscription::scheduleDrain);
-            }
-        }
-        return held.isEmpty() ? HeldDeliveries.NONE : new HeldDeliveries(List.copyOf(held));
     }
 
     /** The instances that have been seen for at least the warm-up; schedules the next coming of age. */
@@ -249,13 +223,6 @@ final class HubSubscription implements Subscription {
             }
         }
         kick();
-    }
-
-    /** Delivers on this thread, unless a delivery is running elsewhere (which then delivers the pending list). */
-    void drainHere() {
-        if (draining.compareAndSet(false, true)) {
-            drain();
-        }
     }
 
     void scheduleDrain() {

@@ -69,6 +69,39 @@ public final class UriParameter<T> {
                 + "held back this long while owners register again (0: off); " + why);
     }
 
+    /**
+     * The longest reply body a network backend reads from its registry, shared by every backend:
+     * a reply over it fails that one request, whatever a server, a proxy or a man in the middle
+     * sends. 32 MiB holds the health list of about 20,000 instances of one service.
+     */
+    public static UriParameter<Long> maxReply() {
+        long defaultBytes = 32L << 20;
+        return new UriParameter<>("maxReply", "size", defaultBytes, "32MiB", false, null, false,
+                "the longest reply body read from the registry (bytes, or with KiB/MiB); a longer one fails that"
+                        + " request", v -> parseSize("maxReply", v));
+    }
+
+    private static long parseSize(String name, String value) {
+        String v = value.trim();
+        long unit = 1;
+        if (v.endsWith("MiB")) {
+            unit = 1L << 20;
+        } else if (v.endsWith("KiB")) {
+            unit = 1L << 10;
+        }
+        String digits = unit == 1 ? v : v.substring(0, v.length() - 3).trim();
+        try {
+            long n = Long.parseLong(digits);
+            if (n < 1 || n > (1L << 30) / unit) {
+                throw new NumberFormatException();
+            }
+            return n * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a size from 1 byte to 1024MiB (e.g. 32MiB, 512KiB,"
+                    + " 65536), was '" + value + "'");
+        }
+    }
+
     /** The same parameter, read from {@code variable} when the URI does not give it. */
     public UriParameter<T> env(String variable) {
         return new UriParameter<>(name, type, defaultValue, defaultText, defaultInWords, variable, secret, description,

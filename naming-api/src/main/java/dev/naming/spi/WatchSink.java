@@ -52,17 +52,4 @@ public interface WatchSink {
     static <T> T deferListeners(Supplier<T> reports) {
         return HubSubscription.deferListeners(reports);
     }
-
-    /**
-     * Runs {@code reports} on a thread that reads replies for many watches and can hand that
-     * reading to another thread, and returns the listener calls the reports started on the
-     * {@code Naming}'s dispatcher, not yet started; calls on a subscription's own executor (the
-     * reading thread's included) start as usual. The backend then either hands its reading on and
-     * calls {@link HeldDeliveries#runHere()}, which runs the first of them on this thread, or calls
-     * {@link HeldDeliveries#dispatch()}. If {@code reports} throws, what it started is dispatched.
-     * A hold inside another returns nothing: the outermost returns every call.
-     */
-    static HeldDeliveries holdDeliveries(Runnable reports) {
-        return HubSubscription.hold(reports);
-    }
 }

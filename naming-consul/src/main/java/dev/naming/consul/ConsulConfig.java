@@ -1,6 +1,8 @@
 package dev.naming.consul;
 
 import dev.naming.NamingUri;
+import dev.naming.consul.http.ConsulHttp;
+import dev.naming.consul.http.ConsulTrust;
 import dev.naming.spi.HostPort;
 import dev.naming.spi.UriParameter;
 import dev.naming.spi.UriParameters;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
+import javax.net.ssl.SSLContext;
 
 /**
  * Where and how to reach Consul, read from a {@code consul:} URI with defaults from the variables
@@ -21,8 +24,10 @@ import java.util.function.UnaryOperator;
  * TLS). The token travels only in the {@code X-Consul-Token} header; {@link #toString()} never
  * shows it. Every parameter is declared once in {@link #PARAMETERS}, which the README's table is
  * generated from; the tuning ones (timeouts, pacing, backoff) have production defaults.
+ *
+ * <p>Public for the backend's own packages only: the module exports nothing.
  */
-final class ConsulConfig {
+public final class ConsulConfig {
 
     static final String ADDR_ENV = "CONSUL_HTTP_ADDR";
     static final String TOKEN_ENV = "CONSUL_HTTP_TOKEN";
@@ -77,9 +82,14 @@ final class ConsulConfig {
             "Consul Enterprise admin partition of every call (X-Consul-Partition header; sent only when set)")
             .defaultText("the agent's");
 
+    static final UriParameter<Long> MAX_REPLY = UriParameter.maxReply();
+
     static final UriParameters PARAMETERS = UriParameters.of("consul", DC, TLS, TOKEN, WAIT, STALE, NAMESPACE,
             PARTITION, TRUSTSTORE, TRUSTSTORE_PASSWORD, TRUSTSTORE_TYPE, GRACE, CONNECT_TIMEOUT, TIMEOUT, READ_MARGIN,
-            QUERY_INTERVAL, IDLE_PENALTY_MAX, RETRY_MIN, RETRY_MAX, PRESENCE_INTERVAL);
+            QUERY_INTERVAL, IDLE_PENALTY_MAX, RETRY_MIN, RETRY_MAX, PRESENCE_INTERVAL, MAX_REPLY);
+
+    /** Response headers (and trailers) read at most: Consul's are well under 1 KiB; a proxy's a few KiB. */
+    static final int MAX_HEADER_BYTES = 64 * 1024;
 
     /** Consul's rule for namespace and partition names (agent/structs: a DNS label of at most 64 characters). */
     private static final java.util.regex.Pattern ENTERPRISE_NAME =
@@ -108,7 +118,7 @@ final class ConsulConfig {
     }
 
     /** The configuration of {@code uri}, with defaults from the process environment. */
-    static ConsulConfig from(NamingUri uri) {
+    public static ConsulConfig from(NamingUri uri) {
         return from(uri, System::getenv);
     }
 
@@ -117,7 +127,7 @@ final class ConsulConfig {
      *
      * @throws IllegalArgumentException naming the parameter or variable that is wrong
      */
-    static ConsulConfig from(NamingUri uri, UnaryOperator<String> env) {
+    public static ConsulConfig from(NamingUri uri, UnaryOperator<String> env) {
         UriParameters.Values values = PARAMETERS.read(uri, env);
         if (!uri.path().isEmpty()) {
             throw new IllegalArgumentException("consul uri must not have a path, was '/" + uri.path() + "'");
@@ -193,26 +203,26 @@ final class ConsulConfig {
     // ---- values ------------------------------------------------------------------------------
 
     /** Agent base URIs ({@code http(s)://host:port}) in fail-over order. */
-    List<URI> agents() {
+    public List<URI> agents() {
         return agents;
     }
 
     /** The datacenter to query, or {@code null} for the agent's own. */
-    String datacenter() {
+    public String datacenter() {
         return values.get(DC);
     }
 
     /** The ACL token, or {@code null}. Sent only in the {@code X-Consul-Token} header. */
-    String token() {
+    public String token() {
         return values.get(TOKEN);
     }
 
-    boolean tls() {
+    public boolean tls() {
         return tls;
     }
 
     /** Whether reads may be answered by any server ({@code ?stale}). */
-    boolean stale() {
+    public boolean stale() {
         return values.get(STALE);
     }
 
@@ -221,69 +231,90 @@ final class ConsulConfig {
      * set (Consul reads them from {@code X-Consul-Namespace}/{@code X-Consul-Partition} on every
      * endpoint; Community Edition answers 400 to either).
      */
-    java.util.Map<String, String> scopeHeaders() {
+    public java.util.Map<String, String> scopeHeaders() {
         return scopeHeaders;
     }
 
     /** How long the agent may hold a blocking query. */
-    Duration waitTime() {
+    public Duration waitTime() {
         return values.get(WAIT);
     }
 
     /** The read timeout of a blocking query: above wait + wait/16 (the agent's jitter) by a margin. */
-    Duration blockingReadTimeout() {
+    public Duration blockingReadTimeout() {
         Duration wait = waitTime();
         return wait.plus(wait.dividedBy(16)).plus(values.get(READ_MARGIN));
     }
 
-    Path truststore() {
+    public Path truststore() {
         String path = values.get(TRUSTSTORE);
         return path == null ? null : Path.of(path);
     }
 
-    String truststorePassword() {
+    public String truststorePassword() {
         return values.get(TRUSTSTORE_PASSWORD);
     }
 
-    String truststoreType() {
+    public String truststoreType() {
         return values.get(TRUSTSTORE_TYPE);
     }
 
-    Duration connectTimeout() {
+    public Duration connectTimeout() {
         return values.get(CONNECT_TIMEOUT);
     }
 
     /** Read timeout of every request that is not a blocking query. */
-    Duration requestTimeout() {
+    public Duration requestTimeout() {
         return values.get(TIMEOUT);
     }
 
     /** Blocking queries of one watch start at most once per this interval (after a burst of two). */
-    Duration queryInterval() {
+    public Duration queryInterval() {
         return values.get(QUERY_INTERVAL);
     }
 
     /** The longest extra pause when the agent returns a blocking query early with an unchanged index. */
-    Duration idleQueryPenaltyMax() {
+    public Duration idleQueryPenaltyMax() {
         return values.get(IDLE_PENALTY_MAX);
     }
 
-    Duration backoffInitial() {
+    public Duration backoffInitial() {
         return values.get(RETRY_MIN);
     }
 
-    Duration backoffMax() {
+    public Duration backoffMax() {
         return values.get(RETRY_MAX);
     }
 
     /** How often registrations without a TTL check are looked up on the agent (to notice it lost them). */
-    Duration presenceInterval() {
+    public Duration presenceInterval() {
         return values.get(PRESENCE_INTERVAL);
     }
 
     /** How long removals are held back after a sign that the agent lost its state. */
-    Duration stateLossGrace() {
+    public Duration stateLossGrace() {
         return values.get(GRACE);
+    }
+
+    /** The longest reply body read from an agent. */
+    public long maxReplyBytes() {
+        return values.get(MAX_REPLY);
+    }
+
+    /**
+     * What the HTTP client needs: TLS and its trust, the connect timeout, the headers of every
+     * request (Accept, the token, the Enterprise scope) and the limits on replies.
+     */
+    public ConsulHttp.Settings httpSettings() {
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        if (token() != null) {
+            headers.put("X-Consul-Token", token());
+        }
+        headers.putAll(scopeHeaders());
+        SSLContext trust = tls && truststore() != null
+                ? ConsulTrust.load(truststore(), truststorePassword(), truststoreType()) : null;
+        return new ConsulHttp.Settings(tls, trust, connectTimeout(), headers, maxReplyBytes(), MAX_HEADER_BYTES);
     }
 
     /** The agents and the URI's parameters, the token and trust store password shown as {@code ****}. */

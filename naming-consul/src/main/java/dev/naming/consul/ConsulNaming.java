@@ -2,6 +2,12 @@ package dev.naming.consul;
 
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
+import dev.naming.consul.agent.ConsulAgents;
+import dev.naming.consul.agent.ConsulRegistrar;
+import dev.naming.consul.http.ConsulHttp;
+import dev.naming.consul.http.ConsulPaths;
+import dev.naming.consul.watch.ConsulWatch;
+import dev.naming.consul.watch.HealthReads;
 import dev.naming.spi.AbstractNaming;
 import dev.naming.spi.Registrar;
 import dev.naming.spi.ServiceWatch;
@@ -9,27 +15,30 @@ import dev.naming.spi.WatchSink;
 import java.util.List;
 
 /**
- * The {@link dev.naming.Naming} over Consul's HTTP API. Registrations and heartbeats go through
- * consul-client ({@link ConsulAgents}, {@link ConsulRegistrar}); reads go through
- * {@link ConsulBlockingQueries}: watches run blocking queries asynchronously ({@link ConsulWatch})
- * over the library's own HTTP clients, no thread per watched service, HTTP/2 over TLS, and closing
- * one never waits out a blocked query; finds go over the JDK HTTP client, and
- * see, as watches do, whether the ACL token left instances out ({@link #resultsFiltered}).
- * Building one sends no request.
+ * The {@link dev.naming.Naming} over Consul's HTTP API. Every call goes through one
+ * {@link ConsulHttp} (Jetty's client): the writes and TTL passes of {@link ConsulRegistrar}, the
+ * one-shot reads of {@code find} and the blocking queries of the watches ({@link ConsulWatch}),
+ * which hold no thread while they wait. Building one sends no request.
  */
 final class ConsulNaming extends AbstractNaming {
 
     private final ConsulConfig config;
+    private final ConsulHttp http;
     private final ConsulAgents agents;
     private final ConsulRegistrar registrar;
-    private final ConsulBlockingQueries queries;
+    private final HealthReads reads;
+    private final ConsulWatch.Pacing pacing;
 
     ConsulNaming(ConsulConfig config) {
         super("consul", config.stateLossGrace());
         this.config = config;
-        this.agents = new ConsulAgents(config);
-        this.registrar = new ConsulRegistrar(agents, config);
-        this.queries = new ConsulBlockingQueries(config);
+        this.http = new ConsulHttp(config.httpSettings());
+        this.agents = new ConsulAgents(config.agents(), http, config.requestTimeout());
+        this.registrar = new ConsulRegistrar(agents, config.presenceInterval());
+        this.reads = new HealthReads(http, config.agents(), config.tls(), config.datacenter(), config.stale(),
+                config.waitTime(), config.blockingReadTimeout(), config.requestTimeout());
+        this.pacing = new ConsulWatch.Pacing(config.waitTime(), config.queryInterval(), config.idleQueryPenaltyMax(),
+                config.backoffInitial(), config.backoffMax());
     }
 
     @Override
@@ -37,18 +46,18 @@ final class ConsulNaming extends AbstractNaming {
         ConsulPaths.checkSegment("name", serviceName);
         // one tag parameter per tag (ALL on Consul >= 1.3; older agents use only the first, so the
         // list is filtered again by AbstractNaming)
-        return agents.callDirect("find '" + serviceName + "'", agent -> queries.find(agent, serviceName, tags));
+        return agents.call("find '" + serviceName + "'", agent -> reads.find(agent, serviceName, tags));
     }
 
     @Override
     public boolean resultsFiltered(String serviceName) {
-        return serviceName != null && queries.filtered(serviceName);
+        return serviceName != null && reads.filtered(serviceName);
     }
 
     @Override
     protected ServiceWatch watch(String serviceName, WatchSink sink) {
         ConsulPaths.checkSegment("name", serviceName);
-        return ConsulWatch.start(serviceName, sink, queries, config, agents.current());
+        return ConsulWatch.start(serviceName, sink, reads, pacing, agents.current());
     }
 
     @Override
@@ -68,8 +77,7 @@ final class ConsulNaming extends AbstractNaming {
 
     @Override
     protected void release() {
-        queries.close();
-        agents.close();
+        http.close();
     }
 
     @Override

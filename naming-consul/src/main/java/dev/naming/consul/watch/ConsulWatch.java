@@ -1,21 +1,19 @@
-package dev.naming.consul;
+package dev.naming.consul.watch;
 
+import dev.naming.consul.http.ConsulHttp;
 import dev.naming.spi.Backoff;
 import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
  * The watch of one service: blocking queries on {@code /v1/health/service/:name?passing}, each
  * answer reported to the shared hub, which drops repeats and keeps the last list through failures.
  * No thread is the watch's own: a query is sent, its reply handled and the next one sent (or
- * scheduled after a pause) on the few threads of {@link ConsulBlockingQueries}.
+ * scheduled after a pause) on the few threads of the {@code Naming}'s HTTP client.
  *
  * <p>Consul's rules for blocking clients: the first read (and the first after a reset) does not
  * block; each next one sends the last {@code X-Consul-Index}; an index lower than the last resets
@@ -27,42 +25,53 @@ import org.slf4j.Logger;
  * completion or a scheduled pause), which also orders their memory effects. {@link #close()}
  * cancels the query in flight or the pending pause and returns at once.
  */
-final class ConsulWatch implements ServiceWatch {
+public final class ConsulWatch implements ServiceWatch {
 
     private static final Logger LOG = NamingLoggers.get(ConsulWatch.class);
 
     private final String service;
     private final WatchSink sink;
-    private final ConsulBlockingQueries queries;
-    private final ConsulBlockingQueries.Lane lane;
+    private final HealthReads reads;
     private final QueryPacer pacer;
     private final Backoff backoff;
     private final long halfWaitNanos;
     private volatile boolean closed;
-    private volatile ConsulBlockingQueries.Call call;
-    private volatile ScheduledFuture<?> pause;
+    private volatile ConsulHttp.Call call;
+    private volatile ConsulHttp.Call pause;
     // state of the step running now; steps never overlap
     private int agent;
     private long index;
     private long sent;
     private long sentAt;
 
-    private ConsulWatch(String service, WatchSink sink, ConsulBlockingQueries queries, ConsulConfig config,
-                        int firstAgent) {
+    private ConsulWatch(String service, WatchSink sink, HealthReads reads, Pacing pacing, int firstAgent) {
         this.service = service;
         this.sink = sink;
-        this.queries = queries;
+        this.reads = reads;
         this.agent = firstAgent;
-        this.pacer = new QueryPacer(config.queryInterval(), config.idleQueryPenaltyMax());
-        this.backoff = new Backoff(config.backoffInitial(), config.backoffMax());
-        this.halfWaitNanos = config.waitTime().toNanos() / 2;
-        this.lane = queries.join();
+        this.pacer = new QueryPacer(pacing.queryInterval(), pacing.idlePenaltyMax());
+        this.backoff = new Backoff(pacing.retryMin(), pacing.retryMax());
+        this.halfWaitNanos = pacing.blockingWait().toNanos() / 2;
+    }
+
+    /**
+     * How a watch paces its queries.
+     *
+     * @param blockingWait   how long the agent may hold a query
+     * @param queryInterval  queries start at most this often (after a burst of two)
+     * @param idlePenaltyMax the longest pause after early returns with an unchanged index
+     * @param retryMin       the first pause after a failure
+     * @param retryMax       the longest pause after failures
+     */
+    public record Pacing(Duration blockingWait, Duration queryInterval, Duration idlePenaltyMax, Duration retryMin,
+                         Duration retryMax) {
     }
 
     /** Starts watching {@code service} from {@code firstAgent} on; the first read is sent at once. */
-    static ConsulWatch start(String service, WatchSink sink, ConsulBlockingQueries queries, ConsulConfig config,
-                             int firstAgent) {
-        ConsulWatch watch = new ConsulWatch(service, sink, queries, config, firstAgent);
+    public static ConsulWatch start(String service, WatchSink sink, HealthReads reads, Pacing pacing,
+                                    int firstAgent) {
+        ConsulWatch watch = new ConsulWatch(service, sink, reads, pacing, firstAgent);
+        reads.watchStarted();
         watch.after(watch.pacer.delayBeforeNext());
         return watch;
     }
@@ -91,13 +100,9 @@ final class ConsulWatch implements ServiceWatch {
             send();
             return;
         }
-        try {
-            pause = lane.scheduler().schedule(this::send, delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closing) {
-            return;
-        }
+        pause = reads.http().schedule(this::send, delay);
         if (closed) {
-            pause.cancel(false);
+            pause.cancel();
         }
     }
 
@@ -107,14 +112,14 @@ final class ConsulWatch implements ServiceWatch {
         }
         sent = index;
         sentAt = System.nanoTime();
-        ConsulBlockingQueries.Call c = queries.read(lane, agent, service, sent, this::answered);
+        ConsulHttp.Call c = reads.read(agent, service, sent, this::answered);
         call = c;
         if (closed) {
             c.cancel();
         }
     }
 
-    private void answered(ConsulBlockingQueries.Reply reply, Throwable error) {
+    private void answered(HealthReads.Reply reply, Throwable error) {
         if (closed || error instanceof CancellationException) {
             return;
         }
@@ -122,6 +127,16 @@ final class ConsulWatch implements ServiceWatch {
             failed(error);
             return;
         }
+        // the next query goes out before any listener runs: one asked to run here may block, and
+        // its watch (every subscription of the service) must read on meanwhile. The list is
+        // reported first, so a next reply on another thread cannot overtake it
+        WatchSink.deferListeners(() -> {
+            handle(reply);
+            return null;
+        });
+    }
+
+    private void handle(HealthReads.Reply reply) {
         // a read after failures needs no word: the hub treats it as a sign by itself
         backoff.reset();
         try {
@@ -146,24 +161,20 @@ final class ConsulWatch implements ServiceWatch {
         } else {
             pacer.progress();
         }
-        Duration delay = pacer.delayBeforeNext();
-        // sent once the reading thread has handed the listeners their lists: a listener held for
-        // the dispatcher then runs while the thread that reads next sends this (over the JDK
-        // fallback client: at once)
-        queries.afterReplies(lane, () -> after(delay));
+        after(pacer.delayBeforeNext());
     }
 
     private void failed(Throwable error) {
         sink.failure(error);
         index = 0;
-        if (queries.agents() > 1) {
-            int next = (agent + 1) % queries.agents();
+        if (reads.agents() > 1) {
+            int next = (agent + 1) % reads.agents();
             if (backoff.failures() == 0) {
-                LOG.info("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
-                        queries.describe(next));
+                LOG.info("watch of '{}': agent {} failed, trying {}", service, reads.describe(agent),
+                        reads.describe(next));
             } else {
-                LOG.debug("watch of '{}': agent {} failed, trying {}", service, queries.describe(agent),
-                        queries.describe(next));
+                LOG.debug("watch of '{}': agent {} failed, trying {}", service, reads.describe(agent),
+                        reads.describe(next));
             }
             agent = next;
         }
@@ -178,15 +189,15 @@ final class ConsulWatch implements ServiceWatch {
             }
             closed = true;
         }
-        ConsulBlockingQueries.Call c = call;
+        ConsulHttp.Call c = call;
         if (c != null) {
             c.cancel();
         }
-        ScheduledFuture<?> p = pause;
+        ConsulHttp.Call p = pause;
         if (p != null) {
-            p.cancel(false);
+            p.cancel();
         }
-        queries.leave(lane);
+        reads.watchEnded();
         LOG.debug("watch of '{}' ended", service);
     }
 }

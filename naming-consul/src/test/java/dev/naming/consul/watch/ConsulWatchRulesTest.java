@@ -1,4 +1,4 @@
-package dev.naming.consul;
+package dev.naming.consul.watch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

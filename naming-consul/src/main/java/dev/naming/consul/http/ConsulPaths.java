@@ -1,4 +1,4 @@
-package dev.naming.consul;
+package dev.naming.consul.http;
 
 import java.nio.charset.StandardCharsets;
 
@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * another service's path (and consul-client follows redirects). Values with an empty, {@code .} or
  * {@code ..} segment between slashes are therefore refused up front; a plain {@code /} is fine.
  */
-final class ConsulPaths {
+public final class ConsulPaths {
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
@@ -24,7 +24,7 @@ final class ConsulPaths {
      * @throws IllegalArgumentException naming {@code field} when Consul's router would rewrite a
      *     path ending in {@code value}
      */
-    static String checkSegment(String field, String value) {
+    public static String checkSegment(String field, String value) {
         String[] segments = value.split("/", -1);
         for (int i = 0; i < segments.length; i++) {
             String s = segments[i];
@@ -38,7 +38,7 @@ final class ConsulPaths {
     }
 
     /** {@code value} %-escaped for use as one path segment or one query value. */
-    static String encode(String value) {
+    public static String encode(String value) {
         StringBuilder sb = new StringBuilder(value.length() + 8);
         for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;

@@ -1,6 +1,5 @@
-package dev.naming.consul;
+package dev.naming.consul.json;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.naming.ServiceInstance;
@@ -27,10 +26,10 @@ import org.slf4j.Logger;
  * twice (the same service on two agents after a fail-over) is kept once. An entry that cannot form
  * a valid instance (no address, port 0) is skipped, never fatal to the whole list.
  */
-final class ConsulInstances {
+public final class ConsulInstances {
 
     /** The Meta key in which this library stores the protocol. */
-    static final String PROTOCOL_META = "protocol";
+    public static final String PROTOCOL_META = "protocol";
 
     private static final Logger LOG = NamingLoggers.get(ConsulInstances.class);
     private static final Pattern PROTOCOL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]{0,31}");
@@ -43,11 +42,11 @@ final class ConsulInstances {
      * watch parses every reply; this costs about half of {@code readTree} and a walk over the tree).
      * Fields other than those mapped are skipped; a null Meta value reads as "".
      *
-     * @throws IOException           if {@code json} is not JSON
+     * @throws IOException           if {@code json} is not JSON, or breaks a limit of {@link ConsulJson#FACTORY}
      * @throws IllegalStateException if it is JSON but not a health reply
      */
-    static List<ServiceInstance> fromJson(String serviceName, JsonFactory factory, byte[] json) throws IOException {
-        try (JsonParser p = factory.createParser(json)) {
+    public static List<ServiceInstance> fromJson(String serviceName, byte[] json) throws IOException {
+        try (JsonParser p = ConsulJson.FACTORY.createParser(json)) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new IllegalStateException("health reply is not a JSON array");
             }
@@ -150,7 +149,7 @@ final class ConsulInstances {
     }
 
     /** The Meta Consul stores for a registration: the user's entries plus {@value #PROTOCOL_META}. */
-    static Map<String, String> metaOf(ServiceRegistration registration) {
+    public static Map<String, String> metaOf(ServiceRegistration registration) {
         Map<String, String> meta = new LinkedHashMap<>(registration.meta());
         meta.put(PROTOCOL_META, registration.protocol());
         return meta;

@@ -1,9 +1,8 @@
-package dev.naming.consul;
+package dev.naming.consul.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.naming.ServiceInstance;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,8 +10,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConsulInstancesTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static String entry(String id, String address, int port, String meta) {
         return "{\"Node\":{\"Node\":\"n1\",\"Address\":\"192.168.0.9\"},\"Service\":{\"ID\":\"" + id
@@ -25,7 +22,7 @@ class ConsulInstancesTest {
     }
 
     private static List<ServiceInstance> parse(String json) throws Exception {
-        return ConsulInstances.fromJson("svc", JSON.getFactory(), json.getBytes(StandardCharsets.UTF_8));
+        return ConsulInstances.fromJson("svc", json.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

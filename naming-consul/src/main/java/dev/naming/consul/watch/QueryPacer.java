@@ -1,4 +1,4 @@
-package dev.naming.consul;
+package dev.naming.consul.watch;
 
 import dev.naming.spi.Backoff;
 import java.time.Duration;

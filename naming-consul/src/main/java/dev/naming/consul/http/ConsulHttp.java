@@ -1,0 +1,417 @@
+package dev.naming.consul.http;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.MultiplexConnectionPool;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnectionFactory;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Every request of one {@code Naming} to its agents, through one Jetty {@link HttpClient}: the only
+ * code of the backend that knows Jetty. Over TLS ALPN chooses HTTP/2 (Consul's Go server offers it:
+ * the pending blocking queries share a connection, a new one past the agent's 250 streams, which
+ * Jetty's multiplexed pool honours) or HTTP/1.1 (a TLS proxy without h2); over plain HTTP it is
+ * HTTP/1.1, as Consul serves no cleartext HTTP/2, and each pending query holds a connection.
+ *
+ * <p>Replies are bounded: a declared or received body over {@link Settings#maxReplyBytes} aborts
+ * that one exchange ({@link ReplyTooLargeException}) without reading on; response headers are
+ * bounded by {@link Settings#maxHeaderBytes} on both protocols (trailers included); every request
+ * has a deadline for the whole exchange. Nothing here retries: the callers decide.
+ *
+ * <p>Threads: a small daemon pool {@value #THREAD_NAME}-N (one selector, at most
+ * {@value #MAX_THREADS} threads, fewer when idle) completes replies, and one daemon
+ * {@value #SCHEDULER_NAME} thread runs timeouts and the watches' pauses ({@link #schedule}).
+ */
+public final class ConsulHttp implements AutoCloseable {
+
+    /** The pool's thread name prefix. */
+    public static final String THREAD_NAME = "naming-consul-http";
+    /** The scheduler thread's name. */
+    public static final String SCHEDULER_NAME = "naming-consul-scheduler";
+    /** Threads of the pool at most: one selects, the others complete replies and run listeners that asked for it. */
+    static final int MAX_THREADS = 16;
+
+    /**
+     * How to reach the agents.
+     *
+     * @param tls            HTTPS, HTTP/2 chosen by ALPN
+     * @param trust          the TLS trust for a private CA, or {@code null} for the JVM's
+     * @param connectTimeout TCP and TLS connect timeout
+     * @param headers        sent on every request (the token among them)
+     * @param maxReplyBytes  the longest reply body read
+     * @param maxHeaderBytes the most bytes of response headers (and of trailers) read
+     */
+    public record Settings(boolean tls, SSLContext trust, Duration connectTimeout, Map<String, String> headers,
+                           long maxReplyBytes, int maxHeaderBytes) {
+        public Settings {
+            headers = Map.copyOf(headers);
+        }
+    }
+
+    /** An exchange under way. */
+    public interface Call {
+        /** Aborts it (HTTP/2 resets its stream, HTTP/1.1 closes its connection); its callback sees a cancellation. */
+        void cancel();
+    }
+
+    private final Settings settings;
+    private final HttpClient client;
+    private final QueuedThreadPool pool;
+    private final ScheduledExecutorScheduler scheduler;
+    private boolean closed;
+
+    public ConsulHttp(Settings settings) {
+        this.settings = settings;
+        pool = new QueuedThreadPool(MAX_THREADS, 1, (int) IDLE_THREAD.toMillis());
+        pool.setName(THREAD_NAME);
+        pool.setDaemon(true);
+        // no threads parked in reserve for the selector: replies wait at most for a pool thread to wake
+        pool.setReservedThreads(0);
+        pool.setStopTimeout(500);
+        // every idle thread may end after its idle time, not one per idle time
+        pool.setMaxEvictCount(MAX_THREADS);
+        scheduler = new ScheduledExecutorScheduler(SCHEDULER_NAME, true, 1);
+
+        ClientConnector connector = new ClientConnector();
+        connector.setSelectors(1);
+        connector.setExecutor(pool);
+        connector.setScheduler(scheduler);
+        connector.setConnectTimeout(settings.connectTimeout());
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        // host names are verified (Jetty's default, said again so nobody turns it off by accident)
+        tls.setEndpointIdentificationAlgorithm("HTTPS");
+        if (settings.trust() != null) {
+            tls.setSslContext(settings.trust());
+        }
+        connector.setSslContextFactory(tls);
+
+        HTTP2Client http2 = new HTTP2Client(connector);
+        http2.setMaxResponseHeadersSize(settings.maxHeaderBytes());
+        // a SETTINGS frame of Go's has a handful of keys; one with many more is an attack on the parser
+        http2.setMaxSettingsKeys(16);
+        ClientConnectionFactory.Info h2 = new ClientConnectionFactoryOverHTTP2.HTTP2(http2);
+        ClientConnectionFactory.Info h1 = HttpClientConnectionFactory.HTTP11;
+        // over TLS ALPN offers both and the agent picks (Go's server prefers h2); a server that
+        // answers without ALPN gets the first, HTTP/1.1. In clear text only HTTP/1.1
+        HttpClientTransportDynamic transport = settings.tls()
+                ? new HttpClientTransportDynamic(connector, h1, h2)
+                : new HttpClientTransportDynamic(connector, h1);
+        // one connection is opened at a time while none is up, expected to carry the agent's 250
+        // streams (Go's default): without this, watches starting together each opened a connection
+        // before the first one's SETTINGS said how many streams it takes. HTTP/1.1 connections, which
+        // do not say, carry one request each.
+        transport.setConnectionPoolFactory(destination -> {
+            MultiplexConnectionPool connections = new MultiplexConnectionPool(destination, MAX_CONNECTIONS, 1);
+            if (settings.tls()) {
+                connections.setInitialMaxMultiplex(EXPECTED_STREAMS);
+            }
+            return connections;
+        });
+        client = new HttpClient(transport);
+        client.setExecutor(pool);
+        client.setScheduler(scheduler);
+        client.setFollowRedirects(false);
+        client.setMaxResponseHeadersSize(settings.maxHeaderBytes());
+        // a pending blocking query holds an HTTP/1.1 connection: the pool must not queue watches
+        // behind each other (the agent's own limit, if any, is the one that applies)
+        client.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
+        client.setMaxRequestsQueuedPerDestination(MAX_QUEUED);
+        client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "naming-consul"));
+        // connections a blocking query left idle are closed after a while; the agent closes its own after 90 s
+        client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    }
+
+    /** The client, started by the first request: building a {@code Naming} starts no thread. */
+    private HttpClient started() {
+        if (!client.isStarted()) {
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("consul: closed");
+                }
+                if (!client.isStarted()) {
+                    try {
+                        client.start();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("consul: the HTTP client did not start: " + e, e);
+                    }
+                }
+            }
+        }
+        return client;
+    }
+
+    /** Connections per agent at most: 10,000 watches over HTTP/1.1, or 2.5 million streams over HTTP/2. */
+    static final int MAX_CONNECTIONS = 10_000;
+    /** Requests waiting for a connection per agent at most. */
+    static final int MAX_QUEUED = 100_000;
+    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
+    /** A pool thread idle this long ends: a burst's threads do not linger. */
+    static final Duration IDLE_THREAD = Duration.ofSeconds(5);
+    /** The streams an HTTP/2 connection to an agent is expected to take: Go's server default, kept by Consul. */
+    static final int EXPECTED_STREAMS = 250;
+
+    /**
+     * Sends a request; {@code done} gets the reply (any status) or the failure, on a thread of the
+     * pool, or on this one when the request cannot be sent. A cancelled call reports a
+     * {@link java.util.concurrent.CancellationException}.
+     *
+     * @param target path and query, already encoded
+     * @param body   a JSON body, or {@code null}
+     */
+    public Call send(URI agent, String method, String target, byte[] body, Duration timeout,
+                     BiConsumer<Reply, Throwable> done) {
+        HttpClient running;
+        try {
+            running = started();
+        } catch (IllegalStateException closing) {
+            done.accept(null, new IOException(closing.getMessage(), closing));
+            return () -> { };
+        }
+        Request request = running.newRequest(agent.resolve(target))
+                .method(method)
+                .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .headers(h -> settings.headers().forEach(h::put));
+        if (body != null) {
+            request.body(new BytesRequestContent("application/json", body));
+        }
+        BoundedReply reply = new BoundedReply(agent, timeout, done);
+        request.send(reply);
+        return () -> request.abort(new java.util.concurrent.CancellationException("cancelled"));
+    }
+
+    /**
+     * As {@link #send(URI, String, String, byte[], Duration, BiConsumer)}, waiting for the reply.
+     *
+     * @throws IOException a network error, a timeout, a reply over a limit
+     */
+    public Reply send(URI agent, String method, String target, byte[] body, Duration timeout)
+            throws IOException, InterruptedException {
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        Call call = send(agent, method, target, body, timeout, (reply, failure) -> {
+            if (failure != null) {
+                future.completeExceptionally(failure);
+            } else {
+                future.complete(reply);
+            }
+        });
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            call.cancel();
+            throw e;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());
+        }
+    }
+
+    /**
+     * Runs {@code task} on a thread of the pool, outside of any exchange's callback: what a reply
+     * leads to may block (a listener that runs where its reply completed, and calls the
+     * {@code Naming}), and Jetty's callbacks must not (a request made from one and sent on the
+     * connection whose reply is being completed would wait for that very callback to return).
+     */
+    public void execute(Runnable task) {
+        try {
+            pool.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the Naming is closing: nothing runs any more
+        }
+    }
+
+    /** Runs {@code task} on the scheduler thread after {@code delay}; the returned call cancels it. */
+    public Call schedule(Runnable task, Duration delay) {
+        try {
+            started();
+            Scheduler.Task t = scheduler.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+            return t::cancel;
+        } catch (RuntimeException closed) {
+            // the Naming is closing: nothing runs any more
+            return () -> { };
+        }
+    }
+
+    /** Whether this thread is one of this client's: closing from it must not wait for itself. */
+    public static boolean onClientThread() {
+        String name = Thread.currentThread().getName();
+        return name.startsWith(THREAD_NAME) || name.startsWith(SCHEDULER_NAME);
+    }
+
+    /**
+     * Aborts every exchange (their callbacks see the failure) and stops the threads. From a thread
+     * of the client (a listener run where its reply completed) the stop goes on in the background.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        Runnable stop = () -> {
+            // the client first (it fails what is under way), then the threads it shares
+            for (org.eclipse.jetty.util.component.LifeCycle part : List.of(client, pool, scheduler)) {
+                try {
+                    part.stop();
+                } catch (Exception e) {
+                    // stopping is best effort: the threads are daemons
+                }
+            }
+        };
+        if (onClientThread()) {
+            Thread t = new Thread(stop, "naming-consul-close");
+            t.setDaemon(true);
+            t.start();
+        } else {
+            stop.run();
+        }
+    }
+
+    /** Reads a reply's body into memory up to the limit, then hands the whole reply on. */
+    private final class BoundedReply implements Response.Listener {
+        private final URI agent;
+        private final Duration timeout;
+        private final BiConsumer<Reply, Throwable> done;
+        private byte[] body = new byte[0];
+        private int length;
+
+        BoundedReply(URI agent, Duration timeout, BiConsumer<Reply, Throwable> done) {
+            this.agent = agent;
+            this.timeout = timeout;
+            this.done = done;
+        }
+
+        @Override
+        public void onHeaders(Response response) {
+            long declared = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            if (declared > settings.maxReplyBytes()) {
+                response.abort(tooLarge(declared + " bytes declared"));
+            } else if (declared > 0) {
+                body = new byte[(int) declared];
+            }
+        }
+
+        @Override
+        public void onContent(Response response, ByteBuffer content) {
+            int n = content.remaining();
+            if ((long) length + n > settings.maxReplyBytes()) {
+                response.abort(tooLarge("more than " + settings.maxReplyBytes() + " bytes sent"));
+                return;
+            }
+            if (length + n > body.length) {
+                long grown = Math.max((long) body.length * 2, length + n);
+                body = Arrays.copyOf(body, (int) Math.min(grown, settings.maxReplyBytes()));
+            }
+            content.get(body, length, n);
+            length += n;
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            if (result.isFailed()) {
+                done.accept(null, failure(result.getFailure()));
+                return;
+            }
+            Response r = result.getResponse();
+            done.accept(new Reply(describe(agent), r.getStatus(), r.getHeaders(),
+                    length == body.length ? body : Arrays.copyOf(body, length)), null);
+        }
+
+        private ReplyTooLargeException tooLarge(String what) {
+            return new ReplyTooLargeException("agent " + describe(agent) + " sent a reply over maxReply="
+                    + settings.maxReplyBytes() + " bytes (" + what + ")");
+        }
+
+        private Throwable failure(Throwable failure) {
+            if (failure instanceof java.util.concurrent.CancellationException || failure instanceof IOException) {
+                return failure;
+            }
+            if (failure instanceof TimeoutException) {
+                return new java.net.http.HttpTimeoutException("agent " + describe(agent)
+                        + " did not finish its reply within " + timeout.toMillis() + " ms");
+            }
+            if (failure instanceof InterruptedException) {
+                return new InterruptedIOException(failure.toString());
+            }
+            return new IOException("agent " + describe(agent) + ": " + failure, failure);
+        }
+    }
+
+    /** {@code host:port} of an agent, for messages. */
+    public static String describe(URI agent) {
+        return agent.getHost() + ":" + agent.getPort();
+    }
+
+    /** A whole reply: its status, headers and body. */
+    public static final class Reply {
+        private final String agent;
+        private final int status;
+        private final HttpFields headers;
+        private final byte[] body;
+
+        Reply(String agent, int status, HttpFields headers, byte[] body) {
+            this.agent = agent;
+            this.status = status;
+            this.headers = headers;
+            this.body = body;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** The header's first value, or {@code null}. */
+        public String header(String name) {
+            return headers.get(name);
+        }
+
+        public byte[] body() {
+            return body;
+        }
+
+        /** {@code host:port} of the agent that answered. */
+        public String agent() {
+            return agent;
+        }
+
+        /**
+         * This reply, if its status is 2xx.
+         *
+         * @throws StatusException naming the status and the start of the agent's message otherwise
+         */
+        public Reply ok() throws StatusException {
+            if (status / 100 != 2) {
+                throw new StatusException(status, agent, new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return this;
+        }
+    }
+}
