@@ -36,18 +36,59 @@ public final class AgentCertificate {
         this.clientContext = clientContext;
     }
 
-    /** Creates the key, the certificate and the trust store in {@code dir}. */
+    /** Creates the key, the certificate (valid from now, two days) and the trust store in {@code dir}. */
     public static AgentCertificate create(Path dir, String password) throws IOException, InterruptedException {
+        return create(dir, password, false);
+    }
+
+    /**
+     * As {@link #create(Path, String)}, for a certificate that expired yesterday, signed by a CA the
+     * trust store holds (as Consul's agents are set up): the JDK checks the dates of the chain's
+     * certificates, not of the trust anchor, so a self-signed expired certificate would pass.
+     */
+    public static AgentCertificate createExpired(Path dir, String password) throws IOException, InterruptedException {
+        return create(dir, password, true);
+    }
+
+    private static AgentCertificate create(Path dir, String password, boolean expired)
+            throws IOException, InterruptedException {
         Path keystore = dir.resolve("agent.p12");
         Path cert = dir.resolve("agent.pem");
         Path truststore = dir.resolve("trust.p12");
+        String san = "SAN=ip:127.0.0.1,dns:localhost,dns:*." + SlowNames.DOMAIN;
         keytool("-genkeypair", "-alias", "agent", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost,dns:*." + SlowNames.DOMAIN, "-validity", "2", "-keystore", keystore.toString(),
+                "-ext", san, "-validity", "2", "-keystore", keystore.toString(),
                 "-storetype", "PKCS12", "-storepass", password, "-keypass", password);
+        if (expired) {
+            Path ca = dir.resolve("ca.p12");
+            Path caCert = dir.resolve("ca.pem");
+            Path request = dir.resolve("agent.csr");
+            keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=test-ca",
+                    "-ext", "bc:c", "-validity", "30", "-keystore", ca.toString(), "-storetype", "PKCS12",
+                    "-storepass", password, "-keypass", password);
+            keytool("-exportcert", "-alias", "ca", "-keystore", ca.toString(), "-storepass", password, "-rfc",
+                    "-file", caCert.toString());
+            keytool("-certreq", "-alias", "agent", "-keystore", keystore.toString(), "-storepass", password,
+                    "-file", request.toString());
+            keytool("-gencert", "-alias", "ca", "-keystore", ca.toString(), "-storepass", password, "-infile",
+                    request.toString(), "-outfile", cert.toString(), "-rfc", "-ext", san, "-startdate", "-3d",
+                    "-validity", "2");
+            keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caCert.toString(), "-keystore",
+                    keystore.toString(), "-storepass", password);
+            keytool("-importcert", "-noprompt", "-alias", "agent", "-file", cert.toString(), "-keystore",
+                    keystore.toString(), "-storepass", password);
+            keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caCert.toString(), "-keystore",
+                    truststore.toString(), "-storetype", "PKCS12", "-storepass", password);
+            return load(keystore, truststore, password);
+        }
         keytool("-exportcert", "-alias", "agent", "-keystore", keystore.toString(), "-storepass", password, "-rfc",
                 "-file", cert.toString());
         keytool("-importcert", "-noprompt", "-alias", "agent", "-file", cert.toString(), "-keystore",
                 truststore.toString(), "-storetype", "PKCS12", "-storepass", password);
+        return load(keystore, truststore, password);
+    }
+
+    private static AgentCertificate load(Path keystore, Path truststore, String password) throws IOException {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             try (InputStream in = Files.newInputStream(keystore)) {

@@ -24,10 +24,10 @@ import java.util.Map;
  * fixture offers neither and the suites skip those cases; {@link ConsulContainerFixture} adds them for
  * a container.
  */
-class ConsulAgentFixture implements RegistryFixture {
+public class ConsulAgentFixture implements RegistryFixture {
 
     /** The environment variable naming an agent to run the suites against. */
-    static final String ENV = "NAMING_TEST_CONSUL";
+    public static final String ENV = "NAMING_TEST_CONSUL";
 
     private final NamingUri uri;
     /** The agent's process, when the run may stop and restart it; null when it is not ours. */
@@ -54,13 +54,24 @@ class ConsulAgentFixture implements RegistryFixture {
     }
 
     /** The agent of {@value #ENV}, with control over its process when the environment gives it. */
-    static ConsulAgentFixture fromEnvironment() {
+    public static ConsulAgentFixture fromEnvironment() {
         String value = System.getenv(ENV);
         if (value == null || value.isBlank()) {
             throw new IllegalStateException(ENV + " is not set");
         }
         NamingUri uri = withShortWait(value.trim());
         return new ConsulAgentFixture(uri, AgentProcess.fromEnvironment(uri).orElse(null));
+    }
+
+    /** The agent's URI as the suites use it (with their short blocking wait). */
+    public String uri() {
+        StringBuilder sb = new StringBuilder(uri.scheme()).append("://").append(uri.authority());
+        String sep = "?";
+        for (Map.Entry<String, String> e : uri.params().entrySet()) {
+            sb.append(sep).append(e.getKey()).append('=').append(e.getValue());
+            sep = "&";
+        }
+        return sb.toString();
     }
 
     @Override
