@@ -201,8 +201,11 @@ public final class UriParameter<T> {
                 + value + "'");
     }
 
-    /** As a URI would hold it: the largest binary unit that divides it. */
-    static String formatSize(long bytes) {
+    /**
+     * A size as a URI would hold it, in the largest binary unit that divides it ({@code 32MiB},
+     * {@code 1536KiB}, {@code 1000}): for errors that name a size limit as it was given.
+     */
+    public static String formatSize(long bytes) {
         if (bytes != 0 && bytes % GIB == 0) {
             return bytes / GIB + "GiB";
         }
