@@ -2,6 +2,7 @@ package dev.naming.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.naming.spi.UriParameter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,8 @@ class DiscoveryClientTest {
     @Test
     void aReplyIsHandedOnByTheClientsOwnWorkersNotByAThreadStartedForIt() throws Exception {
         try (HeldReplyServer server = new HeldReplyServer("{\"code\":0,\"message\":\"0\",\"ttl\":1,\"data\":{}}");
-             DiscoveryClient client = new DiscoveryClient(new DiscoveryNodes(List.of(server.node())), DEADLINE)) {
+             DiscoveryClient client = new DiscoveryClient(new DiscoveryNodes(List.of(server.node())), DEADLINE,
+                     UriParameter.DEFAULT_MAX_REPLY)) {
             CompletableFuture<Reply> reply = client.getAsync(server.node(), "fetchs",
                     new FormBody().add("env", "test").add("appid", "chat.logic"), DEADLINE);
             // attached before the reply exists, so it runs on the thread that completes the reply. Only
