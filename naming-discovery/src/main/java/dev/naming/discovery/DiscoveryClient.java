@@ -1,6 +1,9 @@
 package dev.naming.discovery;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.naming.NamingException;
@@ -29,13 +32,37 @@ import java.util.concurrent.atomic.AtomicReference;
  * worker threads ({@code naming-discovery-http-N}) end at {@link #close()}.
  *
  * <p>Whatever a node, a proxy or a man in the middle sends, a request stays bounded: its body is
- * read up to {@code maxReply} bytes ({@link BoundedBody}) and the whole exchange, body included,
- * ends at its deadline. Each breach fails that one request with a {@link NodeFailure} naming the
- * limit and the node.
+ * read up to {@code maxReply} bytes ({@link BoundedBody}), the whole exchange, body included, ends
+ * at its deadline, and the JSON is parsed within {@link #JSON}'s constraints. Each breach fails
+ * that one request with a {@link NodeFailure} naming the limit and the node.
  */
 final class DiscoveryClient implements AutoCloseable {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Deepest nesting of a reply: the protocol's deepest is 7 ({@code fetchs}: envelope, data, app,
+     * instances, zone, instance, its addrs or metadata); 32 leaves room for a server that adds some.
+     */
+    static final int MAX_NESTING = 32;
+    /**
+     * Longest string, in characters: host names, addresses and metadata values are short. 1 Mi
+     * leaves ample room for a large metadata value, while a string near {@code maxReply}, held as
+     * two-byte chars, would cost twice the reply again.
+     */
+    static final int MAX_STRING = 1 << 20;
+    /**
+     * Longest number, in digits: the protocol's longest are int64 nanosecond timestamps (19); a
+     * longer one is not a discovery reply, and parsing very long numbers is superlinear.
+     */
+    static final int MAX_NUMBER = 32;
+
+    /** The parser of replies (and of the tags inside them), within the limits above. */
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING)
+                    .maxStringLength(MAX_STRING)
+                    .maxNumberLength(MAX_NUMBER)
+                    .build())
+            .build());
     private static final String FORM = "application/x-www-form-urlencoded";
     private static final int WORKERS = 2;
     private static final String WORKER_NAME = "naming-discovery-http";
@@ -267,6 +294,8 @@ final class DiscoveryClient implements AutoCloseable {
         JsonNode root;
         try {
             root = JSON.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw new NodeFailure(node + ": " + call + " answered JSON past a limit: " + e.getOriginalMessage(), e);
         } catch (JsonProcessingException e) {
             throw new NodeFailure(node + ": " + call + " answered malformed JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
