@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One URI parameter of a backend, declared once: its name, type, default, the environment
@@ -16,6 +18,14 @@ import java.util.function.Function;
  * @param <T> the parsed type
  */
 public final class UriParameter<T> {
+
+    /** The default of {@link #maxReply()}: 32 MiB (its description says why). */
+    public static final long DEFAULT_MAX_REPLY = 32L << 20;
+
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*(kib|mib|gib)?");
+    private static final long KIB = 1L << 10;
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
 
     private final String name;
     private final String type;
@@ -70,36 +80,33 @@ public final class UriParameter<T> {
     }
 
     /**
-     * The longest reply body a network backend reads from its registry, shared by every backend:
-     * a reply over it fails that one request, whatever a server, a proxy or a man in the middle
-     * sends. 32 MiB holds the health list of about 20,000 instances of one service.
+     * A size in bytes, written {@code 32MiB}, {@code 512KiB}, {@code 1GiB} (binary units, any case)
+     * or as plain bytes ({@code 1048576}); {@code null} default for none.
      */
-    public static UriParameter<Long> maxReply() {
-        long defaultBytes = 32L << 20;
-        return new UriParameter<>("maxReply", "size", defaultBytes, "32MiB", false, null, false,
-                "the longest reply body read from the registry (bytes, or with KiB/MiB); a longer one fails that"
-                        + " request", v -> parseSize("maxReply", v));
+    public static UriParameter<Long> byteSize(String name, Long defaultValue, String description) {
+        return new UriParameter<>(name, "size", defaultValue, defaultValue == null ? "" : formatSize(defaultValue),
+                false, null, false, description, v -> parseSize(name, v));
     }
 
-    private static long parseSize(String name, String value) {
-        String v = value.trim();
-        long unit = 1;
-        if (v.endsWith("MiB")) {
-            unit = 1L << 20;
-        } else if (v.endsWith("KiB")) {
-            unit = 1L << 10;
-        }
-        String digits = unit == 1 ? v : v.substring(0, v.length() - 3).trim();
-        try {
-            long n = Long.parseLong(digits);
-            if (n < 1 || n > (1L << 30) / unit) {
-                throw new NumberFormatException();
-            }
-            return n * unit;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a size from 1 byte to 1024MiB (e.g. 32MiB, 512KiB,"
-                    + " 65536), was '" + value + "'");
-        }
+    /**
+     * The largest reply body a network backend reads from its registry, shared by every such backend
+     * (one name, one default: {@value #DEFAULT_MAX_REPLY} bytes). A reply declaring or reaching more
+     * fails that one request without the rest being read; at least 1 byte.
+     */
+    public static UriParameter<Long> maxReply() {
+        String name = "maxReply";
+        return new UriParameter<>(name, "size", DEFAULT_MAX_REPLY, formatSize(DEFAULT_MAX_REPLY), false, null, false,
+                "largest reply body read from the registry (bytes, or with KiB, MiB, GiB); a larger one fails that "
+                        + "request unread, retried with backoff as any failure. 32 MiB is tens of thousands of "
+                        + "instances of one service, far above a real reply, and bounds what a broken server, a proxy "
+                        + "or a man in the middle can make the client buffer",
+                v -> {
+                    long size = parseSize(name, v);
+                    if (size < 1) {
+                        throw new IllegalArgumentException(name + " must be at least 1 byte, was '" + v + "'");
+                    }
+                    return size;
+                });
     }
 
     /** The same parameter, read from {@code variable} when the URI does not give it. */
@@ -174,6 +181,38 @@ public final class UriParameter<T> {
             case "false", "0", "no" -> false;
             default -> throw new IllegalArgumentException(name + " must be true or false, was '" + value + "'");
         };
+    }
+
+    private static long parseSize(String name, String value) {
+        Matcher m = SIZE.matcher(value == null ? "" : value.trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            try {
+                long unit = m.group(2) == null ? 1 : switch (m.group(2)) {
+                    case "kib" -> KIB;
+                    case "mib" -> MIB;
+                    default -> GIB;
+                };
+                return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+            } catch (ArithmeticException | NumberFormatException tooLarge) {
+                // reported below with the field's name
+            }
+        }
+        throw new IllegalArgumentException(name + " must be a size such as 32MiB, 512KiB or 1048576 (bytes), was '"
+                + value + "'");
+    }
+
+    /**
+     * A size as a URI would hold it, in the largest binary unit that divides it ({@code 32MiB},
+     * {@code 1536KiB}, {@code 1000}): for errors that name a size limit as it was given.
+     */
+    public static String formatSize(long bytes) {
+        if (bytes != 0 && bytes % GIB == 0) {
+            return bytes / GIB + "GiB";
+        }
+        if (bytes != 0 && bytes % MIB == 0) {
+            return bytes / MIB + "MiB";
+        }
+        return bytes != 0 && bytes % KIB == 0 ? bytes / KIB + "KiB" : Long.toString(bytes);
     }
 
     private static String format(Duration d) {

@@ -134,6 +134,54 @@ class UriParametersTest {
     }
 
     @Test
+    void sizesAreReadInBytesOrBinaryUnits() {
+        UriParameter<Long> size = UriParameter.byteSize("size", null, "z");
+        UriParameters table = UriParameters.of("x", size);
+        java.util.function.Function<String, Long> read = v -> table.read(NamingUri.parse("x://h?size=" + v),
+                name -> null).get(size);
+        assertEquals(1_048_576L, read.apply("1048576"));
+        assertEquals(512L * 1024, read.apply("512KiB"));
+        assertEquals(32L * 1024 * 1024, read.apply("32MiB"));
+        assertEquals(32L * 1024 * 1024, read.apply("32mib"));
+        assertEquals(2L * 1024 * 1024 * 1024, read.apply("2GiB"));
+        assertEquals(0L, read.apply("0"));
+        for (String bad : List.of("32MB", "1.5MiB", "-1", "MiB", "99999999999999999999", "9999999999GiB")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read.apply(bad), bad);
+            assertEquals("size must be a size such as 32MiB, 512KiB or 1048576 (bytes), was '" + bad + "'",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void sizesAreShownInTheLargestUnitThatDividesThem() {
+        assertEquals("32MiB", UriParameter.byteSize("s", 32L << 20, "z").defaultText());
+        assertEquals("512KiB", UriParameter.byteSize("s", 512L << 10, "z").defaultText());
+        assertEquals("1GiB", UriParameter.byteSize("s", 1L << 30, "z").defaultText());
+        assertEquals("1536KiB", UriParameter.byteSize("s", 1536L << 10, "z").defaultText());
+        assertEquals("1000", UriParameter.byteSize("s", 1000L, "z").defaultText());
+        assertEquals("0", UriParameter.byteSize("s", 0L, "z").defaultText());
+        assertEquals("", UriParameter.byteSize("s", null, "z").defaultText());
+        assertEquals("size", UriParameter.byteSize("s", null, "z").type());
+    }
+
+    @Test
+    void maxReplyIsOneNameAndOneDefaultForEveryBackendAndRefusesZero() {
+        UriParameter<Long> max = UriParameter.maxReply();
+        assertEquals("maxReply", max.name());
+        assertEquals(32L << 20, max.defaultValue());
+        assertEquals(UriParameter.DEFAULT_MAX_REPLY, max.defaultValue());
+        assertEquals("32MiB", max.defaultText());
+        UriParameters table = UriParameters.of("x", max);
+        assertEquals(1024L, table.read(NamingUri.parse("x://h?maxReply=1KiB"), name -> null).get(max));
+        assertEquals(32L << 20, table.read(NamingUri.parse("x://h"), name -> null).get(max));
+        assertEquals("maxReply must be at least 1 byte, was '0'", assertThrows(IllegalArgumentException.class,
+                () -> table.read(NamingUri.parse("x://h?maxReply=0"), name -> null)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> table.read(NamingUri.parse("x://h?maxReply=lots"), name -> null)).getMessage()
+                .startsWith("maxReply must be a size"));
+    }
+
+    @Test
     void theReadmeTableFollowsTheDeclarations() {
         assertEquals("""
                 | parameter | default | environment | what it does |

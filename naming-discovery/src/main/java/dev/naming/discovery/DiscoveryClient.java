@@ -1,11 +1,15 @@
 package dev.naming.discovery;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.naming.NamingException;
 import dev.naming.spi.NamingThreads;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,27 +24,63 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The wire: form POSTs and GETs to {@code /discovery/<call>} on one node, each reply parsed into
  * its {@link Reply} envelope. Uses one {@link HttpClient} (HTTP/1.1, kept-alive connections) whose
  * worker threads ({@code naming-discovery-http-N}) end at {@link #close()}.
+ *
+ * <p>Whatever a node, a proxy or a man in the middle sends, a request stays bounded: its body is
+ * read up to {@code maxReply} bytes ({@link BoundedBody}), the whole exchange, body included, ends
+ * at its deadline, and the JSON is parsed within {@link #JSON}'s constraints. Each breach fails
+ * that one request with a {@link NodeFailure} naming the limit and the node.
  */
 final class DiscoveryClient implements AutoCloseable {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Deepest nesting of a reply: the protocol's deepest is 7 ({@code fetchs}: envelope, data, app,
+     * instances, zone, instance, its addrs or metadata); 32 leaves room for a server that adds some.
+     */
+    static final int MAX_NESTING = 32;
+    /**
+     * Longest string, in characters: host names, addresses and metadata values are short. 1 Mi
+     * leaves ample room for a large metadata value, while a string near {@code maxReply}, held as
+     * two-byte chars, would cost twice the reply again.
+     */
+    static final int MAX_STRING = 1 << 20;
+    /**
+     * Longest number, in digits: the protocol's longest are int64 nanosecond timestamps (19); a
+     * longer one is not a discovery reply, and parsing very long numbers is superlinear.
+     */
+    static final int MAX_NUMBER = 32;
+
+    /** The parser of replies (and of the tags inside them), within the limits above. */
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING)
+                    .maxStringLength(MAX_STRING)
+                    .maxNumberLength(MAX_NUMBER)
+                    .build())
+            .build());
     private static final String FORM = "application/x-www-form-urlencoded";
     private static final int WORKERS = 2;
     private static final String WORKER_NAME = "naming-discovery-http";
 
     private final DiscoveryNodes nodes;
     private final Duration timeout;
+    private final long maxReply;
     private final ThreadPoolExecutor executor;
     private final HttpClient http;
 
-    DiscoveryClient(DiscoveryNodes nodes, Duration timeout) {
+    /**
+     * @param timeout  the connect timeout, and the deadline of every request but the long poll
+     * @param maxReply the most bytes of a reply body read into memory
+     */
+    DiscoveryClient(DiscoveryNodes nodes, Duration timeout, long maxReply) {
         this.nodes = nodes;
         this.timeout = timeout;
+        this.maxReply = maxReply;
         // a fixed pair, started now: the JDK's completion tasks are short, and a pool that grew and
         // shrank with traffic would make this Naming's thread count drift with load
         this.executor = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -67,7 +107,7 @@ final class DiscoveryClient implements AutoCloseable {
         return await(postAsync(node, call, form), null);
     }
 
-    /** A GET to {@code node} with {@code query}, waiting up to {@code wait}. */
+    /** A GET to {@code node} with {@code query}, waiting up to {@code wait} for the whole reply. */
     Reply get(String node, String call, FormBody query, Duration wait) {
         return await(getAsync(node, call, query, wait), null);
     }
@@ -166,9 +206,18 @@ final class DiscoveryClient implements AutoCloseable {
      */
     private CompletableFuture<Reply> send(String node, String call, HttpRequest request) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
+        AtomicReference<BoundedBody> body = new AtomicReference<>();
         CompletableFuture<HttpResponse<Void>> response;
         try {
-            response = http.sendAsync(request, info -> replySubscriber(info, node, call, reply));
+            response = http.sendAsync(request, info -> {
+                BoundedBody b = replySubscriber(info, node, call, reply);
+                body.set(b);
+                if (reply.isCompletedExceptionally()) {
+                    // ended before its body was subscribed to: the completion below found no body to stop
+                    b.abort(new NodeFailure(node + ": " + call + ": ended before its body"));
+                }
+                return b;
+            });
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new NodeFailure(node + ": " + call + ": " + describe(e), e));
         }
@@ -181,58 +230,78 @@ final class DiscoveryClient implements AutoCloseable {
                         : new NodeFailure(node + ": " + call + ": " + describe(cause), cause));
             }
         });
-        // the request's timeout covers only the wait for the headers: a body that stalls after them
-        // must not hold a poll or a renewal forever, so the whole exchange gets the same deadline
-        request.timeout().ifPresent(deadline -> reply.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS));
-        // cancelling what the caller holds, or giving up on it, must reach the JDK's future,
-        // which aborts the exchange
+        // java.net.http's request timeout covers only the wait for the headers: a body that trickles
+        // or never ends must not hold a poll or a renewal forever, so the whole exchange, body
+        // included, gets the same deadline
+        Duration deadline = request.timeout().orElse(timeout);
+        CompletableFuture<Void> timer = new CompletableFuture<Void>()
+                .orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        timer.whenComplete((v, e) -> {
+            if (e instanceof TimeoutException) {
+                reply.completeExceptionally(new NodeFailure(node + ": " + call + ": no complete reply within "
+                        + text(deadline)));
+            }
+        });
         reply.whenComplete((r, e) -> {
-            if (e instanceof CancellationException || e instanceof TimeoutException) {
+            timer.complete(null); // drops its pending timeout
+            if (e != null) {
+                // whatever ended it (a limit, the deadline, a caller that gave up, closing): stop reading.
+                // Cancelling the body's subscription makes the JDK close the connection mid-body; cancelling
+                // the JDK's future aborts an exchange still waiting for its headers
+                BoundedBody b = body.get();
+                if (b != null) {
+                    b.abort(e);
+                }
                 response.cancel(true);
             }
         });
         return reply;
     }
 
-    /** Completes {@code reply} from the response: its status at once, a 200's body once it is in. */
-    private HttpResponse.BodySubscriber<Void> replySubscriber(HttpResponse.ResponseInfo info, String node, String call,
-                                                             CompletableFuture<Reply> reply) {
+    /**
+     * Completes {@code reply} from the response: a status other than 200 at once (its body is not
+     * read), a 200's body once it is in, or a failure naming {@code maxReply} when it is longer.
+     */
+    private BoundedBody replySubscriber(HttpResponse.ResponseInfo info, String node, String call,
+                                        CompletableFuture<Reply> reply) {
         if (info.statusCode() != 200) {
             reply.completeExceptionally(new NodeFailure(node + ": " + call + " answered HTTP " + info.statusCode()));
-            return HttpResponse.BodySubscribers.replacing(null);
         }
-        return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), body -> {
-            Runnable complete = () -> {
-                try {
-                    reply.complete(parse(node, call, body));
-                } catch (NodeFailure e) {
-                    reply.completeExceptionally(e);
-                }
-            };
-            if (Thread.currentThread().getName().startsWith(WORKER_NAME)) {
-                complete.run();
-            } else {
-                // not on a worker (the JDK client's selector thread, which must only do I/O): hand it over
-                try {
-                    executor.execute(complete);
-                } catch (RejectedExecutionException closing) {
-                    reply.completeExceptionally(new NodeFailure(node + ": " + call + ": client closed"));
-                }
-            }
-            return null;
-        });
+        return new BoundedBody(node + ": " + call, maxReply, info.headers().firstValueAsLong("Content-Length"),
+                in -> {
+                    Runnable complete = () -> {
+                        try {
+                            reply.complete(parse(node, call, in));
+                        } catch (NodeFailure e) {
+                            reply.completeExceptionally(e);
+                        }
+                    };
+                    if (Thread.currentThread().getName().startsWith(WORKER_NAME)) {
+                        complete.run();
+                    } else {
+                        // not on a worker (the JDK client's selector thread, which must only do I/O): hand it over
+                        try {
+                            executor.execute(complete);
+                        } catch (RejectedExecutionException closing) {
+                            reply.completeExceptionally(new NodeFailure(node + ": " + call + ": client closed"));
+                        }
+                    }
+                },
+                reply::completeExceptionally);
     }
 
-    static Reply parse(String node, String call, byte[] body) {
+    static Reply parse(String node, String call, InputStream body) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw new NodeFailure(node + ": " + call + " answered JSON past a limit: " + e.getOriginalMessage(), e);
         } catch (JsonProcessingException e) {
             throw new NodeFailure(node + ": " + call + " answered malformed JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new NodeFailure(node + ": " + call + ": " + describe(e), e);
         }
-        if (root == null || !root.isObject() || !root.path("code").canConvertToInt()) {
+        if (root == null || root.isMissingNode() || !root.isObject() || !root.path("code").canConvertToInt()) {
             throw new NodeFailure(node + ": " + call + " answered JSON without a code");
         }
         int code = root.get("code").asInt();
@@ -240,6 +309,12 @@ final class DiscoveryClient implements AutoCloseable {
             throw new NodeFailure(node + ": " + call + " answered -500 (server error or protect mode)");
         }
         return new Reply(code, root.get("data"), root.get("error"));
+    }
+
+    /** {@code 3s}, {@code 1500ms}: as the URI writes a duration. */
+    private static String text(Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 
     private static URI uri(String node, String call, FormBody query) {

@@ -21,7 +21,8 @@ import java.util.function.UnaryOperator;
  */
 record DiscoveryConfig(List<String> nodes, String env, String zone, String region, String hostname,
                        String zoneFilter, Duration renewInterval, Duration hold, Duration timeout,
-                       Duration retryMin, Duration retryMax, Duration nodesRefresh, Duration grace) {
+                       Duration retryMin, Duration retryMax, Duration nodesRefresh, Duration grace,
+                       long maxReply) {
 
     static final String NODES_ENV = "DISCOVERY_NODES";
     static final String ZONE_ENV = "ZONE";
@@ -45,9 +46,11 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
     static final UriParameter<Duration> RENEW = UriParameter.duration("renew", Duration.ofSeconds(30),
             "renewal interval (the server evicts after 90 s without one)");
     static final UriParameter<Duration> HOLD = UriParameter.duration("hold", Duration.ofSeconds(30),
-            "how long the server holds a poll (its own constant); the client waits hold + timeout");
+            "how long the server holds a poll (its own constant); the client gives the poll, its whole reply "
+                    + "included, hold + timeout");
     static final UriParameter<Duration> TIMEOUT = UriParameter.duration("timeout", Duration.ofSeconds(5),
-            "connect and reply timeout of every other request");
+            "connect timeout, and the deadline of every other request, its whole reply included");
+    static final UriParameter<Long> MAX_REPLY = UriParameter.maxReply();
     static final UriParameter<Duration> RETRY_MIN = UriParameter.duration("retryMin", Duration.ofSeconds(1),
             "first pause of a poll after a failure (exponential backoff with jitter)");
     static final UriParameter<Duration> RETRY_MAX = UriParameter.duration("retryMax", Duration.ofSeconds(30),
@@ -58,7 +61,7 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
             "owners that saw no error register again at their next renewal, up to 30 s later");
 
     static final UriParameters PARAMETERS = UriParameters.of("discovery", ENV, ZONE, REGION, HOSTNAME, ZONE_FILTER,
-            RENEW, HOLD, TIMEOUT, RETRY_MIN, RETRY_MAX, NODES_REFRESH, GRACE);
+            RENEW, HOLD, TIMEOUT, MAX_REPLY, RETRY_MIN, RETRY_MAX, NODES_REFRESH, GRACE);
 
     DiscoveryConfig {
         nodes = List.copyOf(nodes);
@@ -85,6 +88,9 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
         if (grace == null || grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative, was " + grace);
         }
+        if (maxReply < 1) {
+            throw new IllegalArgumentException("maxReply must be at least 1 byte, was " + maxReply);
+        }
         if (retryMax.compareTo(retryMin) < 0) {
             throw new IllegalArgumentException("retryMax must not be below retryMin");
         }
@@ -108,7 +114,7 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
         return new DiscoveryConfig(nodes, values.get(ENV), values.get(ZONE), values.get(REGION),
                 values.given(HOSTNAME).orElseGet(localHost), values.get(ZONE_FILTER), values.get(RENEW),
                 values.get(HOLD), values.get(TIMEOUT), values.get(RETRY_MIN), values.get(RETRY_MAX),
-                values.get(NODES_REFRESH), values.get(GRACE));
+                values.get(NODES_REFRESH), values.get(GRACE), values.get(MAX_REPLY));
     }
 
     /** {@code host[:port]} or {@code http(s)://host[:port]} as {@code http://host:port}. */

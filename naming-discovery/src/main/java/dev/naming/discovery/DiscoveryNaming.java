@@ -43,7 +43,7 @@ final class DiscoveryNaming extends AbstractNaming {
         super("discovery", config.grace());
         this.config = config;
         this.nodes = new DiscoveryNodes(config.nodes());
-        this.client = new DiscoveryClient(nodes, config.timeout());
+        this.client = new DiscoveryClient(nodes, config.timeout(), config.maxReply());
         this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-discovery-nodes", false));
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.registrar = new DiscoveryRegistrar(config, client);

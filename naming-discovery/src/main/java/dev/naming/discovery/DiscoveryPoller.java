@@ -57,9 +57,9 @@ import org.slf4j.Logger;
  * Registration is not affected (an instance's hostname is its id). An app in a reply that the poll
  * did not ask for is ignored.
  *
- * <p>Any failure (transport, HTTP status, malformed JSON, -500 protect mode, an unexpected code) keeps
- * every last list ({@link WatchSink#failure}), moves to the next node, backs off with jitter and
- * syncs all apps again from the node that answers next.
+ * <p>Any failure (transport, HTTP status, a reply over a limit or past its deadline, malformed JSON,
+ * -500 protect mode, an unexpected code) keeps every last list ({@link WatchSink#failure}), moves to
+ * the next node, backs off with jitter and syncs all apps again from the node that answers next.
  */
 final class DiscoveryPoller implements AutoCloseable {
 

@@ -3,9 +3,10 @@ package dev.naming.discovery;
 import dev.naming.NamingException;
 
 /**
- * A discovery node could not serve a request: transport error, HTTP status other than 200, a body
- * that is not the JSON envelope, protect mode (-500) or a code the call does not expect. The
- * caller keeps what it knows, moves to the next node and backs off.
+ * A discovery node could not serve a request: transport error, HTTP status other than 200, a reply
+ * over a limit or not complete by its deadline, a body that is not the JSON envelope, protect mode
+ * (-500) or a code the call does not expect. The caller keeps what it knows, moves to the next
+ * node and backs off.
  */
 final class NodeFailure extends NamingException {
 

@@ -1,7 +1,10 @@
 package dev.naming.discovery;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.naming.spi.UriParameter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +32,8 @@ class DiscoveryClientTest {
     @Test
     void aReplyIsHandedOnByTheClientsOwnWorkersNotByAThreadStartedForIt() throws Exception {
         try (HeldReplyServer server = new HeldReplyServer("{\"code\":0,\"message\":\"0\",\"ttl\":1,\"data\":{}}");
-             DiscoveryClient client = new DiscoveryClient(new DiscoveryNodes(List.of(server.node())), DEADLINE)) {
+             DiscoveryClient client = new DiscoveryClient(new DiscoveryNodes(List.of(server.node())), DEADLINE,
+                     UriParameter.DEFAULT_MAX_REPLY)) {
             CompletableFuture<Reply> reply = client.getAsync(server.node(), "fetchs",
                     new FormBody().add("env", "test").add("appid", "chat.logic"), DEADLINE);
             // attached before the reply exists, so it runs on the thread that completes the reply. Only
@@ -39,6 +43,32 @@ class DiscoveryClientTest {
             String outcome = completedOn.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
             assertTrue(outcome.startsWith(Reply.OK + " on naming-discovery-http-"), "reply completed: " + outcome);
         }
+    }
+
+    @Test
+    void jsonDeeperLongerOrWithLongerNumbersThanTheProtocolsFailsNamingTheLimit() {
+        String deep = "{\"code\":0,\"data\":" + "[".repeat(40) + "]".repeat(40) + "}";
+        assertParseFails(deep, "answered JSON past a limit: Document nesting depth (33) exceeds the maximum allowed (32");
+        String longString = "{\"code\":0,\"data\":{\"m\":\"" + "x".repeat(DiscoveryClient.MAX_STRING + 1) + "\"}}";
+        assertParseFails(longString, "answered JSON past a limit: String value length (1048577) exceeds the maximum "
+                + "allowed (1048576");
+        String longNumber = "{\"code\":0,\"data\":{\"ts\":" + "9".repeat(33) + "}}";
+        assertParseFails(longNumber, "answered JSON past a limit: Number value length (33) exceeds the maximum "
+                + "allowed (32");
+        // the protocol's own: a 19-digit timestamp, a metadata value of some size, 7 levels
+        Reply ok = parse("{\"code\":0,\"data\":{\"a\":{\"instances\":{\"z\":[{\"metadata\":{\"k\":\""
+                + "v".repeat(100_000) + "\"},\"addrs\":[\"http://h:1\"]}]},\"latest_timestamp\":1700000000000000000}}}");
+        assertEquals(1700000000000000000L, ok.data().path("a").path("latest_timestamp").asLong());
+    }
+
+    private static void assertParseFails(String json, String expected) {
+        NodeFailure e = assertThrows(NodeFailure.class, () -> parse(json));
+        assertTrue(e.getMessage().startsWith("http://n:7171: fetchs " + expected), e.getMessage());
+    }
+
+    private static Reply parse(String json) {
+        return DiscoveryClient.parse("http://n:7171", "fetchs",
+                new java.io.ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Answers one request on 127.0.0.1 with a fixed JSON body, once released. */

@@ -79,6 +79,16 @@ class DiscoveryConfigTest {
     }
 
     @Test
+    void maxReplyIsTheSharedParameterWith32MiBByDefault() {
+        assertEquals(32L << 20, config("discovery://h?env=d", Map.of()).maxReply());
+        assertEquals(512L << 10, config("discovery://h?env=d&maxReply=512KiB", Map.of()).maxReply());
+        assertEquals(4096L, config("discovery://h?env=d&maxReply=4096", Map.of()).maxReply());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> config("discovery://h?env=d&maxReply=32MB", Map.of()));
+        assertEquals("maxReply must be a size such as 32MiB, 512KiB or 1048576 (bytes), was '32MB'", e.getMessage());
+    }
+
+    @Test
     void nodesAcceptSchemesAndIpv6() {
         assertEquals("https://h:443", DiscoveryConfig.baseUri("https://h:443/"));
         assertEquals("http://[::1]:7171", DiscoveryConfig.baseUri("[::1]:7171"));
