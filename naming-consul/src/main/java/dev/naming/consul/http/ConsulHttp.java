@@ -1,5 +1,6 @@
 package dev.naming.consul.http;
 
+import dev.naming.spi.UriParameter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -73,6 +74,8 @@ public final class ConsulHttp implements AutoCloseable {
                            long maxReplyBytes, int maxHeaderBytes) {
         public Settings {
             headers = Map.copyOf(headers);
+            // a body is one array: a limit above what an array holds is the array's limit
+            maxReplyBytes = Math.min(maxReplyBytes, Integer.MAX_VALUE - 16);
         }
     }
 
@@ -347,7 +350,7 @@ public final class ConsulHttp implements AutoCloseable {
 
         private ReplyTooLargeException tooLarge(String what) {
             return new ReplyTooLargeException("agent " + describe(agent) + " sent a reply over maxReply="
-                    + settings.maxReplyBytes() + " bytes (" + what + ")");
+                    + UriParameter.formatSize(settings.maxReplyBytes()) + " (" + what + "); the rest is not read");
         }
 
         private Throwable failure(Throwable failure) {
