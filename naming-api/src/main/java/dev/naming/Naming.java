@@ -74,9 +74,8 @@ public interface Naming extends AutoCloseable {
     /**
      * Watches {@code serviceName}; {@code listener} gets the current list once the first read
      * succeeds and a new list after every change. Calls for one subscription never overlap and
-     * arrive in order, on a dispatcher thread owned by this {@code Naming} (or, where a backend's
-     * reading thread can hand its reading to a standby, as Consul's does, on that
-     * thread once it has): a listener that blocks delays only its own subscription, and when it returns it gets the newest list (lists that
+     * arrive in order, on a dispatcher thread owned by this {@code Naming}: a listener that blocks
+     * delays only its own subscription, and when it returns it gets the newest list (lists that
      * were superseded meanwhile are skipped, never delivered out of order). Another executor, the
      * calling thread included, can be named with {@link SubscribeOptions#withExecutor}.
      */

@@ -26,11 +26,9 @@ import java.util.concurrent.Executor;
  * {@link Naming#find} answers what the registry holds, warming instances included.
  *
  * <p><b>Where the listener runs.</b> By default on the {@code Naming}'s dispatcher pool, so that a
- * listener that blocks delays only its own subscription (a backend whose reading thread can hand
- * its reading to a standby thread, as Consul's does, calls it on that thread once it
- * has: the same guarantee without the hand-off). {@link #withExecutor} names another
+ * listener that blocks delays only its own subscription. {@link #withExecutor} names another
  * executor: the gateway's own event loop, or {@code Runnable::run} to call the listener on the
- * thread that read the registry's reply, with no hand-off between threads in between (what
+ * thread that completed the registry's reply, with no hand-off to the dispatcher (what
  * consul-client's caches and grpc-java's {@code directExecutor()} do). Whatever the executor,
  * the calls of one subscription never overlap, keep their order and skip superseded lists.
  *

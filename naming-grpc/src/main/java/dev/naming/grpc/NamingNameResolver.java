@@ -21,7 +21,8 @@ import java.util.List;
  *
  * <p>Threads: {@link #start}, {@link #refresh} and {@link #shutdown} run in the channel's
  * synchronization context as grpc guarantees; lists arrive on the thread the {@code Naming}
- * calls its listeners on (its dispatcher, or a reading thread that handed its reading on), which turns them into addresses (host names are looked up there) and hands them to the
+ * calls its listeners on (its dispatcher), which turns them into addresses (host names are looked
+ * up there) and hands them to the
  * synchronization context. The resolver starts no thread of its own.
  */
 final class NamingNameResolver extends NameResolver {
