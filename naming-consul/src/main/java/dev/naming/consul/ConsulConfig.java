@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 
@@ -24,10 +26,8 @@ import javax.net.ssl.SSLContext;
  * TLS). The token travels only in the {@code X-Consul-Token} header; {@link #toString()} never
  * shows it. Every parameter is declared once in {@link #PARAMETERS}, which the README's table is
  * generated from; the tuning ones (timeouts, pacing, backoff) have production defaults.
- *
- * <p>Public for the backend's own packages only: the module exports nothing.
  */
-public final class ConsulConfig {
+final class ConsulConfig {
 
     static final String ADDR_ENV = "CONSUL_HTTP_ADDR";
     static final String TOKEN_ENV = "CONSUL_HTTP_TOKEN";
@@ -99,26 +99,16 @@ public final class ConsulConfig {
     private final List<URI> agents;
     private final boolean tls;
     private final UriParameters.Values values;
-    private final java.util.Map<String, String> scopeHeaders;
 
     private ConsulConfig(NamingUri uri, List<URI> agents, boolean tls, UriParameters.Values values) {
         this.uri = uri;
         this.agents = List.copyOf(agents);
         this.tls = tls;
         this.values = values;
-        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
-        if (values.get(NAMESPACE) != null) {
-            headers.put("X-Consul-Namespace", values.get(NAMESPACE));
-        }
-        if (values.get(PARTITION) != null) {
-            headers.put("X-Consul-Partition", values.get(PARTITION));
-        }
-        // on every request of every watch: built once
-        this.scopeHeaders = java.util.Collections.unmodifiableMap(headers);
     }
 
     /** The configuration of {@code uri}, with defaults from the process environment. */
-    public static ConsulConfig from(NamingUri uri) {
+    static ConsulConfig from(NamingUri uri) {
         return from(uri, System::getenv);
     }
 
@@ -127,7 +117,7 @@ public final class ConsulConfig {
      *
      * @throws IllegalArgumentException naming the parameter or variable that is wrong
      */
-    public static ConsulConfig from(NamingUri uri, UnaryOperator<String> env) {
+    static ConsulConfig from(NamingUri uri, UnaryOperator<String> env) {
         UriParameters.Values values = PARAMETERS.read(uri, env);
         if (!uri.path().isEmpty()) {
             throw new IllegalArgumentException("consul uri must not have a path, was '/" + uri.path() + "'");
@@ -164,7 +154,7 @@ public final class ConsulConfig {
     }
 
     private void check() {
-        String token = token();
+        String token = values.get(TOKEN);
         if (token != null && !token.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             throw new IllegalArgumentException("token must be printable ASCII without spaces");
         }
@@ -183,10 +173,11 @@ public final class ConsulConfig {
         if (wait.compareTo(Duration.ofMillis(100)) < 0 || wait.compareTo(MAX_WAIT) > 0) {
             throw new IllegalArgumentException("wait must be within 100ms-10m (Consul's cap), was " + wait);
         }
-        if (truststore() == null && (truststorePassword() != null || truststoreType() != null)) {
+        if (values.get(TRUSTSTORE) == null && (values.get(TRUSTSTORE_PASSWORD) != null
+                || values.get(TRUSTSTORE_TYPE) != null)) {
             throw new IllegalArgumentException("truststorePassword and truststoreType need truststore");
         }
-        if (truststore() != null && !tls) {
+        if (values.get(TRUSTSTORE) != null && !tls) {
             throw new IllegalArgumentException("truststore needs tls=true (or " + SSL_ENV + "=true)");
         }
         for (UriParameter<Duration> positive : List.of(CONNECT_TIMEOUT, TIMEOUT, QUERY_INTERVAL, RETRY_MIN,
@@ -200,121 +191,94 @@ public final class ConsulConfig {
         }
     }
 
-    // ---- values ------------------------------------------------------------------------------
-
     /** Agent base URIs ({@code http(s)://host:port}) in fail-over order. */
-    public List<URI> agents() {
+    List<URI> agents() {
         return agents;
     }
 
     /** The datacenter to query, or {@code null} for the agent's own. */
-    public String datacenter() {
+    String datacenter() {
         return values.get(DC);
     }
 
-    /** The ACL token, or {@code null}. Sent only in the {@code X-Consul-Token} header. */
-    public String token() {
-        return values.get(TOKEN);
-    }
-
-    public boolean tls() {
+    boolean tls() {
         return tls;
     }
 
     /** Whether reads may be answered by any server ({@code ?stale}). */
-    public boolean stale() {
+    boolean stale() {
         return values.get(STALE);
     }
 
-    /**
-     * Headers every call carries besides the token: the Enterprise namespace and partition, when
-     * set (Consul reads them from {@code X-Consul-Namespace}/{@code X-Consul-Partition} on every
-     * endpoint; Community Edition answers 400 to either).
-     */
-    public java.util.Map<String, String> scopeHeaders() {
-        return scopeHeaders;
-    }
-
     /** How long the agent may hold a blocking query. */
-    public Duration waitTime() {
+    Duration waitTime() {
         return values.get(WAIT);
     }
 
     /** The read timeout of a blocking query: above wait + wait/16 (the agent's jitter) by a margin. */
-    public Duration blockingReadTimeout() {
+    Duration blockingReadTimeout() {
         Duration wait = waitTime();
         return wait.plus(wait.dividedBy(16)).plus(values.get(READ_MARGIN));
     }
 
-    public Path truststore() {
-        String path = values.get(TRUSTSTORE);
-        return path == null ? null : Path.of(path);
-    }
-
-    public String truststorePassword() {
-        return values.get(TRUSTSTORE_PASSWORD);
-    }
-
-    public String truststoreType() {
-        return values.get(TRUSTSTORE_TYPE);
-    }
-
-    public Duration connectTimeout() {
+    Duration connectTimeout() {
         return values.get(CONNECT_TIMEOUT);
     }
 
     /** Read timeout of every request that is not a blocking query. */
-    public Duration requestTimeout() {
+    Duration requestTimeout() {
         return values.get(TIMEOUT);
     }
 
     /** Blocking queries of one watch start at most once per this interval (after a burst of two). */
-    public Duration queryInterval() {
+    Duration queryInterval() {
         return values.get(QUERY_INTERVAL);
     }
 
     /** The longest extra pause when the agent returns a blocking query early with an unchanged index. */
-    public Duration idleQueryPenaltyMax() {
+    Duration idleQueryPenaltyMax() {
         return values.get(IDLE_PENALTY_MAX);
     }
 
-    public Duration backoffInitial() {
+    Duration backoffInitial() {
         return values.get(RETRY_MIN);
     }
 
-    public Duration backoffMax() {
+    Duration backoffMax() {
         return values.get(RETRY_MAX);
     }
 
     /** How often registrations without a TTL check are looked up on the agent (to notice it lost them). */
-    public Duration presenceInterval() {
+    Duration presenceInterval() {
         return values.get(PRESENCE_INTERVAL);
     }
 
     /** How long removals are held back after a sign that the agent lost its state. */
-    public Duration stateLossGrace() {
+    Duration stateLossGrace() {
         return values.get(GRACE);
     }
 
-    /** The longest reply body read from an agent. */
-    public long maxReplyBytes() {
-        return values.get(MAX_REPLY);
+    /**
+     * What the HTTP client needs: TLS and its trust, the connect timeout, the headers of every call
+     * (the token only there; the Enterprise namespace and partition when set, which Consul reads on
+     * every endpoint and Community Edition refuses with 400) and the limits on replies.
+     */
+    ConsulHttp.Settings httpSettings() {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        putIfSet(headers, "X-Consul-Token", values.get(TOKEN));
+        putIfSet(headers, "X-Consul-Namespace", values.get(NAMESPACE));
+        putIfSet(headers, "X-Consul-Partition", values.get(PARTITION));
+        String truststore = values.get(TRUSTSTORE);
+        SSLContext trust = truststore == null ? null
+                : ConsulTrust.load(Path.of(truststore), values.get(TRUSTSTORE_PASSWORD), values.get(TRUSTSTORE_TYPE));
+        return new ConsulHttp.Settings(tls, trust, connectTimeout(), headers, values.get(MAX_REPLY), MAX_HEADER_BYTES);
     }
 
-    /**
-     * What the HTTP client needs: TLS and its trust, the connect timeout, the headers of every
-     * request (Accept, the token, the Enterprise scope) and the limits on replies.
-     */
-    public ConsulHttp.Settings httpSettings() {
-        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
-        headers.put("Accept", "application/json");
-        if (token() != null) {
-            headers.put("X-Consul-Token", token());
+    private static void putIfSet(Map<String, String> headers, String name, String value) {
+        if (value != null) {
+            headers.put(name, value);
         }
-        headers.putAll(scopeHeaders());
-        SSLContext trust = tls && truststore() != null
-                ? ConsulTrust.load(truststore(), truststorePassword(), truststoreType()) : null;
-        return new ConsulHttp.Settings(tls, trust, connectTimeout(), headers, maxReplyBytes(), MAX_HEADER_BYTES);
     }
 
     /** The agents and the URI's parameters, the token and trust store password shown as {@code ****}. */

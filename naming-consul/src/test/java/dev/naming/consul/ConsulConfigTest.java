@@ -28,7 +28,7 @@ class ConsulConfigTest {
         ConsulConfig c = parse("consul:");
         assertEquals(List.of(URI.create("http://127.0.0.1:8500")), c.agents());
         assertEquals(Duration.ofSeconds(55), c.waitTime());
-        assertNull(c.token());
+        assertNull(c.httpSettings().headers().get("X-Consul-Token"));
         assertNull(c.datacenter());
         assertFalse(c.tls());
     }
@@ -55,7 +55,7 @@ class ConsulConfigTest {
                 "CONSUL_HTTP_TOKEN", "tok"));
         assertEquals(List.of(URI.create("https://agent.example:8501")), c.agents());
         assertTrue(c.tls());
-        assertEquals("tok", c.token());
+        assertEquals("tok", c.httpSettings().headers().get("X-Consul-Token"));
         assertEquals(List.of(URI.create("http://10.9.9.9:8500")),
                 parse("consul:", Map.of("CONSUL_HTTP_ADDR", "10.9.9.9:8500")).agents());
     }
@@ -65,7 +65,7 @@ class ConsulConfigTest {
         ConsulConfig c = parse("consul://10.0.0.1:8500?token=from-uri", Map.of("CONSUL_HTTP_ADDR", "10.9.9.9:8500",
                 "CONSUL_HTTP_TOKEN", "from-env"));
         assertEquals(List.of(URI.create("http://10.0.0.1:8500")), c.agents());
-        assertEquals("from-uri", c.token());
+        assertEquals("from-uri", c.httpSettings().headers().get("X-Consul-Token"));
     }
 
     @Test
@@ -101,11 +101,12 @@ class ConsulConfigTest {
     void staleNamespaceAndPartitionAreOffUnlessGiven() {
         ConsulConfig plain = parse("consul:");
         assertFalse(plain.stale());
-        assertEquals(Map.of(), plain.scopeHeaders());
+        assertEquals(Map.of("Accept", "application/json"), plain.httpSettings().headers());
         ConsulConfig scoped = parse("consul:?stale=true&ns=team-a&partition=edge-1");
         assertTrue(scoped.stale());
-        assertEquals(Map.of("X-Consul-Namespace", "team-a", "X-Consul-Partition", "edge-1"), scoped.scopeHeaders());
-        assertEquals(Map.of("X-Consul-Partition", "p"), parse("consul:?partition=p").scopeHeaders());
+        assertEquals(Map.of("Accept", "application/json", "X-Consul-Namespace", "team-a", "X-Consul-Partition", "edge-1"),
+                scoped.httpSettings().headers());
+        assertEquals("p", parse("consul:?partition=p").httpSettings().headers().get("X-Consul-Partition"));
     }
 
     @Test
@@ -114,7 +115,7 @@ class ConsulConfigTest {
         assertMessage("ns must be", () -> parse("consul:?ns=-team"));
         assertMessage("partition must be", () -> parse("consul:?partition=edge-"));
         assertMessage("partition must be", () -> parse("consul:?partition=" + "p".repeat(65)));
-        assertEquals("p".repeat(64), parse("consul:?partition=" + "p".repeat(64)).scopeHeaders().get("X-Consul-Partition"));
+        assertEquals("p".repeat(64), parse("consul:?partition=" + "p".repeat(64)).httpSettings().headers().get("X-Consul-Partition"));
         assertMessage("stale", () -> parse("consul:?stale=maybe"));
     }
 
