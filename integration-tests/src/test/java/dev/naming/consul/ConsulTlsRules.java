@@ -31,6 +31,16 @@ abstract class ConsulTlsRules {
     /** {@code 127.0.0.1:port} of a port that speaks plain HTTP. */
     abstract String plainAgent();
 
+    /** A {@code consul:} URI of a trusted agent whose certificate expired, or {@code null} where there is none. */
+    String expiredAgent() {
+        return null;
+    }
+
+    /** A {@code consul:} URI of a TLS agent that does not offer HTTP/2 by ALPN, or {@code null} where there is none. */
+    String http1Agent() {
+        return null;
+    }
+
     private static String error(NamingException e) {
         StringBuilder all = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -71,6 +81,33 @@ abstract class ConsulTlsRules {
             NamingException e = assertThrows(NamingException.class, () -> naming.find("tls-rules"));
             String why = error(e);
             assertTrue(why.contains("PKIX") || why.contains("certification"), why);
+        }
+    }
+
+    @Test
+    void anExpiredCertificateIsRefusedEvenFromATrustedAgent() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(expiredAgent() != null, "no agent with an expired certificate");
+        try (ConsulNaming naming = FastConsul.connect(expiredAgent())) {
+            String why = error(assertThrows(NamingException.class, () -> naming.find("tls-rules")));
+            assertTrue(why.contains("expired") || why.contains("validity"), why);
+        }
+    }
+
+    @Test
+    void anAgentWithoutHttp2IsWrittenReadAndWatchedOverHttp11() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(http1Agent() != null, "no TLS agent without HTTP/2");
+        try (ConsulNaming naming = FastConsul.connect(http1Agent())) {
+            List<List<ServiceInstance>> lists = new java.util.concurrent.CopyOnWriteArrayList<>();
+            naming.subscribe("tls-rules-h1", lists::add);
+            naming.register(ServiceRegistration.builder().id("tls-h1-1").name("tls-rules-h1").address("10.0.0.9")
+                    .port(443).build());
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                        !lists.isEmpty() && lists.get(lists.size() - 1).size() == 1);
+                assertEquals(List.of("tls-h1-1"), naming.find("tls-rules-h1").stream().map(ServiceInstance::id).toList());
+            } finally {
+                naming.deregister("tls-h1-1");
+            }
         }
     }
 
