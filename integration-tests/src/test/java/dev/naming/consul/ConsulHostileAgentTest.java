@@ -32,9 +32,10 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Tagged {@value #TAG}: the build runs this class in its own JVM with a heap of 128 MB (the
  * integration-tests pom), so that a limit that did not hold would end in an OutOfMemoryError
- * rather than pass unnoticed: the 200 MB array does not fit, nor does an endless body, while one
- * reply at the default limit does (its body grows by doubling: 16 and 32 MiB live at the last step;
- * with 96 MB of heap G1 could not always place the two, each in contiguous regions).
+ * rather than pass unnoticed: the 200 MB array does not fit, nor does an endless body or four
+ * reservations of 32 MiB, while one reply at the default limit does (its body grows by doubling:
+ * 16 and 32 MiB live at the last step; with 96 MB of heap G1 could not always place the two, each
+ * in contiguous regions).
  */
 @Tag(ConsulHostileAgentTest.TAG)
 class ConsulHostileAgentTest {
@@ -172,5 +173,51 @@ class ConsulHostileAgentTest {
     @Test
     void anEndlessBodyReadToCloseFailsTheReadAtMaxReply() throws Exception {
         attackedWatchKeepsItsListAndRecovers(Attack.ENDLESS_TO_CLOSE, "sent a reply over maxReply=33554432 bytes");
+    }
+
+    /**
+     * A Content-Length within the limit is a promise, not bytes: four reads told 32 MiB each and
+     * then sent nothing reserve no memory for it (with 128 MB of heap, 128 MiB reserved would be an
+     * OutOfMemoryError); they fail at their deadline, and the other watch reads on meanwhile.
+     */
+    @Test
+    void aDeclaredLengthReservesNoMemoryBeforeItsBytesArrive() throws Exception {
+        try (HostileHttp1Agent agent = new HostileHttp1Agent(upstream)) {
+            List<String> victims = List.of("victim-a", "victim-b", "victim-c", "victim-d");
+            for (String v : victims) {
+                upstream.register(v + "-1", v);
+            }
+            upstream.register("bystander-1", BYSTANDER);
+            ConsulNaming naming = FastConsul.connect("consul://" + agent.hostPort() + "?wait=1s&readMargin=3s");
+            try {
+                List<Watched> watched = victims.stream().map(v -> subscribe(naming, v)).toList();
+                Watched bystander = subscribe(naming, BYSTANDER);
+                await().atMost(Duration.ofSeconds(10)).until(() -> bystander.last().size() == 1
+                        && watched.stream().allMatch(w -> w.last().size() == 1));
+
+                agent.declare(32 << 20);
+                agent.attack(Attack.DECLARED_THEN_SILENT, "victim");
+                await().atMost(Duration.ofSeconds(10)).until(() -> agent.attacking() == victims.size());
+                upstream.register("bystander-2", BYSTANDER);
+                await().atMost(Duration.ofSeconds(5)).until(() -> bystander.last().size() == 2);
+                assertEquals(victims.size(), agent.attacking(), "the four reads were still waiting for their bodies");
+
+                for (String v : victims) {
+                    String warning = await().atMost(Duration.ofSeconds(10)).until(() -> failureWarning(v), Objects::nonNull);
+                    assertTrue(warning.contains("agent " + agent.hostPort() + " did not finish its reply within"), warning);
+                }
+                watched.forEach(w -> assertEquals(1, w.lists().size(), "kept its list: " + w.lists()));
+                agent.behave();
+                upstream.register("victim-a-2", "victim-a");
+                await().atMost(Duration.ofSeconds(10)).until(() -> watched.get(0).last().size() == 2);
+
+                agent.attack(Attack.DECLARED_THEN_SILENT, "victim");
+                await().atMost(Duration.ofSeconds(10)).until(() -> agent.attacking() == victims.size());
+                closeWhileAttacked(naming);
+            } finally {
+                naming.close();
+            }
+        }
+        assertNoOutOfMemoryError();
     }
 }

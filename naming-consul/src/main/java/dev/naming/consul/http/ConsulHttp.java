@@ -42,9 +42,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * HTTP/1.1, as Consul serves no cleartext HTTP/2, and each pending query holds a connection.
  *
  * <p>Replies are bounded: a declared or received body over {@link Settings#maxReplyBytes} aborts
- * that one exchange ({@link ReplyTooLargeException}) without reading on; response headers are
- * bounded by {@link Settings#maxHeaderBytes} on both protocols (trailers included); every request
- * has a deadline for the whole exchange. Nothing here retries: the callers decide.
+ * that one exchange ({@link ReplyTooLargeException}) without reading on, and memory is taken as
+ * the bytes come, not on a declared length alone ({@value #FIRST_RESERVE} bytes at most); response
+ * headers are bounded by {@link Settings#maxHeaderBytes} on both protocols (trailers included);
+ * every request has a deadline for the whole exchange. Nothing here retries: the callers decide.
  *
  * <p>Threads: a small daemon pool {@value #THREAD_NAME}-N (one selector, at most
  * {@value #MAX_THREADS} threads, fewer when idle) completes replies, and one daemon
@@ -177,6 +178,8 @@ public final class ConsulHttp implements AutoCloseable {
     static final Duration IDLE_THREAD = Duration.ofSeconds(5);
     /** The streams an HTTP/2 connection to an agent is expected to take: Go's server default, kept by Consul. */
     static final int EXPECTED_STREAMS = 250;
+    /** The most of a reply's body reserved on its Content-Length alone: a health list of dozens of instances. */
+    static final int FIRST_RESERVE = 64 * 1024;
 
     /**
      * Sends a request; {@code done} gets the reply (any status) or the failure, on a thread of the
@@ -302,6 +305,8 @@ public final class ConsulHttp implements AutoCloseable {
         private final BiConsumer<Reply, Throwable> done;
         private byte[] body = new byte[0];
         private int length;
+        /** The Content-Length, or -1. */
+        private long declared = -1;
 
         BoundedReply(URI agent, Duration timeout, BiConsumer<Reply, Throwable> done) {
             this.agent = agent;
@@ -311,11 +316,13 @@ public final class ConsulHttp implements AutoCloseable {
 
         @Override
         public void onHeaders(Response response) {
-            long declared = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            declared = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
             if (declared > settings.maxReplyBytes()) {
                 response.abort(tooLarge(declared + " bytes declared"));
             } else if (declared > 0) {
-                body = new byte[(int) declared];
+                // a declared length is a promise, not bytes: at most FIRST_RESERVE is taken before
+                // they come, so replies that announce the limit and send nothing hold no memory
+                body = new byte[(int) Math.min(declared, FIRST_RESERVE)];
             }
         }
 
@@ -328,6 +335,10 @@ public final class ConsulHttp implements AutoCloseable {
             }
             if (length + n > body.length) {
                 long grown = Math.max((long) body.length * 2, length + n);
+                if (declared >= length + n) {
+                    // the last step ends at the declared length: no copy once the body is in
+                    grown = Math.min(grown, declared);
+                }
                 body = Arrays.copyOf(body, (int) Math.min(grown, settings.maxReplyBytes()));
             }
             content.get(body, length, n);
