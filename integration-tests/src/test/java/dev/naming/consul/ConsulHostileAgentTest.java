@@ -175,6 +175,19 @@ class ConsulHostileAgentTest {
         attackedWatchKeepsItsListAndRecovers(Attack.ENDLESS_TO_CLOSE, "sent a reply over maxReply=33554432 bytes");
     }
 
+    @Test
+    void endlessTrailersFailTheRead() throws Exception {
+        // Jetty counts trailers into the response headers' limit, and reports going past it as an early end
+        attackedWatchKeepsItsListAndRecovers(Attack.TRAILER_FLOOD, "ended its reply early (the connection closed, a"
+                + " broken chunk, or trailers over 65536 bytes)");
+    }
+
+    @Test
+    void endlessResponseHeadersFailTheRead() throws Exception {
+        attackedWatchKeepsItsListAndRecovers(Attack.HUGE_HEADERS, "is over a limit (headers and trailers are read up"
+                + " to 65536 bytes): ");
+    }
+
     /**
      * A Content-Length within the limit is a promise, not bytes: four reads told 32 MiB each and
      * then sent nothing reserve no memory for it (with 128 MB of heap, 128 MiB reserved would be an

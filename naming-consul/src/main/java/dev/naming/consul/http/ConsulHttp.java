@@ -1,5 +1,6 @@
 package dev.naming.consul.http;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -16,6 +17,7 @@ import java.util.function.BiConsumer;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.MultiplexConnectionPool;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -361,8 +363,10 @@ public final class ConsulHttp implements AutoCloseable {
                     + settings.maxReplyBytes() + " bytes (" + what + ")");
         }
 
+        /** The failure as watches and callers report it: naming the agent and, where Jetty tells, the limit. */
         private Throwable failure(Throwable failure) {
-            if (failure instanceof java.util.concurrent.CancellationException || failure instanceof IOException) {
+            if (failure instanceof java.util.concurrent.CancellationException
+                    || failure instanceof ReplyTooLargeException) {
                 return failure;
             }
             if (failure instanceof TimeoutException) {
@@ -371,6 +375,23 @@ public final class ConsulHttp implements AutoCloseable {
             }
             if (failure instanceof InterruptedException) {
                 return new InterruptedIOException(failure.toString());
+            }
+            if (failure instanceof HttpResponseException) {
+                // HTTP/1.1 response headers over the limit among others (Jetty's message is a dump of
+                // the connection): the innermost cause says which
+                Throwable root = failure;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return new IOException("agent " + describe(agent) + " sent a reply that breaks HTTP or is over a"
+                        + " limit (headers and trailers are read up to " + settings.maxHeaderBytes() + " bytes): "
+                        + root.getMessage(), failure);
+            }
+            if (failure instanceof EOFException) {
+                // Jetty's message is a dump of the connection; the HTTP/1.1 parser reports trailers over
+                // the limit this way too, without saying so
+                return new IOException("agent " + describe(agent) + " ended its reply early (the connection closed,"
+                        + " a broken chunk, or trailers over " + settings.maxHeaderBytes() + " bytes)", failure);
             }
             return new IOException("agent " + describe(agent) + ": " + failure, failure);
         }
