@@ -17,10 +17,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import dev.naming.consul.HostileHttp2Agent.Flood;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Agents that send what each of the client's limits is there for. A hostile server stands in front
@@ -29,6 +39,11 @@ import org.junit.jupiter.api.Test;
  * and the agent, keeps its last list (its subscribers see nothing new, nothing empty), backs off and
  * reads the true list once the server behaves again; the other watches of the same {@code Naming}
  * go on meanwhile; {@code close()} returns within 2 s while the attack goes on.
+ *
+ * <p>Over HTTP/1.1 the server is {@link HostileHttp1Agent}; over TLS and HTTP/2
+ * {@link HostileHttp2Agent} floods the connection the watches share, and each flood's figures (its
+ * frames, how long the other watch's changes took, the client's CPU, the connections it ended and
+ * how) are printed to the test's output: what Jetty's client does under it is what its test asserts.
  *
  * <p>Tagged {@value #TAG}: the build runs this class in its own JVM with a heap of 128 MB (the
  * integration-tests pom), so that a limit that did not hold would end in an OutOfMemoryError
@@ -44,11 +59,22 @@ class ConsulHostileAgentTest {
     private static final String VICTIM = "victim";
     private static final String BYSTANDER = "bystander";
     private static final Duration CLOSE_WITHIN = Duration.ofSeconds(2);
+    private static final int PROTOCOL_ERROR = 0x1;
+    private static final int ENHANCE_YOUR_CALM = 0xb;
+
+    @TempDir
+    static Path dir;
+    private static AgentCertificate certificate;
 
     private ConsulEmulator emulator;
     private AgentUpstream upstream;
     private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     private PrintStream originalErr;
+
+    @BeforeAll
+    static void certificate() throws Exception {
+        certificate = AgentCertificate.create(dir, "changeit-hostile");
+    }
 
     @BeforeEach
     void start() {
@@ -232,5 +258,174 @@ class ConsulHostileAgentTest {
             }
         }
         assertNoOutOfMemoryError();
+    }
+
+    /** Heap in use after a full collection: what is retained. */
+    private static long retainedHeap() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** CPU time of the client's threads so far, by thread. */
+    private static Map<Long, Long> clientCpu() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(ConsulHttp.THREAD_NAME) || t.getName().startsWith(ConsulHttp.SCHEDULER_NAME)) {
+                cpu.put(t.getId(), Math.max(0, threads.getThreadCpuTime(t.getId())));
+            }
+        }
+        return cpu;
+    }
+
+    /** CPU the client's threads used since {@code before} (threads that ended meanwhile are not counted). */
+    private static long clientCpuSince(Map<Long, Long> before) {
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : clientCpu().entrySet()) {
+            sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return sum;
+    }
+
+    /**
+     * What an HTTP/2 flood did while it went on.
+     *
+     * @param latencies     for each change to the other watch's service, how long its list took to
+     *                      arrive, or -1 when it did not within a second
+     * @param cpuPercent    the client threads' CPU, in % of one core
+     * @param endedByClient connections the client ended during the flood
+     * @param goAways       the error codes of the client's GOAWAY frames
+     * @param heapGrowthMb  heap retained after the flood's first seconds, over what was before
+     */
+    private record FloodRun(Flood kind, long frames, long millis, List<Long> latencies, long cpuPercent,
+                            int acceptedDuring, long endedByClient, List<Integer> goAways, long heapGrowthMb,
+                            long recoveredMs, long closeMs) {
+        long delivered() {
+            return latencies.stream().filter(l -> l >= 0).count();
+        }
+    }
+
+    private static final int CHANGES = 8;
+
+    /**
+     * The scenario of every HTTP/2 flood, on the connection the victim's and the bystander's watches
+     * share: the victim's read starts the flood (and every later one of its reads, on whichever
+     * connection, starts it again); meanwhile the bystander's service changes {@value #CHANGES}
+     * times, each change given a second to arrive; then the server behaves, and both watches must
+     * read their true lists; then the flood starts again and {@code close()} must return within 2 s.
+     * Checked here whatever the flood: the victim's failure names the agent, no list a subscriber
+     * got is empty, nothing is retained beyond 16 MB, no OutOfMemoryError.
+     */
+    private FloodRun flood(Flood kind) throws Exception {
+        FloodRun run;
+        try (HostileHttp2Agent agent = new HostileHttp2Agent(upstream, certificate.serverContext())) {
+            upstream.register("victim-1", VICTIM);
+            upstream.register("bystander-1", BYSTANDER);
+            ConsulNaming naming = FastConsul.connect("consul://" + agent.hostPort()
+                    + "?wait=1s&readMargin=500ms&timeout=1s&" + certificate.trustParameters());
+            try {
+                Watched victim = subscribe(naming, VICTIM);
+                Watched bystander = subscribe(naming, BYSTANDER);
+                await().atMost(Duration.ofSeconds(10)).until(() -> victim.last().equals(List.of("victim-1"))
+                        && bystander.last().equals(List.of("bystander-1")));
+                int acceptedBefore = agent.accepted();
+                long heapBefore = retainedHeap();
+
+                agent.flood(kind, VICTIM);
+                await().atMost(Duration.ofSeconds(10)).until(() -> agent.flooded() > 0);
+                Map<Long, Long> cpuBefore = clientCpu();
+                long endedBefore = agent.endedByClient();
+                long started = System.nanoTime();
+                List<Long> latencies = new ArrayList<>();
+                for (int i = 2; i < 2 + CHANGES; i++) {
+                    String id = "bystander-" + i;
+                    long asked = System.nanoTime();
+                    upstream.register(id, BYSTANDER);
+                    try {
+                        await().atMost(Duration.ofSeconds(1)).until(() -> bystander.last().contains(id));
+                        latencies.add((System.nanoTime() - asked) / 1_000_000);
+                    } catch (ConditionTimeoutException starved) {
+                        latencies.add(-1L);
+                    }
+                }
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                long cpu = clientCpuSince(cpuBefore);
+                long heapGrowth = retainedHeap() - heapBefore;
+                long frames = agent.floodFrames();
+                long ended = agent.endedByClient() - endedBefore;
+                int acceptedDuring = agent.accepted() - acceptedBefore;
+                String warning = failureWarning(VICTIM);
+                assertTrue(warning != null && warning.contains("agent " + agent.hostPort()), String.valueOf(warning));
+
+                upstream.register("victim-2", VICTIM);
+                agent.behave();
+                long behaved = System.nanoTime();
+                await().atMost(Duration.ofSeconds(20)).until(() -> victim.last().equals(List.of("victim-1", "victim-2"))
+                        && bystander.last().size() == 1 + CHANGES);
+                long recovered = (System.nanoTime() - behaved) / 1_000_000;
+                assertFalse(victim.lists().stream().anyMatch(List::isEmpty), "an empty list: " + victim.lists());
+                assertFalse(bystander.lists().stream().anyMatch(List::isEmpty), "an empty list: " + bystander.lists());
+
+                int flooded = agent.flooded();
+                agent.flood(kind, VICTIM);
+                await().atMost(Duration.ofSeconds(10)).until(() -> agent.flooded() > flooded);
+                Duration close = closeWhileAttacked(naming);
+                run = new FloodRun(kind, frames, millis, latencies, cpu * 100 / (millis * 1_000_000), acceptedDuring,
+                        ended, agent.goAwayCodes(), heapGrowth >> 20, recovered, close.toMillis());
+            } finally {
+                naming.close();
+            }
+        }
+        System.out.println(run);
+        assertTrue(run.heapGrowthMb() < 16, "retained " + run.heapGrowthMb() + " MB more during the flood");
+        assertNoOutOfMemoryError();
+        return run;
+    }
+
+    /**
+     * Jetty's client counts the keys of SETTINGS frames over the connection's life, not per frame
+     * (SettingsBodyParser never resets its count): with {@code maxSettingsKeys} at 16 the ninth
+     * frame of two keys ends the connection (GOAWAY ENHANCE_YOUR_CALM), before the rate does.
+     */
+    @Test
+    void aSettingsFloodEndsItsConnection() throws Exception {
+        FloodRun run = flood(Flood.SETTINGS);
+        assertTrue(run.goAways().contains(ENHANCE_YOUR_CALM), run.toString());
+    }
+
+    /**
+     * RST_STREAM on the victim's streams and, without pause, on the streams they closed: Jetty's
+     * client ignores the latter, one by one, on its selector's thread, which the flood keeps busy.
+     * close() while it goes on must not wait for that thread.
+     */
+    @Test
+    void anRstStreamFloodDoesNotHoldClose() throws Exception {
+        FloodRun run = flood(Flood.RESET);
+        assertTrue(run.closeMs() < CLOSE_WITHIN.toMillis(), run.toString());
+    }
+
+    /**
+     * Not protected: after HEADERS without END_HEADERS nothing but CONTINUATION frames may come on
+     * the connection, and empty ones add nothing to the header block that its limit could count.
+     * Jetty's client parses them as fast as they come (its parser has no rate control, and no
+     * listener hears of them), the connection stays up and carries nothing else, so the other watch
+     * on it gets nothing until the flood ends; then both read on. Memory does not grow, and close()
+     * returns in time.
+     */
+    @Test
+    void aContinuationFloodHoldsTheSharedConnectionUntilItEnds() throws Exception {
+        FloodRun run = flood(Flood.CONTINUATION);
+        assertEquals(0, run.delivered(), run.toString());
+        assertEquals(0, run.endedByClient(), run.toString());
+    }
+
+    /**
+     * Huge response headers over HTTP/2: CONTINUATION frames of header fields. Jetty's client stops
+     * at the header limit (64 KiB of header block) and ends the connection (GOAWAY PROTOCOL_ERROR).
+     */
+    @Test
+    void headerFieldsPastTheLimitEndTheConnection() throws Exception {
+        FloodRun run = flood(Flood.HEADER_FIELDS);
+        assertTrue(run.goAways().contains(PROTOCOL_ERROR), run.toString());
     }
 }

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +33,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -89,6 +92,8 @@ public final class ConsulHttp implements AutoCloseable {
     private final HttpClient client;
     private final QueuedThreadPool pool;
     private final ScheduledExecutorScheduler scheduler;
+    /** The client's connections that are open, of every layer (TLS, HTTP): close() ends them first. */
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private boolean closed;
 
     public ConsulHttp(Settings settings) {
@@ -150,6 +155,18 @@ public final class ConsulHttp implements AutoCloseable {
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "naming-consul"));
         // connections a blocking query left idle are closed after a while; the agent closes its own after 90 s
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        // the client's event listeners are given to every connection it opens
+        client.addBean(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                open.add(connection);
+            }
+
+            @Override
+            public void onClosed(Connection connection) {
+                open.remove(connection);
+            }
+        });
     }
 
     /** The client, started by the first request: building a {@code Naming} starts no thread. */
@@ -282,6 +299,10 @@ public final class ConsulHttp implements AutoCloseable {
             closed = true;
         }
         Runnable stop = () -> {
+            // Jetty's stop waits, without a deadline, for its selector's thread to close the
+            // connections, and an agent that sends without a pause (an HTTP/2 flood) keeps that
+            // thread reading: their ends are closed here first, which ends the reading
+            open.forEach(c -> c.getEndPoint().close());
             // the client first (it fails what is under way), then the threads it shares
             for (org.eclipse.jetty.util.component.LifeCycle part : List.of(client, pool, scheduler)) {
                 try {
