@@ -383,6 +383,26 @@ class ConsulHostileAgentTest {
     }
 
     /**
+     * Jetty's client answers every PING with a frame it queues until it can be written, and counts
+     * none: at 40,000 PINGs a second the queue grew by hundreds of thousands of frames and the 128 MB
+     * JVM ended in an OutOfMemoryError. Past {@value ConsulHttp#MAX_CONTROL_FRAMES} a second the
+     * connection ends (GOAWAY ENHANCE_YOUR_CALM), the watches on it fail and read on a new one.
+     */
+    @Test
+    void aPingFloodEndsItsConnection() throws Exception {
+        FloodRun run = flood(Flood.PING);
+        assertTrue(run.goAways().contains(ENHANCE_YOUR_CALM), run.toString());
+        assertTrue(run.endedByClient() > 0, run.toString());
+    }
+
+    /** The same with an agent that does not read meanwhile: the answers the client queues cannot even go out. */
+    @Test
+    void aPingFloodOfAnAgentThatDoesNotReadEndsItsConnection() throws Exception {
+        FloodRun run = flood(Flood.PING_UNREAD);
+        assertTrue(run.endedByClient() > 0, run.toString());
+    }
+
+    /**
      * Jetty's client counts the keys of SETTINGS frames over the connection's life, not per frame
      * (SettingsBodyParser never resets its count): with {@code maxSettingsKeys} at 16 the ninth
      * frame of two keys ends the connection (GOAWAY ENHANCE_YOUR_CALM), before the rate does.
@@ -395,13 +415,15 @@ class ConsulHostileAgentTest {
 
     /**
      * RST_STREAM on the victim's streams and, without pause, on the streams they closed: Jetty's
-     * client ignores the latter, one by one, on its selector's thread, which the flood keeps busy.
-     * close() while it goes on must not wait for that thread.
+     * client ignores the latter, one by one, on its selector's thread, which the flood keeps busy
+     * (close() must not wait for that thread). Past {@value ConsulHttp#MAX_CONTROL_FRAMES} a second
+     * the connection ends.
      */
     @Test
-    void anRstStreamFloodDoesNotHoldClose() throws Exception {
+    void anRstStreamFloodEndsItsConnection() throws Exception {
         FloodRun run = flood(Flood.RESET);
         assertTrue(run.closeMs() < CLOSE_WITHIN.toMillis(), run.toString());
+        assertTrue(run.goAways().contains(ENHANCE_YOUR_CALM), run.toString());
     }
 
     /**

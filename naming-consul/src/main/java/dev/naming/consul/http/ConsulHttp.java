@@ -7,9 +7,12 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -29,11 +32,18 @@ import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Session;
+import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.http2.frames.Frame;
+import org.eclipse.jetty.http2.frames.FrameType;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.RateControl;
+import org.eclipse.jetty.io.WindowRateControl;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -125,6 +135,7 @@ public final class ConsulHttp implements AutoCloseable {
         http2.setMaxResponseHeadersSize(settings.maxHeaderBytes());
         // a SETTINGS frame of Go's has a handful of keys; one with many more is an attack on the parser
         http2.setMaxSettingsKeys(16);
+        http2.addEventListener(new FloodGuard());
         ClientConnectionFactory.Info h2 = new ClientConnectionFactoryOverHTTP2.HTTP2(http2);
         ClientConnectionFactory.Info h1 = HttpClientConnectionFactory.HTTP11;
         // over TLS ALPN offers both and the agent picks (Go's server prefers h2); a server that
@@ -197,6 +208,8 @@ public final class ConsulHttp implements AutoCloseable {
     static final Duration IDLE_THREAD = Duration.ofSeconds(5);
     /** The streams an HTTP/2 connection to an agent is expected to take: Go's server default, kept by Consul. */
     static final int EXPECTED_STREAMS = 250;
+    /** PING, SETTINGS and RST_STREAM frames an HTTP/2 agent may send per second on one connection. */
+    static final int MAX_CONTROL_FRAMES = 128;
     /** The most of a reply's body reserved on its Content-Length alone: a health list of dozens of instances. */
     static final int FIRST_RESERVE = 64 * 1024;
 
@@ -318,6 +331,34 @@ public final class ConsulHttp implements AutoCloseable {
             t.start();
         } else {
             stop.run();
+        }
+    }
+
+    /**
+     * Ends an HTTP/2 connection whose agent sends more than {@value #MAX_CONTROL_FRAMES} PING,
+     * SETTINGS or RST_STREAM frames in a second, as Jetty's server does with its clients (its
+     * default rate, 128): Jetty's client counts none of them, and queues an answer to each PING
+     * (and SETTINGS) until it can be written, so a flood of them grows that queue without bound when
+     * the agent reads slower than it sends. The connection fails as on a protocol error of the
+     * agent's (GOAWAY ENHANCE_YOUR_CALM, its streams failed), and the watches ask again on a new one.
+     * A Go server sends one SETTINGS frame per connection and PINGs only to probe an idle one.
+     */
+    private static final class FloodGuard implements HTTP2Session.FrameListener {
+        private final Map<Session, RateControl> rates = Collections.synchronizedMap(new WeakHashMap<>());
+
+        @Override
+        public void onIncomingFrame(Session session, Frame frame) {
+            FrameType type = frame.getType();
+            if (type != FrameType.PING && type != FrameType.SETTINGS && type != FrameType.RST_STREAM) {
+                return;
+            }
+            RateControl rate = rates.computeIfAbsent(session,
+                    s -> new WindowRateControl(MAX_CONTROL_FRAMES, Duration.ofSeconds(1)));
+            if (!rate.onEvent(frame) && session instanceof HTTP2Session h2) {
+                // as Jetty's parser does when its own rate control trips: the reason goes in the GOAWAY
+                h2.onConnectionFailure(ErrorCode.ENHANCE_YOUR_CALM_ERROR.code,
+                        type.name().toLowerCase(Locale.ROOT) + "_frames_over_" + MAX_CONTROL_FRAMES + "_a_second");
+            }
         }
     }
 
