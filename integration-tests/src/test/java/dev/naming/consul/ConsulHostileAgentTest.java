@@ -3,8 +3,10 @@ package dev.naming.consul;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.Subscription;
 import dev.naming.consul.HostileHttp1Agent.Attack;
@@ -212,6 +214,51 @@ class ConsulHostileAgentTest {
     void endlessResponseHeadersFailTheRead() throws Exception {
         attackedWatchKeepsItsListAndRecovers(Attack.HUGE_HEADERS, "is over a limit (headers and trailers are read up"
                 + " to 65536 bytes): ");
+    }
+
+    /**
+     * {@code find} reads the same way: a reply over maxReply (here a chunked 200 MB array, its length
+     * said nowhere) fails the call with a NamingException naming the limit and the agent, and the
+     * next {@code find} of another service is answered.
+     */
+    @Test
+    void aFindOverMaxReplyFailsNamingTheLimit() throws Exception {
+        try (HostileHttp1Agent agent = new HostileHttp1Agent(upstream);
+             ConsulNaming naming = FastConsul.connect("consul://" + agent.hostPort())) {
+            upstream.register("bystander-1", BYSTANDER);
+            agent.attack(Attack.HUGE_ARRAY_CHUNKED, VICTIM);
+
+            NamingException e = assertThrows(NamingException.class, () -> naming.find(VICTIM));
+            assertTrue(e.getMessage().contains("agent " + agent.hostPort() + " sent a reply over maxReply=33554432 bytes"),
+                    e.getMessage());
+            assertEquals(List.of("bystander-1"), naming.find(BYSTANDER).stream().map(ServiceInstance::id).toList());
+        }
+        assertNoOutOfMemoryError();
+    }
+
+    /**
+     * maxReply given in the URI applies to every read: at 1 KiB a list of five instances fails
+     * {@code find} and the watch, naming the limit, while a list of one (a health entry with its node
+     * and check is under 1 KiB) is read.
+     */
+    @Test
+    void maxReplyGivenInTheUriFailsANormalSizedList() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            upstream.register("five-" + i, "five");
+        }
+        upstream.register("one-1", "one");
+        try (ConsulNaming naming = FastConsul.connect("consul://" + emulator.hostPort() + "?maxReply=1KiB")) {
+            NamingException e = assertThrows(NamingException.class, () -> naming.find("five"));
+            assertTrue(e.getMessage().contains("agent " + emulator.hostPort() + " sent a reply over maxReply=1024 bytes"),
+                    e.getMessage());
+            assertEquals(List.of("one-1"), naming.find("one").stream().map(ServiceInstance::id).toList());
+
+            Watched five = subscribe(naming, "five");
+            String warning = await().atMost(Duration.ofSeconds(10)).until(() -> failureWarning("five"), Objects::nonNull);
+            assertTrue(warning.contains("sent a reply over maxReply=1024 bytes"), warning);
+            assertTrue(five.lists().isEmpty(), "no list, not an empty one: " + five.lists());
+            assertFalse(five.subscription().registryReachable());
+        }
     }
 
     /**
