@@ -60,7 +60,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * that one exchange ({@link ReplyTooLargeException}) without reading on, and memory is taken as
  * the bytes come, not on a declared length alone ({@value #FIRST_RESERVE} bytes at most); response
  * headers are bounded by {@link Settings#maxHeaderBytes} on both protocols (trailers included);
- * every request has a deadline for the whole exchange. Nothing here retries: the callers decide.
+ * every request has a deadline for the whole exchange; an HTTP/2 connection whose agent floods it
+ * with PING, SETTINGS or RST_STREAM frames ends ({@code FloodGuard}). These bound each exchange,
+ * not their sum: replies read at the same time may each hold up to maxReply. Nothing here
+ * retries: the callers decide.
  *
  * <p>Threads: a small daemon pool {@value #THREAD_NAME}-N (one selector, at most
  * {@value #MAX_THREADS} threads, fewer when idle) completes replies, and one daemon
