@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -38,6 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code -Dtest} run reaches the default execution too) those tests would prove nothing and are
  * skipped.
  */
+@Tag("small-heap")
 class DiscoveryHostileServerTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(20);

@@ -1,14 +1,20 @@
 package dev.naming.consul.http;
 
 import dev.naming.spi.UriParameter;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +23,7 @@ import java.util.function.BiConsumer;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.MultiplexConnectionPool;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -26,10 +33,18 @@ import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Session;
+import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.http2.frames.Frame;
+import org.eclipse.jetty.http2.frames.FrameType;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.RateControl;
+import org.eclipse.jetty.io.WindowRateControl;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -43,9 +58,13 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * HTTP/1.1, as Consul serves no cleartext HTTP/2, and each pending query holds a connection.
  *
  * <p>Replies are bounded: a declared or received body over {@link Settings#maxReplyBytes} aborts
- * that one exchange ({@link ReplyTooLargeException}) without reading on; response headers are
- * bounded by {@link Settings#maxHeaderBytes} on both protocols (trailers included); every request
- * has a deadline for the whole exchange. Nothing here retries: the callers decide.
+ * that one exchange ({@link ReplyTooLargeException}) without reading on, and memory is taken as
+ * the bytes come, not on a declared length alone ({@value #FIRST_RESERVE} bytes at most); response
+ * headers are bounded by {@link Settings#maxHeaderBytes} on both protocols (trailers included);
+ * every request has a deadline for the whole exchange; an HTTP/2 connection whose agent floods it
+ * with PING, SETTINGS or RST_STREAM frames ends ({@code FloodGuard}). These bound each exchange,
+ * not their sum: replies read at the same time may each hold up to maxReply. Nothing here
+ * retries: the callers decide.
  *
  * <p>Threads: a small daemon pool {@value #THREAD_NAME}-N (one selector, at most
  * {@value #MAX_THREADS} threads, fewer when idle) completes replies, and one daemon
@@ -89,6 +108,8 @@ public final class ConsulHttp implements AutoCloseable {
     private final HttpClient client;
     private final QueuedThreadPool pool;
     private final ScheduledExecutorScheduler scheduler;
+    /** The client's connections that are open, of every layer (TLS, HTTP): close() ends them first. */
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private boolean closed;
 
     public ConsulHttp(Settings settings) {
@@ -120,6 +141,7 @@ public final class ConsulHttp implements AutoCloseable {
         http2.setMaxResponseHeadersSize(settings.maxHeaderBytes());
         // a SETTINGS frame of Go's has a handful of keys; one with many more is an attack on the parser
         http2.setMaxSettingsKeys(16);
+        http2.addEventListener(new FloodGuard());
         ClientConnectionFactory.Info h2 = new ClientConnectionFactoryOverHTTP2.HTTP2(http2);
         ClientConnectionFactory.Info h1 = HttpClientConnectionFactory.HTTP11;
         // over TLS ALPN offers both and the agent picks (Go's server prefers h2); a server that
@@ -150,6 +172,18 @@ public final class ConsulHttp implements AutoCloseable {
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "naming-consul"));
         // connections a blocking query left idle are closed after a while; the agent closes its own after 90 s
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        // the client's event listeners are given to every connection it opens
+        client.addBean(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                open.add(connection);
+            }
+
+            @Override
+            public void onClosed(Connection connection) {
+                open.remove(connection);
+            }
+        });
     }
 
     /** The client, started by the first request: building a {@code Naming} starts no thread. */
@@ -180,6 +214,10 @@ public final class ConsulHttp implements AutoCloseable {
     static final Duration IDLE_THREAD = Duration.ofSeconds(5);
     /** The streams an HTTP/2 connection to an agent is expected to take: Go's server default, kept by Consul. */
     static final int EXPECTED_STREAMS = 250;
+    /** PING, SETTINGS and RST_STREAM frames an HTTP/2 agent may send per second on one connection. */
+    static final int MAX_CONTROL_FRAMES = 128;
+    /** The most of a reply's body reserved on its Content-Length alone: a health list of dozens of instances. */
+    static final int FIRST_RESERVE = 64 * 1024;
 
     /**
      * Sends a request; {@code done} gets the reply (any status) or the failure, on a thread of the
@@ -280,6 +318,10 @@ public final class ConsulHttp implements AutoCloseable {
             closed = true;
         }
         Runnable stop = () -> {
+            // Jetty's stop waits, without a deadline, for its selector's thread to close the
+            // connections, and an agent that sends without a pause (an HTTP/2 flood) keeps that
+            // thread reading: their ends are closed here first, which ends the reading
+            open.forEach(c -> c.getEndPoint().close());
             // the client first (it fails what is under way), then the threads it shares
             for (org.eclipse.jetty.util.component.LifeCycle part : List.of(client, pool, scheduler)) {
                 try {
@@ -298,6 +340,34 @@ public final class ConsulHttp implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends an HTTP/2 connection whose agent sends more than {@value #MAX_CONTROL_FRAMES} PING,
+     * SETTINGS or RST_STREAM frames in a second, as Jetty's server does with its clients (its
+     * default rate, 128): Jetty's client counts none of them, and queues an answer to each PING
+     * (and SETTINGS) until it can be written, so a flood of them grows that queue without bound when
+     * the agent reads slower than it sends. The connection fails as on a protocol error of the
+     * agent's (GOAWAY ENHANCE_YOUR_CALM, its streams failed), and the watches ask again on a new one.
+     * A Go server sends one SETTINGS frame per connection and PINGs only to probe an idle one.
+     */
+    private static final class FloodGuard implements HTTP2Session.FrameListener {
+        private final Map<Session, RateControl> rates = Collections.synchronizedMap(new WeakHashMap<>());
+
+        @Override
+        public void onIncomingFrame(Session session, Frame frame) {
+            FrameType type = frame.getType();
+            if (type != FrameType.PING && type != FrameType.SETTINGS && type != FrameType.RST_STREAM) {
+                return;
+            }
+            RateControl rate = rates.computeIfAbsent(session,
+                    s -> new WindowRateControl(MAX_CONTROL_FRAMES, Duration.ofSeconds(1)));
+            if (!rate.onEvent(frame) && session instanceof HTTP2Session h2) {
+                // as Jetty's parser does when its own rate control trips: the reason goes in the GOAWAY
+                h2.onConnectionFailure(ErrorCode.ENHANCE_YOUR_CALM_ERROR.code,
+                        type.name().toLowerCase(Locale.ROOT) + "_frames_over_" + MAX_CONTROL_FRAMES + "_a_second");
+            }
+        }
+    }
+
     /** Reads a reply's body into memory up to the limit, then hands the whole reply on. */
     private final class BoundedReply implements Response.Listener {
         private final URI agent;
@@ -305,6 +375,8 @@ public final class ConsulHttp implements AutoCloseable {
         private final BiConsumer<Reply, Throwable> done;
         private byte[] body = new byte[0];
         private int length;
+        /** The Content-Length, or -1. */
+        private long declared = -1;
 
         BoundedReply(URI agent, Duration timeout, BiConsumer<Reply, Throwable> done) {
             this.agent = agent;
@@ -314,11 +386,13 @@ public final class ConsulHttp implements AutoCloseable {
 
         @Override
         public void onHeaders(Response response) {
-            long declared = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            declared = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
             if (declared > settings.maxReplyBytes()) {
                 response.abort(tooLarge(declared + " bytes declared"));
             } else if (declared > 0) {
-                body = new byte[(int) declared];
+                // a declared length is a promise, not bytes: at most FIRST_RESERVE is taken before
+                // they come, so replies that announce the limit and send nothing hold no memory
+                body = new byte[(int) Math.min(declared, FIRST_RESERVE)];
             }
         }
 
@@ -331,6 +405,10 @@ public final class ConsulHttp implements AutoCloseable {
             }
             if (length + n > body.length) {
                 long grown = Math.max((long) body.length * 2, length + n);
+                if (declared >= length + n) {
+                    // the last step ends at the declared length: no copy once the body is in
+                    grown = Math.min(grown, declared);
+                }
                 body = Arrays.copyOf(body, (int) Math.min(grown, settings.maxReplyBytes()));
             }
             content.get(body, length, n);
@@ -353,8 +431,10 @@ public final class ConsulHttp implements AutoCloseable {
                     + UriParameter.formatSize(settings.maxReplyBytes()) + " (" + what + "); the rest is not read");
         }
 
+        /** The failure as watches and callers report it: naming the agent and, where Jetty tells, the limit. */
         private Throwable failure(Throwable failure) {
-            if (failure instanceof java.util.concurrent.CancellationException || failure instanceof IOException) {
+            if (failure instanceof java.util.concurrent.CancellationException
+                    || failure instanceof ReplyTooLargeException) {
                 return failure;
             }
             if (failure instanceof TimeoutException) {
@@ -363,6 +443,23 @@ public final class ConsulHttp implements AutoCloseable {
             }
             if (failure instanceof InterruptedException) {
                 return new InterruptedIOException(failure.toString());
+            }
+            if (failure instanceof HttpResponseException) {
+                // HTTP/1.1 response headers over the limit among others (Jetty's message is a dump of
+                // the connection): the innermost cause says which
+                Throwable root = failure;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return new IOException("agent " + describe(agent) + " sent a reply that breaks HTTP or is over a"
+                        + " limit (headers and trailers are read up to " + settings.maxHeaderBytes() + " bytes): "
+                        + root.getMessage(), failure);
+            }
+            if (failure instanceof EOFException) {
+                // Jetty's message is a dump of the connection; the HTTP/1.1 parser reports trailers over
+                // the limit this way too, without saying so
+                return new IOException("agent " + describe(agent) + " ended its reply early (the connection closed,"
+                        + " a broken chunk, or trailers over " + settings.maxHeaderBytes() + " bytes)", failure);
             }
             return new IOException("agent " + describe(agent) + ": " + failure, failure);
         }
