@@ -249,13 +249,13 @@ class ConsulHostileAgentTest {
         upstream.register("one-1", "one");
         try (ConsulNaming naming = FastConsul.connect("consul://" + emulator.hostPort() + "?maxReply=1KiB")) {
             NamingException e = assertThrows(NamingException.class, () -> naming.find("five"));
-            assertTrue(e.getMessage().contains("agent " + emulator.hostPort() + " sent a reply over maxReply=1024 bytes"),
+            assertTrue(e.getMessage().contains("agent " + emulator.hostPort() + " sent a reply over maxReply=1KiB"),
                     e.getMessage());
             assertEquals(List.of("one-1"), naming.find("one").stream().map(ServiceInstance::id).toList());
 
             Watched five = subscribe(naming, "five");
             String warning = await().atMost(Duration.ofSeconds(10)).until(() -> failureWarning("five"), Objects::nonNull);
-            assertTrue(warning.contains("sent a reply over maxReply=1024 bytes"), warning);
+            assertTrue(warning.contains("sent a reply over maxReply=1KiB"), warning);
             assertTrue(five.lists().isEmpty(), "no list, not an empty one: " + five.lists());
             assertFalse(five.subscription().registryReachable());
         }
