@@ -3,6 +3,7 @@ package dev.naming.consul;
 import dev.naming.NamingUri;
 import dev.naming.consul.http.ConsulHttp;
 import dev.naming.consul.http.ConsulTrust;
+import dev.naming.consul.watch.WatchSettings;
 import dev.naming.spi.HostPort;
 import dev.naming.spi.UriParameter;
 import dev.naming.spi.UriParameters;
@@ -186,7 +187,7 @@ final class ConsulConfig {
                 throw new IllegalArgumentException(positive.name() + " must be above zero");
             }
         }
-        if (backoffMax().compareTo(backoffInitial()) < 0) {
+        if (values.get(RETRY_MAX).compareTo(values.get(RETRY_MIN)) < 0) {
             throw new IllegalArgumentException("retryMax must not be below retryMin");
         }
     }
@@ -230,23 +231,7 @@ final class ConsulConfig {
         return values.get(TIMEOUT);
     }
 
-    /** Blocking queries of one watch start at most once per this interval (after a burst of two). */
-    Duration queryInterval() {
-        return values.get(QUERY_INTERVAL);
-    }
 
-    /** The longest extra pause when the agent returns a blocking query early with an unchanged index. */
-    Duration idleQueryPenaltyMax() {
-        return values.get(IDLE_PENALTY_MAX);
-    }
-
-    Duration backoffInitial() {
-        return values.get(RETRY_MIN);
-    }
-
-    Duration backoffMax() {
-        return values.get(RETRY_MAX);
-    }
 
     /** How often registrations without a TTL check are looked up on the agent (to notice it lost them). */
     Duration presenceInterval() {
@@ -256,6 +241,12 @@ final class ConsulConfig {
     /** How long removals are held back after a sign that the agent lost its state. */
     Duration stateLossGrace() {
         return values.get(GRACE);
+    }
+
+    /** What the reads and watches need. */
+    WatchSettings watchSettings() {
+        return new WatchSettings(tls, datacenter(), stale(), waitTime(), blockingReadTimeout(), requestTimeout(),
+                values.get(QUERY_INTERVAL), values.get(IDLE_PENALTY_MAX), values.get(RETRY_MIN), values.get(RETRY_MAX));
     }
 
     /**

@@ -27,7 +27,6 @@ final class ConsulNaming extends AbstractNaming {
     private final ConsulAgents agents;
     private final ConsulRegistrar registrar;
     private final HealthReads reads;
-    private final ConsulWatch.Pacing pacing;
 
     ConsulNaming(ConsulConfig config) {
         super("consul", config.stateLossGrace());
@@ -35,10 +34,7 @@ final class ConsulNaming extends AbstractNaming {
         this.http = new ConsulHttp(config.httpSettings());
         this.agents = new ConsulAgents(config.agents(), http, config.requestTimeout());
         this.registrar = new ConsulRegistrar(agents, config.presenceInterval());
-        this.reads = new HealthReads(http, config.agents(), config.tls(), config.datacenter(), config.stale(),
-                config.waitTime(), config.blockingReadTimeout(), config.requestTimeout());
-        this.pacing = new ConsulWatch.Pacing(config.waitTime(), config.queryInterval(), config.idleQueryPenaltyMax(),
-                config.backoffInitial(), config.backoffMax());
+        this.reads = new HealthReads(http, config.agents(), config.watchSettings());
     }
 
     @Override
@@ -57,7 +53,7 @@ final class ConsulNaming extends AbstractNaming {
     @Override
     protected ServiceWatch watch(String serviceName, WatchSink sink) {
         ConsulPaths.checkSegment("name", serviceName);
-        return ConsulWatch.start(serviceName, sink, reads, pacing, agents.current());
+        return ConsulWatch.start(serviceName, sink, reads, agents.current());
     }
 
     @Override

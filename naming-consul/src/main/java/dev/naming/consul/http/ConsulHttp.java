@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -31,7 +33,6 @@ import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Session;
@@ -300,7 +301,7 @@ public final class ConsulHttp implements AutoCloseable {
     }
 
     /** Whether this thread is one of this client's: closing from it must not wait for itself. */
-    public static boolean onClientThread() {
+    private static boolean onClientThread() {
         String name = Thread.currentThread().getName();
         return name.startsWith(THREAD_NAME) || name.startsWith(SCHEDULER_NAME);
     }
@@ -422,7 +423,7 @@ public final class ConsulHttp implements AutoCloseable {
                 return;
             }
             Response r = result.getResponse();
-            done.accept(new Reply(describe(agent), r.getStatus(), r.getHeaders(),
+            done.accept(new Reply(describe(agent), r.getStatus(), r.getHeaders()::get,
                     length == body.length ? body : Arrays.copyOf(body, length)), null);
         }
 
@@ -433,35 +434,29 @@ public final class ConsulHttp implements AutoCloseable {
 
         /** The failure as watches and callers report it: naming the agent and, where Jetty tells, the limit. */
         private Throwable failure(Throwable failure) {
-            if (failure instanceof java.util.concurrent.CancellationException
-                    || failure instanceof ReplyTooLargeException) {
+            String agent = "agent " + describe(this.agent);
+            if (failure instanceof java.util.concurrent.CancellationException || failure instanceof ReplyTooLargeException) {
                 return failure;
-            }
-            if (failure instanceof TimeoutException) {
-                return new java.net.http.HttpTimeoutException("agent " + describe(agent)
-                        + " did not finish its reply within " + timeout.toMillis() + " ms");
-            }
-            if (failure instanceof InterruptedException) {
+            } else if (failure instanceof TimeoutException) {
+                return new java.net.http.HttpTimeoutException(agent + " did not finish its reply within "
+                        + timeout.toMillis() + " ms");
+            } else if (failure instanceof InterruptedException) {
                 return new InterruptedIOException(failure.toString());
             }
-            if (failure instanceof HttpResponseException) {
-                // HTTP/1.1 response headers over the limit among others (Jetty's message is a dump of
-                // the connection): the innermost cause says which
-                Throwable root = failure;
-                while (root.getCause() != null) {
-                    root = root.getCause();
-                }
-                return new IOException("agent " + describe(agent) + " sent a reply that breaks HTTP or is over a"
-                        + " limit (headers and trailers are read up to " + settings.maxHeaderBytes() + " bytes): "
-                        + root.getMessage(), failure);
+            // Jetty's messages here are a dump of the connection: what the reader needs is the agent,
+            // the limit that applies, and (for a broken reply) the innermost cause
+            Throwable root = failure;
+            while (root.getCause() != null) {
+                root = root.getCause();
             }
-            if (failure instanceof EOFException) {
-                // Jetty's message is a dump of the connection; the HTTP/1.1 parser reports trailers over
-                // the limit this way too, without saying so
-                return new IOException("agent " + describe(agent) + " ended its reply early (the connection closed,"
-                        + " a broken chunk, or trailers over " + settings.maxHeaderBytes() + " bytes)", failure);
-            }
-            return new IOException("agent " + describe(agent) + ": " + failure, failure);
+            String why = failure instanceof HttpResponseException
+                    ? " sent a reply that breaks HTTP or is over a limit (headers and trailers are read up to "
+                            + settings.maxHeaderBytes() + " bytes): " + root.getMessage()
+                    : failure instanceof EOFException
+                    ? " ended its reply early (the connection closed, a broken chunk, or trailers over "
+                            + settings.maxHeaderBytes() + " bytes)"
+                    : ": " + failure;
+            return new IOException(agent + why, failure);
         }
     }
 
@@ -470,36 +465,16 @@ public final class ConsulHttp implements AutoCloseable {
         return agent.getHost() + ":" + agent.getPort();
     }
 
-    /** A whole reply: its status, headers and body. */
-    public static final class Reply {
-        private final String agent;
-        private final int status;
-        private final HttpFields headers;
-        private final byte[] body;
-
-        Reply(String agent, int status, HttpFields headers, byte[] body) {
-            this.agent = agent;
-            this.status = status;
-            this.headers = headers;
-            this.body = body;
-        }
-
-        public int status() {
-            return status;
-        }
+    /**
+     * A whole reply: the agent that answered ({@code host:port}), its status, headers and body.
+     *
+     * @param headers a header's first value by name, or {@code null}
+     */
+    public record Reply(String agent, int status, UnaryOperator<String> headers, byte[] body) {
 
         /** The header's first value, or {@code null}. */
         public String header(String name) {
-            return headers.get(name);
-        }
-
-        public byte[] body() {
-            return body;
-        }
-
-        /** {@code host:port} of the agent that answered. */
-        public String agent() {
-            return agent;
+            return headers.apply(name);
         }
 
         /**
@@ -509,7 +484,7 @@ public final class ConsulHttp implements AutoCloseable {
          */
         public Reply ok() throws StatusException {
             if (status / 100 != 2) {
-                throw new StatusException(status, agent, new String(body, java.nio.charset.StandardCharsets.UTF_8));
+                throw new StatusException(status, agent, new String(body, StandardCharsets.UTF_8));
             }
             return this;
         }

@@ -44,33 +44,20 @@ public final class ConsulWatch implements ServiceWatch {
     private long sent;
     private long sentAt;
 
-    private ConsulWatch(String service, WatchSink sink, HealthReads reads, Pacing pacing, int firstAgent) {
+    private ConsulWatch(String service, WatchSink sink, HealthReads reads, int firstAgent) {
+        WatchSettings settings = reads.settings();
         this.service = service;
         this.sink = sink;
         this.reads = reads;
         this.agent = firstAgent;
-        this.pacer = new QueryPacer(pacing.queryInterval(), pacing.idlePenaltyMax());
-        this.backoff = new Backoff(pacing.retryMin(), pacing.retryMax());
-        this.halfWaitNanos = pacing.blockingWait().toNanos() / 2;
-    }
-
-    /**
-     * How a watch paces its queries.
-     *
-     * @param blockingWait   how long the agent may hold a query
-     * @param queryInterval  queries start at most this often (after a burst of two)
-     * @param idlePenaltyMax the longest pause after early returns with an unchanged index
-     * @param retryMin       the first pause after a failure
-     * @param retryMax       the longest pause after failures
-     */
-    public record Pacing(Duration blockingWait, Duration queryInterval, Duration idlePenaltyMax, Duration retryMin,
-                         Duration retryMax) {
+        this.pacer = new QueryPacer(settings.queryInterval(), settings.idlePenaltyMax());
+        this.backoff = new Backoff(settings.retryMin(), settings.retryMax());
+        this.halfWaitNanos = settings.blockingWait().toNanos() / 2;
     }
 
     /** Starts watching {@code service} from {@code firstAgent} on; the first read is sent at once. */
-    public static ConsulWatch start(String service, WatchSink sink, HealthReads reads, Pacing pacing,
-                                    int firstAgent) {
-        ConsulWatch watch = new ConsulWatch(service, sink, reads, pacing, firstAgent);
+    public static ConsulWatch start(String service, WatchSink sink, HealthReads reads, int firstAgent) {
+        ConsulWatch watch = new ConsulWatch(service, sink, reads, firstAgent);
         reads.watchStarted();
         watch.after(watch.pacer.delayBeforeNext());
         return watch;

@@ -8,7 +8,6 @@ import dev.naming.consul.json.ConsulJson;
 import dev.naming.spi.NamingLoggers;
 import java.io.IOException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,34 +41,20 @@ public final class HealthReads {
 
     private final ConsulHttp http;
     private final List<URI> agents;
-    private final String datacenter;
-    private final boolean stale;
-    private final Duration wait;
-    private final Duration blockingTimeout;
-    private final Duration timeout;
-    private final boolean tls;
+    private final WatchSettings settings;
     private final Set<String> filtered = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean warnedFiltered = new AtomicBoolean();
     private final AtomicInteger watches = new AtomicInteger();
     private final AtomicBoolean warnedPlain = new AtomicBoolean();
 
-    /**
-     * @param datacenter      the {@code dc} parameter, or {@code null}
-     * @param stale           whether reads may be answered by any server
-     * @param wait            how long the agent may hold a blocking read
-     * @param blockingTimeout the deadline of a blocking read
-     * @param timeout         the deadline of any other read
-     */
-    public HealthReads(ConsulHttp http, List<URI> agents, boolean tls, String datacenter, boolean stale, Duration wait,
-                       Duration blockingTimeout, Duration timeout) {
+    public HealthReads(ConsulHttp http, List<URI> agents, WatchSettings settings) {
         this.http = http;
         this.agents = List.copyOf(agents);
-        this.tls = tls;
-        this.datacenter = datacenter;
-        this.stale = stale;
-        this.wait = wait;
-        this.blockingTimeout = blockingTimeout;
-        this.timeout = timeout;
+        this.settings = settings;
+    }
+
+    WatchSettings settings() {
+        return settings;
     }
 
     int agents() {
@@ -87,7 +72,7 @@ public final class HealthReads {
     /** One more watch; past {@value #PLAIN_HTTP_WARNING} over plain HTTP, one warning. */
     void watchStarted() {
         int n = watches.incrementAndGet();
-        if (!tls && n > PLAIN_HTTP_WARNING && warnedPlain.compareAndSet(false, true)) {
+        if (!settings.tls() && n > PLAIN_HTTP_WARNING && warnedPlain.compareAndSet(false, true)) {
             LOG.warn("consul: {} services are watched over plain HTTP, one connection to the agent each; Consul"
                     + " agents from 1.7.1 on refuse more than 200 connections per client address by default"
                     + " (limits.http_max_conns_per_client): use tls=true, over which HTTP/2 carries 250 watches"
@@ -106,7 +91,7 @@ public final class HealthReads {
      */
     ConsulHttp.Call read(int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
         return http.send(agents.get(agent), "GET", target(service, index, List.of()), null,
-                index >= 1 ? blockingTimeout : timeout, (reply, failure) -> http.execute(() -> {
+                index >= 1 ? settings.blockingTimeout() : settings.timeout(), (reply, failure) -> http.execute(() -> {
                     if (failure != null) {
                         done.accept(null, failure);
                         return;
@@ -130,13 +115,13 @@ public final class HealthReads {
      */
     public List<ServiceInstance> find(URI agent, String service, List<String> tags)
             throws IOException, InterruptedException {
-        return toReply(service, http.send(agent, "GET", target(service, 0, tags), null, timeout)).instances();
+        return toReply(service, http.send(agent, "GET", target(service, 0, tags), null, settings.timeout())).instances();
     }
 
     /** A 200 reply's index, ACL filter mark and instances. */
     private Reply toReply(String service, ConsulHttp.Reply reply) throws IOException {
         reply.ok();
-        if (stale && LOG.isDebugEnabled()) {
+        if (settings.stale() && LOG.isDebugEnabled()) {
             LOG.debug("read of '{}': stale read from agent {}, its server last heard from the leader {} ms before"
                     + " (known leader: {})", service, reply.agent(), reply.header("X-Consul-LastContact"),
                     reply.header("X-Consul-KnownLeader"));
@@ -177,14 +162,14 @@ public final class HealthReads {
         for (String tag : tags) {
             uri.append("&tag=").append(ConsulPaths.encode(tag));
         }
-        if (datacenter != null) {
-            uri.append("&dc=").append(ConsulPaths.encode(datacenter));
+        if (settings.datacenter() != null) {
+            uri.append("&dc=").append(ConsulPaths.encode(settings.datacenter()));
         }
-        if (stale) {
+        if (settings.stale()) {
             uri.append("&stale");
         }
         if (index >= 1) {
-            uri.append("&index=").append(index).append("&wait=").append(ConsulJson.goDuration(wait));
+            uri.append("&index=").append(index).append("&wait=").append(ConsulJson.goDuration(settings.blockingWait()));
         }
         return uri.toString();
     }

@@ -25,8 +25,9 @@ class HealthReadsTest {
     }
 
     private HealthReads reads(boolean tls, String dc, boolean stale) {
-        return new HealthReads(http, List.of(URI.create("http://10.0.0.1:8500")), tls, dc, stale,
-                Duration.ofSeconds(30), Duration.ofSeconds(37), Duration.ofSeconds(10));
+        Duration any = Duration.ofSeconds(1);
+        return new HealthReads(http, List.of(URI.create("http://10.0.0.1:8500")), new WatchSettings(tls, dc, stale,
+                Duration.ofSeconds(30), Duration.ofSeconds(37), Duration.ofSeconds(10), any, any, any, any));
     }
 
     @Test
