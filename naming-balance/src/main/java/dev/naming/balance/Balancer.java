@@ -60,7 +60,7 @@ import java.util.random.RandomGenerator;
  * while the listener was busy is skipped. Feed one balancer from one subscription; it may run on
  * any {@link SubscribeOptions#withExecutor executor}, the registry's reading thread included, as
  * building the view is quick (one pass over the instances; for consistent hashing one pass over its
- * 65,536 slots per instance that joined or left). What depends on time (an ejection ending, a
+ * 131,072 slots per instance that joined or left). What depends on time (an ejection ending, a
  * slow-start step) is applied by the first pick after it is due, so a balancer starts no thread
  * and needs no closing.
  *

@@ -17,7 +17,7 @@ import java.util.Set;
  * instance also moves a few keys between instances that did not change (the Maglev paper accepts
  * that); a chat gateway that moves a user moves their session. Plain rendezvous costs a hash per
  * instance per pick, too slow at a gateway's message rate with a hundred servers; here it is
- * evaluated ahead of time for each of 65,536 slots: a pick hashes the key to a slot and reads its
+ * evaluated ahead of time for each of 131,072 slots: a pick hashes the key to a slot and reads its
  * owner, and the owners are still decided by rendezvous alone, so nothing of its guarantee is lost.
  * A list that adds or removes one instance costs one pass over the slots.
  *

@@ -81,7 +81,7 @@ public final class Lease implements AutoCloseable {
             return false;
         }
         if (counted) {
-            member.inFlight.decrementAndGet();
+            member.inFlight.decrement();
         }
         return true;
     }

@@ -40,7 +40,7 @@ public final class LeastRequestBalancer extends Balancer {
         }
         int chosen = n == 1 ? 0 : lesser(group, random);
         Member member = group.members[chosen];
-        member.inFlight.incrementAndGet();
+        member.inFlight.increment();
         return new Lease(this, member, group.instances[chosen], true);
     }
 
@@ -105,7 +105,7 @@ public final class LeastRequestBalancer extends Balancer {
             return null;
         }
         Member member = bestGroup.members[best];
-        member.inFlight.incrementAndGet();
+        member.inFlight.increment();
         return new Lease(this, member, bestGroup.instances[best], true);
     }
 }

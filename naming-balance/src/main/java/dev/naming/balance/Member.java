@@ -17,7 +17,7 @@ final class Member {
     /** A hash of the id, the same in every process: consistent hashing must agree between gateways. */
     final long idHash;
     /** Open leases; read and written by every thread that picks. */
-    final AtomicInteger inFlight = new AtomicInteger();
+    final InFlight inFlight = new InFlight();
     /** Failures in a row; read and written by every thread that reports. */
     final AtomicInteger failures = new AtomicInteger();
 

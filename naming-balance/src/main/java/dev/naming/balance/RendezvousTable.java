@@ -22,7 +22,7 @@ import java.util.Map;
  */
 final class RendezvousTable {
 
-    static final int BITS = 16;
+    static final int BITS = 17;
     static final int SLOTS = 1 << BITS;
 
     /** One instance as the table placed it: a new weight makes it a new candidate. */
