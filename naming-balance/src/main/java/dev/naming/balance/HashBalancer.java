@@ -74,7 +74,7 @@ public final class HashBalancer extends Balancer {
         if (s.only.size() == 0) {
             throw s.noInstance();
         }
-        return ((ServiceInstance[]) s.only.policy)[RendezvousTable.slot(key)];
+        return ((RendezvousTable.Placement) s.only.policy).bySlot()[RendezvousTable.slot(key)];
     }
 
     @Override
@@ -99,10 +99,11 @@ public final class HashBalancer extends Balancer {
             throw s.noInstance();
         }
         // the key's runners-up in rendezvous order: where its keys would go if the tried ones left
+        RendezvousTable.Candidate[] all = ((RendezvousTable.Placement) group.policy).candidates();
         List<RendezvousTable.Candidate> others = new ArrayList<>();
-        for (Member member : group.members) {
-            if (!tried.contains(member.id)) {
-                others.add(new RendezvousTable.Candidate(member, member.weight));
+        for (RendezvousTable.Candidate candidate : all) {
+            if (!tried.contains(candidate.member().id)) {
+                others.add(candidate);
             }
         }
         RendezvousTable.Candidate next = RendezvousTable.winner(null,
@@ -110,7 +111,7 @@ public final class HashBalancer extends Balancer {
         if (next == null) {
             return null;
         }
-        int index = List.of(group.members).indexOf(next.member());
+        int index = List.of(all).indexOf(next);
         return new Lease(this, next.member(), group.instances[index], false);
     }
 }

@@ -82,6 +82,9 @@ public final class LeastRequestBalancer extends Balancer {
 
     @Override
     Lease retryLease(long keyHash, Set<String> tried) {
+        if (tried.isEmpty()) {
+            return pick();
+        }
         Snapshot s = view();
         if (s.available.isEmpty()) {
             throw s.noInstance();

@@ -29,6 +29,13 @@ final class RendezvousTable {
     record Candidate(Member member, long weight) {
     }
 
+    /**
+     * What picks read: each slot's instance, and the candidates it was drawn among (in the group's
+     * order), for the runners-up of {@link Retry}.
+     */
+    record Placement(ServiceInstance[] bySlot, Candidate[] candidates) {
+    }
+
     private final Candidate[] owners = new Candidate[SLOTS];
     private final Map<Member, Candidate> placed = new IdentityHashMap<>();
 
@@ -37,11 +44,8 @@ final class RendezvousTable {
         return (int) (Hashing.mix(keyHash) >>> (64 - BITS));
     }
 
-    /**
-     * Moves the table to {@code members} with {@code weights} and returns, for each slot, the
-     * instance that owns it (all {@code null} when there are no members).
-     */
-    ServiceInstance[] update(Member[] members, long[] weights) {
+    /** Moves the table to {@code members} (of a group, in its order) with {@code weights}. */
+    Placement update(Member[] members, long[] weights) {
         Candidate[] everyone = candidates(members, weights);
         Map<Member, Candidate> next = new IdentityHashMap<>();
         List<Candidate> joined = new ArrayList<>();
@@ -67,7 +71,7 @@ final class RendezvousTable {
         }
         placed.clear();
         placed.putAll(next);
-        return bySlot;
+        return new Placement(bySlot, everyone);
     }
 
     static Candidate[] candidates(Member[] members, long[] weights) {
