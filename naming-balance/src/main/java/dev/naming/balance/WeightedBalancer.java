@@ -10,8 +10,8 @@ import java.util.Set;
  * <p><b>Round robin</b> lays out one cycle of nginx's smooth weighted round robin per list (as long as
  * the weights' sum over their greatest common divisor, at most 65,536 picks: larger sums are scaled
  * down to fit, each weight kept within one pick of its share). Within a cycle each instance gets
- * exactly its weight's share, spread out: over any run of picks it is never more than one ahead of
- * its share. Each thread walks the cycle on a counter of its own stripe (as Envoy gives each worker
+ * exactly its weight's share, spread out: in any run of picks it gets at most its share of the
+ * run, rounded up, plus one. Each thread walks the cycle on a counter of its own stripe (as Envoy gives each worker
  * thread its own round robin), so that picking threads do not contend for one counter; one thread
  * alone sees the exact smooth sequence.
  *
