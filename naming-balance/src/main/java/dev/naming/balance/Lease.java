@@ -1,8 +1,7 @@
 package dev.naming.balance;
 
 import dev.naming.ServiceInstance;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One call's hold on an instance, from {@link LeastRequestBalancer#pick()}: it counts as an open
@@ -26,22 +25,13 @@ import java.lang.invoke.VarHandle;
  */
 public final class Lease implements AutoCloseable {
 
-    private static final VarHandle ENDED;
-
-    static {
-        try {
-            ENDED = MethodHandles.lookup().findVarHandle(Lease.class, "ended", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final AtomicIntegerFieldUpdater<Lease> ENDED = AtomicIntegerFieldUpdater.newUpdater(Lease.class, "ended");
 
     private final Balancer balancer;
     private final Member member;
     private final ServiceInstance instance;
     /** Whether it counts as an open request (leases of {@link Retry} through other balancers do not). */
     private final boolean counted;
-    @SuppressWarnings("unused") // through ENDED
     private volatile int ended;
 
     Lease(Balancer balancer, Member member, ServiceInstance instance, boolean counted) {

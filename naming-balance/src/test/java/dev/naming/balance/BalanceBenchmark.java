@@ -293,11 +293,8 @@ public final class BalanceBenchmark {
         for (boolean roundRobin : new boolean[] {true, false}) {
             WeightedBalancer b = roundRobin ? Balancer.roundRobin() : Balancer.random();
             b.accept(list);
-            long[] counts = new long[weights.length];
             int picks = 1_000_000;
-            for (int i = 0; i < picks; i++) {
-                counts[list.indexOf(b.pick())]++;
-            }
+            long[] counts = Fleet.counts(list, picks, b::pick);
             double worst = 0;
             for (int i = 0; i < weights.length; i++) {
                 double expected = picks * weights[i] / 55.0;

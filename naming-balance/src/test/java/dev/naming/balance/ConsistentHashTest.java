@@ -20,45 +20,25 @@ class ConsistentHashTest {
     @Test
     void whenOneOfTenLeavesOnlyItsKeysMove() {
         List<ServiceInstance> ten = Fleet.of(10);
-        HashBalancer hash = Balancer.consistentHash();
-        hash.accept(ten);
-        ServiceInstance[] before = route(hash);
-
         ServiceInstance leaving = ten.get(3);
         List<ServiceInstance> nine = new ArrayList<>(ten);
         nine.remove(leaving);
-        hash.accept(nine);
-        ServiceInstance[] after = route(hash);
+        ServiceInstance[][] routes = routeBeforeAndAfter(ten, nine);
+        ServiceInstance[] before = routes[0];
 
-        int moved = 0;
-        for (int k = 0; k < KEYS; k++) {
-            if (!before[k].equals(after[k])) {
-                moved++;
-                assertEquals(leaving, before[k], "key user-" + k + " moved though its instance stayed");
-            }
-        }
+        int moved = moved(before, routes[1], (from, to) -> from.equals(leaving), "moved though its instance stayed");
+
         assertEquals(count(before, leaving), moved, "every key of the leaving instance moved, and no other");
     }
 
     @Test
     void whenAnEleventhJoinsAtMostOneEleventhOfTheKeysPlusOnePercentMoveAllToIt() {
-        List<ServiceInstance> ten = Fleet.of(10);
-        HashBalancer hash = Balancer.consistentHash();
-        hash.accept(ten);
-        ServiceInstance[] before = route(hash);
-
         List<ServiceInstance> eleven = Fleet.of(11);
         ServiceInstance joining = eleven.get(10);
-        hash.accept(eleven);
-        ServiceInstance[] after = route(hash);
+        ServiceInstance[][] routes = routeBeforeAndAfter(Fleet.of(10), eleven);
 
-        int moved = 0;
-        for (int k = 0; k < KEYS; k++) {
-            if (!before[k].equals(after[k])) {
-                moved++;
-                assertEquals(joining, after[k], "key user-" + k + " moved between two instances that stayed");
-            }
-        }
+        int moved = moved(routes[0], routes[1], (from, to) -> to.equals(joining), "moved between two instances that stayed");
+
         double share = moved / (double) KEYS;
         assertTrue(share <= 1.0 / 11 + 0.01, "moved " + share);
         assertTrue(share >= 1.0 / 11 - 0.01, "the newcomer took its share: " + share);
@@ -171,6 +151,28 @@ class ConsistentHashTest {
 
         assertTrue(zone.getMessage().startsWith("zone "), zone.getMessage());
         assertTrue(slow.getMessage().startsWith("slowStart "), slow.getMessage());
+    }
+
+    /** Every key's instance with the first list, then with the second, through one balancer. */
+    private static ServiceInstance[][] routeBeforeAndAfter(List<ServiceInstance> first, List<ServiceInstance> second) {
+        HashBalancer hash = Balancer.consistentHash();
+        hash.accept(first);
+        ServiceInstance[] before = route(hash);
+        hash.accept(second);
+        return new ServiceInstance[][] {before, route(hash)};
+    }
+
+    /** How many keys changed instance, each of them checked against {@code allowed} (from, to). */
+    private static int moved(ServiceInstance[] before, ServiceInstance[] after,
+                             java.util.function.BiPredicate<ServiceInstance, ServiceInstance> allowed, String otherwise) {
+        int moved = 0;
+        for (int k = 0; k < KEYS; k++) {
+            if (!before[k].equals(after[k])) {
+                moved++;
+                assertTrue(allowed.test(before[k], after[k]), "key user-" + k + " " + otherwise);
+            }
+        }
+        return moved;
     }
 
     private static ServiceInstance[] route(HashBalancer hash) {

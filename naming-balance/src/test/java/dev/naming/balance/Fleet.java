@@ -41,6 +41,15 @@ final class Fleet {
         return list;
     }
 
+    /** How many of {@code picks} picks landed on each instance of {@code list}, in its order. */
+    static long[] counts(List<ServiceInstance> list, int picks, java.util.function.Supplier<ServiceInstance> pick) {
+        long[] counts = new long[list.size()];
+        for (int i = 0; i < picks; i++) {
+            counts[list.indexOf(pick.get())]++;
+        }
+        return counts;
+    }
+
     /** A nanosecond clock that moves only when told. */
     static final class Clock implements LongSupplier {
         private final AtomicLong now = new AtomicLong(1_000_000_000L);

@@ -33,12 +33,9 @@ class LeastRequestTest {
         LeastRequestBalancer p2c = Balancer.leastRequest(BalancerOptions.defaults().withRandom(new SplittableRandom(2)));
         p2c.accept(list);
 
-        int[] open = new int[10];
-        for (int i = 0; i < 1_000; i++) {
-            open[list.indexOf(p2c.pick().instance())]++; // held open
-        }
+        long[] open = Fleet.counts(list, 1_000, () -> p2c.pick().instance()); // every lease held open
 
-        for (int count : open) {
+        for (long count : open) {
             // with two choices the spread stays within a few leases of the mean; random alone would be ±30
             assertTrue(Math.abs(count - 100) <= 3, java.util.Arrays.toString(open));
         }
@@ -50,10 +47,7 @@ class LeastRequestTest {
         LeastRequestBalancer p2c = Balancer.leastRequest(BalancerOptions.defaults().withRandom(new SplittableRandom(3)));
         p2c.accept(list);
 
-        int[] open = new int[2];
-        for (int i = 0; i < 400; i++) {
-            open[list.indexOf(p2c.pick().instance())]++;
-        }
+        long[] open = Fleet.counts(list, 400, () -> p2c.pick().instance()); // every lease held open
 
         assertEquals(100, open[0], 2);
         assertEquals(300, open[1], 2);

@@ -17,15 +17,22 @@ class OutlierEjectionTest {
 
     private final Fleet.Clock clock = new Fleet.Clock();
 
-    private WeightedBalancer balancer(OutlierEjection ejection) {
-        return Balancer.roundRobin(BalancerOptions.defaults().withNanoClock(clock).withOutlierEjection(ejection));
+    /** Round robin over {@code list}, ejecting as {@code ejection} says, timed by the test's clock. */
+    private WeightedBalancer balancer(List<ServiceInstance> list, OutlierEjection ejection) {
+        WeightedBalancer rr = Balancer.roundRobin(BalancerOptions.defaults().withNanoClock(clock).withOutlierEjection(ejection));
+        rr.accept(list);
+        return rr;
+    }
+
+    /** As above, ejecting after {@code failures} in a row. */
+    private WeightedBalancer balancer(List<ServiceInstance> list, int failures) {
+        return balancer(list, OutlierEjection.defaults().withConsecutiveFailures(failures));
     }
 
     @Test
     void consecutiveFailuresEjectAnInstanceAndASuccessStartsTheRunAgain() {
         List<ServiceInstance> list = Fleet.of(4);
-        WeightedBalancer rr = balancer(OutlierEjection.defaults().withConsecutiveFailures(3));
-        rr.accept(list);
+        WeightedBalancer rr = balancer(list, 3);
         ServiceInstance bad = list.get(1);
 
         rr.failed(bad);
@@ -45,8 +52,7 @@ class OutlierEjectionTest {
     @Test
     void ejectionNeverExceedsTheConfiguredShare() {
         List<ServiceInstance> list = Fleet.of(10);
-        WeightedBalancer rr = balancer(OutlierEjection.defaults().withConsecutiveFailures(1).withMaxEjectedShare(0.3));
-        rr.accept(list);
+        WeightedBalancer rr = balancer(list, OutlierEjection.defaults().withConsecutiveFailures(1).withMaxEjectedShare(0.3));
         SplittableRandom random = new SplittableRandom(9);
 
         for (int i = 0; i < 10_000; i++) {
@@ -61,8 +67,7 @@ class OutlierEjectionTest {
     @Test
     void theShareIsRoundedDownSoTheLastInstanceOfAFewIsNeverEjected() {
         List<ServiceInstance> list = Fleet.of(1);
-        WeightedBalancer rr = balancer(OutlierEjection.defaults().withConsecutiveFailures(1).withMaxEjectedShare(0.9));
-        rr.accept(list);
+        WeightedBalancer rr = balancer(list, OutlierEjection.defaults().withConsecutiveFailures(1).withMaxEjectedShare(0.9));
 
         rr.failed(list.get(0));
 
@@ -72,8 +77,7 @@ class OutlierEjectionTest {
     @Test
     void anInstanceThatStopsFailingIsBackWhenItsEjectionTimeIsUp() {
         List<ServiceInstance> list = Fleet.of(3);
-        WeightedBalancer rr = balancer(OutlierEjection.defaults().withConsecutiveFailures(1));
-        rr.accept(list);
+        WeightedBalancer rr = balancer(list, 1);
         ServiceInstance bad = list.get(2);
 
         rr.failed(bad);
@@ -88,9 +92,8 @@ class OutlierEjectionTest {
     @Test
     void repeatedEjectionsLastLongerUpToTheMaximum() {
         List<ServiceInstance> list = Fleet.of(2);
-        WeightedBalancer rr = balancer(OutlierEjection.defaults().withConsecutiveFailures(1)
+        WeightedBalancer rr = balancer(list, OutlierEjection.defaults().withConsecutiveFailures(1)
                 .withEjectionTime(BASE, Duration.ofSeconds(70)));
-        rr.accept(list);
         ServiceInstance bad = list.get(0);
 
         assertEquals(BASE, ejectionTime(rr, bad));
@@ -102,8 +105,7 @@ class OutlierEjectionTest {
     @Test
     void timeSpentBackWithoutEjectionIsForgivenOneBaseTimeAtATime() {
         List<ServiceInstance> list = Fleet.of(2);
-        WeightedBalancer rr = balancer(OutlierEjection.defaults().withConsecutiveFailures(1));
-        rr.accept(list);
+        WeightedBalancer rr = balancer(list, 1);
         ServiceInstance bad = list.get(0);
         ejectionTime(rr, bad);
         ejectionTime(rr, bad);
@@ -116,8 +118,7 @@ class OutlierEjectionTest {
     @Test
     void reportsAboutAnEjectedOrUnknownInstanceAreIgnored() {
         List<ServiceInstance> list = Fleet.of(4);
-        WeightedBalancer rr = balancer(OutlierEjection.defaults().withConsecutiveFailures(1));
-        rr.accept(list);
+        WeightedBalancer rr = balancer(list, 1);
         rr.failed(list.get(0));
 
         rr.failed(list.get(0));
@@ -130,8 +131,7 @@ class OutlierEjectionTest {
     @Test
     void offEjectsNothing() {
         List<ServiceInstance> list = Fleet.of(4);
-        WeightedBalancer rr = balancer(OutlierEjection.off());
-        rr.accept(list);
+        WeightedBalancer rr = balancer(list, OutlierEjection.off());
 
         for (int i = 0; i < 100; i++) {
             rr.failed(list.get(0));

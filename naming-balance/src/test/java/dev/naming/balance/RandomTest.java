@@ -22,10 +22,7 @@ class RandomTest {
         WeightedBalancer random = Balancer.random(BalancerOptions.defaults().withRandom(new SplittableRandom(24)));
         random.accept(list);
 
-        long[] counts = new long[weights.length];
-        for (int i = 0; i < PICKS; i++) {
-            counts[list.indexOf(random.pick())]++;
-        }
+        long[] counts = Fleet.counts(list, PICKS, random::pick);
 
         RoundRobinTest.assertWithinOnePercent(weights, counts, PICKS);
     }
@@ -37,10 +34,7 @@ class RandomTest {
         WeightedBalancer random = Balancer.random(BalancerOptions.defaults().withRandom(new SplittableRandom(11)));
         random.accept(list);
 
-        long[] counts = new long[weights.length];
-        for (int i = 0; i < PICKS; i++) {
-            counts[list.indexOf(random.pick())]++;
-        }
+        long[] counts = Fleet.counts(list, PICKS, random::pick);
 
         for (int i = 0; i < weights.length; i++) {
             assertEquals(weights[i] / 55.0, counts[i] / (double) PICKS, 0.001, "instance " + i);
@@ -53,10 +47,7 @@ class RandomTest {
         WeightedBalancer random = Balancer.random(BalancerOptions.defaults().withRandom(new SplittableRandom(5)));
         random.accept(list);
 
-        long[] counts = new long[4];
-        for (int i = 0; i < PICKS; i++) {
-            counts[list.indexOf(random.pick())]++;
-        }
+        long[] counts = Fleet.counts(list, PICKS, random::pick);
 
         RoundRobinTest.assertWithinOnePercent(new long[] {1, 1, 1, 1}, counts, PICKS);
     }

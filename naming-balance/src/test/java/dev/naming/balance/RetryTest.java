@@ -20,6 +20,12 @@ class RetryTest {
     private final Fleet.Clock clock = new Fleet.Clock();
     private final BalancerOptions options = BalancerOptions.defaults().withNanoClock(clock);
 
+    private WeightedBalancer roundRobin(int instances) {
+        WeightedBalancer rr = Balancer.roundRobin(options);
+        rr.accept(Fleet.of(instances));
+        return rr;
+    }
+
     @Test
     void eachAttemptGoesToAnotherInstanceUntilOneSucceeds() {
         WeightedBalancer random = Balancer.random(options.withRandom(new java.util.SplittableRandom(3)));
@@ -40,8 +46,7 @@ class RetryTest {
 
     @Test
     void afterTheLastAttemptItGivesUpWithTheLastFailureAsCauseAndTheEarlierOnesSuppressed() {
-        WeightedBalancer rr = Balancer.roundRobin(options);
-        rr.accept(Fleet.of(5));
+        WeightedBalancer rr = roundRobin(5);
         List<IOException> thrown = new ArrayList<>();
 
         RetryException e = assertThrows(RetryException.class, () -> Retry.of(3, Duration.ofSeconds(1)).call(rr, (instance, timeLeft) -> {
@@ -56,8 +61,7 @@ class RetryTest {
 
     @Test
     void noAttemptStartsAfterTheDeadlineAndEachIsToldTheTimeLeft() {
-        WeightedBalancer rr = Balancer.roundRobin(options);
-        rr.accept(Fleet.of(5));
+        WeightedBalancer rr = roundRobin(5);
         List<Duration> timeLeft = new ArrayList<>();
 
         RetryException e = assertThrows(RetryException.class, () -> Retry.of(5, Duration.ofSeconds(1)).call(rr, (instance, left) -> {
@@ -72,8 +76,7 @@ class RetryTest {
 
     @Test
     void itStopsWhenEveryInstanceWasTried() {
-        WeightedBalancer rr = Balancer.roundRobin(options);
-        rr.accept(Fleet.of(2));
+        WeightedBalancer rr = roundRobin(2);
         List<String> tried = new ArrayList<>();
 
         RetryException e = assertThrows(RetryException.class, () -> Retry.of(5, Duration.ofSeconds(1)).call(rr, (instance, left) -> {
@@ -103,8 +106,7 @@ class RetryTest {
 
     @Test
     void anExceptionRetryOnRefusesEndsTheRetryAtOnce() {
-        WeightedBalancer rr = Balancer.roundRobin(options);
-        rr.accept(Fleet.of(3));
+        WeightedBalancer rr = roundRobin(3);
         Retry retry = Retry.of(3, Duration.ofSeconds(1)).withRetryOn(e -> e instanceof IOException);
         IllegalStateException business = new IllegalStateException("no such user");
         int[] attempts = {0};

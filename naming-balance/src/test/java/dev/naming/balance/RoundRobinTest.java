@@ -29,11 +29,8 @@ class RoundRobinTest {
         WeightedBalancer rr = Balancer.roundRobin();
         rr.accept(list);
 
-        long[] counts = new long[weights.length];
         int picks = 1_000_000;
-        for (int i = 0; i < picks; i++) {
-            counts[list.indexOf(rr.pick())]++;
-        }
+        long[] counts = Fleet.counts(list, picks, rr::pick);
 
         assertWithinOnePercent(weights, counts, picks);
     }
@@ -95,11 +92,8 @@ class RoundRobinTest {
         WeightedBalancer rr = Balancer.roundRobin();
         rr.accept(list);
 
-        long[] counts = new long[weights.length];
         int picks = 1 << 16;
-        for (int i = 0; i < picks; i++) {
-            counts[list.indexOf(rr.pick())]++;
-        }
+        long[] counts = Fleet.counts(list, picks, rr::pick);
 
         assertTrue(counts[2] >= 1 && counts[3] >= 1, "light instances still picked: " + java.util.Arrays.toString(counts));
         assertEquals(0.5, counts[0] / (double) picks, 0.001);
