@@ -27,6 +27,8 @@ public final class BalanceBenchmark {
     private static final long CHUNK = 1 << 16;
     private static final String[] KEYS = new String[1 << 16];
 
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+
     private static long sink;
     private final StringBuilder table = new StringBuilder("| what | value | unit |\n| --- | ---: | --- |\n");
 
@@ -41,7 +43,7 @@ public final class BalanceBenchmark {
         if (args.length == 4 && args[0].equals("picks")) {
             // one measurement in a JVM of its own (see fork)
             double[] rates = measure(Kind.valueOf(args[1]), Boolean.parseBoolean(args[2]), Integer.parseInt(args[3]));
-            System.out.println("RESULT " + rates[0] + " " + rates[1] + " " + sink); // the sum keeps every pick alive
+            System.out.println("RESULT " + rates[0] + " " + rates[1] + " " + rates[2] + " " + sink); // the sum keeps every pick alive
             return;
         }
         BalanceBenchmark bench = new BalanceBenchmark();
@@ -56,7 +58,6 @@ public final class BalanceBenchmark {
         bench.distribution();
         String loadAfter = loadAverage();
         System.out.println("load average at end: " + loadAfter);
-        System.out.println("(sum of picks, so that none is optimised away: " + sink + ")");
         System.out.println();
         System.out.println(bench.table);
         Path out = Path.of(System.getProperty("bench.out", "target/bench"));
@@ -84,6 +85,7 @@ public final class BalanceBenchmark {
                 String what = "1 thread, " + INSTANCES + " instances" + (weighted ? " weighted 1-10" : "") + ": " + kind.label;
                 report(what + " (median second of 5)", rates[0], "picks/s");
                 report(what + " (best second of 5)", rates[1], "picks/s");
+                report(what + " (per CPU second of the picking thread, median)", rates[2], "picks/s");
             }
         }
     }
@@ -91,8 +93,10 @@ public final class BalanceBenchmark {
     private void threads() throws IOException, InterruptedException {
         for (Kind kind : Kind.values()) {
             for (int threads : new int[] {1, 2, 4, 16}) {
-                report(threads + (threads == 1 ? " thread" : " threads") + ", " + INSTANCES + " instances: " + kind.label
-                        + " (all threads, median second of 5)", fork(kind, false, threads)[0], "picks/s");
+                double[] rates = fork(kind, false, threads);
+                String what = threads + (threads == 1 ? " thread" : " threads") + ", " + INSTANCES + " instances: " + kind.label;
+                report(what + " (all threads, median second of 5)", rates[0], "picks/s");
+                report(what + " (per CPU second of the picking threads, median)", rates[2], "picks/s");
             }
         }
     }
@@ -111,30 +115,41 @@ public final class BalanceBenchmark {
             throw new IllegalStateException("the measuring JVM failed:\n" + output);
         }
         String[] parts = output.substring(output.indexOf("RESULT ")).strip().split("\\s+");
-        return new double[] {Double.parseDouble(parts[1]), Double.parseDouble(parts[2])};
+        return new double[] {Double.parseDouble(parts[1]), Double.parseDouble(parts[2]), Double.parseDouble(parts[3])};
     }
 
-    /** Median and best of five one-second measurements after two seconds of warm-up. */
+    /**
+     * Median and best of five one-second measurements after two seconds of warm-up, and the median of
+     * the same seconds per second of CPU the picking threads got: on a machine shared with other
+     * work, that figure does not depend on how much of it the others took, and if it holds from one
+     * thread to many, picks scale with the cores they are given.
+     */
     private static double[] measure(Kind kind, boolean weighted, int threads) throws InterruptedException {
         Balancer b = balancer(kind, weighted);
-        double[] rates = threads == 1 ? single(kind, b) : parallel(kind, b, threads);
-        Arrays.sort(rates);
-        return new double[] {rates[2], rates[4]};
+        double[][] seconds = threads == 1 ? single(kind, b) : parallel(kind, b, threads);
+        double[] wall = seconds[0];
+        double[] cpu = seconds[1];
+        Arrays.sort(wall);
+        Arrays.sort(cpu);
+        return new double[] {wall[2], wall[4], cpu[2]};
     }
 
-    private static double[] single(Kind kind, Balancer b) {
+    private static double[][] single(Kind kind, Balancer b) {
         run(kind, b, 2_000_000_000L);
-        double[] rates = new double[5];
-        for (int i = 0; i < rates.length; i++) {
+        double[] wall = new double[5];
+        double[] cpu = new double[5];
+        for (int i = 0; i < wall.length; i++) {
             long start = System.nanoTime();
+            long cpuStart = CPU.getCurrentThreadCpuTime();
             long picks = run(kind, b, 1_000_000_000L);
-            rates[i] = picks * 1e9 / (System.nanoTime() - start);
+            wall[i] = picks * 1e9 / (System.nanoTime() - start);
+            cpu[i] = picks * 1e9 / (CPU.getCurrentThreadCpuTime() - cpuStart);
         }
-        return rates;
+        return new double[][] {wall, cpu};
     }
 
     /** Five one-second figures of all threads together, after two seconds in which every thread got going. */
-    private static double[] parallel(Kind kind, Balancer b, int threads) throws InterruptedException {
+    private static double[][] parallel(Kind kind, Balancer b, int threads) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder picks = new LongAdder();
         CountDownLatch done = new CountDownLatch(threads);
@@ -151,19 +166,31 @@ public final class BalanceBenchmark {
             started.add(thread);
         }
         Thread.sleep(2_000);
-        double[] rates = new double[5];
-        for (int i = 0; i < rates.length; i++) {
+        double[] wall = new double[5];
+        double[] cpu = new double[5];
+        for (int i = 0; i < wall.length; i++) {
             long before = picks.sum();
             long start = System.nanoTime();
+            long cpuStart = cpuTime(started);
             Thread.sleep(1_000);
-            rates[i] = (picks.sum() - before) * 1e9 / (System.nanoTime() - start);
+            long count = picks.sum() - before;
+            wall[i] = count * 1e9 / (System.nanoTime() - start);
+            cpu[i] = count * 1e9 / (cpuTime(started) - cpuStart);
         }
         stop.set(true);
         done.await();
         for (Thread thread : started) {
             thread.join();
         }
-        return rates;
+        return new double[][] {wall, cpu};
+    }
+
+    private static long cpuTime(List<Thread> threads) {
+        long sum = 0;
+        for (Thread thread : threads) {
+            sum += CPU.getThreadCpuTime(thread.getId());
+        }
+        return sum;
     }
 
     private static synchronized void sinkAdd(long value) {
