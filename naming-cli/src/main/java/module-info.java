@@ -4,6 +4,8 @@
  */
 module dev.naming.cli {
     requires dev.naming.api;
+    // the demo's gateway routes users by consistent hash
+    requires dev.naming.balance;
     requires info.picocli;
 
     opens dev.naming.cli to info.picocli;

@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Show a gateway discovering logic servers (in-memory, no setup).",
-                "Three logic servers join, warm up, update and leave while a gateway watches with a warm-up "
-                        + "and finds by tag. Needs no registry; takes about 6 seconds."})
+                "Three logic servers join, warm up, update and leave while a gateway watches with a warm-up, "
+                        + "finds by tag and routes users by consistent hash. Needs no registry; takes about 6 seconds."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String REGISTRY = "inmemory://demo";
@@ -100,6 +100,9 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  processes would. The gateway subscribes with a " + seconds(WARMUP)
                 + " warm-up: a server that appears is held");
         out.println("  back (warming) before the gateway routes to it (adult); a server that leaves is dropped at once.");
+        out.println("  It routes " + String.format("%,d", UserRouting.USERS) + " users by consistent hash (naming-balance): "
+                + "a user stays on one server,");
+        out.println("  and when a server joins or leaves the gateway says how many users moved, and where.");
         out.println("  'registry' lines come from a plain subscription showing what the registry holds;");
         out.println("  'gateway' lines are the lists its warm-up subscription delivered. Times are since start.");
         out.println();
@@ -137,6 +140,10 @@ final class DemoCommand implements Callable<Integer> {
                 departureMillis));
         out.println("  - find by tag answered from the gateway's watch: gate -> " + gates + "; zone-a -> " + zoneA
                 + "; gate after logic-2 left -> " + gatesAfter);
+        out.println("  - users routed by consistent hash; at each change after the first routing:");
+        for (String movement : view.userMovements()) {
+            out.println("      " + movement);
+        }
         out.println();
         out.println("Next: the same against a real registry, e.g. (naming = java -jar naming-cli/target/naming.jar)");
         out.println("  naming register --registry consul://127.0.0.1:8500 --id logic-1 --name chat.logic "

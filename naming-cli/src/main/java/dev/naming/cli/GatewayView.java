@@ -25,6 +25,7 @@ final class GatewayView {
     private long lastGatewayList;
     private final Map<String, Double> appeared = new LinkedHashMap<>();
     private final Map<String, Double> warmedFor = new LinkedHashMap<>();
+    private final UserRouting users = new UserRouting();
 
     GatewayView(DemoClock clock, Duration warmup) {
         this.clock = clock;
@@ -73,6 +74,7 @@ final class GatewayView {
         for (ServiceInstance i : change.left()) {
             clock.say("gateway", i.id() + " left: dropped from the gateway's list at once");
         }
+        users.route(list, change, clock);
         List<String> routed = DemoCommand.ids(list);
         List<String> warming = DemoCommand.ids(registry).stream().filter(id -> !routed.contains(id)).toList();
         clock.say("gateway", "list #" + gatewayLists + ": " + (list.isEmpty() ? "(empty)" : String.join(" ", routed))
@@ -99,6 +101,11 @@ final class GatewayView {
 
     synchronized int gatewayLists() {
         return gatewayLists;
+    }
+
+    /** What moved between the servers at each change of the gateway's list, after the first routing. */
+    synchronized List<String> userMovements() {
+        return users.movements();
     }
 
     /** {@code logic-1 2.00s, …}: how long each server warmed before the gateway saw it. */

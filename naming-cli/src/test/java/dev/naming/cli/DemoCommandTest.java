@@ -12,7 +12,7 @@ class DemoCommandTest {
 
     @Test
     @Timeout(15)
-    void demoShowsWarmingThenAdultAnUpdateADepartureAndFindByTag() {
+    void demoShowsWarmingThenAdultAnUpdateADepartureFindByTagAndUsersMovingOnlyWithTheServerThatChanged() {
         long start = System.nanoTime();
         Cli.Result r = Cli.run("demo");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -24,10 +24,12 @@ class DemoCommandTest {
                 "registry  logic-3 is registered -> warming",
                 "gateway   logic-1 is adult after warming",
                 "gateway   logic-3 is adult after warming",
+                "users moved (", "all to logic-3, the newcomer; the others stayed put",
                 "gateway   logic-1 updated",
                 "find(chat.logic, tag gate) -> logic-1 logic-2",
                 "find(chat.logic, tag zone-a) -> logic-1 logic-3",
                 "gateway   logic-2 left",
+                "users moved (", "all of them logic-2's; the others stayed put",
                 "find(chat.logic, tag gate) -> logic-1",
                 "Summary");
         assertTrue(took.compareTo(Duration.ofSeconds(12)) < 0, "demo took " + took);
