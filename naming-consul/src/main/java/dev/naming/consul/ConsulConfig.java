@@ -2,7 +2,6 @@ package dev.naming.consul;
 
 import dev.naming.NamingUri;
 import dev.naming.consul.http.ConsulHttp;
-import dev.naming.consul.http.ConsulTrust;
 import dev.naming.consul.watch.WatchSettings;
 import dev.naming.spi.HostPort;
 import dev.naming.spi.UriParameter;
@@ -16,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLContext;
 
 /**
  * Where and how to reach Consul, read from a {@code consul:} URI with defaults from the variables
@@ -181,6 +179,9 @@ final class ConsulConfig {
         if (values.get(TRUSTSTORE) != null && !tls) {
             throw new IllegalArgumentException("truststore needs tls=true (or " + SSL_ENV + "=true)");
         }
+        if (values.get(TRUSTSTORE) != null && !java.nio.file.Files.isReadable(Path.of(values.get(TRUSTSTORE)))) {
+            throw new IllegalArgumentException("truststore cannot be read: " + values.get(TRUSTSTORE));
+        }
         for (UriParameter<Duration> positive : List.of(CONNECT_TIMEOUT, TIMEOUT, QUERY_INTERVAL, RETRY_MIN,
                 RETRY_MAX, PRESENCE_INTERVAL)) {
             if (values.get(positive).isZero()) {
@@ -261,9 +262,9 @@ final class ConsulConfig {
         putIfSet(headers, "X-Consul-Namespace", values.get(NAMESPACE));
         putIfSet(headers, "X-Consul-Partition", values.get(PARTITION));
         String truststore = values.get(TRUSTSTORE);
-        SSLContext trust = truststore == null ? null
-                : ConsulTrust.load(Path.of(truststore), values.get(TRUSTSTORE_PASSWORD), values.get(TRUSTSTORE_TYPE));
-        return new ConsulHttp.Settings(tls, trust, connectTimeout(), headers, values.get(MAX_REPLY), MAX_HEADER_BYTES);
+        return new ConsulHttp.Settings(tls, truststore == null ? null : Path.of(truststore),
+                values.get(TRUSTSTORE_PASSWORD), values.get(TRUSTSTORE_TYPE), connectTimeout(), headers,
+                values.get(MAX_REPLY), MAX_HEADER_BYTES);
     }
 
     private static void putIfSet(Map<String, String> headers, String name, String value) {

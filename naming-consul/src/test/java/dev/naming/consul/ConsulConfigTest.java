@@ -92,6 +92,8 @@ class ConsulConfigTest {
         assertMessage("tls", () -> parse("consul://h?tls=maybe"));
         assertMessage("dc", () -> parse("consul://h?dc=a/b"));
         assertMessage("truststore needs tls", () -> parse("consul://h?truststore=/x.p12"));
+        assertMessage("truststore cannot be read: /no/such/trust.p12",
+                () -> parse("consul://h?tls=true&truststore=/no/such/trust.p12"));
         assertMessage("CONSUL_HTTP_ADDR", () -> parse("consul:", Map.of("CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock")));
         assertMessage("path", () -> parse("consul://h/x:1"));
         assertMessage("host", () -> parse("consul://h&x:1"));

@@ -7,6 +7,7 @@ import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
@@ -22,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpResponseException;
@@ -73,25 +73,35 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 public final class ConsulHttp implements AutoCloseable {
 
-    /** The pool's thread name prefix. */
-    public static final String THREAD_NAME = "naming-consul-http";
-    /** The scheduler thread's name. */
-    public static final String SCHEDULER_NAME = "naming-consul-scheduler";
+    /** The pool's and the scheduler's thread name prefixes. */
+    public static final String THREAD_NAME = "naming-consul-http", SCHEDULER_NAME = "naming-consul-scheduler";
     /** Threads of the pool at most: one selects, the others complete replies and run listeners that asked for it. */
     static final int MAX_THREADS = 16;
+    /** Connections and queued requests per agent at most: 10,000 watches over HTTP/1.1. */
+    static final int MAX_CONNECTIONS = 10_000, MAX_QUEUED = 100_000;
+    /** An idle connection, and an idle pool thread, ends after this long (the agent closes its own after 90 s). */
+    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2), IDLE_THREAD = Duration.ofSeconds(5);
+    /** The streams an HTTP/2 connection to an agent is expected to take: Go's server default, kept by Consul. */
+    static final int EXPECTED_STREAMS = 250;
+    /** PING, SETTINGS and RST_STREAM frames an HTTP/2 agent may send per second on one connection. */
+    static final int MAX_CONTROL_FRAMES = 128;
+    /** The most of a reply's body reserved on its Content-Length alone: a health list of dozens of instances. */
+    static final int FIRST_RESERVE = 64 * 1024;
 
     /**
      * How to reach the agents.
      *
      * @param tls            HTTPS, HTTP/2 chosen by ALPN
-     * @param trust          the TLS trust for a private CA, or {@code null} for the JVM's
+     * @param truststore     a trust store file for a private CA, or {@code null} for the JVM's trust
+     * @param truststorePassword its password, or {@code null}
+     * @param truststoreType its type, or {@code null} for the JVM's default (PKCS12, which reads JKS too)
      * @param connectTimeout TCP and TLS connect timeout
      * @param headers        sent on every request (the token among them)
      * @param maxReplyBytes  the longest reply body read
      * @param maxHeaderBytes the most bytes of response headers (and of trailers) read
      */
-    public record Settings(boolean tls, SSLContext trust, Duration connectTimeout, Map<String, String> headers,
-                           long maxReplyBytes, int maxHeaderBytes) {
+    public record Settings(boolean tls, Path truststore, String truststorePassword, String truststoreType,
+                           Duration connectTimeout, Map<String, String> headers, long maxReplyBytes, int maxHeaderBytes) {
         public Settings {
             headers = Map.copyOf(headers);
             // a body is one array: a limit above what an array holds is the array's limit
@@ -133,8 +143,12 @@ public final class ConsulHttp implements AutoCloseable {
         SslContextFactory.Client tls = new SslContextFactory.Client();
         // host names are verified (Jetty's default, said again so nobody turns it off by accident)
         tls.setEndpointIdentificationAlgorithm("HTTPS");
-        if (settings.trust() != null) {
-            tls.setSslContext(settings.trust());
+        if (settings.truststore() != null) {
+            // read by Jetty when the client starts (the first call): an unreadable store fails that call
+            tls.setTrustStorePath(settings.truststore().toString());
+            tls.setTrustStorePassword(settings.truststorePassword());
+            tls.setTrustStoreType(settings.truststoreType() != null ? settings.truststoreType()
+                    : java.security.KeyStore.getDefaultType());
         }
         connector.setSslContextFactory(tls);
 
@@ -171,7 +185,6 @@ public final class ConsulHttp implements AutoCloseable {
         client.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
         client.setMaxRequestsQueuedPerDestination(MAX_QUEUED);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "naming-consul"));
-        // connections a blocking query left idle are closed after a while; the agent closes its own after 90 s
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         // the client's event listeners are given to every connection it opens
         client.addBean(new Connection.Listener() {
@@ -205,20 +218,6 @@ public final class ConsulHttp implements AutoCloseable {
         }
         return client;
     }
-
-    /** Connections per agent at most: 10,000 watches over HTTP/1.1, or 2.5 million streams over HTTP/2. */
-    static final int MAX_CONNECTIONS = 10_000;
-    /** Requests waiting for a connection per agent at most. */
-    static final int MAX_QUEUED = 100_000;
-    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
-    /** A pool thread idle this long ends: a burst's threads do not linger. */
-    static final Duration IDLE_THREAD = Duration.ofSeconds(5);
-    /** The streams an HTTP/2 connection to an agent is expected to take: Go's server default, kept by Consul. */
-    static final int EXPECTED_STREAMS = 250;
-    /** PING, SETTINGS and RST_STREAM frames an HTTP/2 agent may send per second on one connection. */
-    static final int MAX_CONTROL_FRAMES = 128;
-    /** The most of a reply's body reserved on its Content-Length alone: a health list of dozens of instances. */
-    static final int FIRST_RESERVE = 64 * 1024;
 
     /**
      * Sends a request; {@code done} gets the reply (any status) or the failure, on a thread of the

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class HealthReadsTest {
 
-    private final ConsulHttp http = new ConsulHttp(new ConsulHttp.Settings(false, null, Duration.ofSeconds(1),
+    private final ConsulHttp http = new ConsulHttp(new ConsulHttp.Settings(false, null, null, null, Duration.ofSeconds(1),
             Map.of(), 1 << 20, 8192));
 
     @AfterEach
