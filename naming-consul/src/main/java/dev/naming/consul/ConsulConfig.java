@@ -157,7 +157,7 @@ final class ConsulConfig {
         if (token != null && !token.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             throw new IllegalArgumentException("token must be printable ASCII without spaces");
         }
-        String dc = datacenter();
+        String dc = values.get(DC);
         if (dc != null && !dc.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw new IllegalArgumentException("dc must be letters, digits, '_', '-' or '.', was '" + dc + "'");
         }
@@ -168,7 +168,7 @@ final class ConsulConfig {
                         + " starting and ending with a letter or digit, was '" + name + "'");
             }
         }
-        Duration wait = waitTime();
+        Duration wait = values.get(WAIT);
         if (wait.compareTo(Duration.ofMillis(100)) < 0 || wait.compareTo(MAX_WAIT) > 0) {
             throw new IllegalArgumentException("wait must be within 100ms-10m (Consul's cap), was " + wait);
         }
@@ -198,41 +198,10 @@ final class ConsulConfig {
         return agents;
     }
 
-    /** The datacenter to query, or {@code null} for the agent's own. */
-    String datacenter() {
-        return values.get(DC);
-    }
-
-    boolean tls() {
-        return tls;
-    }
-
-    /** Whether reads may be answered by any server ({@code ?stale}). */
-    boolean stale() {
-        return values.get(STALE);
-    }
-
-    /** How long the agent may hold a blocking query. */
-    Duration waitTime() {
-        return values.get(WAIT);
-    }
-
-    /** The read timeout of a blocking query: above wait + wait/16 (the agent's jitter) by a margin. */
-    Duration blockingReadTimeout() {
-        Duration wait = waitTime();
-        return wait.plus(wait.dividedBy(16)).plus(values.get(READ_MARGIN));
-    }
-
-    Duration connectTimeout() {
-        return values.get(CONNECT_TIMEOUT);
-    }
-
     /** Read timeout of every request that is not a blocking query. */
     Duration requestTimeout() {
         return values.get(TIMEOUT);
     }
-
-
 
     /** How often registrations without a TTL check are looked up on the agent (to notice it lost them). */
     Duration presenceInterval() {
@@ -244,10 +213,12 @@ final class ConsulConfig {
         return values.get(GRACE);
     }
 
-    /** What the reads and watches need. */
+    /** What the reads and watches need; a blocking query's deadline is wait + wait/16 (the agent's jitter) + a margin. */
     WatchSettings watchSettings() {
-        return new WatchSettings(tls, datacenter(), stale(), waitTime(), blockingReadTimeout(), requestTimeout(),
-                values.get(QUERY_INTERVAL), values.get(IDLE_PENALTY_MAX), values.get(RETRY_MIN), values.get(RETRY_MAX));
+        Duration wait = values.get(WAIT);
+        return new WatchSettings(tls, values.get(DC), values.get(STALE), wait,
+                wait.plus(wait.dividedBy(16)).plus(values.get(READ_MARGIN)), requestTimeout(), values.get(QUERY_INTERVAL),
+                values.get(IDLE_PENALTY_MAX), values.get(RETRY_MIN), values.get(RETRY_MAX));
     }
 
     /**
@@ -263,7 +234,7 @@ final class ConsulConfig {
         putIfSet(headers, "X-Consul-Partition", values.get(PARTITION));
         String truststore = values.get(TRUSTSTORE);
         return new ConsulHttp.Settings(tls, truststore == null ? null : Path.of(truststore),
-                values.get(TRUSTSTORE_PASSWORD), values.get(TRUSTSTORE_TYPE), connectTimeout(), headers,
+                values.get(TRUSTSTORE_PASSWORD), values.get(TRUSTSTORE_TYPE), values.get(CONNECT_TIMEOUT), headers,
                 values.get(MAX_REPLY), MAX_HEADER_BYTES);
     }
 

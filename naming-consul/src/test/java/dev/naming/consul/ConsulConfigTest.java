@@ -27,10 +27,10 @@ class ConsulConfigTest {
     void defaultsToTheLocalAgentWithA55SecondWait() {
         ConsulConfig c = parse("consul:");
         assertEquals(List.of(URI.create("http://127.0.0.1:8500")), c.agents());
-        assertEquals(Duration.ofSeconds(55), c.waitTime());
+        assertEquals(Duration.ofSeconds(55), c.watchSettings().blockingWait());
         assertNull(c.httpSettings().headers().get("X-Consul-Token"));
-        assertNull(c.datacenter());
-        assertFalse(c.tls());
+        assertNull(c.watchSettings().datacenter());
+        assertFalse(c.watchSettings().tls());
     }
 
     @Test
@@ -38,8 +38,8 @@ class ConsulConfigTest {
         ConsulConfig c = parse("consul://10.0.0.1:8500,10.0.0.2,[::1]:9500?dc=dc2&wait=30s");
         assertEquals(List.of(URI.create("http://10.0.0.1:8500"), URI.create("http://10.0.0.2:8500"),
                 URI.create("http://[::1]:9500")), c.agents());
-        assertEquals("dc2", c.datacenter());
-        assertEquals(Duration.ofSeconds(30), c.waitTime());
+        assertEquals("dc2", c.watchSettings().datacenter());
+        assertEquals(Duration.ofSeconds(30), c.watchSettings().blockingWait());
     }
 
     @Test
@@ -54,7 +54,7 @@ class ConsulConfigTest {
         ConsulConfig c = parse("consul:", Map.of("CONSUL_HTTP_ADDR", "https://agent.example:8501",
                 "CONSUL_HTTP_TOKEN", "tok"));
         assertEquals(List.of(URI.create("https://agent.example:8501")), c.agents());
-        assertTrue(c.tls());
+        assertTrue(c.watchSettings().tls());
         assertEquals("tok", c.httpSettings().headers().get("X-Consul-Token"));
         assertEquals(List.of(URI.create("http://10.9.9.9:8500")),
                 parse("consul:", Map.of("CONSUL_HTTP_ADDR", "10.9.9.9:8500")).agents());
@@ -79,8 +79,8 @@ class ConsulConfigTest {
     @Test
     void readTimeoutOfABlockingQueryExceedsWaitPlusJitter() {
         ConsulConfig c = parse("consul:");
-        Duration wait = c.waitTime();
-        assertTrue(c.blockingReadTimeout().compareTo(wait.plus(wait.dividedBy(16))) > 0);
+        Duration wait = c.watchSettings().blockingWait();
+        assertTrue(c.watchSettings().blockingTimeout().compareTo(wait.plus(wait.dividedBy(16))) > 0);
     }
 
     @Test
@@ -102,10 +102,10 @@ class ConsulConfigTest {
     @Test
     void staleNamespaceAndPartitionAreOffUnlessGiven() {
         ConsulConfig plain = parse("consul:");
-        assertFalse(plain.stale());
+        assertFalse(plain.watchSettings().stale());
         assertEquals(Map.of("Accept", "application/json"), plain.httpSettings().headers());
         ConsulConfig scoped = parse("consul:?stale=true&ns=team-a&partition=edge-1");
-        assertTrue(scoped.stale());
+        assertTrue(scoped.watchSettings().stale());
         assertEquals(Map.of("Accept", "application/json", "X-Consul-Namespace", "team-a", "X-Consul-Partition", "edge-1"),
                 scoped.httpSettings().headers());
         assertEquals("p", parse("consul:?partition=p").httpSettings().headers().get("X-Consul-Partition"));

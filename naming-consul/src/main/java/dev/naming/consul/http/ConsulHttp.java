@@ -164,15 +164,12 @@ public final class ConsulHttp implements AutoCloseable {
         HttpClientTransportDynamic transport = settings.tls()
                 ? new HttpClientTransportDynamic(connector, h1, h2)
                 : new HttpClientTransportDynamic(connector, h1);
-        // one connection is opened at a time while none is up, expected to carry the agent's 250
-        // streams (Go's default): without this, watches starting together each opened a connection
-        // before the first one's SETTINGS said how many streams it takes. HTTP/1.1 connections, which
-        // do not say, carry one request each.
+        // while none is up, one connection at a time is opened, expected to carry the agent's 250
+        // streams: otherwise watches starting together each opened one before the first's SETTINGS
+        // said how many it takes. HTTP/1.1 connections, which do not say, carry one request each
         transport.setConnectionPoolFactory(destination -> {
             MultiplexConnectionPool connections = new MultiplexConnectionPool(destination, MAX_CONNECTIONS, 1);
-            if (settings.tls()) {
-                connections.setInitialMaxMultiplex(EXPECTED_STREAMS);
-            }
+            connections.setInitialMaxMultiplex(settings.tls() ? EXPECTED_STREAMS : 1);
             return connections;
         });
         client = new HttpClient(transport);
@@ -201,19 +198,15 @@ public final class ConsulHttp implements AutoCloseable {
     }
 
     /** The client, started by the first request: building a {@code Naming} starts no thread. */
-    private HttpClient started() {
+    private synchronized HttpClient started() {
+        if (closed) {
+            throw new IllegalStateException("consul: closed");
+        }
         if (!client.isStarted()) {
-            synchronized (this) {
-                if (closed) {
-                    throw new IllegalStateException("consul: closed");
-                }
-                if (!client.isStarted()) {
-                    try {
-                        client.start();
-                    } catch (Exception e) {
-                        throw new IllegalStateException("consul: the HTTP client did not start: " + e, e);
-                    }
-                }
+            try {
+                client.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("consul: the HTTP client did not start: " + e, e);
             }
         }
         return client;
@@ -291,18 +284,10 @@ public final class ConsulHttp implements AutoCloseable {
     public Call schedule(Runnable task, Duration delay) {
         try {
             started();
-            Scheduler.Task t = scheduler.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-            return t::cancel;
-        } catch (RuntimeException closed) {
-            // the Naming is closing: nothing runs any more
+            return scheduler.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS)::cancel;
+        } catch (RuntimeException closing) {
             return () -> { };
         }
-    }
-
-    /** Whether this thread is one of this client's: closing from it must not wait for itself. */
-    private static boolean onClientThread() {
-        String name = Thread.currentThread().getName();
-        return name.startsWith(THREAD_NAME) || name.startsWith(SCHEDULER_NAME);
     }
 
     /**
@@ -318,20 +303,21 @@ public final class ConsulHttp implements AutoCloseable {
             closed = true;
         }
         Runnable stop = () -> {
-            // Jetty's stop waits, without a deadline, for its selector's thread to close the
-            // connections, and an agent that sends without a pause (an HTTP/2 flood) keeps that
-            // thread reading: their ends are closed here first, which ends the reading
+            // Jetty's stop waits, without a deadline, for its selector to close the connections, and
+            // an agent that sends without a pause (an HTTP/2 flood) keeps it reading: ended here first
             open.forEach(c -> c.getEndPoint().close());
-            // the client first (it fails what is under way), then the threads it shares
             for (org.eclipse.jetty.util.component.LifeCycle part : List.of(client, pool, scheduler)) {
                 try {
-                    part.stop();
+                    part.stop(); // the client first (it fails what is under way), then its threads
                 } catch (Exception e) {
-                    // stopping is best effort: the threads are daemons
+                    // best effort: the threads are daemons
                 }
             }
         };
-        if (onClientThread()) {
+        String thread = Thread.currentThread().getName();
+        // from one of the client's threads (a listener run where its reply completed) stopping must
+        // not wait for that thread
+        if (thread.startsWith(THREAD_NAME) || thread.startsWith(SCHEDULER_NAME)) {
             Thread t = new Thread(stop, "naming-consul-close");
             t.setDaemon(true);
             t.start();

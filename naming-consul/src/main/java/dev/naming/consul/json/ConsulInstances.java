@@ -8,11 +8,9 @@ import dev.naming.spi.InputChecks;
 import dev.naming.spi.NamingLoggers;
 import java.util.ArrayList;
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 
@@ -50,7 +48,8 @@ public final class ConsulInstances {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new IllegalStateException("health reply is not a JSON array");
             }
-            Builder out = new Builder(serviceName);
+            // by id: the same service seen on two agents after a fail-over is kept once
+            Map<String, ServiceInstance> out = new LinkedHashMap<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
                 if (p.currentToken() != JsonToken.START_OBJECT) {
                     throw new IllegalStateException("health entry without a Service object");
@@ -102,9 +101,12 @@ public final class ConsulInstances {
                 if (!hasService) {
                     throw new IllegalStateException("health entry without a Service object");
                 }
-                out.add(id, name, serviceAddress, nodeAddress, port, tags, meta);
+                ServiceInstance instance = instance(serviceName, id, name, serviceAddress, nodeAddress, port, tags, meta);
+                if (instance != null) {
+                    out.putIfAbsent(instance.id(), instance);
+                }
             }
-            return out.list();
+            return List.copyOf(out.values());
         }
     }
 
@@ -155,37 +157,20 @@ public final class ConsulInstances {
         return meta;
     }
 
-    private static final class Builder {
-        private final String serviceName;
-        private final List<ServiceInstance> instances = new ArrayList<>();
-        private final Set<String> ids = new HashSet<>();
-
-        Builder(String serviceName) {
-            this.serviceName = serviceName;
+    /** The instance an entry stands for, or {@code null} (logged at debug) when it cannot be one. */
+    private static ServiceInstance instance(String serviceName, String id, String name, String serviceAddress,
+                                            String nodeAddress, int port, List<String> tags, Map<String, String> meta) {
+        String address = serviceAddress == null || serviceAddress.isBlank() ? nodeAddress : serviceAddress;
+        String protocol = meta.remove(PROTOCOL_META);
+        if (protocol == null || !PROTOCOL.matcher(protocol).matches()) {
+            protocol = ServiceRegistration.DEFAULT_PROTOCOL;
         }
-
-        void add(String id, String name, String serviceAddress, String nodeAddress, int port, List<String> tags,
-                 Map<String, String> meta) {
-            String address = serviceAddress == null || serviceAddress.isBlank() ? nodeAddress : serviceAddress;
-            Map<String, String> userMeta = new LinkedHashMap<>(meta == null ? Map.of() : meta);
-            String protocol = userMeta.remove(PROTOCOL_META);
-            if (protocol == null || !PROTOCOL.matcher(protocol).matches()) {
-                protocol = ServiceRegistration.DEFAULT_PROTOCOL;
-            }
-            try {
-                InputChecks.serviceId(id);
-                if (!ids.add(id)) {
-                    return;
-                }
-                instances.add(new ServiceInstance(id, name == null ? serviceName : name, address, port, protocol,
-                        tags == null ? List.of() : tags, userMeta));
-            } catch (IllegalArgumentException e) {
-                LOG.debug("consul: skipping an instance of '{}' that cannot be used: {}", serviceName, e.getMessage());
-            }
-        }
-
-        List<ServiceInstance> list() {
-            return List.copyOf(instances);
+        try {
+            InputChecks.serviceId(id);
+            return new ServiceInstance(id, name == null ? serviceName : name, address, port, protocol, tags, meta);
+        } catch (IllegalArgumentException e) {
+            LOG.debug("consul: skipping an instance of '{}' that cannot be used: {}", serviceName, e.getMessage());
+            return null;
         }
     }
 }
