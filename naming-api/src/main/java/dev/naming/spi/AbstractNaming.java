@@ -170,16 +170,19 @@ public abstract class AbstractNaming implements Naming {
                     hub = new WatchHub(serviceName, hubHooks);
                     hubs.put(serviceName, hub);
                     hub.add(added);
+                    // told before the watch starts: a backend may report its first list from within watch()
+                    observers.subscriptions(serviceName, 1);
                     try {
                         hub.watch(watch(serviceName, hub));
                     } catch (RuntimeException e) {
                         hubs.remove(serviceName);
+                        observers.subscriptions(serviceName, 0);
                         throw e;
                     }
                 } else {
                     hub.add(added);
+                    observers.subscriptions(serviceName, hub.subscriberCount());
                 }
-                observers.subscriptions(serviceName, hub.subscriberCount());
                 return added;
             }
         });
