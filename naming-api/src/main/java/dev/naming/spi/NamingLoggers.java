@@ -21,7 +21,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * slf4j-jdk14 …) every line goes to SLF4J, as usual. Without one SLF4J would discard everything
  * (it falls back to a no-op logger after one warning of its own); then the lines go to the JDK's
  * {@link System.Logger} instead, which is {@code java.util.logging} unless the application installed
- * another {@link System.LoggerFinder}: INFO and above are printed on standard error by default. An
+ * another {@link System.LoggerFinder}: INFO and above are printed on standard error by default,
+ * each line headed by the class and method that logged. An
  * application that chose {@code slf4j-nop} on purpose is left silent.
  *
  * <p>Backends get their loggers here rather than from {@link LoggerFactory}.
@@ -36,7 +37,26 @@ public final class NamingLoggers {
     /** The logger named after {@code owner}. */
     public static Logger get(Class<?> owner) {
         String name = owner.getName();
-        return usesSlf4j() ? LoggerFactory.getLogger(owner) : systemLogger(name, System.getLogger(name));
+        if (usesSlf4j()) {
+            return LoggerFactory.getLogger(owner);
+        }
+        return julIsTheSystemLogger() ? julLogger(name) : systemLogger(name, System.getLogger(name));
+    }
+
+    /**
+     * Whether {@link System.Logger}s are {@code java.util.logging}'s (no other
+     * {@link System.LoggerFinder} installed): then lines go to it directly, with the class that
+     * logged as their source. Through {@code System.Logger} its formatter would name this class's
+     * adapter as the source of every line, the first frame it does not know as logging code.
+     */
+    private static boolean julIsTheSystemLogger() {
+        return System.LoggerFinder.getLoggerFinder().getClass().getName()
+                .equals("sun.util.logging.internal.LoggingProviderImpl");
+    }
+
+    /** The logger used without an SLF4J provider when the JDK's loggers are {@code java.util.logging}'s. */
+    static Logger julLogger(String name) {
+        return new JulAdapter(name, java.util.logging.Logger.getLogger(name));
     }
 
     /** The logger used without an SLF4J provider: SLF4J calls passed on to {@code target}. */
@@ -67,6 +87,77 @@ public final class NamingLoggers {
                     .iterator().hasNext();
         } catch (ServiceConfigurationError e) {
             return false; // a provider that cannot even be listed logs nothing either
+        }
+    }
+
+    /**
+     * An SLF4J logger writing to the {@code java.util.logging} logger of the same name, each record
+     * headed by the logger's class and the method of it that logged.
+     */
+    private static final class JulAdapter extends LegacyAbstractLogger {
+
+        private final transient java.util.logging.Logger target;
+
+        JulAdapter(String name, java.util.logging.Logger target) {
+            this.name = name;
+            this.target = target;
+        }
+
+        @Override
+        public boolean isTraceEnabled() {
+            return target.isLoggable(java.util.logging.Level.FINEST);
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return target.isLoggable(java.util.logging.Level.FINE);
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return target.isLoggable(java.util.logging.Level.INFO);
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return target.isLoggable(java.util.logging.Level.WARNING);
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return target.isLoggable(java.util.logging.Level.SEVERE);
+        }
+
+        @Override
+        protected String getFullyQualifiedCallerName() {
+            return null;
+        }
+
+        @Override
+        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
+                                                   Throwable throwable) {
+            java.util.logging.Level to = switch (level) {
+                case TRACE -> java.util.logging.Level.FINEST;
+                case DEBUG -> java.util.logging.Level.FINE;
+                case INFO -> java.util.logging.Level.INFO;
+                case WARN -> java.util.logging.Level.WARNING;
+                case ERROR -> java.util.logging.Level.SEVERE;
+            };
+            java.util.logging.LogRecord line = new java.util.logging.LogRecord(to,
+                    MessageFormatter.basicArrayFormat(pattern, arguments));
+            line.setLoggerName(name);
+            line.setSourceClassName(name);
+            line.setSourceMethodName(callingMethod());
+            line.setThrown(throwable);
+            target.log(line);
+        }
+
+        /** The method of the logger's class (or of a class nested in it) that logged, if on the stack. */
+        private String callingMethod() {
+            String nested = name + "$";
+            return StackWalker.getInstance().walk(frames -> frames
+                    .filter(f -> f.getClassName().equals(name) || f.getClassName().startsWith(nested))
+                    .findFirst().map(StackWalker.StackFrame::getMethodName).orElse(null));
         }
     }
 

@@ -54,10 +54,12 @@ import java.util.Set;
  *
  * <h2>Threads and logs</h2>
  * The suites count the library's threads by name: threads the backend starts should be named
- * {@code naming-…} and end with the {@code Naming} or the watch that started them. One test reads {@code System.err} for the line
- * logged when a listener throws: run the suites with a logging set-up that writes there
- * (slf4j-simple, a Logback or Log4j console appender, or none at all: the library then logs through
- * {@code java.util.logging}, whose console handler writes to standard error).
+ * {@code naming-…} and end with the {@code Naming} or the watch that started them. One test reads
+ * the line logged when a listener throws, from {@code System.err} and from {@code java.util.logging}:
+ * it needs no set-up with slf4j-simple, Logback's console appender or no SLF4J provider at all (the
+ * library then logs through {@code java.util.logging}, which the test reads directly). A Log4j 2
+ * console appender needs {@code follow="true"} to write to the stream the test installs; a set-up
+ * that writes only to files fails that test.
  */
 public interface RegistryFixture extends AutoCloseable {
 
