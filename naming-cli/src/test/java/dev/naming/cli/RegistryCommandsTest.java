@@ -139,6 +139,7 @@ class RegistryCommandsTest {
                 "10.0.0.9", "--port", "9000", "--for", "300ms", "--drain", "1s", "--registry", registry);
         await().atMost(Duration.ofSeconds(5)).until(() -> register.lines().stream()
                 .anyMatch(l -> l.startsWith("draining logic-9")));
+        assertTrue(register.lines().contains("draining logic-9 for 1s"), register.lines()::toString);
         assertEquals(List.of(), owner.find("chat.logic"), "drained: out of find while still registered");
         await().atMost(Duration.ofSeconds(5)).until(() -> register.lines().stream()
                 .anyMatch(l -> l.startsWith("deregistered logic-9")));
