@@ -91,41 +91,42 @@ public final class NamingLoggers {
     }
 
     /**
-     * An SLF4J logger writing to the {@code java.util.logging} logger of the same name, each record
-     * headed by the logger's class and the method of it that logged.
+     * An SLF4J logger for when the application has no SLF4J provider: each level is asked of, and
+     * each line written to, the JDK's logging in the subclass's way.
      */
-    private static final class JulAdapter extends LegacyAbstractLogger {
+    private abstract static class FallbackLogger extends LegacyAbstractLogger {
 
-        private final transient java.util.logging.Logger target;
-
-        JulAdapter(String name, java.util.logging.Logger target) {
+        FallbackLogger(String name) {
             this.name = name;
-            this.target = target;
         }
+
+        abstract boolean enabled(Level level);
+
+        abstract void write(Level level, String message, Throwable throwable);
 
         @Override
         public boolean isTraceEnabled() {
-            return target.isLoggable(java.util.logging.Level.FINEST);
+            return enabled(Level.TRACE);
         }
 
         @Override
         public boolean isDebugEnabled() {
-            return target.isLoggable(java.util.logging.Level.FINE);
+            return enabled(Level.DEBUG);
         }
 
         @Override
         public boolean isInfoEnabled() {
-            return target.isLoggable(java.util.logging.Level.INFO);
+            return enabled(Level.INFO);
         }
 
         @Override
         public boolean isWarnEnabled() {
-            return target.isLoggable(java.util.logging.Level.WARNING);
+            return enabled(Level.WARN);
         }
 
         @Override
         public boolean isErrorEnabled() {
-            return target.isLoggable(java.util.logging.Level.SEVERE);
+            return enabled(Level.ERROR);
         }
 
         @Override
@@ -136,15 +137,41 @@ public final class NamingLoggers {
         @Override
         protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
                                                    Throwable throwable) {
-            java.util.logging.Level to = switch (level) {
+            write(level, MessageFormatter.basicArrayFormat(pattern, arguments), throwable);
+        }
+    }
+
+    /**
+     * Writes to the {@code java.util.logging} logger of the same name, each record headed by the
+     * logger's class and the method of it that logged.
+     */
+    private static final class JulAdapter extends FallbackLogger {
+
+        private final transient java.util.logging.Logger target;
+
+        JulAdapter(String name, java.util.logging.Logger target) {
+            super(name);
+            this.target = target;
+        }
+
+        private static java.util.logging.Level to(Level level) {
+            return switch (level) {
                 case TRACE -> java.util.logging.Level.FINEST;
                 case DEBUG -> java.util.logging.Level.FINE;
                 case INFO -> java.util.logging.Level.INFO;
                 case WARN -> java.util.logging.Level.WARNING;
                 case ERROR -> java.util.logging.Level.SEVERE;
             };
-            java.util.logging.LogRecord line = new java.util.logging.LogRecord(to,
-                    MessageFormatter.basicArrayFormat(pattern, arguments));
+        }
+
+        @Override
+        boolean enabled(Level level) {
+            return target.isLoggable(to(level));
+        }
+
+        @Override
+        void write(Level level, String message, Throwable throwable) {
+            java.util.logging.LogRecord line = new java.util.logging.LogRecord(to(level), message);
             line.setLoggerName(name);
             line.setSourceClassName(name);
             line.setSourceMethodName(callingMethod());
@@ -161,61 +188,37 @@ public final class NamingLoggers {
         }
     }
 
-    /** An SLF4J logger writing to the JDK's {@link System.Logger} of the same name. */
-    private static final class SystemLoggerAdapter extends LegacyAbstractLogger {
+    /** Writes to the JDK's {@link System.Logger} of the same name. */
+    private static final class SystemLoggerAdapter extends FallbackLogger {
 
         private final transient System.Logger target;
 
         SystemLoggerAdapter(String name, System.Logger target) {
-            this.name = name;
+            super(name);
             this.target = target;
         }
 
-        @Override
-        public boolean isTraceEnabled() {
-            return target.isLoggable(System.Logger.Level.TRACE);
-        }
-
-        @Override
-        public boolean isDebugEnabled() {
-            return target.isLoggable(System.Logger.Level.DEBUG);
-        }
-
-        @Override
-        public boolean isInfoEnabled() {
-            return target.isLoggable(System.Logger.Level.INFO);
-        }
-
-        @Override
-        public boolean isWarnEnabled() {
-            return target.isLoggable(System.Logger.Level.WARNING);
-        }
-
-        @Override
-        public boolean isErrorEnabled() {
-            return target.isLoggable(System.Logger.Level.ERROR);
-        }
-
-        @Override
-        protected String getFullyQualifiedCallerName() {
-            return null;
-        }
-
-        @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
-                                                   Throwable throwable) {
-            String message = MessageFormatter.basicArrayFormat(pattern, arguments);
-            System.Logger.Level to = switch (level) {
+        private static System.Logger.Level to(Level level) {
+            return switch (level) {
                 case TRACE -> System.Logger.Level.TRACE;
                 case DEBUG -> System.Logger.Level.DEBUG;
                 case INFO -> System.Logger.Level.INFO;
                 case WARN -> System.Logger.Level.WARNING;
                 case ERROR -> System.Logger.Level.ERROR;
             };
+        }
+
+        @Override
+        boolean enabled(Level level) {
+            return target.isLoggable(to(level));
+        }
+
+        @Override
+        void write(Level level, String message, Throwable throwable) {
             if (throwable == null) {
-                target.log(to, message);
+                target.log(to(level), message);
             } else {
-                target.log(to, message, throwable);
+                target.log(to(level), message, throwable);
             }
         }
     }

@@ -184,7 +184,7 @@ class RegistryCommandsTest {
 
             assertEquals(1, r.exit(), r::toString);
             assertEquals("", r.out());
-            assertEquals("naming: could not read the list of 'chat.logic' from " + registry + " within 1000ms: "
+            assertEquals("naming: could not read the list of 'chat.logic' from " + registry + " within 1s: "
                     + "the registry is unreachable or does not answer", r.err().strip());
         } finally {
             down.setReachable(true);

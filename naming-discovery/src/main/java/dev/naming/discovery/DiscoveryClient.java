@@ -326,8 +326,8 @@ final class DiscoveryClient implements AutoCloseable {
 
     /**
      * One line for an operator: {@code java.net.http} throws a {@code ConnectException} without a
-     * message whose cause says what happened, several levels down; that cause is named instead, and
-     * a host name that does not resolve is said in words.
+     * message whose cause says what happened, several levels down; the first of the chain that has a
+     * message is named instead, and a host name that does not resolve is said in words.
      */
     static String describe(Throwable e) {
         Throwable root = e;
@@ -337,7 +337,12 @@ final class DiscoveryClient implements AutoCloseable {
         if (root instanceof UnresolvedAddressException || root instanceof UnknownHostException) {
             return "unknown host" + (root.getMessage() == null ? "" : " " + root.getMessage());
         }
-        return e.getMessage() == null && root != e ? oneLine(root) : oneLine(e);
+        for (Throwable said = e; said != null; said = said.getCause() == said ? null : said.getCause()) {
+            if (said.getMessage() != null) {
+                return oneLine(said); // the first in the chain that says something
+            }
+        }
+        return oneLine(e);
     }
 
     private static String oneLine(Throwable e) {
