@@ -26,6 +26,8 @@ public final class SkippedSuites {
 
     /** A reason longer than this is cut: the line is a pointer, the report holds the rest. */
     private static final int REASON_MAX = 160;
+    /** Reasons shown per class; a class that skips for many (a fixture without most faults) gets a count of the rest. */
+    private static final int REASONS_SHOWN = 2;
 
     private SkippedSuites() {
     }
@@ -89,9 +91,13 @@ public final class SkippedSuites {
                 continue;
             }
             skippedCases += c[0];
+            Map<String, Integer> all = reasons.get(e.getKey());
             StringBuilder why = new StringBuilder();
-            reasons.get(e.getKey()).forEach((reason, n) -> why.append(why.length() == 0 ? "" : " | ")
-                    .append(reason).append(n > 1 && reasons.get(e.getKey()).size() > 1 ? " (" + n + ")" : ""));
+            all.entrySet().stream().limit(REASONS_SHOWN).forEach(r -> why.append(why.length() == 0 ? "" : " | ")
+                    .append(r.getKey()).append(r.getValue() > 1 && all.size() > 1 ? " (" + r.getValue() + ")" : ""));
+            if (all.size() > REASONS_SHOWN) {
+                why.append(" | ").append(all.size() - REASONS_SHOWN).append(" other reasons in its report");
+            }
             lines.add("skipped: " + e.getKey() + ", " + (c[0] == c[1] ? "all " + c[1] : c[0] + " of " + c[1])
                     + " cases: " + why);
         }

@@ -36,6 +36,21 @@ class SkippedSuitesTest {
     }
 
     @Test
+    void aClassSkippingForManyReasonsShowsTwoAndCountsTheRest(@TempDir Path root) throws Exception {
+        Path reports = Files.createDirectories(root.resolve("m/target/surefire-reports"));
+        Files.writeString(reports.resolve("TEST-a.FaultTest.xml"), """
+                <testsuite>
+                  <testcase name="a" classname="a.FaultTest"><skipped message="cannot inject A"/></testcase>
+                  <testcase name="b" classname="a.FaultTest"><skipped message="cannot inject B"/></testcase>
+                  <testcase name="c" classname="a.FaultTest"><skipped message="cannot inject C"/></testcase>
+                  <testcase name="d" classname="a.FaultTest"><skipped message="cannot inject D"/></testcase>
+                </testsuite>""");
+
+        assertEquals("skipped: FaultTest, all 4 cases: cannot inject A | cannot inject B | 2 other reasons in its report",
+                SkippedSuites.summary(SkippedSuites.reports(root, Instant.EPOCH)).get(0));
+    }
+
+    @Test
     void reportsOfAnEarlierBuildAreLeftOut(@TempDir Path root) throws Exception {
         Path reports = Files.createDirectories(root.resolve("m/target/surefire-reports"));
         Files.writeString(reports.resolve("TEST-a.OldTest.xml"), """
