@@ -6,6 +6,8 @@
  */
 module dev.naming.api {
     requires transitive org.slf4j;
+    // without an SLF4J provider, lines go to java.util.logging (NamingLoggers)
+    requires java.logging;
 
     exports dev.naming;
     exports dev.naming.spi;

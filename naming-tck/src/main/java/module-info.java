@@ -10,6 +10,9 @@ module dev.naming.tck {
     // the fault suite's parameterized case; nothing of it in a signature a backend sees
     requires org.junit.jupiter.params;
 
+    // the log capture also reads java.util.logging, the library's fallback without an SLF4J provider
+    requires java.logging;
+
     exports dev.naming.tck;
     // JUnit calls the suites' package-private test and lifecycle methods by reflection, whether it
     // runs as a named module or from the class path

@@ -1,5 +1,6 @@
 package dev.naming;
 
+import dev.naming.internal.Durations;
 import dev.naming.internal.Validation;
 import java.time.Duration;
 
@@ -54,7 +55,7 @@ public record HealthCheck(Kind kind, Duration ttl, String target, Duration inter
             case TTL -> {
                 Validation.positive("check ttl", ttl);
                 if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
-                    throw new IllegalArgumentException("check ttl must be at least 1s, was " + ttl);
+                    throw new IllegalArgumentException("check ttl must be at least 1s, was " + Durations.text(ttl));
                 }
             }
             case HTTP, TCP -> {

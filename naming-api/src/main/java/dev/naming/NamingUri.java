@@ -58,14 +58,10 @@ public record NamingUri(String scheme, String authority, String path, Map<String
         }
         String s = uri.trim();
         int colon = s.indexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("uri must start with a scheme such as 'inmemory:' or 'consul://', was '"
-                    + redactForMessage(s) + "'");
+        if (colon <= 0 || !SCHEME.matcher(s.substring(0, colon)).matches()) {
+            throw noScheme(s);
         }
         String scheme = s.substring(0, colon);
-        if (!SCHEME.matcher(scheme).matches()) {
-            throw new IllegalArgumentException("uri scheme is invalid: '" + scheme + "'");
-        }
         String rest = s.substring(colon + 1);
         String query = "";
         int q = rest.indexOf('?');
@@ -221,6 +217,22 @@ public record NamingUri(String scheme, String authority, String path, Map<String
         }
     }
 
+
+    /**
+     * What to write instead of a URI without a scheme: a bare {@code host:port} (or an IP address,
+     * whose digits are no scheme) gets the two URIs it may have meant.
+     */
+    private static IllegalArgumentException noScheme(String s) {
+        String message = "uri must start with a scheme such as 'inmemory:' or 'consul://', was '"
+                + redactForMessage(s) + "'";
+        int q = s.indexOf('?');
+        String address = q >= 0 ? s.substring(0, q) : s;
+        if (!address.isEmpty() && !address.contains("/") && !address.startsWith(":")) {
+            message += "; for a registry at that address write 'consul://" + address + "' or 'discovery://"
+                    + address + "'";
+        }
+        return new IllegalArgumentException(message);
+    }
 
     private static String redactForMessage(String s) {
         int q = s.indexOf('?');

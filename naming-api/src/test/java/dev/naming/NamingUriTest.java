@@ -66,8 +66,19 @@ class NamingUriTest {
                 assertThrows(IllegalArgumentException.class, () -> NamingUri.parse(":x")).getMessage());
         assertEquals("uri must start with a scheme such as 'inmemory:' or 'consul://', was '?…'",
                 assertThrows(IllegalArgumentException.class, () -> NamingUri.parse("?token=s3cret")).getMessage());
-        assertEquals("uri must start with a scheme such as 'inmemory:' or 'consul://', was 'h?…'",
+        assertEquals("uri must start with a scheme such as 'inmemory:' or 'consul://', was 'h?…'; for a registry"
+                + " at that address write 'consul://h' or 'discovery://h'",
                 assertThrows(IllegalArgumentException.class, () -> NamingUri.parse("h?token=s3cret")).getMessage());
+    }
+
+    @Test
+    void anAddressWithoutASchemeIsAnsweredWithTheUrisItMayHaveMeant() {
+        // "127.0.0.1" before the colon is no scheme: the message says what to write, not that it is invalid
+        assertEquals("uri must start with a scheme such as 'inmemory:' or 'consul://', was '127.0.0.1:8500'; for a"
+                + " registry at that address write 'consul://127.0.0.1:8500' or 'discovery://127.0.0.1:8500'",
+                assertThrows(IllegalArgumentException.class, () -> NamingUri.parse("127.0.0.1:8500")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> NamingUri.parse("localhost"))
+                .getMessage().endsWith("write 'consul://localhost' or 'discovery://localhost'"));
     }
 
     @Test

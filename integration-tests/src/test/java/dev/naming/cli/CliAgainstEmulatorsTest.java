@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.naming.Naming;
+import dev.naming.ServiceRegistration;
 import dev.naming.consul.emulator.ConsulEmulator;
 import dev.naming.discovery.emulator.DiscoveryCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -113,5 +116,67 @@ class CliAgainstEmulatorsTest {
             Result json = naming("watch", "chat.logic", "--count", "1", "--json", "--registry", registry);
             assertTrue(json.out().contains("\"filtered\":true"), json::toString);
         }
+    }
+
+    private static String discovery(String parameters) {
+        return "discovery://" + DISCOVERY.authority() + "?" + parameters;
+    }
+
+    private static ServiceRegistration instance(String id, String name) {
+        return ServiceRegistration.builder().id(id).name(name).address("10.0.0.21").port(8000).build();
+    }
+
+    @Test
+    void drainUnderAnotherServicesNameIsRefusedOnConsulAndDrainsNothing() {
+        String registry = "consul://" + CONSUL.hostPort();
+        try (Naming owner = Naming.connect(registry)) {
+            owner.register(instance("logic-7", "chat.logic.named"));
+            Result r = naming("drain", "chat.wrong", "logic-7", "--registry", registry);
+
+            assertEquals(2, r.exit(), r::toString);
+            assertEquals("naming: serviceName: 'logic-7' is registered under 'chat.logic.named', not 'chat.wrong'",
+                    r.err().strip());
+            assertEquals(1, owner.find("chat.logic.named").size(), "still in traffic");
+        }
+    }
+
+    @Test
+    void drainOnDiscoveryWithoutAZoneSaysTheZoneIsMissing() {
+        Result r = naming("drain", "chat.logic", "logic-1", "--registry", discovery("env=cli"));
+
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.err().strip().startsWith("naming: zone is missing: draining on discovery needs the zone"), r::toString);
+    }
+
+    @Test
+    void drainOnDiscoveryOfAnUnknownInstanceSaysWhichInstanceIsMissingWhere() {
+        Result r = naming("drain", "chat.logic", "nobody", "--registry", discovery("env=cli&zone=sh001"));
+
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().startsWith("naming: discovery has no instance 'nobody' of 'chat.logic' in zone 'sh001' and"
+                + " env 'cli'"), r::toString);
+    }
+
+    @Test
+    void deregisterOnDiscoveryRemovesAnInstanceAnotherProcessRegistered() {
+        try (Naming other = Naming.connect(discovery("env=cli&zone=sh002&hostname=other-host"));
+             Naming reader = Naming.connect(discovery("env=cli"))) {
+            other.register(instance("go-d2", "chat.go"));
+            assertEquals(1, reader.find("chat.go").size());
+
+            Result r = naming("deregister", "go-d2", "--registry", discovery("env=cli&zone=sh001"));
+
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals(List.of(), reader.find("chat.go"), "cancelled, though registered by another process and zone");
+        }
+    }
+
+    @Test
+    void anUnknownHostIsOneLineThatSaysSo() {
+        Result r = naming("find", "chat.logic", "--registry", "discovery://nonexistent.invalid:7171?env=cli");
+
+        assertEquals(1, r.exit(), r::toString);
+        assertEquals(1, r.err().strip().lines().count(), r::toString);
+        assertTrue(r.err().contains("unknown host"), r::toString);
     }
 }

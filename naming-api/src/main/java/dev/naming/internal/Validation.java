@@ -142,7 +142,7 @@ public final class Validation {
             throw new IllegalArgumentException(field + " must not be null");
         }
         if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(field + " must be positive, was " + value);
+            throw new IllegalArgumentException(field + " must be positive, was " + Durations.text(value));
         }
         return value;
     }
@@ -153,7 +153,7 @@ public final class Validation {
             throw new IllegalArgumentException(field + " must not be null");
         }
         if (value.isNegative()) {
-            throw new IllegalArgumentException(field + " must not be negative, was " + value);
+            throw new IllegalArgumentException(field + " must not be negative, was " + Durations.text(value));
         }
         return value;
     }

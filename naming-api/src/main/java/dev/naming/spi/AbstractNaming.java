@@ -54,6 +54,9 @@ public abstract class AbstractNaming implements Naming {
     private final Duration stateLossGrace;
     private final Clock clock = Clock.systemUTC();
     private final HubHooks hubHooks = new HubHooks();
+    private final Observers observers = new Observers();
+    /** The backend's registrar as everything here calls it: timed and watched for re-registrations. */
+    private final Registrar observedRegistrar = new ObservedRegistrar(this::registrar, observers);
     /** Held shared by register and deregister, exclusively by close() once closed is set. */
     private final ReentrantReadWriteLock operations = new ReentrantReadWriteLock();
     private final ThreadPoolExecutor dispatcher;
@@ -81,7 +84,7 @@ public abstract class AbstractNaming implements Naming {
         this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
         this.timer.allowCoreThreadTimeOut(true);
         this.timer.setRemoveOnCancelPolicy(true);
-        this.keepAlive = new KeepAlive(backend, this::registrar);
+        this.keepAlive = new KeepAlive(backend, () -> observedRegistrar);
     }
 
     // ---- what a backend provides -------------------------------------------------------------
@@ -142,7 +145,8 @@ public abstract class AbstractNaming implements Naming {
         }
         Validation.serviceName(serviceName);
         ensureOpen();
-        return WatchHub.withTags(WatchHub.sorted(fetch(serviceName, required)), required);
+        List<ServiceInstance> read = observers.timed(NamingObserver.Operation.FIND, () -> fetch(serviceName, required));
+        return WatchHub.withTags(WatchHub.sorted(read), required);
     }
 
     @Override
@@ -151,25 +155,33 @@ public abstract class AbstractNaming implements Naming {
         Validation.serviceName(serviceName);
         Validation.notNull("options", options);
         Validation.notNull("listener", listener);
+        Consumer<List<ServiceInstance>> counted = list -> {
+            observers.delivered(serviceName);
+            listener.accept(list);
+        };
         // a backend may report from within watch(), under this lock: its listener calls start after it
         HubSubscription subscription = WatchSink.deferListeners(() -> {
             synchronized (hubLock) {
                 ensureOpen();
-                HubSubscription added = new HubSubscription(serviceName, options, listener, dispatcher, timer,
+                HubSubscription added = new HubSubscription(serviceName, options, counted, dispatcher, timer,
                         this::unsubscribed);
                 WatchHub hub = hubs.get(serviceName);
                 if (hub == null) {
                     hub = new WatchHub(serviceName, hubHooks);
                     hubs.put(serviceName, hub);
                     hub.add(added);
+                    // told before the watch starts: a backend may report its first list from within watch()
+                    observers.subscriptions(serviceName, 1);
                     try {
                         hub.watch(watch(serviceName, hub));
                     } catch (RuntimeException e) {
                         hubs.remove(serviceName);
+                        observers.subscriptions(serviceName, 0);
                         throw e;
                     }
                 } else {
                     hub.add(added);
+                    observers.subscriptions(serviceName, hub.subscriberCount());
                 }
                 return added;
             }
@@ -224,6 +236,7 @@ public abstract class AbstractNaming implements Naming {
         Validation.notNegative("drainFor", drainFor);
         if (!closed && !drainFor.isZero()) {
             keepAlive.drainAll();
+            tellRegistrations();
             try {
                 // clients need this long to see the instances leave and to finish what they sent
                 TimeUnit.NANOSECONDS.sleep(drainFor.toNanos());
@@ -252,6 +265,7 @@ public abstract class AbstractNaming implements Naming {
         keepAlive.stop();
         runQuietly("stop background work", this::stopBackground);
         keepAlive.removeAll();
+        tellRegistrations();
         runQuietly("release", this::release);
         timer.shutdownNow();
         dispatcher.shutdown();
@@ -285,6 +299,38 @@ public abstract class AbstractNaming implements Naming {
         }
     }
 
+    /**
+     * Adds an observer of this {@code Naming}'s events — watches, registry calls, registrations —
+     * for metrics (naming-micrometer's binder is one). It is first told the present state: the
+     * subscriptions and list of every watched service, when each was last confirmed, and the
+     * registrations; then every change, until {@link #removeObserver}. See {@link NamingObserver}
+     * for the threads it is called on.
+     *
+     * @throws IllegalArgumentException if {@code observer} is null
+     */
+    public final void addObserver(NamingObserver observer) {
+        Validation.notNull("observer", observer);
+        Observers replay = new Observers();
+        replay.add(observer);
+        synchronized (hubLock) {
+            observers.add(observer);
+            for (WatchHub hub : hubs.values()) {
+                replay.subscriptions(hub.service(), hub.subscriberCount());
+                List<ServiceInstance> current = hub.current();
+                if (current != null) {
+                    replay.instances(hub.service(), current);
+                }
+                hub.confirmedAt().ifPresent(at -> replay.confirmed(hub.service(), at));
+            }
+        }
+        replay.registrations(keepAlive.registrations().size(), keepAlive.drainedCount());
+    }
+
+    /** Stops telling {@code observer} anything; one not added is ignored. */
+    public final void removeObserver(NamingObserver observer) {
+        observers.remove(observer);
+    }
+
     /** Whether {@link #close()} has been called. */
     protected final boolean isClosed() {
         return closed;
@@ -309,6 +355,18 @@ public abstract class AbstractNaming implements Naming {
      * that what they registered is deregistered too.
      */
     private void whileOpen(Runnable call) {
+        try {
+            whileOpenUntold(call);
+        } finally {
+            tellRegistrations();
+        }
+    }
+
+    private void tellRegistrations() {
+        observers.registrations(keepAlive.registrations().size(), keepAlive.drainedCount());
+    }
+
+    private void whileOpenUntold(Runnable call) {
         // a backend may report a change from within the call (the in-memory registry does): its
         // listener calls start once this lock is released, so that one of them may close()
         WatchSink.deferListeners(() -> {
@@ -356,6 +414,11 @@ public abstract class AbstractNaming implements Naming {
         public Clock clock() {
             return clock;
         }
+
+        @Override
+        public NamingObserver observer() {
+            return observers;
+        }
     }
 
     private static boolean contains(List<ServiceInstance> instances, String id) {
@@ -374,6 +437,8 @@ public abstract class AbstractNaming implements Naming {
             if (hub != null && hub.remove(subscription)) {
                 hubs.remove(subscription.serviceName());
                 stopped = hub;
+            } else if (hub != null) {
+                observers.subscriptions(hub.service(), hub.subscriberCount());
             }
         }
         if (stopped != null) {
@@ -383,6 +448,7 @@ public abstract class AbstractNaming implements Naming {
 
     private void stopQuietly(WatchHub hub) {
         runQuietly("stop watch of '" + hub.service() + "'", hub::stop);
+        observers.subscriptions(hub.service(), 0);
     }
 
     private void runQuietly(String what, Runnable action) {

@@ -152,6 +152,11 @@ final class KeepAlive {
         return entries.containsKey(id);
     }
 
+    /** How many own instances are drained, for observers. */
+    int drainedCount() {
+        return drained.size();
+    }
+
     /** What is registered, for checks against what a read shows. */
     List<ServiceRegistration> registrations() {
         List<ServiceRegistration> out = new ArrayList<>(entries.size());

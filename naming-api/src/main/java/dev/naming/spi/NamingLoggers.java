@@ -21,7 +21,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * slf4j-jdk14 …) every line goes to SLF4J, as usual. Without one SLF4J would discard everything
  * (it falls back to a no-op logger after one warning of its own); then the lines go to the JDK's
  * {@link System.Logger} instead, which is {@code java.util.logging} unless the application installed
- * another {@link System.LoggerFinder}: INFO and above are printed on standard error by default. An
+ * another {@link System.LoggerFinder}: INFO and above are printed on standard error by default,
+ * each line headed by the class and method that logged. An
  * application that chose {@code slf4j-nop} on purpose is left silent.
  *
  * <p>Backends get their loggers here rather than from {@link LoggerFactory}.
@@ -36,7 +37,26 @@ public final class NamingLoggers {
     /** The logger named after {@code owner}. */
     public static Logger get(Class<?> owner) {
         String name = owner.getName();
-        return usesSlf4j() ? LoggerFactory.getLogger(owner) : systemLogger(name, System.getLogger(name));
+        if (usesSlf4j()) {
+            return LoggerFactory.getLogger(owner);
+        }
+        return julIsTheSystemLogger() ? julLogger(name) : systemLogger(name, System.getLogger(name));
+    }
+
+    /**
+     * Whether {@link System.Logger}s are {@code java.util.logging}'s (no other
+     * {@link System.LoggerFinder} installed): then lines go to it directly, with the class that
+     * logged as their source. Through {@code System.Logger} its formatter would name this class's
+     * adapter as the source of every line, the first frame it does not know as logging code.
+     */
+    private static boolean julIsTheSystemLogger() {
+        return System.LoggerFinder.getLoggerFinder().getClass().getName()
+                .equals("sun.util.logging.internal.LoggingProviderImpl");
+    }
+
+    /** The logger used without an SLF4J provider when the JDK's loggers are {@code java.util.logging}'s. */
+    static Logger julLogger(String name) {
+        return new JulAdapter(name, java.util.logging.Logger.getLogger(name));
     }
 
     /** The logger used without an SLF4J provider: SLF4J calls passed on to {@code target}. */
@@ -70,39 +90,43 @@ public final class NamingLoggers {
         }
     }
 
-    /** An SLF4J logger writing to the JDK's {@link System.Logger} of the same name. */
-    private static final class SystemLoggerAdapter extends LegacyAbstractLogger {
+    /**
+     * An SLF4J logger for when the application has no SLF4J provider: each level is asked of, and
+     * each line written to, the JDK's logging in the subclass's way.
+     */
+    private abstract static class FallbackLogger extends LegacyAbstractLogger {
 
-        private final transient System.Logger target;
-
-        SystemLoggerAdapter(String name, System.Logger target) {
+        FallbackLogger(String name) {
             this.name = name;
-            this.target = target;
         }
+
+        abstract boolean enabled(Level level);
+
+        abstract void write(Level level, String message, Throwable throwable);
 
         @Override
         public boolean isTraceEnabled() {
-            return target.isLoggable(System.Logger.Level.TRACE);
+            return enabled(Level.TRACE);
         }
 
         @Override
         public boolean isDebugEnabled() {
-            return target.isLoggable(System.Logger.Level.DEBUG);
+            return enabled(Level.DEBUG);
         }
 
         @Override
         public boolean isInfoEnabled() {
-            return target.isLoggable(System.Logger.Level.INFO);
+            return enabled(Level.INFO);
         }
 
         @Override
         public boolean isWarnEnabled() {
-            return target.isLoggable(System.Logger.Level.WARNING);
+            return enabled(Level.WARN);
         }
 
         @Override
         public boolean isErrorEnabled() {
-            return target.isLoggable(System.Logger.Level.ERROR);
+            return enabled(Level.ERROR);
         }
 
         @Override
@@ -113,18 +137,88 @@ public final class NamingLoggers {
         @Override
         protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
                                                    Throwable throwable) {
-            String message = MessageFormatter.basicArrayFormat(pattern, arguments);
-            System.Logger.Level to = switch (level) {
+            write(level, MessageFormatter.basicArrayFormat(pattern, arguments), throwable);
+        }
+    }
+
+    /**
+     * Writes to the {@code java.util.logging} logger of the same name, each record headed by the
+     * logger's class and the method of it that logged.
+     */
+    private static final class JulAdapter extends FallbackLogger {
+
+        private final transient java.util.logging.Logger target;
+
+        JulAdapter(String name, java.util.logging.Logger target) {
+            super(name);
+            this.target = target;
+        }
+
+        private static java.util.logging.Level to(Level level) {
+            return switch (level) {
+                case TRACE -> java.util.logging.Level.FINEST;
+                case DEBUG -> java.util.logging.Level.FINE;
+                case INFO -> java.util.logging.Level.INFO;
+                case WARN -> java.util.logging.Level.WARNING;
+                case ERROR -> java.util.logging.Level.SEVERE;
+            };
+        }
+
+        @Override
+        boolean enabled(Level level) {
+            return target.isLoggable(to(level));
+        }
+
+        @Override
+        void write(Level level, String message, Throwable throwable) {
+            java.util.logging.LogRecord line = new java.util.logging.LogRecord(to(level), message);
+            line.setLoggerName(name);
+            line.setSourceClassName(name);
+            line.setSourceMethodName(callingMethod());
+            line.setThrown(throwable);
+            target.log(line);
+        }
+
+        /** The method of the logger's class (or of a class nested in it) that logged, if on the stack. */
+        private String callingMethod() {
+            String nested = name + "$";
+            return StackWalker.getInstance().walk(frames -> frames
+                    .filter(f -> f.getClassName().equals(name) || f.getClassName().startsWith(nested))
+                    .findFirst().map(StackWalker.StackFrame::getMethodName).orElse(null));
+        }
+    }
+
+    /** Writes to the JDK's {@link System.Logger} of the same name. */
+    private static final class SystemLoggerAdapter extends FallbackLogger {
+
+        private final transient System.Logger target;
+
+        SystemLoggerAdapter(String name, System.Logger target) {
+            super(name);
+            this.target = target;
+        }
+
+        private static System.Logger.Level to(Level level) {
+            return switch (level) {
                 case TRACE -> System.Logger.Level.TRACE;
                 case DEBUG -> System.Logger.Level.DEBUG;
                 case INFO -> System.Logger.Level.INFO;
                 case WARN -> System.Logger.Level.WARNING;
                 case ERROR -> System.Logger.Level.ERROR;
             };
+        }
+
+        @Override
+        boolean enabled(Level level) {
+            return target.isLoggable(to(level));
+        }
+
+        @Override
+        void write(Level level, String message, Throwable throwable) {
             if (throwable == null) {
-                target.log(to, message);
+                target.log(to(level), message);
             } else {
-                target.log(to, message, throwable);
+                target.log(to(level), message, throwable);
             }
         }
     }

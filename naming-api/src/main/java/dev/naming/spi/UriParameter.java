@@ -1,6 +1,7 @@
 package dev.naming.spi;
 
 import dev.naming.NamingUri;
+import dev.naming.internal.Durations;
 import dev.naming.internal.Validation;
 import java.time.Duration;
 import java.util.Locale;
@@ -216,14 +217,15 @@ public final class UriParameter<T> {
     }
 
     private static String format(Duration d) {
-        long millis = d.toMillis();
-        if (millis == 0) {
-            return "0";
-        }
-        if (millis % 60_000 == 0 && millis >= 120_000) {
-            return millis / 60_000 + "m";
-        }
-        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+        return d.isZero() ? "0" : formatDuration(d);
+    }
+
+    /**
+     * A duration as a URI parameter and a person write it ({@code 500ms}, {@code 15s}, {@code 2m}),
+     * never ISO-8601's {@code PT0.5S}: for messages of backends and tools.
+     */
+    public static String formatDuration(Duration d) {
+        return Durations.text(d);
     }
 
     @Override

@@ -66,6 +66,9 @@ final class WatchHub implements WatchSink {
         ScheduledExecutorService timer();
 
         Clock clock();
+
+        /** Who hears this hub's events (confirmations, failures, new lists, holds). */
+        NamingObserver observer();
     }
 
     WatchHub(String service, Hooks hooks) {
@@ -103,6 +106,7 @@ final class WatchHub implements WatchSink {
     private void record(List<ServiceInstance> instances) {
         List<ServiceInstance> sorted = sorted(instances);
         confirmedAt = hooks.clock().instant();
+        hooks.observer().confirmed(service, confirmedAt);
         if (failing) {
             failing = false;
             LOG.info("watch of '{}': registry answers again ({} instances)", service, sorted.size());
@@ -116,7 +120,9 @@ final class WatchHub implements WatchSink {
 
     @Override
     public void unchanged() {
-        confirmedAt = hooks.clock().instant();
+        Instant at = hooks.clock().instant();
+        confirmedAt = at;
+        hooks.observer().confirmed(service, at);
     }
 
     @Override
@@ -127,6 +133,7 @@ final class WatchHub implements WatchSink {
 
     @Override
     public synchronized void failure(Throwable error) {
+        hooks.observer().watchFailed(service, error);
         if (!failing) {
             failing = true;
             LOG.warn("watch of '{}': registry unreachable, keeping the last list ({}): {}", service,
@@ -149,6 +156,10 @@ final class WatchHub implements WatchSink {
     synchronized boolean remove(HubSubscription subscription) {
         subscribers.remove(subscription);
         return subscribers.isEmpty();
+    }
+
+    synchronized int subscriberCount() {
+        return subscribers.size();
     }
 
     synchronized List<HubSubscription> subscribers() {
@@ -186,6 +197,7 @@ final class WatchHub implements WatchSink {
         if (held == null) {
             held = new LinkedHashMap<>();
             current.forEach(i -> held.put(i.id(), i));
+            hooks.observer().stateLossHold(service, held.size());
             LOG.info("watch of '{}': {}; holding its {} instances for up to {} ms while they register again",
                     service, why, held.size(), grace.toMillis());
         }
@@ -249,6 +261,7 @@ final class WatchHub implements WatchSink {
             return;
         }
         current = next;
+        hooks.observer().instances(service, next);
         for (HubSubscription s : subscribers) {
             s.offer(next);
         }

@@ -15,7 +15,12 @@ import java.util.function.Supplier;
  */
 public interface WatchSink {
 
-    /** The full, current list of healthy instances of the watched service, in any order. */
+    /**
+     * The full, current list of healthy instances of the watched service, in any order. Reporting
+     * a list equal to the last one is harmless: subscribers get nothing (repeats are dropped here),
+     * and it counts as the registry's confirmation, as {@link #unchanged()} does — so a backend that
+     * polls may report every read without comparing.
+     */
     void snapshot(List<ServiceInstance> instances);
 
     /**

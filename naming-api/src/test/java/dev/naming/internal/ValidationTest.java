@@ -78,8 +78,8 @@ class ValidationTest {
     void durationsPassThroughUnchanged() {
         assertEquals(Duration.ofMillis(1), Validation.positive("ttl", Duration.ofMillis(1)));
         assertEquals(Duration.ZERO, Validation.notNegative("warmup", Duration.ZERO));
-        assertEquals("ttl must be positive, was PT0S", message(() -> Validation.positive("ttl", Duration.ZERO)));
-        assertEquals("warmup must not be negative, was PT-1S",
+        assertEquals("ttl must be positive, was 0s", message(() -> Validation.positive("ttl", Duration.ZERO)));
+        assertEquals("warmup must not be negative, was -1s",
                 message(() -> Validation.notNegative("warmup", Duration.ofSeconds(-1))));
     }
 

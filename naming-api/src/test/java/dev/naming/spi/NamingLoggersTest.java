@@ -1,6 +1,7 @@
 package dev.naming.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -45,6 +46,10 @@ class NamingLoggersTest {
         assertTrue(stderr.contains("IllegalStateException: listener bug"), stderr);
         assertTrue(stderr.contains("watch of 'svc': registry unreachable"), stderr);
         assertTrue(stderr.contains("connection refused"), stderr);
+        // java.util.logging's console format heads each line with its source: the class that logged
+        assertTrue(stderr.contains("dev.naming.spi.HubSubscription drain"), stderr);
+        assertTrue(stderr.contains("dev.naming.spi.WatchHub failure"), stderr);
+        assertFalse(stderr.contains("SystemLoggerAdapter"), stderr);
     }
 
     private static String location(Class<?> type) throws URISyntaxException {

@@ -3,6 +3,7 @@ package dev.naming.cli;
 import dev.naming.HealthCheck;
 import dev.naming.Naming;
 import dev.naming.ServiceRegistration;
+import dev.naming.spi.UriParameter;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,6 +68,9 @@ final class RegisterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (meta.stream().anyMatch(entry -> entry.startsWith("protocol="))) {
+            throw new IllegalArgumentException("--meta protocol=…: the protocol has an option of its own, --protocol");
+        }
         // built before connecting: bad input is reported before any request
         ServiceRegistration registration = ServiceRegistration.builder()
                 .id(id).name(name).address(address).port(port).protocol(protocol)
@@ -93,7 +97,7 @@ final class RegisterCommand implements Callable<Integer> {
         }
         out.println("registered " + id + " (" + name + ") " + registration.instance().endpoint()
                 + " tags=" + InstanceTable.tags(registration.tags()) + " meta=" + InstanceTable.meta(registration.meta())
-                + " in " + where + "; " + (stay == null ? "Ctrl-C to deregister" : "deregistering in " + stay.toMillis() + "ms"));
+                + " in " + where + "; " + (stay == null ? "Ctrl-C to deregister" : "deregistering in " + UriParameter.formatDuration(stay)));
         out.flush();
         boolean byHook;
         try {
@@ -111,7 +115,7 @@ final class RegisterCommand implements Callable<Integer> {
 
     private void leave(Naming naming, PrintWriter out) {
         if (!drain.isZero()) {
-            out.println("draining " + id + " for " + drain.toMillis() + "ms");
+            out.println("draining " + id + " for " + UriParameter.formatDuration(drain));
             out.flush();
         }
         naming.close(drain);

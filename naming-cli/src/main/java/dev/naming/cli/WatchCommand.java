@@ -7,6 +7,7 @@ import dev.naming.ServiceInstance;
 import dev.naming.SubscribeOptions;
 import dev.naming.Subscription;
 import dev.naming.spi.InputChecks;
+import dev.naming.spi.UriParameter;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -141,7 +142,7 @@ final class WatchCommand implements Callable<Integer> {
         }
         if (delivered == 0 && !interrupted) {
             throw new NamingException("could not read the list of '" + name + "' from " + where + " within "
-                    + firstListTimeout.toMillis() + "ms: the registry is unreachable or does not answer");
+                    + UriParameter.formatDuration(firstListTimeout) + ": the registry is unreachable or does not answer");
         }
         return NamingCli.OK;
     }
@@ -154,7 +155,8 @@ final class WatchCommand implements Callable<Integer> {
                     confirmed == null ? null : confirmed.toString());
         }
         String age = confirmed == null ? "never confirmed"
-                : "last confirmed " + Duration.between(confirmed, Instant.now()).toMillis() + "ms ago";
+                : "last confirmed " + UriParameter.formatDuration(Duration.ofMillis(
+                        Duration.between(confirmed, Instant.now()).toMillis())) + " ago";
         return LocalTime.now(ZoneId.systemDefault()).format(CLOCK) + "  " + name + "  "
                 + (reachable ? "registry answers again" : "registry unreachable: keeping the list, " + age);
     }

@@ -45,6 +45,32 @@ class ExitCodesTest {
     }
 
     @Test
+    void anAddressWithoutASchemeExitsTwoSayingWhatToWrite() {
+        Cli.Result r = Cli.run("find", "chat.logic", "--registry", "127.0.0.1:8500");
+
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals("naming: uri must start with a scheme such as 'inmemory:' or 'consul://', was '127.0.0.1:8500';"
+                + " for a registry at that address write 'consul://127.0.0.1:8500' or 'discovery://127.0.0.1:8500'",
+                r.err().strip());
+    }
+
+    @Test
+    void protocolInMetaExitsTwoNamingTheProtocolOption() {
+        Cli.Result r = Cli.run(concat(REGISTER, "--port", "80", "--meta", "protocol=ws"));
+
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals("naming: --meta protocol=…: the protocol has an option of its own, --protocol", r.err().strip());
+    }
+
+    @Test
+    void aDurationInAMessageIsWrittenAsOnTheCommandLine() {
+        Cli.Result r = Cli.run(concat(REGISTER, "--port", "80", "--ttl", "500ms"));
+
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals("naming: check ttl must be at least 1s, was 500ms", r.err().strip());
+    }
+
+    @Test
     void metaWithoutAValueExitsTwoNamingTheOptionAndItsForm() {
         Cli.Result r = Cli.run(concat(REGISTER, "--port", "80", "--meta", "novalue"));
 

@@ -139,6 +139,7 @@ class RegistryCommandsTest {
                 "10.0.0.9", "--port", "9000", "--for", "300ms", "--drain", "1s", "--registry", registry);
         await().atMost(Duration.ofSeconds(5)).until(() -> register.lines().stream()
                 .anyMatch(l -> l.startsWith("draining logic-9")));
+        assertTrue(register.lines().contains("draining logic-9 for 1s"), register.lines()::toString);
         assertEquals(List.of(), owner.find("chat.logic"), "drained: out of find while still registered");
         await().atMost(Duration.ofSeconds(5)).until(() -> register.lines().stream()
                 .anyMatch(l -> l.startsWith("deregistered logic-9")));
@@ -183,7 +184,7 @@ class RegistryCommandsTest {
 
             assertEquals(1, r.exit(), r::toString);
             assertEquals("", r.out());
-            assertEquals("naming: could not read the list of 'chat.logic' from " + registry + " within 1000ms: "
+            assertEquals("naming: could not read the list of 'chat.logic' from " + registry + " within 1s: "
                     + "the registry is unreachable or does not answer", r.err().strip());
         } finally {
             down.setReachable(true);

@@ -170,7 +170,7 @@ final class ConsulConfig {
         }
         Duration wait = values.get(WAIT);
         if (wait.compareTo(Duration.ofMillis(100)) < 0 || wait.compareTo(MAX_WAIT) > 0) {
-            throw new IllegalArgumentException("wait must be within 100ms-10m (Consul's cap), was " + wait);
+            throw new IllegalArgumentException("wait must be within 100ms-10m (Consul's cap), was " + UriParameter.formatDuration(wait));
         }
         if (values.get(TRUSTSTORE) == null && (values.get(TRUSTSTORE_PASSWORD) != null
                 || values.get(TRUSTSTORE_TYPE) != null)) {

@@ -11,9 +11,11 @@ import dev.naming.spi.NamingThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -322,7 +324,28 @@ final class DiscoveryClient implements AutoCloseable {
         return URI.create(node + "/discovery/" + call + q);
     }
 
+    /**
+     * One line for an operator: {@code java.net.http} throws a {@code ConnectException} without a
+     * message whose cause says what happened, several levels down; the first of the chain that has a
+     * message is named instead, and a host name that does not resolve is said in words.
+     */
     static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof UnresolvedAddressException || root instanceof UnknownHostException) {
+            return "unknown host" + (root.getMessage() == null ? "" : " " + root.getMessage());
+        }
+        for (Throwable said = e; said != null; said = said.getCause() == said ? null : said.getCause()) {
+            if (said.getMessage() != null) {
+                return oneLine(said); // the first in the chain that says something
+            }
+        }
+        return oneLine(e);
+    }
+
+    private static String oneLine(Throwable e) {
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + m;
     }

@@ -3,7 +3,10 @@ package dev.naming.discovery;
 import dev.naming.NamingException;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.Registrar;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Discovery's registration calls, made when the shared keep-alive asks: {@code register},
@@ -47,12 +50,45 @@ final class DiscoveryRegistrar implements Registrar {
         return Renewal.ALIVE;
     }
 
-    /** Cancels the instance; without its last registration the appid is unknown and nothing is sent. */
+    /**
+     * Cancels the instance. One this {@code Naming} never registered (another process's, as
+     * {@code naming deregister} asks) is looked up first: the server keys an instance by zone, env,
+     * appid and hostname, and only the id is given, so {@code fetch/all} finds the appid and zone of
+     * every instance of this env with that hostname, and each is cancelled. None found: nothing to do.
+     */
     @Override
     public void deregister(String serviceId, ServiceRegistration last) {
         if (last != null) {
             cancel(last);
+            return;
         }
+        Reply all = client.getOnAnyNode("fetch/all", new FormBody().add("env", config.env()));
+        if (all.code() == Reply.NOT_FOUND) {
+            return;
+        }
+        if (all.code() != Reply.OK) {
+            throw new NamingException("discovery: fetch/all, to find the appid of '" + serviceId + "', answered code "
+                    + all.code());
+        }
+        for (JsonNode app : all.data() == null ? List.<JsonNode>of() : iterable(all.data())) {
+            for (JsonNode instance : iterable(app)) {
+                if (serviceId.equals(instance.path("hostname").asText()) && config.env().equals(instance.path("env").asText())) {
+                    FormBody form = new FormBody().add("zone", instance.path("zone").asText()).add("env", config.env())
+                            .add("appid", instance.path("appid").asText()).add("hostname", serviceId);
+                    Reply reply = client.postOnAnyNode("cancel", form);
+                    if (reply.code() != Reply.OK && reply.code() != Reply.NOT_FOUND) {
+                        throw new NamingException("discovery refused to cancel '" + serviceId + "' of '"
+                                + instance.path("appid").asText() + "': code " + reply.code());
+                    }
+                }
+            }
+        }
+    }
+
+    private static Iterable<JsonNode> iterable(JsonNode node) {
+        List<JsonNode> out = new ArrayList<>();
+        node.elements().forEachRemaining(out::add);
+        return out;
     }
 
     @Override
@@ -67,10 +103,20 @@ final class DiscoveryRegistrar implements Registrar {
      */
     @Override
     public void drain(String serviceName, String serviceId, boolean drained) {
+        if (config.zone().isEmpty()) {
+            // the server keys an instance by zone too: without it every drain answers -400
+            throw new IllegalArgumentException("zone is missing: draining on discovery needs the zone the instance"
+                    + " registered in, as the URI parameter zone= or " + DiscoveryConfig.ZONE_ENV);
+        }
         FormBody form = new FormBody().add("zone", config.zone()).add("env", config.env())
                 .add("appid", serviceName).add("hostname", serviceId)
                 .add("status", Integer.toString(drained ? InstanceMapping.STATUS_DOWN : InstanceMapping.STATUS_UP));
         Reply reply = client.postOnAnyNode("set", form);
+        if (reply.code() == Reply.BAD_REQUEST || reply.code() == Reply.NOT_FOUND) {
+            throw new NamingException("discovery has no instance '" + serviceId + "' of '" + serviceName + "' in zone '"
+                    + config.zone() + "' and env '" + config.env() + "' (code " + reply.code() + "): check the id, the"
+                    + " service name, and the URI's zone= and env=, which must be the instance's own");
+        }
         if (reply.code() != Reply.OK) {
             throw new NamingException("discovery refused to " + (drained ? "drain '" : "undrain '") + serviceId
                     + "' of '" + serviceName + "': code " + reply.code());

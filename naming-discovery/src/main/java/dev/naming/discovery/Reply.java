@@ -14,6 +14,7 @@ record Reply(int code, JsonNode data, JsonNode error) {
 
     static final int OK = 0;
     static final int NOT_MODIFIED = -304;
+    static final int BAD_REQUEST = -400;
     static final int NOT_FOUND = -404;
     static final int SERVER_ERROR = -500;
 

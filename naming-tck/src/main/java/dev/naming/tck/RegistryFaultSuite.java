@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Random;
 import java.util.Set;
@@ -23,7 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -143,16 +143,30 @@ public abstract class RegistryFaultSuite {
      * long outage would go unnoticed for about as long again after it ends), and at most as often as
      * its shortest jittered pause, half a cap, allows.
      */
+    /**
+     * The faults whose requests reach the registry's server, so that a request log sees the watch
+     * retry through them, in the order the long-fault case prefers them: an HTTP registry's error
+     * answers first, then any registry's own error answers and garbage.
+     */
+    static final List<RegistryFixture.Fault> LONG_FAULTS = List.of(RegistryFixture.Fault.SERVER_ERROR,
+            RegistryFixture.Fault.UNAVAILABLE, RegistryFixture.Fault.TOO_MANY_REQUESTS,
+            RegistryFixture.Fault.PROTECT_MODE, RegistryFixture.Fault.MALFORMED_REPLIES);
+
+    /** The fault the long-fault case runs, among those a fixture can inject. */
+    static Optional<RegistryFixture.Fault> longFault(Set<RegistryFixture.Fault> offered) {
+        return LONG_FAULTS.stream().filter(offered::contains).findFirst();
+    }
+
     @Test
     void aWatchRetriesAtLeastOncePerBackoffCapThroughALongFault() {
         Duration cap = fixture.retryCap().orElse(null);
         assumeTrue(cap != null, () -> fixture.getClass().getSimpleName() + " names no retry cap (retryCap() is "
                 + "empty), which this test needs to run a fault past it");
-        RegistryFixture.Fault fault = Stream.of(RegistryFixture.Fault.SERVER_ERROR, RegistryFixture.Fault.UNAVAILABLE,
-                RegistryFixture.Fault.TOO_MANY_REQUESTS).filter(fixture.faults()::contains).findFirst().orElse(null);
+        RegistryFixture.Fault fault = longFault(fixture.faults()).orElse(null);
         assumeTrue(fault != null && fixture.requestLog().isPresent(), () -> fixture.getClass().getSimpleName()
-                + " cannot inject a fault whose requests reach its server, or records no requests, which this test "
-                + "needs to time the watch's retries");
+                + " cannot inject a fault whose requests reach its server (one of " + LONG_FAULTS + " in faults()),"
+                + " or records no requests (requestLog() is empty), which this test needs to time the watch's"
+                + " retries");
         RegistryFixture.RequestLog log = fixture.requestLog().get();
         Naming watcher = connect(); // registers nothing: no heartbeat joins the watch's requests
         Recorder recorder = new Recorder();

@@ -54,10 +54,12 @@ import java.util.Set;
  *
  * <h2>Threads and logs</h2>
  * The suites count the library's threads by name: threads the backend starts should be named
- * {@code naming-…} and end with the {@code Naming} or the watch that started them. One test reads {@code System.err} for the line
- * logged when a listener throws: run the suites with a logging set-up that writes there
- * (slf4j-simple, a Logback or Log4j console appender, or none at all: the library then logs through
- * {@code java.util.logging}, whose console handler writes to standard error).
+ * {@code naming-…} and end with the {@code Naming} or the watch that started them. One test reads
+ * the line logged when a listener throws, from {@code System.err} and from {@code java.util.logging}:
+ * it needs no set-up with slf4j-simple, Logback's console appender or no SLF4J provider at all (the
+ * library then logs through {@code java.util.logging}, which the test reads directly). A Log4j 2
+ * console appender needs {@code follow="true"} to write to the stream the test installs; a set-up
+ * that writes only to files fails that test.
  */
 public interface RegistryFixture extends AutoCloseable {
 
@@ -119,7 +121,10 @@ public interface RegistryFixture extends AutoCloseable {
     /**
      * How many watch requests (blocking queries, long polls, streams) the registry is holding open
      * for clients right now, if the fixture can count them; empty otherwise. Lets the suite check
-     * that connections grow with watched services, never with subscribers.
+     * that connections grow with watched services, never with subscribers. A registry that is not
+     * HTTP counts whatever its server holds per watch (open streams, registered file watches,
+     * push subscriptions); one that holds nothing (a client that polls) leaves it empty, and that
+     * one case is skipped with a message that names this method.
      */
     default OptionalInt openWatchRequests() {
         return OptionalInt.empty();
@@ -185,7 +190,13 @@ public interface RegistryFixture extends AutoCloseable {
 
     /**
      * How often the library reports a registration made through {@link #adapt} alive (TTL pass,
-     * renewal): a registry that lost its state has the instance back within one such interval.
+     * renewal): a registry that lost its state has the instance back within one such interval (plus
+     * half a second), which the fault suite checks after {@link #loseState()}.
+     *
+     * <p>The default is {@link #reRegistrationDeadline()}, itself 10 s by default: a fixture that
+     * leaves both alone is checked against a 10 s bound, loose for a backend that renews every
+     * second and too tight for one that renews every 30 s. Give your backend's renewal interval
+     * for the registrations {@link #adapt} makes.
      */
     default Duration heartbeatInterval() {
         return reRegistrationDeadline();
@@ -202,7 +213,13 @@ public interface RegistryFixture extends AutoCloseable {
         return registration;
     }
 
-    /** Ways a test set-up can make a registry misbehave, for the fault suite. */
+    /**
+     * Ways a test set-up can make a registry misbehave, for the fault suite. The names are HTTP's;
+     * a registry that is not HTTP injects its own equivalent (its server-error answer for
+     * {@link #SERVER_ERROR}, its throttling answer for {@link #TOO_MANY_REQUESTS}, an unreadable
+     * reply for {@link #MALFORMED_REPLIES}) and lists in {@link RegistryFixture#faults()} only those
+     * it has.
+     */
     enum Fault {
         /** Connections refused or dropped. */
         UNREACHABLE,
@@ -226,7 +243,8 @@ public interface RegistryFixture extends AutoCloseable {
      * retries on its own; empty (the default) for one that is told when the registry is back. With
      * it, a {@link #requestLog()} that tells {@linkplain RequestLog#isWatchRequest watch requests}
      * apart and a fault whose requests reach the server ({@link Fault#SERVER_ERROR},
-     * {@link Fault#UNAVAILABLE} or {@link Fault#TOO_MANY_REQUESTS}), the fault suite runs a fault
+     * {@link Fault#UNAVAILABLE}, {@link Fault#TOO_MANY_REQUESTS}, {@link Fault#PROTECT_MODE} or
+     * {@link Fault#MALFORMED_REPLIES}, the first of them in {@link #faults()}), the fault suite runs a fault
      * for eight caps and checks that the watch retries at least once per cap all along. Keep it
      * short (about a second) in the fixture's configuration: the case lasts eight of them.
      */
@@ -265,7 +283,11 @@ public interface RegistryFixture extends AutoCloseable {
 
     /**
      * What the registry's server received from this fixture's {@code Naming}s, where the fixture can
-     * see it (an emulator that records its requests, a proxy in front of the registry). With it the
+     * see it (an emulator that records its requests, a proxy in front of the registry). A registry
+     * that is not HTTP logs each call as one line of its own making, its operation first and the
+     * caller's values after it, as {@code InMemoryFixture} in this project's integration-tests does
+     * ({@code "register a"}, {@code "watch chat.logic"}); {@link RequestLog#isIntendedEndpoint} then
+     * checks the operation. With it the
      * suites check that invalid input sends nothing, that {@code find} on a watched service answers
      * without a request, that a fault does not make a watch retry in a hot loop, and that no
      * caller-supplied value can steer a request to another endpoint. Without it those cases are
@@ -293,7 +315,10 @@ public interface RegistryFixture extends AutoCloseable {
         /** Requests received so far: never decreases. */
         long count();
 
-        /** Every request target received so far, raw (still percent-encoded): path and query. */
+        /**
+         * Every request target received so far, raw (still percent-encoded): path and query; for a
+         * registry that is not HTTP, one line per call as the fixture writes it.
+         */
         List<String> rawTargets();
 
         /**

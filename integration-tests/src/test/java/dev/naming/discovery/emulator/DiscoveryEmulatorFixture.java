@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DiscoveryEmulatorFixture implements RegistryFixture {
 
-    private static final Set<String> CALLS = Set.of("register", "renew", "cancel", "fetch", "fetchs", "poll", "polls",
+    private static final Set<String> CALLS = Set.of("register", "renew", "cancel", "fetch", "fetch/all", "fetchs", "poll", "polls",
             "nodes", "set");
     private static final Set<String> PARAMS = Set.of("env", "zone", "region", "appid", "hostname", "status", "addrs",
             "metadata", "latest_timestamp", "version");

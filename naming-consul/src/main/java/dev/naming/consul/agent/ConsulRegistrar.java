@@ -11,6 +11,7 @@ import dev.naming.consul.json.ConsulJson;
 import dev.naming.spi.Registrar;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -129,10 +130,27 @@ public final class ConsulRegistrar implements Registrar {
      * Service maintenance mode: the agent adds a critical check {@code _service_maintenance:<id>},
      * so the instance leaves every {@code ?passing} read while staying registered. The agent
      * forgets it with the service (and with {@code replace-existing-checks}), so the keep-alive
-     * drains again after each registration. Ids are unique per agent: the name is not needed.
+     * drains again after each registration. Maintenance is set by id alone, so the agent's services
+     * are read first: an id registered under another name is refused, not drained (a typo in the name
+     * would otherwise take another service's instance out of traffic).
      */
     @Override
     public void drain(String serviceName, String serviceId, boolean drained) {
+        ConsulHttp.Reply services = agents.exchange("list agent services", "GET", "/v1/agent/services", null, false);
+        Optional<String> registeredAs;
+        try {
+            registeredAs = ConsulJson.serviceName(services.ok().body(), serviceId);
+        } catch (IOException e) {
+            throw new NamingException("consul: list agent services: " + e.getMessage(), e);
+        }
+        if (registeredAs.isEmpty()) {
+            throw new NamingException("consul: the agent has no service '" + serviceId + "': an agent drains only the"
+                    + " services registered on it (check the id, and that the URI names that agent)");
+        }
+        if (!registeredAs.get().equals(serviceName)) {
+            throw new IllegalArgumentException("serviceName: '" + serviceId + "' is registered under '"
+                    + registeredAs.get() + "', not '" + serviceName + "'");
+        }
         String target = "/v1/agent/service/maintenance/" + ConsulPaths.encode(serviceId) + "?enable=" + drained
                 + (drained ? "&reason=" + ConsulPaths.encode(DRAIN_REASON) : "");
         write((drained ? "drain '" : "undrain '") + serviceId + "'", target, null);

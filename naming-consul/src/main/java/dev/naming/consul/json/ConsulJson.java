@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Map;
 
 /**
@@ -91,18 +92,38 @@ public final class ConsulJson {
      * @throws IOException when it is not a JSON object
      */
     public static boolean hasService(byte[] services, String id) throws IOException {
+        return serviceName(services, id).isPresent();
+    }
+
+    /**
+     * The name ({@code Service}) under which the agent's {@code /v1/agent/services} reply holds the
+     * service {@code id}, if it holds it.
+     */
+    public static Optional<String> serviceName(byte[] services, String id) throws IOException {
         try (JsonParser p = FACTORY.createParser(services)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("agent services reply is not a JSON object");
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
-                if (p.currentName().equals(id)) {
-                    return true;
+                boolean wanted = p.currentName().equals(id);
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    throw new IOException("agent services reply: '" + p.currentName() + "' is not a JSON object");
                 }
-                p.nextToken();
-                p.skipChildren();
+                if (!wanted) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    p.nextToken();
+                    if (field.equals("Service")) {
+                        return Optional.of(p.getValueAsString(""));
+                    }
+                    p.skipChildren();
+                }
+                return Optional.of("");
             }
-            return false;
+            return Optional.empty();
         }
     }
 
