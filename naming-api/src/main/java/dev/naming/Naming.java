@@ -78,6 +78,13 @@ public interface Naming extends AutoCloseable {
      * delays only its own subscription, and when it returns it gets the newest list (lists that
      * were superseded meanwhile are skipped, never delivered out of order). Another executor, the
      * calling thread included, can be named with {@link SubscribeOptions#withExecutor}.
+     *
+     * <p>The returned {@link Subscription} is the only way to end this subscription: whoever
+     * subscribed owns it and closes it. There is no call that ends subscriptions by service name,
+     * because a {@code Naming} is shared — by the components of an application and by gRPC channels
+     * ({@code NamingNameResolverProvider.of(naming)}) — and such a call would silently end
+     * subscriptions its caller did not make, freezing a channel's server list. Closing the
+     * {@code Naming} ends them all.
      */
     default Subscription subscribe(String serviceName, Consumer<List<ServiceInstance>> listener) {
         return subscribe(serviceName, SubscribeOptions.defaults(), listener);
@@ -89,9 +96,6 @@ public interface Naming extends AutoCloseable {
      */
     Subscription subscribe(String serviceName, SubscribeOptions options,
                            Consumer<List<ServiceInstance>> listener);
-
-    /** Closes every subscription this {@code Naming} holds for {@code serviceName}. */
-    void unsubscribe(String serviceName);
 
     /**
      * Registers (or, for an id already registered, updates) a service instance and keeps it

@@ -7,6 +7,11 @@ import java.util.Optional;
  * A listener's interest in one service, returned by {@link Naming#subscribe}. Closing it stops
  * deliveries to its listener; closing the last subscription to a service stops that service's
  * backend watch. Closing twice does nothing.
+ *
+ * <p>It belongs to whoever called {@code subscribe}: nothing else can end it but {@link #close()}
+ * on this handle (or closing the whole {@code Naming}). Other subscriptions to the same service,
+ * through the same {@code Naming} — another component's, a gRPC channel's — are never affected by
+ * this one's close, which is why the API has no way to end subscriptions by service name.
  */
 public interface Subscription extends AutoCloseable {
 

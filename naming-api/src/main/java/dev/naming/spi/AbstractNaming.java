@@ -180,15 +180,6 @@ public abstract class AbstractNaming implements Naming {
     }
 
     @Override
-    public final void unsubscribe(String serviceName) {
-        Validation.serviceName(serviceName);
-        WatchHub hub = hubs.get(serviceName);
-        if (hub != null) {
-            hub.subscribers().forEach(HubSubscription::close);
-        }
-    }
-
-    @Override
     public final void register(ServiceRegistration registration) {
         Validation.notNull("registration", registration);
         checkRegistration(registration);

@@ -151,10 +151,6 @@ final class WatchHub implements WatchSink {
         return subscribers.isEmpty();
     }
 
-    synchronized List<HubSubscription> subscribers() {
-        return List.copyOf(subscribers);
-    }
-
     void watch(ServiceWatch watch) {
         this.watch = watch;
     }

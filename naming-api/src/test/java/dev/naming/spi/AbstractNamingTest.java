@@ -191,16 +191,6 @@ class AbstractNamingTest {
     }
 
     @Test
-    void unsubscribeClosesEveryOneOfThatService() {
-        Subscription a = naming.subscribe("svc", list -> { });
-        Subscription b = naming.subscribe("svc", list -> { });
-        naming.unsubscribe("svc");
-        assertFalse(a.isActive());
-        assertFalse(b.isActive());
-        assertEquals(1, naming.watchesStopped.get());
-    }
-
-    @Test
     void closeDeregistersWhatWasRegisteredAndRefusesFurtherUse() {
         naming.register(ServiceRegistration.builder().id("x").name("svc").address("h").port(1).build());
         naming.close();

@@ -696,58 +696,6 @@ public abstract class NamingConformanceSuite {
     }
 
     @Test
-    void unsubscribeClosesEverySubscriptionOfThatNamingToTheName() {
-        Naming owner = open();
-        Naming naming = open();
-        Recorder first = new Recorder();
-        Recorder second = new Recorder();
-        Subscription one = naming.subscribe(service(), first);
-        Subscription two = naming.subscribe(service(), SubscribeOptions.defaults().withTags("gate"), second);
-        awaitDelivered(first);
-        awaitDelivered(second);
-
-        naming.unsubscribe(service());
-        assertFalse(one.isActive());
-        assertFalse(two.isActive());
-        owner.register(registration("a", 8001, "gate"));
-        assertStill(List.of(List.of()), first, second);
-    }
-
-    @Test
-    void unsubscribeLeavesOtherServicesAndOtherNamingsSubscribed() {
-        Naming owner = open();
-        Naming naming = open();
-        Naming other = open();
-        Recorder unsubscribed = subscribed(naming, service());
-        Recorder otherService = subscribed(naming, service("other"));
-        Recorder otherNaming = subscribed(other, service());
-        awaitDelivered(unsubscribed);
-        awaitDelivered(otherService);
-        awaitDelivered(otherNaming);
-
-        naming.unsubscribe(service());
-        ServiceRegistration a = registration("a", 8001);
-        ServiceRegistration b = registration("b", service("other"), 8002);
-        owner.register(a);
-        owner.register(b);
-        awaitDelivered(otherNaming, a);
-        awaitDelivered(otherService, b);
-        assertEquals(1, unsubscribed.count());
-    }
-
-    @Test
-    void unsubscribeOfUnwatchedServiceDoesNothing() {
-        Naming naming = open();
-        Recorder recorder = subscribed(naming, service());
-        awaitDelivered(recorder);
-        assertDoesNotThrow(() -> naming.unsubscribe(service("never-watched")));
-
-        ServiceRegistration a = registration("a", 8001);
-        open().register(a);
-        awaitDelivered(recorder, a);
-    }
-
-    @Test
     void closingOneSubscriptionLeavesOthersDelivering() {
         Naming owner = open();
         Naming naming = open();
@@ -1170,7 +1118,6 @@ public abstract class NamingConformanceSuite {
         for (String bad : invalidIdentifiers()) {
             assertRejected("name", () -> naming.find(bad));
             assertRejected("name", () -> naming.subscribe(bad, list -> { }));
-            assertRejected("name", () -> naming.unsubscribe(bad));
             assertRejected("name", () -> ServiceRegistration.builder().id(id("a")).name(bad)
                     .address("127.0.0.1").port(8001).build());
         }
@@ -1244,7 +1191,6 @@ public abstract class NamingConformanceSuite {
         assertRejected("name", () -> naming.subscribe("", list -> { }));
         assertRejected("listener", () -> naming.subscribe(service(), null));
         assertRejected("id", () -> naming.deregister(" "));
-        assertRejected("name", () -> naming.unsubscribe(null));
     }
 
     @Test
