@@ -35,7 +35,8 @@ import java.util.function.Consumer;
  *   <li>All subscriptions to one service share one backend watch: threads and connections grow
  *       with watched services, never with subscribers.
  *   <li>{@link #register} is idempotent by id; the instance stays visible while this process
- *       lives (heartbeats, renewals, re-registration after the registry forgot it).
+ *       lives (heartbeats, renewals, re-registration after the registry forgot it); a registry
+ *       that is down when it is called delays the registration, never loses it.
  *   <li>Input is checked before any I/O: bad input throws {@link IllegalArgumentException} naming
  *       the field; registry failures throw {@link NamingException}.
  * </ul>
@@ -101,8 +102,22 @@ public interface Naming extends AutoCloseable {
      * Registers (or, for an id already registered, updates) a service instance and keeps it
      * alive until {@link #deregister} or {@link #close()}.
      *
+     * <p>The registration belongs to this {@code Naming}'s keep-alive from the first call: a
+     * registry that cannot be reached (down at start, every server refusing connections, timing
+     * out, or answering 429/5xx) delays it, never loses it. The first attempt is made before this
+     * returns; when it fails that way the registration is kept as <em>pending</em>, registered by
+     * the keep-alive as soon as the registry answers (it probes the registry every half second at
+     * most) and kept alive from then on, and this throws {@link RegistrationPendingException}. It
+     * throws rather than returns so that the caller never believes the instance visible when it is
+     * not, yet the exception says the registration will happen: catch it to start anyway, or let it
+     * propagate to stop — {@link #deregister} or {@link #close()} drops a pending registration. A
+     * registry that <em>answers</em> with a refusal (a rejected request, an ACL denial) keeps
+     * nothing: a plain {@link NamingException}, and no retry.
+     *
      * @throws IllegalArgumentException if the registration cannot be carried by this backend
-     * @throws NamingException if the registry refused it or cannot be reached
+     * @throws RegistrationPendingException if the registry could not be reached: the registration
+     *     is kept and made as soon as it answers
+     * @throws NamingException if the registry refused it
      */
     void register(ServiceRegistration registration);
 

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.naming.HealthCheck;
 import dev.naming.NamingException;
+import dev.naming.RegistrationPendingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.consul.emulator.ConsulEmulator;
@@ -137,9 +138,10 @@ class ConsulRegistrationTest {
     @Test
     void aRefusedUpdateKeepsThePreviousRegistrationAlive() {
         naming.register(logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(1))).build());
-        emulator.fault(Fault.SERVER_ERROR, "/v1/agent/service/register");
-        assertThrows(NamingException.class, () -> naming.register(logic("logic-1").port(9000)
-                .check(HealthCheck.ttl(Duration.ofSeconds(1))).build()));
+        emulator.fault(Fault.PERMISSION_DENIED, "/v1/agent/service/register");
+        NamingException refused = assertThrows(NamingException.class, () -> naming.register(logic("logic-1")
+                .port(9000).check(HealthCheck.ttl(Duration.ofSeconds(1))).build()));
+        assertFalse(refused instanceof RegistrationPendingException, "an answer is not an outage: " + refused);
         emulator.fault(Fault.NONE);
         emulator.clearRequests();
 
@@ -147,6 +149,21 @@ class ConsulRegistrationTest {
                 emulator.requests("/v1/agent/check/pass/service:logic-1").size() >= 3);
         assertEquals("passing", emulator.checkStatus("service:logic-1"));
         assertEquals(8000, emulator.service("logic-1").path("Port").asInt());
+        assertEquals(List.of(), emulator.requests("/v1/agent/service/register"), "the refused update was retried");
+    }
+
+    @Test
+    void anUpdateTheAgentFailsWith5xxIsKeptAndLandsOnceTheAgentRecovers() {
+        naming.register(logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(1))).build());
+        emulator.fault(Fault.SERVER_ERROR, "/v1/agent/service/register");
+        RegistrationPendingException pending = assertThrows(RegistrationPendingException.class,
+                () -> naming.register(logic("logic-1").port(9000).check(HealthCheck.ttl(Duration.ofSeconds(1))).build()));
+        assertEquals("logic-1", pending.serviceId());
+        assertEquals(8000, emulator.service("logic-1").path("Port").asInt());
+        emulator.fault(Fault.NONE);
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> emulator.service("logic-1").path("Port").asInt() == 9000);
+        assertEquals("passing", emulator.checkStatus("service:logic-1"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.naming.spi;
 
+import dev.naming.RegistrationPendingException;
 import dev.naming.ServiceRegistration;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,9 @@ import org.slf4j.Logger;
  * answers it forgot. When a call fails (registry unreachable), renewals stop and a single probe —
  * one renewal, not one per instance — is retried with jittered backoff capped at
  * {@link #PROBE_MAX}; the first probe that succeeds renews everything at once, so instances a
- * restarted registry forgot are back within about a second of its answering again. A backend or
+ * restarted registry forgot are back within about half a second of its answering again. A
+ * registration made while the registry cannot be reached is kept as pending, and registered the
+ * same way. A backend or
  * watch that sees another sign of a registry that forgot ({@link #renewAllNow}) gets the same.
  * A failure run is logged once when it starts and once when it ends.
  *
@@ -41,7 +44,7 @@ final class KeepAlive {
 
     /** The first probe of an unreachable registry, and the cap of the probes' backoff. */
     static final Duration PROBE_MIN = Duration.ofMillis(100);
-    static final Duration PROBE_MAX = Duration.ofSeconds(1);
+    static final Duration PROBE_MAX = Duration.ofMillis(500);
     /** An instance missing from a read is renewed early at most this often. */
     static final Duration EARLY_RENEWAL_SPACING = Duration.ofSeconds(1);
     /** How often a writer re-checks the record after racing another writer, at most. */
@@ -74,24 +77,41 @@ final class KeepAlive {
     }
 
     /**
-     * Registers (or updates) and keeps the registration alive. When the registry refuses or cannot
-     * be reached, the previous registration of the id, if any, stays as it was and is still kept alive.
+     * Registers (or updates) and keeps the registration alive. The record is made first, so that
+     * the registration is the keep-alive's from the first call: when the registry cannot be reached
+     * it stays recorded as pending and is registered by the keep-alive once the registry answers
+     * (probed every ≤ {@link #PROBE_MAX}), and this throws {@link RegistrationPendingException}.
+     * When the registry refuses it, the previous registration of the id, if any, stays as it was
+     * and is still kept alive, and the refusal is thrown as it came.
      */
     void register(ServiceRegistration registration) {
-        Entry entry = new Entry(registration, System.nanoTime() + interval(registration));
-        Entry previous = entries.put(registration.id(), entry);
+        String id = registration.id();
+        Entry previous = entries.get(id);
+        // what the registry may hold for this id: a pending registration never landed
+        ServiceRegistration replaced = previous == null ? null : previous.lastLanded();
+        Entry entry = new Entry(registration, System.nanoTime() + interval(registration), replaced);
+        previous = entries.put(id, entry);
         try {
-            registrar.get().register(registration, previous == null ? null : previous.registration);
+            registrar.get().register(registration, replaced);
+        } catch (RegistryUnreachableException e) {
+            unremoved.remove(id);
+            entry.due = System.nanoTime() + PROBE_MIN.toNanos();
+            schedule(PROBE_MIN);
+            throw new RegistrationPendingException(id, backend + " naming: '" + id + "' of '" + registration.name()
+                    + "' is not registered yet, the registry could not be reached (" + e.getMessage()
+                    + "); it is kept and registered as soon as the registry answers (probed every ≤ "
+                    + PROBE_MAX.toMillis() + " ms), unless deregistered or closed first", e);
         } catch (RuntimeException e) {
             if (previous != null) {
-                entries.replace(registration.id(), entry, previous);
+                entries.replace(id, entry, previous);
             } else {
-                entries.remove(registration.id(), entry);
+                entries.remove(id, entry);
             }
             throw e;
         }
-        unremoved.remove(registration.id());
-        reconcile(registration.id(), entry);
+        entry.pending = false;
+        unremoved.remove(id);
+        reconcile(id, entry);
         keepDrained(registration);
         schedule(Duration.ofNanos(interval(registration)));
     }
@@ -270,7 +290,14 @@ final class KeepAlive {
             if (entries.get(id) != e) {
                 return true; // replaced or removed meanwhile
             }
-            if (registrar.get().renew(e.registration) == Registrar.Renewal.FORGOTTEN && entries.get(id) == e) {
+            if (e.pending) {
+                registrar.get().register(e.registration, e.replaced);
+                e.pending = false;
+                LOG.info("{} naming: registered '{}' of '{}', pending since the registry could not be reached",
+                        backend, id, e.registration.name());
+                reconcile(id, e);
+                keepDrained(e.registration);
+            } else if (registrar.get().renew(e.registration) == Registrar.Renewal.FORGOTTEN && entries.get(id) == e) {
                 registrar.get().register(e.registration, null);
                 LOG.info("{} naming: registered '{}' of '{}' again: the registry had forgotten it", backend, id,
                         e.registration.name());
@@ -311,6 +338,7 @@ final class KeepAlive {
                     registrar.get().deregister(id, wrote.registration);
                 } else {
                     registrar.get().register(current.registration, wrote == null ? null : wrote.registration);
+                    current.pending = false;
                 }
             } catch (RuntimeException e) {
                 // the registry failed: renewals register a recorded entry again; a removal is retried by close()
@@ -376,16 +404,28 @@ final class KeepAlive {
         return registrar.get().renewInterval(registration).toNanos();
     }
 
-    /** One registration; {@code due} and {@code lastAttempt} are nanoTime instants. */
+    /**
+     * One registration; {@code due} and {@code lastAttempt} are nanoTime instants. A pending one
+     * has not reached the registry yet: the keep-alive registers it (replacing {@code replaced},
+     * what the registry may hold for the id) instead of renewing it.
+     */
     private static final class Entry {
         final ServiceRegistration registration;
+        final ServiceRegistration replaced;
+        volatile boolean pending = true;
         volatile long due;
         volatile long lastAttempt;
 
-        Entry(ServiceRegistration registration, long due) {
+        Entry(ServiceRegistration registration, long due, ServiceRegistration replaced) {
             this.registration = registration;
+            this.replaced = replaced;
             this.due = due;
             this.lastAttempt = System.nanoTime();
+        }
+
+        /** What this entry last put in the registry, as far as is known. */
+        ServiceRegistration lastLanded() {
+            return pending ? replaced : registration;
         }
     }
 }

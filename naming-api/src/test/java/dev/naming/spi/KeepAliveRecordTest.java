@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.NamingException;
+import dev.naming.RegistrationPendingException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +117,59 @@ class KeepAliveRecordTest {
             registrar.unreachable = false;
             await().atMost(DEADLINE).until(() -> log.lines("recorded naming: the registry answers again").size() == 1);
         }
+    }
+
+    // ---- a registry that cannot be reached when register is called --------------------------------
+
+    @Test
+    void aRegistrationTheRegistryCannotTakeIsPendingAndLandsOnceItAnswers() {
+        registrar.unreachable = true;
+        RegistrationPendingException pending = assertThrows(RegistrationPendingException.class,
+                () -> keepAlive.register(registration("a")));
+        assertEquals("a", pending.serviceId());
+        assertTrue(keepAlive.isRegistered("a"), "the pending registration is not the keep-alive's");
+        await().atMost(DEADLINE).until(() -> registrar.failed.size() >= 3); // the keep-alive keeps trying
+        registrar.unreachable = false;
+        await().atMost(KeepAlive.PROBE_MAX.multipliedBy(2)).until(() -> registrar.registry.containsKey("a"));
+        // registered, not renewed: the registry never had it
+        assertEquals("register a@10.0.0.1 replacing -", registrar.answered.get(0));
+    }
+
+    @Test
+    void aPendingUpdateReplacesWhatTheRegistryHoldsOnceItAnswers() {
+        keepAlive.register(registration("a", "10.0.0.1"));
+        registrar.unreachable = true;
+        assertThrows(RegistrationPendingException.class, () -> keepAlive.register(registration("a", "10.0.0.2")));
+        registrar.unreachable = false;
+        await().atMost(DEADLINE).until(() -> registrar.registry.get("a").address().equals("10.0.0.2"));
+        assertTrue(registrar.answered.contains("register a@10.0.0.2 replacing 10.0.0.1"), registrar.answered::toString);
+    }
+
+    @Test
+    void aPendingRegistrationDeregisteredBeforeTheRegistryAnswersNeverLands() {
+        registrar.unreachable = true;
+        assertThrows(RegistrationPendingException.class, () -> keepAlive.register(registration("a")));
+        assertThrows(NamingException.class, () -> keepAlive.deregister("a"));
+        registrar.unreachable = false;
+        // the marker is renewed every 20 ms: by its fifth renewal a probe of 'a' would have come
+        registrar.intervals.put("marker", Duration.ofMillis(20));
+        keepAlive.register(registration("marker"));
+        await().atMost(DEADLINE).until(() -> registrar.count("renew marker") >= 5);
+        assertFalse(registrar.registry.containsKey("a"));
+        assertFalse(registrar.answered.stream().anyMatch(call -> call.startsWith("register a")), registrar.answered::toString);
+    }
+
+    @Test
+    void aRegistrationTheRegistryRefusesIsNeitherKeptNorRetried() {
+        registrar.refusingRegistrations = true;
+        NamingException refused = assertThrows(NamingException.class, () -> keepAlive.register(registration("a")));
+        assertFalse(refused instanceof RegistrationPendingException, refused::toString);
+        assertFalse(keepAlive.isRegistered("a"));
+        registrar.refusingRegistrations = false;
+        registrar.intervals.put("marker", Duration.ofMillis(20));
+        keepAlive.register(registration("marker"));
+        await().atMost(DEADLINE).until(() -> registrar.count("renew marker") >= 5);
+        assertEquals(1, registrar.calls.stream().filter(call -> call.startsWith("register a")).count(), "retried");
     }
 
     @Test

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.naming.HealthCheck;
 import dev.naming.Naming;
 import dev.naming.NamingException;
+import dev.naming.RegistrationPendingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.SubscribeOptions;
@@ -72,6 +73,8 @@ public abstract class NamingConformanceSuite {
     /** How much earlier than its warm-up a held-back instance may arrive (clock granularity). */
     private static final Duration WARMUP_TOLERANCE = Duration.ofMillis(50);
     private static final String RESERVED = "/ ? # & % .. ";
+    /** A registration made while the registry was down is visible this soon after it answers. */
+    private static final Duration PENDING_REGISTRATION_DEADLINE = Duration.ofSeconds(1);
     /**
      * Plain ASCII that every backend must carry in names, ids and tags: where the odd characters of a
      * case may be refused, the same field with these must still round-trip.
@@ -807,11 +810,41 @@ public abstract class NamingConformanceSuite {
     }
 
     @Test
-    void registerFailsWithNamingExceptionWhileRegistryIsDown() {
+    void registerWhileRegistryIsDownSaysTheRegistrationIsPending() {
         assumeOutage();
         Naming naming = open();
         goDown();
-        assertThrows(NamingException.class, () -> naming.register(registration("a", 8001)));
+        ServiceRegistration a = registration("a", 8001);
+        RegistrationPendingException pending = assertThrows(RegistrationPendingException.class,
+                () -> naming.register(a));
+        assertEquals(a.id(), pending.serviceId());
+    }
+
+    /**
+     * A process that starts while its registry is down: its registration is kept, and visible
+     * within a second of the registry answering again, with nothing more from the caller.
+     */
+    @Test
+    void registrationMadeWhileRegistryIsDownIsVisibleWithinASecondOfItsReturn() {
+        assumeOutage();
+        Naming naming = open();
+        Naming observer = open();
+        Recorder watcher = subscribed(open(), service());
+        awaitDelivered(watcher);
+        ServiceRegistration a = registration("a", 8001);
+        goDown();
+        assertThrows(RegistrationPendingException.class, () -> naming.register(a));
+        // the outage lasts a quiet window, in which the keep-alive's probes back off
+        assertStill(List.of(List.of()), watcher);
+
+        comeBack();
+        long answered = System.nanoTime();
+        eventually("the pending registration to be visible", deadline())
+                .untilAsserted(() -> assertEquals(instances(a), observer.find(service())));
+        Duration took = Duration.ofNanos(System.nanoTime() - answered);
+        assertTrue(took.compareTo(PENDING_REGISTRATION_DEADLINE) <= 0,
+                () -> "visible " + took.toMillis() + " ms after the registry answered, more than "
+                        + PENDING_REGISTRATION_DEADLINE.toMillis() + " ms");
     }
 
     @Test

@@ -589,6 +589,10 @@ public final class ConsulEmulator implements AutoCloseable {
                     text(ex, 503, "rate limit exceeded, try again later");
                     return;
                 }
+                case PERMISSION_DENIED -> {
+                    text(ex, 403, "Permission denied");
+                    return;
+                }
                 default -> { }
             }
             // Go's http.ServeMux (Consul <= 1.17) cleans the decoded path and redirects when it changes
