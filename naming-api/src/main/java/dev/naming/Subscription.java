@@ -30,8 +30,11 @@ public interface Subscription extends AutoCloseable {
     Optional<Instant> lastConfirmed();
 
     /**
-     * Whether the registry answered the watch's last attempt. While it does not, the list is the
-     * last one it confirmed, and the watch retries with backoff.
+     * Whether the registry answers this subscription's watch: {@code false} from the watch's
+     * failure, or from the moment its {@code Naming} finds the registry unreachable (through any of
+     * its calls: a watch, {@code find}, the keep-alive); {@code true} again as soon as any call of
+     * the {@code Naming} succeeds after that, when every watch backing off reads again within
+     * 250 ms. While it is {@code false} the list is the last one the registry confirmed.
      */
     boolean registryReachable();
 

@@ -10,8 +10,10 @@ import dev.naming.internal.Validation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,8 +40,10 @@ import org.slf4j.Logger;
  *
  * <p>Threads: listener calls run on a small dispatcher pool ({@value #DISPATCH_THREADS} threads at
  * most, started on demand, named {@code naming-<backend>-dispatch-N}) and warm-up timers on one
- * {@code naming-<backend>-timer} thread, renewals on one {@code naming-<backend>-keepalive} thread
- * started by the first registration; all end at {@link #close()}. A listener that blocks holds
+ * {@code naming-<backend>-timer} thread (which also ends the pauses of watches backing off), renewals
+ * on one {@code naming-<backend>-keepalive} thread started by the first registration, checks of a
+ * registry that may be unreachable ({@link #probe}) on one {@code naming-<backend>-probe} thread
+ * started when one is needed; all end at {@link #close()}. A listener that blocks holds
  * one dispatcher thread and delays only its own subscription.
  */
 public abstract class AbstractNaming implements Naming {
@@ -51,6 +55,9 @@ public abstract class AbstractNaming implements Naming {
     private final Object hubLock = new Object();
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
     private final KeepAlive keepAlive;
+    private final RegistryState registry;
+    /** Which service the next probe reads, round robin. */
+    private int probeRound;
     private final Duration stateLossGrace;
     private final Clock clock = Clock.systemUTC();
     private final HubHooks hubHooks = new HubHooks();
@@ -81,7 +88,22 @@ public abstract class AbstractNaming implements Naming {
         this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
         this.timer.allowCoreThreadTimeOut(true);
         this.timer.setRemoveOnCancelPolicy(true);
-        this.keepAlive = new KeepAlive(backend, this::registrar);
+        this.registry = new RegistryState(backend, timer, new RegistryState.Prober() {
+            @Override
+            public boolean handOver() {
+                if (closed || keepAlive.registrations().isEmpty()) {
+                    return false;
+                }
+                keepAlive.probeNow();
+                return true;
+            }
+
+            @Override
+            public boolean probe(String suspect) {
+                return !closed && AbstractNaming.this.probe(suspect);
+            }
+        }, this::renewAllNow);
+        this.keepAlive = new KeepAlive(backend, this::registrar, registry);
     }
 
     // ---- what a backend provides -------------------------------------------------------------
@@ -142,7 +164,51 @@ public abstract class AbstractNaming implements Naming {
         }
         Validation.serviceName(serviceName);
         ensureOpen();
-        return WatchHub.withTags(WatchHub.sorted(fetch(serviceName, required)), required);
+        return WatchHub.withTags(WatchHub.sorted(read(serviceName, required)), required);
+    }
+
+    /** One read, its outcome told to the registry state: a find, or a probe. */
+    private List<ServiceInstance> read(String serviceName, List<String> tags) {
+        List<ServiceInstance> instances;
+        try {
+            instances = fetch(serviceName, tags);
+        } catch (RegistryUnreachableException e) {
+            registry.failed(e, serviceName);
+            throw e;
+        } catch (NamingException e) {
+            registry.answered(); // refused: the registry is there
+            throw e;
+        }
+        registry.answered();
+        return instances;
+    }
+
+    /**
+     * One cheap request to learn whether the registry answers, made on a thread of its own when a
+     * read failed (it may be that read's own failure) and, while the registry stays unreachable and
+     * this {@code Naming} holds no registration (whose keep-alive checks by itself), again with
+     * jittered backoff up to a second: its success releases every watch backing off at once. The
+     * default reads a watched or registered service (round robin, another than {@code suspect}
+     * when there is one); a backend with a cheaper call that involves no service (a status
+     * endpoint) overrides it.
+     *
+     * @param suspect the service whose read failed, or {@code null}
+     * @return {@code false} when there is nothing to ask
+     * @throws RegistryUnreachableException when the registry did not answer; any other exception
+     *     counts as an answer
+     */
+    protected boolean probe(String suspect) {
+        Set<String> names = new LinkedHashSet<>(hubs.keySet());
+        keepAlive.registrations().forEach(r -> names.add(r.name()));
+        if (names.size() > 1) {
+            names.remove(suspect);
+        }
+        if (names.isEmpty()) {
+            return false;
+        }
+        List<String> targets = new ArrayList<>(names);
+        fetch(targets.get(Math.floorMod(probeRound++, targets.size())), List.of());
+        return true;
     }
 
     @Override
@@ -240,6 +306,7 @@ public abstract class AbstractNaming implements Naming {
             stopQuietly(hub);
         }
         hubs.clear();
+        registry.close();
         keepAlive.stop();
         runQuietly("stop background work", this::stopBackground);
         keepAlive.removeAll();
@@ -315,6 +382,13 @@ public abstract class AbstractNaming implements Naming {
         });
     }
 
+    /** The registry answers again after being down: what it held may be gone. */
+    private void renewAllNow() {
+        if (!closed) {
+            keepAlive.renewAllNow();
+        }
+    }
+
     private final class HubHooks implements WatchHub.Hooks {
         @Override
         public void answeredAgain() {
@@ -336,6 +410,11 @@ public abstract class AbstractNaming implements Naming {
         @Override
         public Duration grace() {
             return stateLossGrace;
+        }
+
+        @Override
+        public RegistryState registry() {
+            return registry;
         }
 
         @Override

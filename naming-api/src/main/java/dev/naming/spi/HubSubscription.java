@@ -94,7 +94,7 @@ final class HubSubscription implements Subscription {
     @Override
     public boolean registryReachable() {
         WatchHub h = hub;
-        return h == null || !h.failing();
+        return h == null || h.registryReachable();
     }
 
     /** The hub this subscription is fed by; its freshness is the hub's. */

@@ -29,9 +29,10 @@ import org.slf4j.Logger;
  * {@link #PROBE_MAX}; the first probe that succeeds renews everything at once, so instances a
  * restarted registry forgot are back within about half a second of its answering again. A
  * registration made while the registry cannot be reached is kept as pending, and registered the
- * same way. A backend or
- * watch that sees another sign of a registry that forgot ({@link #renewAllNow}) gets the same.
- * A failure run is logged once when it starts and once when it ends.
+ * same way. A backend or watch that sees another sign of a registry that forgot
+ * ({@link #renewAllNow}) gets the same. Whether each call reached the registry is told to the
+ * {@link Outcomes} (the {@code Naming}'s {@link RegistryState}, which logs an outage once for the
+ * whole {@code Naming}); the keep-alive itself logs only what happened to a registration.
  *
  * <p>No lock is held across a network call. Instead every write is followed by a check of the
  * record: a writer that finds the record changed while its request was in flight writes the
@@ -49,9 +50,35 @@ final class KeepAlive {
     static final Duration EARLY_RENEWAL_SPACING = Duration.ofSeconds(1);
     /** How often a writer re-checks the record after racing another writer, at most. */
     private static final int RECONCILE_ROUNDS = 4;
+    /**
+     * Signs that the registry forgot come in bursts (every watch of a restarted registry reads
+     * again within a moment): they renew everything at most this often, the last sign included.
+     */
+    static final Duration RENEW_ALL_SPACING = Duration.ofMillis(200);
+
+    /** Where the keep-alive tells whether its calls reached the registry. */
+    interface Outcomes {
+        /** Tells nothing. */
+        Outcomes NONE = new Outcomes() {
+            @Override
+            public void answered() {
+            }
+
+            @Override
+            public void unreachable(Throwable error) {
+            }
+        };
+
+        /** A call was answered (a refusal is an answer). */
+        void answered();
+
+        /** A call failed as an unreachable registry makes it fail. */
+        void unreachable(Throwable error);
+    }
 
     private final String backend;
     private final Supplier<Registrar> registrar;
+    private final Outcomes outcomes;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     /** Ids whose removal failed, with what was last sent for them: {@link #removeAll} tries them again. */
     private final Map<String, Optional<ServiceRegistration>> unremoved = new ConcurrentHashMap<>();
@@ -64,11 +91,18 @@ final class KeepAlive {
     private volatile boolean unreachable;
     private ScheduledFuture<?> nextTick;
     private long nextTickAt;
+    /** When the last renewal of everything was set to start (nanoTime); guarded by this. */
+    private long renewAllAt = Long.MIN_VALUE / 2;
     private volatile boolean stopped;
 
     KeepAlive(String backend, Supplier<Registrar> registrar) {
+        this(backend, registrar, Outcomes.NONE);
+    }
+
+    KeepAlive(String backend, Supplier<Registrar> registrar, Outcomes outcomes) {
         this.backend = backend;
         this.registrar = registrar;
+        this.outcomes = outcomes;
         this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-" + backend + "-keepalive",
                 false));
         this.scheduler.setRemoveOnCancelPolicy(true);
@@ -93,7 +127,9 @@ final class KeepAlive {
         previous = entries.put(id, entry);
         try {
             registrar.get().register(registration, replaced);
+            outcomes.answered();
         } catch (RegistryUnreachableException e) {
+            outcomes.unreachable(e);
             unremoved.remove(id);
             entry.due = System.nanoTime() + PROBE_MIN.toNanos();
             schedule(PROBE_MIN);
@@ -102,6 +138,7 @@ final class KeepAlive {
                     + "); it is kept and registered as soon as the registry answers (probed every ≤ "
                     + PROBE_MAX.toMillis() + " ms), unless deregistered or closed first", e);
         } catch (RuntimeException e) {
+            outcomes.answered(); // refused: the registry is there
             if (previous != null) {
                 entries.replace(id, entry, previous);
             } else {
@@ -186,7 +223,26 @@ final class KeepAlive {
      */
     void renewAllNow() {
         long now = System.nanoTime();
-        entries.values().forEach(e -> e.due = now);
+        long at;
+        synchronized (this) {
+            // a renewal of everything still to come starts after this sign: it covers it
+            if (renewAllAt < now) {
+                renewAllAt = Math.max(now, renewAllAt + RENEW_ALL_SPACING.toNanos());
+            }
+            at = renewAllAt;
+        }
+        entries.values().forEach(e -> e.due = Math.min(e.due, at));
+        schedule(Duration.ofNanos(at - now));
+    }
+
+    /**
+     * Another call found the registry failing: check it now with one renewal (or registration of a
+     * pending one); while that fails the keep-alive goes on probing by itself.
+     */
+    void probeNow() {
+        long now = System.nanoTime();
+        entries.values().stream().min(Comparator.comparingLong(e -> e.due))
+                .ifPresent(e -> e.due = Math.min(e.due, now));
         schedule(Duration.ZERO);
     }
 
@@ -274,7 +330,7 @@ final class KeepAlive {
         if (unreachable) {
             unreachable = false;
             probes.reset();
-            LOG.info("{} naming: the registry answers again, renewing all {} registrations now", backend,
+            LOG.debug("{} naming: the registry answers again, renewing all {} registrations now", backend,
                     entries.size());
             renewAllNow();
             return;
@@ -305,15 +361,26 @@ final class KeepAlive {
                 keepDrained(e.registration);
             }
             e.due = System.nanoTime() + interval(e.registration);
+            outcomes.answered();
             return true;
         } catch (RuntimeException failure) {
             if (stopped) {
                 return true; // interrupted by close(), not the registry's fault
             }
+            if (failure instanceof RegistryUnreachableException) {
+                outcomes.unreachable(failure);
+            } else {
+                outcomes.answered(); // refused: the registry is there, this registration is not right with it
+            }
+            // the Naming logs an unreachable registry once; a refusal is this registration's own
             if (!unreachable) {
                 unreachable = true;
-                LOG.warn("{} naming: could not renew '{}', probing the registry every ≤ {} ms until it answers: {}",
-                        backend, id, PROBE_MAX.toMillis(), failure.toString());
+                String line = "{} naming: could not renew '{}', probing the registry every ≤ {} ms until it answers: {}";
+                if (failure instanceof RegistryUnreachableException) {
+                    LOG.debug(line, backend, id, PROBE_MAX.toMillis(), failure.toString());
+                } else {
+                    LOG.warn(line, backend, id, PROBE_MAX.toMillis(), failure.toString());
+                }
             } else {
                 LOG.debug("{} naming: registry still failing: {}", backend, failure.toString());
             }

@@ -350,22 +350,6 @@ class AbstractNamingTest {
         assertEquals(1, naming.watchesStarted.get());
     }
 
-    @Test
-    void aFailureRunIsLoggedOnceWithTheErrorAndTheSizeOfTheListKept() {
-        naming.subscribe("svc", list -> { });
-        WatchSink sink = naming.sinks.get("svc");
-        try (LogCapture log = new LogCapture()) {
-            sink.failure(new NamingException("connection refused"));
-            sink.failure(new NamingException("connection refused"));
-            sink.snapshot(List.of(instance("a")));
-            sink.failure(new java.net.ConnectException());
-            sink.failure(new java.net.ConnectException());
-            assertEquals(List.of("(none yet): NamingException: connection refused", "(1 instances): ConnectException"),
-                    log.lines("watch of 'svc': registry unreachable, keeping the last list ").stream()
-                            .map(line -> line.substring(line.indexOf('('))).toList());
-        }
-    }
-
     private static long threadsNamed(String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
     }

@@ -43,7 +43,7 @@ class NamingLoggersTest {
         assertEquals(0, child.exitValue(), stderr);
         assertTrue(stderr.contains("subscription to 'svc': listener threw; it stays subscribed"), stderr);
         assertTrue(stderr.contains("IllegalStateException: listener bug"), stderr);
-        assertTrue(stderr.contains("watch of 'svc': registry unreachable"), stderr);
+        assertTrue(stderr.contains("scripted naming: registry unreachable"), stderr);
         assertTrue(stderr.contains("connection refused"), stderr);
     }
 

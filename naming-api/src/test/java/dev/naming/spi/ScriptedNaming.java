@@ -45,6 +45,9 @@ final class ScriptedNaming extends AbstractNaming {
     @Override
     protected List<ServiceInstance> fetch(String serviceName, List<String> tags) {
         fetches.incrementAndGet();
+        if (unreachable) {
+            throw new RegistryUnreachableException("registry unreachable");
+        }
         return registry.values().stream().filter(r -> r.name().equals(serviceName))
                 .map(ServiceRegistration::instance).toList();
     }
@@ -86,7 +89,7 @@ final class ScriptedNaming extends AbstractNaming {
 
     /** Deregistrations that fail as an unreachable registry would, before the next one succeeds. */
     final AtomicInteger failingDeregistrations = new AtomicInteger();
-    /** While set, every registration call fails as an unreachable registry would. */
+    /** While set, every registration call and every read fails as an unreachable registry would. */
     volatile boolean unreachable;
     /** While set, registrations are answered with a refusal. */
     volatile boolean refusingRegistrations;

@@ -73,6 +73,15 @@ public abstract class NamingConformanceSuite {
     /** How much earlier than its warm-up a held-back instance may arrive (clock granularity). */
     private static final Duration WARMUP_TOLERANCE = Duration.ofMillis(50);
     private static final String RESERVED = "/ ? # & % .. ";
+    /** Watched services in the case of watches resuming together after an outage. */
+    private static final int RESUMING_WATCHES = 20;
+    /**
+     * Every watch delivers a change made after an outage this soon after the registry answered,
+     * besides the time the registrations making the change took: the 250 ms over which resuming
+     * watches are spread, and round trips. A watch pausing at a 1 s cap would be later about
+     * half of the time.
+     */
+    private static final Duration RESUME_DEADLINE = Duration.ofMillis(500);
     /** A registration made while the registry was down is visible this soon after it answers. */
     private static final Duration PENDING_REGISTRATION_DEADLINE = Duration.ofSeconds(1);
     /**
@@ -863,6 +872,70 @@ public abstract class NamingConformanceSuite {
         comeBack();
         eventually(deadline().plus(fixture.reRegistrationDeadline()))
                 .untilAsserted(() -> assertEquals(instances(a), observer.find(service())));
+    }
+
+    /**
+     * Many watched services through an outage long enough for their watches to back off: once the
+     * registry answers (here a {@code find} of the same {@code Naming} succeeds), every watch reads
+     * again at once — a change made then reaches every subscriber within {@link #RESUME_DEADLINE},
+     * not each after its own backoff — and {@code registryReachable()} says so at once.
+     */
+    @Test
+    void everyWatchResumesTogetherWhenTheRegistryAnswersAfterAnOutage() {
+        assumeOutage();
+        Naming owner = open();
+        Naming naming = open();
+        List<String> names = new ArrayList<>();
+        List<Recorder> recorders = new ArrayList<>();
+        List<Subscription> subscriptions = new ArrayList<>();
+        for (int i = 0; i < RESUMING_WATCHES; i++) {
+            names.add(service("w" + i));
+            Recorder recorder = new Recorder();
+            recorders.add(recorder);
+            subscriptions.add(naming.subscribe(names.get(i), recorder));
+        }
+        recorders.forEach(this::awaitDelivered);
+
+        goDown();
+        // long enough for the watches to pause at their longest between retries; nothing arrives meanwhile
+        Duration outage = fixture.retryCap().map(cap -> cap.multipliedBy(2)).orElse(fixture.quietWindow());
+        throughout("no list while the registry is down", outage)
+                .until(() -> recorders.stream().allMatch(r -> r.count() == 1));
+        comeBack();
+        eventually("a find to succeed after the outage", deadline()).until(() -> {
+            try {
+                naming.find(service("resume-probe"));
+                return true;
+            } catch (NamingException stillDown) {
+                return false;
+            }
+        });
+        long answered = System.nanoTime();
+        assertTrue(subscriptions.stream().allMatch(Subscription::registryReachable),
+                "registryReachable() is false although a call of the Naming just succeeded");
+        List<ServiceRegistration> added = new ArrayList<>();
+        for (String name : names) {
+            ServiceRegistration r = registration("r-" + name.substring(name.length() - 3), name, 8001);
+            owner.register(r);
+            added.add(r);
+        }
+        Duration registering = Duration.ofNanos(System.nanoTime() - answered);
+
+        long[] delivered = new long[RESUMING_WATCHES];
+        eventually("every watch to deliver the change made after the outage", deadline()).until(() -> {
+            boolean all = true;
+            for (int i = 0; i < RESUMING_WATCHES; i++) {
+                if (delivered[i] == 0 && recorders.get(i).last().equals(instances(added.get(i)))) {
+                    delivered[i] = System.nanoTime();
+                }
+                all &= delivered[i] != 0;
+            }
+            return all;
+        });
+        Duration last = Duration.ofNanos(Arrays.stream(delivered).max().orElseThrow() - answered);
+        assertTrue(last.compareTo(RESUME_DEADLINE.plus(registering)) <= 0, () -> "the last watch delivered "
+                + last.toMillis() + " ms after the registry answered, more than " + RESUME_DEADLINE.toMillis()
+                + " ms besides the " + registering.toMillis() + " ms the registrations took");
     }
 
     // ---- find from the watch ---------------------------------------------------------------------------
