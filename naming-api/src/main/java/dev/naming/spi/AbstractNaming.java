@@ -10,6 +10,7 @@ import dev.naming.internal.Validation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,12 +51,16 @@ public abstract class AbstractNaming implements Naming {
 
     private static final Logger LOG = NamingLoggers.get(AbstractNaming.class);
     static final int DISPATCH_THREADS = 16;
+    /** Own services are watched for what the reads show the keep-alive, not for a listener. */
+    private static final SubscribeOptions OWN_WATCH = SubscribeOptions.defaults().withExecutor(Runnable::run);
 
     private final String backend;
     private final Object hubLock = new Object();
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
     private final KeepAlive keepAlive;
     private final RegistryState registry;
+    /** The watch of each service this Naming registers, by name; guarded by itself. */
+    private final Map<String, Subscription> ownWatches = new LinkedHashMap<>();
     /** Which service the next probe reads, round robin. */
     private int probeRound;
     private final Duration stateLossGrace;
@@ -249,14 +254,58 @@ public abstract class AbstractNaming implements Naming {
     public final void register(ServiceRegistration registration) {
         Validation.notNull("registration", registration);
         checkRegistration(registration);
-        whileOpen(() -> keepAlive.register(registration));
+        try {
+            whileOpen(() -> keepAlive.register(registration));
+        } finally {
+            watchOwnServices(); // a pending registration is watched too: the watch sees the registry return
+        }
     }
 
     @Override
     public final void deregister(String serviceId) {
         Validation.serviceId(serviceId);
         checkServiceId(serviceId);
-        whileOpen(() -> keepAlive.deregister(serviceId));
+        try {
+            whileOpen(() -> keepAlive.deregister(serviceId));
+        } finally {
+            watchOwnServices();
+        }
+    }
+
+    /**
+     * Keeps one watch on each service this {@code Naming} registers, and none on the others: a
+     * process that only registers must still notice at once that its registry restarted or
+     * dropped its instance (a watch fails, sees the index go back, or reads a list without the
+     * instance), instead of at its next heartbeat, up to a TTL/3 or a renewal interval later. The
+     * watch is the one subscriptions share: one long poll per registered service name (Consul: a
+     * blocking query on its health; discovery: one more app in the one poll), none more when the
+     * application watches that service anyway.
+     */
+    private void watchOwnServices() {
+        synchronized (ownWatches) {
+            if (closed) {
+                return;
+            }
+            Set<String> names = new LinkedHashSet<>();
+            keepAlive.registrations().forEach(r -> names.add(r.name()));
+            ownWatches.entrySet().removeIf(e -> {
+                if (names.contains(e.getKey())) {
+                    return false;
+                }
+                e.getValue().close();
+                return true;
+            });
+            for (String name : names) {
+                if (!ownWatches.containsKey(name)) {
+                    try {
+                        ownWatches.put(name, subscribe(name, OWN_WATCH, list -> { }));
+                    } catch (RuntimeException e) {
+                        // closing meanwhile, or the backend cannot watch now: renewals go on regardless
+                        LOG.debug("{} naming: could not watch own service '{}': {}", backend, name, e.toString());
+                    }
+                }
+            }
+        }
     }
 
     @Override
@@ -397,11 +446,11 @@ public abstract class AbstractNaming implements Naming {
             }
         }
 
-        /** An own instance missing from a read is renewed early. */
+        /** An own instance missing from a read is renewed early (a drained one is missing by design). */
         @Override
         public void seen(String service, List<ServiceInstance> instances) {
             for (ServiceRegistration own : keepAlive.registrations()) {
-                if (own.name().equals(service) && !contains(instances, own.id())) {
+                if (own.name().equals(service) && !contains(instances, own.id()) && !keepAlive.isDrained(own.id())) {
                     keepAlive.renewSoon(own.id());
                 }
             }

@@ -204,6 +204,11 @@ final class KeepAlive {
         reconcile(id, null);
     }
 
+    /** Whether {@code id}, registered here, is taken out of traffic. */
+    boolean isDrained(String id) {
+        return drained.contains(id);
+    }
+
     /** Whether {@code id} is registered through this keep-alive. */
     boolean isRegistered(String id) {
         return entries.containsKey(id);

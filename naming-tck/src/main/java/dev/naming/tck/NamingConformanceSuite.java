@@ -73,6 +73,8 @@ public abstract class NamingConformanceSuite {
     /** How much earlier than its warm-up a held-back instance may arrive (clock granularity). */
     private static final Duration WARMUP_TOLERANCE = Duration.ofMillis(50);
     private static final String RESERVED = "/ ? # & % .. ";
+    /** A process that only registers has its instance back this soon after a restarted registry answers. */
+    private static final Duration RESTART_NOTICED_DEADLINE = Duration.ofSeconds(1);
     /** Watched services in the case of watches resuming together after an outage. */
     private static final int RESUMING_WATCHES = 20;
     /**
@@ -1428,6 +1430,30 @@ public abstract class NamingConformanceSuite {
         for (List<ServiceInstance> list : recorder.lists().subList(before, recorder.lists().size())) {
             assertTrue(list.containsAll(instances(a, b, c)), () -> "an alive instance vanished: " + recorder);
         }
+    }
+
+    /**
+     * A process that registers and watches nothing: its instance, heartbeats a minute apart, is
+     * back within a second of a restarted registry answering, because the {@code Naming} watches
+     * its own service and notices the restart, instead of at its next heartbeat.
+     */
+    @Test
+    void aProcessThatOnlyRegistersIsBackWithinASecondOfARegistryRestart() {
+        assumeRestart();
+        Naming owner = open();
+        ServiceRegistration a = registration("a", 8001).toBuilder().check(HealthCheck.ttl(Duration.ofMinutes(1)))
+                .build();
+        owner.register(a);
+        Naming observer = open(); // no watch: each find asks the registry
+        awaitFound(observer, service(), a);
+
+        fixture.restartWithStateLoss(); // returns once the registry answers again
+        long answered = System.nanoTime();
+        eventually("the instance to be registered again", deadline())
+                .untilAsserted(() -> assertEquals(instances(a), observer.find(service())));
+        Duration took = Duration.ofNanos(System.nanoTime() - answered);
+        assertTrue(took.compareTo(RESTART_NOTICED_DEADLINE) <= 0, () -> "registered again " + took.toMillis()
+                + " ms after the registry answered, more than " + RESTART_NOTICED_DEADLINE.toMillis() + " ms");
     }
 
     @Test
