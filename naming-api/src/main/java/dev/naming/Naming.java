@@ -159,6 +159,39 @@ public interface Naming extends AutoCloseable {
     void close(Duration drainFor);
 
     /**
+     * Arranges for this {@code Naming} to be closed as a server should stop when the JVM is asked
+     * to (SIGTERM, Ctrl-C, {@code System.exit}): {@link #close(Duration) close(drain)} on a shutdown
+     * hook — every instance it registered is taken out of traffic, clients get {@code drain} to
+     * move away and finish what they sent, then the instances are deregistered and the threads and
+     * connections released. A JVM killed outright (SIGKILL) runs no hook: its instances leave when
+     * their health checks lapse.
+     *
+     * <pre>{@code
+     * Naming naming = Naming.connect();
+     * naming.closeOnShutdown(Duration.ofSeconds(5));   // SIGTERM: drain 5 s, deregister, close
+     * }</pre>
+     *
+     * <p>Closing the {@code Naming} before the shutdown cancels it, as does the returned handle.
+     * The JVM waits for the hook, so keep {@code drain} within what your orchestrator allows
+     * between SIGTERM and SIGKILL (Kubernetes: {@code terminationGracePeriodSeconds}, 30 s).
+     *
+     * @throws IllegalArgumentException if {@code drain} is negative
+     * @throws IllegalStateException if the JVM is already shutting down
+     */
+    default OnShutdown closeOnShutdown(Duration drain) {
+        dev.naming.internal.Validation.notNegative("drain", drain);
+        Thread hook = new Thread(() -> close(drain), "naming-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return () -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs, or has run: nothing left to cancel
+            }
+        };
+    }
+
+    /**
      * Connects to the registry named by {@code uri}, e.g. {@code inmemory:},
      * {@code inmemory://cluster-a}, {@code consul://127.0.0.1:8500?dc=dc1},
      * {@code discovery://host1:7171,host2:7171?zone=sh1&env=dev}. The backend is the provider

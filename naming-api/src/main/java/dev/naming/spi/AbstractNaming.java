@@ -2,6 +2,7 @@ package dev.naming.spi;
 
 import dev.naming.Naming;
 import dev.naming.NamingException;
+import dev.naming.OnShutdown;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.SubscribeOptions;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -59,6 +61,8 @@ public abstract class AbstractNaming implements Naming {
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
     private final KeepAlive keepAlive;
     private final RegistryState registry;
+    /** What {@link #closeOnShutdown} arranged, cancelled by {@link #close()}. */
+    private final List<OnShutdown> shutdownHooks = new CopyOnWriteArrayList<>();
     /** The watch of each service this Naming registers, by name; guarded by itself. */
     private final Map<String, Subscription> ownWatches = new LinkedHashMap<>();
     /** Which service the next probe reads, round robin. */
@@ -340,6 +344,27 @@ public abstract class AbstractNaming implements Naming {
         close();
     }
 
+    /**
+     * As {@link Naming#closeOnShutdown}; {@link #close()} cancels it, so that a closed
+     * {@code Naming} is not kept until the JVM ends.
+     *
+     * @throws NamingException when this {@code Naming} is closed
+     */
+    @Override
+    public final OnShutdown closeOnShutdown(Duration drain) {
+        ensureOpen();
+        OnShutdown hook = Naming.super.closeOnShutdown(drain);
+        OnShutdown handle = new OnShutdown() {
+            @Override
+            public void cancel() {
+                shutdownHooks.remove(this);
+                hook.cancel();
+            }
+        };
+        shutdownHooks.add(handle);
+        return handle;
+    }
+
     @Override
     public final void close() {
         synchronized (hubLock) {
@@ -348,6 +373,8 @@ public abstract class AbstractNaming implements Naming {
             }
             closed = true;
         }
+        // during the JVM's shutdown (this may be the hook) there is nothing to cancel: it just says so
+        shutdownHooks.forEach(OnShutdown::cancel);
         // a register already past ensureOpen() finishes first, so that it is deregistered below
         operations.writeLock().lock();
         operations.writeLock().unlock();
