@@ -35,7 +35,8 @@ import java.util.function.Consumer;
  *   <li>All subscriptions to one service share one backend watch: threads and connections grow
  *       with watched services, never with subscribers.
  *   <li>{@link #register} is idempotent by id; the instance stays visible while this process
- *       lives (heartbeats, renewals, re-registration after the registry forgot it).
+ *       lives (heartbeats, renewals, re-registration after the registry forgot it); a registry
+ *       that is down when it is called delays the registration, never loses it.
  *   <li>Input is checked before any I/O: bad input throws {@link IllegalArgumentException} naming
  *       the field; registry failures throw {@link NamingException}.
  * </ul>
@@ -78,6 +79,13 @@ public interface Naming extends AutoCloseable {
      * delays only its own subscription, and when it returns it gets the newest list (lists that
      * were superseded meanwhile are skipped, never delivered out of order). Another executor, the
      * calling thread included, can be named with {@link SubscribeOptions#withExecutor}.
+     *
+     * <p>The returned {@link Subscription} is the only way to end this subscription: whoever
+     * subscribed owns it and closes it. There is no call that ends subscriptions by service name,
+     * because a {@code Naming} is shared — by the components of an application and by gRPC channels
+     * ({@code NamingNameResolverProvider.of(naming)}) — and such a call would silently end
+     * subscriptions its caller did not make, freezing a channel's server list. Closing the
+     * {@code Naming} ends them all.
      */
     default Subscription subscribe(String serviceName, Consumer<List<ServiceInstance>> listener) {
         return subscribe(serviceName, SubscribeOptions.defaults(), listener);
@@ -90,15 +98,26 @@ public interface Naming extends AutoCloseable {
     Subscription subscribe(String serviceName, SubscribeOptions options,
                            Consumer<List<ServiceInstance>> listener);
 
-    /** Closes every subscription this {@code Naming} holds for {@code serviceName}. */
-    void unsubscribe(String serviceName);
-
     /**
      * Registers (or, for an id already registered, updates) a service instance and keeps it
      * alive until {@link #deregister} or {@link #close()}.
      *
+     * <p>The registration belongs to this {@code Naming}'s keep-alive from the first call: a
+     * registry that cannot be reached (down at start, every server refusing connections, timing
+     * out, or answering 429/5xx) delays it, never loses it. The first attempt is made before this
+     * returns; when it fails that way the registration is kept as <em>pending</em>, registered by
+     * the keep-alive as soon as the registry answers (it probes the registry every half second at
+     * most) and kept alive from then on, and this throws {@link RegistrationPendingException}. It
+     * throws rather than returns so that the caller never believes the instance visible when it is
+     * not, yet the exception says the registration will happen: catch it to start anyway, or let it
+     * propagate to stop — {@link #deregister} or {@link #close()} drops a pending registration. A
+     * registry that <em>answers</em> with a refusal (a rejected request, an ACL denial) keeps
+     * nothing: a plain {@link NamingException}, and no retry.
+     *
      * @throws IllegalArgumentException if the registration cannot be carried by this backend
-     * @throws NamingException if the registry refused it or cannot be reached
+     * @throws RegistrationPendingException if the registry could not be reached: the registration
+     *     is kept and made as soon as it answers
+     * @throws NamingException if the registry refused it
      */
     void register(ServiceRegistration registration);
 
@@ -138,6 +157,39 @@ public interface Naming extends AutoCloseable {
      * @throws IllegalArgumentException if {@code drainFor} is negative
      */
     void close(Duration drainFor);
+
+    /**
+     * Arranges for this {@code Naming} to be closed as a server should stop when the JVM is asked
+     * to (SIGTERM, Ctrl-C, {@code System.exit}): {@link #close(Duration) close(drain)} on a shutdown
+     * hook — every instance it registered is taken out of traffic, clients get {@code drain} to
+     * move away and finish what they sent, then the instances are deregistered and the threads and
+     * connections released. A JVM killed outright (SIGKILL) runs no hook: its instances leave when
+     * their health checks lapse.
+     *
+     * <pre>{@code
+     * Naming naming = Naming.connect();
+     * naming.closeOnShutdown(Duration.ofSeconds(5));   // SIGTERM: drain 5 s, deregister, close
+     * }</pre>
+     *
+     * <p>Closing the {@code Naming} before the shutdown cancels it, as does the returned handle.
+     * The JVM waits for the hook, so keep {@code drain} within what your orchestrator allows
+     * between SIGTERM and SIGKILL (Kubernetes: {@code terminationGracePeriodSeconds}, 30 s).
+     *
+     * @throws IllegalArgumentException if {@code drain} is negative
+     * @throws IllegalStateException if the JVM is already shutting down
+     */
+    default OnShutdown closeOnShutdown(Duration drain) {
+        dev.naming.internal.Validation.notNegative("drain", drain);
+        Thread hook = new Thread(() -> close(drain), "naming-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return () -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs, or has run: nothing left to cancel
+            }
+        };
+    }
 
     /**
      * Connects to the registry named by {@code uri}, e.g. {@code inmemory:},

@@ -7,6 +7,11 @@ import java.util.Optional;
  * A listener's interest in one service, returned by {@link Naming#subscribe}. Closing it stops
  * deliveries to its listener; closing the last subscription to a service stops that service's
  * backend watch. Closing twice does nothing.
+ *
+ * <p>It belongs to whoever called {@code subscribe}: nothing else can end it but {@link #close()}
+ * on this handle (or closing the whole {@code Naming}). Other subscriptions to the same service,
+ * through the same {@code Naming} — another component's, a gRPC channel's — are never affected by
+ * this one's close, which is why the API has no way to end subscriptions by service name.
  */
 public interface Subscription extends AutoCloseable {
 
@@ -25,8 +30,11 @@ public interface Subscription extends AutoCloseable {
     Optional<Instant> lastConfirmed();
 
     /**
-     * Whether the registry answered the watch's last attempt. While it does not, the list is the
-     * last one it confirmed, and the watch retries with backoff.
+     * Whether the registry answers this subscription's watch: {@code false} from the watch's
+     * failure, or from the moment its {@code Naming} finds the registry unreachable (through any of
+     * its calls: a watch, {@code find}, the keep-alive); {@code true} again as soon as any call of
+     * the {@code Naming} succeeds after that, when every watch backing off reads again within
+     * 250 ms. While it is {@code false} the list is the last one the registry confirmed.
      */
     boolean registryReachable();
 

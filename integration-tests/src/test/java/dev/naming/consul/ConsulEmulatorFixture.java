@@ -179,7 +179,7 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
         if (path.equals("/v1/agent/service/register")) {
             return onlyParams(query, Set.of("replace-existing-checks"));
         }
-        if (path.equals("/v1/agent/services")) {
+        if (path.equals("/v1/agent/services") || path.equals("/v1/status/leader")) {
             return query.isEmpty();
         }
         for (Map.Entry<String, Set<String>> e : Map.of(

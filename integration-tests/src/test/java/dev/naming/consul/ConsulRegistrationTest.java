@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.naming.HealthCheck;
 import dev.naming.NamingException;
+import dev.naming.RegistrationPendingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.consul.emulator.ConsulEmulator;
@@ -137,9 +138,10 @@ class ConsulRegistrationTest {
     @Test
     void aRefusedUpdateKeepsThePreviousRegistrationAlive() {
         naming.register(logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(1))).build());
-        emulator.fault(Fault.SERVER_ERROR, "/v1/agent/service/register");
-        assertThrows(NamingException.class, () -> naming.register(logic("logic-1").port(9000)
-                .check(HealthCheck.ttl(Duration.ofSeconds(1))).build()));
+        emulator.fault(Fault.PERMISSION_DENIED, "/v1/agent/service/register");
+        NamingException refused = assertThrows(NamingException.class, () -> naming.register(logic("logic-1")
+                .port(9000).check(HealthCheck.ttl(Duration.ofSeconds(1))).build()));
+        assertFalse(refused instanceof RegistrationPendingException, "an answer is not an outage: " + refused);
         emulator.fault(Fault.NONE);
         emulator.clearRequests();
 
@@ -147,6 +149,21 @@ class ConsulRegistrationTest {
                 emulator.requests("/v1/agent/check/pass/service:logic-1").size() >= 3);
         assertEquals("passing", emulator.checkStatus("service:logic-1"));
         assertEquals(8000, emulator.service("logic-1").path("Port").asInt());
+        assertEquals(List.of(), emulator.requests("/v1/agent/service/register"), "the refused update was retried");
+    }
+
+    @Test
+    void anUpdateTheAgentFailsWith5xxIsKeptAndLandsOnceTheAgentRecovers() {
+        naming.register(logic("logic-1").check(HealthCheck.ttl(Duration.ofSeconds(1))).build());
+        emulator.fault(Fault.SERVER_ERROR, "/v1/agent/service/register");
+        RegistrationPendingException pending = assertThrows(RegistrationPendingException.class,
+                () -> naming.register(logic("logic-1").port(9000).check(HealthCheck.ttl(Duration.ofSeconds(1))).build()));
+        assertEquals("logic-1", pending.serviceId());
+        assertEquals(8000, emulator.service("logic-1").path("Port").asInt());
+        emulator.fault(Fault.NONE);
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> emulator.service("logic-1").path("Port").asInt() == 9000);
+        assertEquals("passing", emulator.checkStatus("service:logic-1"));
     }
 
     @Test
@@ -209,11 +226,16 @@ class ConsulRegistrationTest {
     @Test
     void idsNamesAndTagsAreEncodedSoTheyCannotChangeThePath() {
         naming.register(logic("a/b?c#d").name("svc/x y").tags("t&u=v").build());
-        naming.find("svc/x y", "t&u=v");
+        try (ConsulNaming reader = FastConsul.connect("consul://" + emulator.hostPort())) {
+            reader.find("svc/x y", "t&u=v"); // the registering Naming may answer from its own service's watch
+        }
         naming.deregister("a/b?c#d");
 
-        assertTrue(emulator.requests("/v1/health/service/svc%2Fx%20y").size() == 1, emulator.requests().toString());
-        assertEquals("t%26u%3Dv", emulator.requests("/v1/health/service/").get(0).param("tag"));
+        // the find, and the watch the registering Naming keeps on its own service: each on the encoded path
+        List<RecordedRequest> reads = emulator.requests("/v1/health/service/");
+        assertEquals(reads, emulator.requests("/v1/health/service/svc%2Fx%20y"), emulator.requests().toString());
+        assertEquals(List.of("t%26u%3Dv"), reads.stream().filter(r -> r.hasParam("tag")).map(r -> r.param("tag"))
+                .toList(), emulator.requests().toString());
         assertEquals(1, emulator.requests("/v1/agent/service/deregister/a%2Fb%3Fc%23d").size(),
                 emulator.requests().toString());
         emulator.clearRequests();
@@ -258,9 +280,13 @@ class ConsulRegistrationTest {
         naming.register(logic("a").tags("gate", "zone-a").build());
         naming.register(logic("b").tags("gate").build());
 
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(List.of("a"),
-                naming.find("chat.logic", "gate", "zone-a").stream().map(ServiceInstance::id).toList()));
-        RecordedRequest read = emulator.requests("/v1/health/service/").get(0);
+        // another Naming's find: the registering one answers from the watch of its own service
+        try (ConsulNaming reader = FastConsul.connect("consul://" + emulator.hostPort())) {
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(List.of("a"),
+                    reader.find("chat.logic", "gate", "zone-a").stream().map(ServiceInstance::id).toList()));
+        }
+        RecordedRequest read = emulator.requests("/v1/health/service/").stream().filter(r -> r.hasParam("tag"))
+                .findFirst().orElseThrow();
         assertTrue(read.rawQuery().contains("tag=gate") && read.rawQuery().contains("tag=zone-a"), read.uri());
     }
 

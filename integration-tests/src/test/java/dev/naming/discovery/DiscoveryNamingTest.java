@@ -169,11 +169,10 @@ class DiscoveryNamingTest {
     @Test
     void newlyWatchedAppJoinsWithoutWaitingOutTheHold() {
         server.hold(Duration.ofSeconds(30));
-        try (Naming writer = DiscoveryTestSupport.connect(server.address(), "hold=30s");
-             Naming reader = DiscoveryTestSupport.connect(server.address(), "hold=30s")) {
-            writer.register(logic("logic-1", 8000));
-            writer.register(ServiceRegistration.builder().id("gate-1").name("chat.gate").address("10.0.0.6")
-                    .port(9000).build());
+        // registered on the server as by other processes: a Naming that registers polls its own apps too
+        try (Naming reader = DiscoveryTestSupport.connect(server.address(), "hold=30s")) {
+            registerDirectly("chat.logic", "logic-1");
+            registerDirectly("chat.gate", "gate-1");
             DiscoveryTestSupport.Lists logic = new DiscoveryTestSupport.Lists();
             reader.subscribe("chat.logic", logic);
             await().atMost(DEADLINE).until(() -> server.heldPolls() == 1);
@@ -184,10 +183,14 @@ class DiscoveryNamingTest {
                     .anyMatch(r -> r.all("appid").equals(List.of("chat.logic", "chat.gate"))));
             // the poll held before the join was aborted, not left hanging on the server
             await().atMost(Duration.ofSeconds(3)).until(() -> server.heldPolls() == 1);
-            writer.register(ServiceRegistration.builder().id("gate-2").name("chat.gate").address("10.0.0.7")
-                    .port(9000).build());
+            registerDirectly("chat.gate", "gate-2");
             await().atMost(Duration.ofSeconds(3)).until(() -> List.of("gate-1", "gate-2").equals(gate.lastIds()));
         }
+    }
+
+    private void registerDirectly(String appid, String hostname) {
+        server.register(DiscoveryTestSupport.ENV, DiscoveryTestSupport.ZONE, appid, hostname,
+                List.of("http://10.0.0.5:8000"), Map.of());
     }
 
     @Test

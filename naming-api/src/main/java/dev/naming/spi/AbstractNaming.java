@@ -2,6 +2,7 @@ package dev.naming.spi;
 
 import dev.naming.Naming;
 import dev.naming.NamingException;
+import dev.naming.OnShutdown;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.SubscribeOptions;
@@ -10,9 +11,13 @@ import dev.naming.internal.Validation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -38,19 +43,31 @@ import org.slf4j.Logger;
  *
  * <p>Threads: listener calls run on a small dispatcher pool ({@value #DISPATCH_THREADS} threads at
  * most, started on demand, named {@code naming-<backend>-dispatch-N}) and warm-up timers on one
- * {@code naming-<backend>-timer} thread, renewals on one {@code naming-<backend>-keepalive} thread
- * started by the first registration; all end at {@link #close()}. A listener that blocks holds
+ * {@code naming-<backend>-timer} thread (which also ends the pauses of watches backing off), renewals
+ * on one {@code naming-<backend>-keepalive} thread started by the first registration, checks of a
+ * registry that may be unreachable ({@link #probe}) on one {@code naming-<backend>-probe} thread
+ * started when one is needed; all end at {@link #close()}. A listener that blocks holds
  * one dispatcher thread and delays only its own subscription.
  */
 public abstract class AbstractNaming implements Naming {
 
     private static final Logger LOG = NamingLoggers.get(AbstractNaming.class);
     static final int DISPATCH_THREADS = 16;
+    /** Own services are watched for what the reads show the keep-alive, not for a listener. */
+    /** The options of the watches a {@code Naming} keeps on its own services: told apart by identity (not counted as subscriptions). */
+    static final SubscribeOptions OWN_WATCH = SubscribeOptions.defaults().withExecutor(Runnable::run);
 
     private final String backend;
     private final Object hubLock = new Object();
     private final Map<String, WatchHub> hubs = new ConcurrentHashMap<>();
     private final KeepAlive keepAlive;
+    private final RegistryState registry;
+    /** What {@link #closeOnShutdown} arranged, cancelled by {@link #close()}. */
+    private final List<OnShutdown> shutdownHooks = new CopyOnWriteArrayList<>();
+    /** The watch of each service this Naming registers, by name; guarded by itself. */
+    private final Map<String, Subscription> ownWatches = new LinkedHashMap<>();
+    /** Which service the next probe reads, round robin. */
+    private int probeRound;
     private final Duration stateLossGrace;
     private final Clock clock = Clock.systemUTC();
     private final HubHooks hubHooks = new HubHooks();
@@ -84,7 +101,22 @@ public abstract class AbstractNaming implements Naming {
         this.timer.setKeepAliveTime(30, TimeUnit.SECONDS);
         this.timer.allowCoreThreadTimeOut(true);
         this.timer.setRemoveOnCancelPolicy(true);
-        this.keepAlive = new KeepAlive(backend, () -> observedRegistrar);
+        this.registry = new RegistryState(backend, timer, new RegistryState.Prober() {
+            @Override
+            public boolean handOver() {
+                if (closed || keepAlive.registrations().isEmpty()) {
+                    return false;
+                }
+                keepAlive.probeNow();
+                return true;
+            }
+
+            @Override
+            public boolean probe(String suspect) {
+                return !closed && AbstractNaming.this.probe(suspect);
+            }
+        }, this::renewAllNow);
+        this.keepAlive = new KeepAlive(backend, () -> observedRegistrar, registry);
     }
 
     // ---- what a backend provides -------------------------------------------------------------
@@ -145,8 +177,53 @@ public abstract class AbstractNaming implements Naming {
         }
         Validation.serviceName(serviceName);
         ensureOpen();
-        List<ServiceInstance> read = observers.timed(NamingObserver.Operation.FIND, () -> fetch(serviceName, required));
-        return WatchHub.withTags(WatchHub.sorted(read), required);
+        List<ServiceInstance> instances = observers.timed(NamingObserver.Operation.FIND,
+                () -> read(serviceName, required));
+        return WatchHub.withTags(WatchHub.sorted(instances), required);
+    }
+
+    /** One read, its outcome told to the registry state: a find, or a probe. */
+    private List<ServiceInstance> read(String serviceName, List<String> tags) {
+        List<ServiceInstance> instances;
+        try {
+            instances = fetch(serviceName, tags);
+        } catch (RegistryUnreachableException e) {
+            registry.failed(e, serviceName);
+            throw e;
+        } catch (NamingException e) {
+            registry.answered(); // refused: the registry is there
+            throw e;
+        }
+        registry.answered();
+        return instances;
+    }
+
+    /**
+     * One cheap request to learn whether the registry answers, made on a thread of its own when a
+     * read failed (it may be that read's own failure) and, while the registry stays unreachable and
+     * this {@code Naming} holds no registration (whose keep-alive checks by itself), again with
+     * jittered backoff up to a second: its success releases every watch backing off at once. The
+     * default reads a watched or registered service (round robin, another than {@code suspect}
+     * when there is one); a backend with a cheaper call that involves no service (a status
+     * endpoint) overrides it.
+     *
+     * @param suspect the service whose read failed, or {@code null}
+     * @return {@code false} when there is nothing to ask
+     * @throws RegistryUnreachableException when the registry did not answer; any other exception
+     *     counts as an answer
+     */
+    protected boolean probe(String suspect) {
+        Set<String> names = new LinkedHashSet<>(hubs.keySet());
+        keepAlive.registrations().forEach(r -> names.add(r.name()));
+        if (names.size() > 1) {
+            names.remove(suspect);
+        }
+        if (names.isEmpty()) {
+            return false;
+        }
+        List<String> targets = new ArrayList<>(names);
+        fetch(targets.get(Math.floorMod(probeRound++, targets.size())), List.of());
+        return true;
     }
 
     @Override
@@ -192,26 +269,61 @@ public abstract class AbstractNaming implements Naming {
     }
 
     @Override
-    public final void unsubscribe(String serviceName) {
-        Validation.serviceName(serviceName);
-        WatchHub hub = hubs.get(serviceName);
-        if (hub != null) {
-            hub.subscribers().forEach(HubSubscription::close);
-        }
-    }
-
-    @Override
     public final void register(ServiceRegistration registration) {
         Validation.notNull("registration", registration);
         checkRegistration(registration);
-        whileOpen(() -> keepAlive.register(registration));
+        try {
+            whileOpen(() -> keepAlive.register(registration));
+        } finally {
+            watchOwnServices(); // a pending registration is watched too: the watch sees the registry return
+        }
     }
 
     @Override
     public final void deregister(String serviceId) {
         Validation.serviceId(serviceId);
         checkServiceId(serviceId);
-        whileOpen(() -> keepAlive.deregister(serviceId));
+        try {
+            whileOpen(() -> keepAlive.deregister(serviceId));
+        } finally {
+            watchOwnServices();
+        }
+    }
+
+    /**
+     * Keeps one watch on each service this {@code Naming} registers, and none on the others: a
+     * process that only registers must still notice at once that its registry restarted or
+     * dropped its instance (a watch fails, sees the index go back, or reads a list without the
+     * instance), instead of at its next heartbeat, up to a TTL/3 or a renewal interval later. The
+     * watch is the one subscriptions share: one long poll per registered service name (Consul: a
+     * blocking query on its health; discovery: one more app in the one poll), none more when the
+     * application watches that service anyway.
+     */
+    private void watchOwnServices() {
+        synchronized (ownWatches) {
+            if (closed) {
+                return;
+            }
+            Set<String> names = new LinkedHashSet<>();
+            keepAlive.registrations().forEach(r -> names.add(r.name()));
+            ownWatches.entrySet().removeIf(e -> {
+                if (names.contains(e.getKey())) {
+                    return false;
+                }
+                e.getValue().close();
+                return true;
+            });
+            for (String name : names) {
+                if (!ownWatches.containsKey(name)) {
+                    try {
+                        ownWatches.put(name, subscribe(name, OWN_WATCH, list -> { }));
+                    } catch (RuntimeException e) {
+                        // closing meanwhile, or the backend cannot watch now: renewals go on regardless
+                        LOG.debug("{} naming: could not watch own service '{}': {}", backend, name, e.toString());
+                    }
+                }
+            }
+        }
     }
 
     @Override
@@ -247,6 +359,27 @@ public abstract class AbstractNaming implements Naming {
         close();
     }
 
+    /**
+     * As {@link Naming#closeOnShutdown}; {@link #close()} cancels it, so that a closed
+     * {@code Naming} is not kept until the JVM ends.
+     *
+     * @throws NamingException when this {@code Naming} is closed
+     */
+    @Override
+    public final OnShutdown closeOnShutdown(Duration drain) {
+        ensureOpen();
+        OnShutdown hook = Naming.super.closeOnShutdown(drain);
+        OnShutdown handle = new OnShutdown() {
+            @Override
+            public void cancel() {
+                shutdownHooks.remove(this);
+                hook.cancel();
+            }
+        };
+        shutdownHooks.add(handle);
+        return handle;
+    }
+
     @Override
     public final void close() {
         synchronized (hubLock) {
@@ -255,6 +388,8 @@ public abstract class AbstractNaming implements Naming {
             }
             closed = true;
         }
+        // during the JVM's shutdown (this may be the hook) there is nothing to cancel: it just says so
+        shutdownHooks.forEach(OnShutdown::cancel);
         // a register already past ensureOpen() finishes first, so that it is deregistered below
         operations.writeLock().lock();
         operations.writeLock().unlock();
@@ -262,6 +397,7 @@ public abstract class AbstractNaming implements Naming {
             stopQuietly(hub);
         }
         hubs.clear();
+        registry.close();
         keepAlive.stop();
         runQuietly("stop background work", this::stopBackground);
         keepAlive.removeAll();
@@ -382,6 +518,13 @@ public abstract class AbstractNaming implements Naming {
         });
     }
 
+    /** The registry answers again after being down: what it held may be gone. */
+    private void renewAllNow() {
+        if (!closed) {
+            keepAlive.renewAllNow();
+        }
+    }
+
     private final class HubHooks implements WatchHub.Hooks {
         @Override
         public void answeredAgain() {
@@ -390,11 +533,11 @@ public abstract class AbstractNaming implements Naming {
             }
         }
 
-        /** An own instance missing from a read is renewed early. */
+        /** An own instance missing from a read is renewed early (a drained one is missing by design). */
         @Override
         public void seen(String service, List<ServiceInstance> instances) {
             for (ServiceRegistration own : keepAlive.registrations()) {
-                if (own.name().equals(service) && !contains(instances, own.id())) {
+                if (own.name().equals(service) && !contains(instances, own.id()) && !keepAlive.isDrained(own.id())) {
                     keepAlive.renewSoon(own.id());
                 }
             }
@@ -403,6 +546,11 @@ public abstract class AbstractNaming implements Naming {
         @Override
         public Duration grace() {
             return stateLossGrace;
+        }
+
+        @Override
+        public RegistryState registry() {
+            return registry;
         }
 
         @Override

@@ -88,8 +88,8 @@ public final class Endpoints<E> {
      *
      * @param what     the request, for messages
      * @param failOver whether another server may do better than the one that threw this
-     * @throws NamingException when every server failed (the last error as its cause), or the error
-     *     {@code failOver} refused, as thrown
+     * @throws RegistryUnreachableException when every server failed (the last error as its cause)
+     * @throws RuntimeException the error {@code failOver} refused, as thrown
      */
     public <T> T call(String what, Function<E, T> call, Predicate<RuntimeException> failOver) {
         List<E> order;
@@ -117,7 +117,7 @@ public final class Endpoints<E> {
                 last = e;
             }
         }
-        throw new NamingException(backend + ": " + what + " failed at every server " + tried + ": "
+        throw new RegistryUnreachableException(backend + ": " + what + " failed at every server " + tried + ": "
                 + last.getMessage(), last);
     }
 

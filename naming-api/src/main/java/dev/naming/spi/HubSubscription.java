@@ -94,7 +94,7 @@ final class HubSubscription implements Subscription {
     @Override
     public boolean registryReachable() {
         WatchHub h = hub;
-        return h == null || !h.failing();
+        return h == null || h.registryReachable();
     }
 
     /** The hub this subscription is fed by; its freshness is the hub's. */
@@ -263,6 +263,10 @@ final class HubSubscription implements Subscription {
                 LOG.warn("subscription to '{}': listener threw; it stays subscribed", service, e);
             }
         }
+    }
+
+    SubscribeOptions options() {
+        return options;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.naming.spi;
 
+import dev.naming.RegistrationPendingException;
 import dev.naming.ServiceRegistration;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,9 +27,12 @@ import org.slf4j.Logger;
  * answers it forgot. When a call fails (registry unreachable), renewals stop and a single probe —
  * one renewal, not one per instance — is retried with jittered backoff capped at
  * {@link #PROBE_MAX}; the first probe that succeeds renews everything at once, so instances a
- * restarted registry forgot are back within about a second of its answering again. A backend or
- * watch that sees another sign of a registry that forgot ({@link #renewAllNow}) gets the same.
- * A failure run is logged once when it starts and once when it ends.
+ * restarted registry forgot are back within about half a second of its answering again. A
+ * registration made while the registry cannot be reached is kept as pending, and registered the
+ * same way. A backend or watch that sees another sign of a registry that forgot
+ * ({@link #renewAllNow}) gets the same. Whether each call reached the registry is told to the
+ * {@link Outcomes} (the {@code Naming}'s {@link RegistryState}, which logs an outage once for the
+ * whole {@code Naming}); the keep-alive itself logs only what happened to a registration.
  *
  * <p>No lock is held across a network call. Instead every write is followed by a check of the
  * record: a writer that finds the record changed while its request was in flight writes the
@@ -41,14 +45,40 @@ final class KeepAlive {
 
     /** The first probe of an unreachable registry, and the cap of the probes' backoff. */
     static final Duration PROBE_MIN = Duration.ofMillis(100);
-    static final Duration PROBE_MAX = Duration.ofSeconds(1);
+    static final Duration PROBE_MAX = Duration.ofMillis(500);
     /** An instance missing from a read is renewed early at most this often. */
     static final Duration EARLY_RENEWAL_SPACING = Duration.ofSeconds(1);
     /** How often a writer re-checks the record after racing another writer, at most. */
     private static final int RECONCILE_ROUNDS = 4;
+    /**
+     * Signs that the registry forgot come in bursts (every watch of a restarted registry reads
+     * again within a moment): they renew everything at most this often, the last sign included.
+     */
+    static final Duration RENEW_ALL_SPACING = Duration.ofMillis(200);
+
+    /** Where the keep-alive tells whether its calls reached the registry. */
+    interface Outcomes {
+        /** Tells nothing. */
+        Outcomes NONE = new Outcomes() {
+            @Override
+            public void answered() {
+            }
+
+            @Override
+            public void unreachable(Throwable error) {
+            }
+        };
+
+        /** A call was answered (a refusal is an answer). */
+        void answered();
+
+        /** A call failed as an unreachable registry makes it fail. */
+        void unreachable(Throwable error);
+    }
 
     private final String backend;
     private final Supplier<Registrar> registrar;
+    private final Outcomes outcomes;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     /** Ids whose removal failed, with what was last sent for them: {@link #removeAll} tries them again. */
     private final Map<String, Optional<ServiceRegistration>> unremoved = new ConcurrentHashMap<>();
@@ -61,11 +91,18 @@ final class KeepAlive {
     private volatile boolean unreachable;
     private ScheduledFuture<?> nextTick;
     private long nextTickAt;
+    /** When the last renewal of everything was set to start (nanoTime); guarded by this. */
+    private long renewAllAt = Long.MIN_VALUE / 2;
     private volatile boolean stopped;
 
     KeepAlive(String backend, Supplier<Registrar> registrar) {
+        this(backend, registrar, Outcomes.NONE);
+    }
+
+    KeepAlive(String backend, Supplier<Registrar> registrar, Outcomes outcomes) {
         this.backend = backend;
         this.registrar = registrar;
+        this.outcomes = outcomes;
         this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-" + backend + "-keepalive",
                 false));
         this.scheduler.setRemoveOnCancelPolicy(true);
@@ -74,24 +111,44 @@ final class KeepAlive {
     }
 
     /**
-     * Registers (or updates) and keeps the registration alive. When the registry refuses or cannot
-     * be reached, the previous registration of the id, if any, stays as it was and is still kept alive.
+     * Registers (or updates) and keeps the registration alive. The record is made first, so that
+     * the registration is the keep-alive's from the first call: when the registry cannot be reached
+     * it stays recorded as pending and is registered by the keep-alive once the registry answers
+     * (probed every ≤ {@link #PROBE_MAX}), and this throws {@link RegistrationPendingException}.
+     * When the registry refuses it, the previous registration of the id, if any, stays as it was
+     * and is still kept alive, and the refusal is thrown as it came.
      */
     void register(ServiceRegistration registration) {
-        Entry entry = new Entry(registration, System.nanoTime() + interval(registration));
-        Entry previous = entries.put(registration.id(), entry);
+        String id = registration.id();
+        Entry previous = entries.get(id);
+        // what the registry may hold for this id: a pending registration never landed
+        ServiceRegistration replaced = previous == null ? null : previous.lastLanded();
+        Entry entry = new Entry(registration, System.nanoTime() + interval(registration), replaced);
+        previous = entries.put(id, entry);
         try {
-            registrar.get().register(registration, previous == null ? null : previous.registration);
+            registrar.get().register(registration, replaced);
+            outcomes.answered();
+        } catch (RegistryUnreachableException e) {
+            outcomes.unreachable(e);
+            unremoved.remove(id);
+            entry.due = System.nanoTime() + PROBE_MIN.toNanos();
+            schedule(PROBE_MIN);
+            throw new RegistrationPendingException(id, backend + " naming: '" + id + "' of '" + registration.name()
+                    + "' is not registered yet, the registry could not be reached (" + e.getMessage()
+                    + "); it is kept and registered as soon as the registry answers (probed every ≤ "
+                    + PROBE_MAX.toMillis() + " ms), unless deregistered or closed first", e);
         } catch (RuntimeException e) {
+            outcomes.answered(); // refused: the registry is there
             if (previous != null) {
-                entries.replace(registration.id(), entry, previous);
+                entries.replace(id, entry, previous);
             } else {
-                entries.remove(registration.id(), entry);
+                entries.remove(id, entry);
             }
             throw e;
         }
-        unremoved.remove(registration.id());
-        reconcile(registration.id(), entry);
+        entry.pending = false;
+        unremoved.remove(id);
+        reconcile(id, entry);
         keepDrained(registration);
         schedule(Duration.ofNanos(interval(registration)));
     }
@@ -147,6 +204,11 @@ final class KeepAlive {
         reconcile(id, null);
     }
 
+    /** Whether {@code id}, registered here, is taken out of traffic. */
+    boolean isDrained(String id) {
+        return drained.contains(id);
+    }
+
     /** Whether {@code id} is registered through this keep-alive. */
     boolean isRegistered(String id) {
         return entries.containsKey(id);
@@ -171,7 +233,26 @@ final class KeepAlive {
      */
     void renewAllNow() {
         long now = System.nanoTime();
-        entries.values().forEach(e -> e.due = now);
+        long at;
+        synchronized (this) {
+            // a renewal of everything still to come starts after this sign: it covers it
+            if (renewAllAt < now) {
+                renewAllAt = Math.max(now, renewAllAt + RENEW_ALL_SPACING.toNanos());
+            }
+            at = renewAllAt;
+        }
+        entries.values().forEach(e -> e.due = Math.min(e.due, at));
+        schedule(Duration.ofNanos(at - now));
+    }
+
+    /**
+     * Another call found the registry failing: check it now with one renewal (or registration of a
+     * pending one); while that fails the keep-alive goes on probing by itself.
+     */
+    void probeNow() {
+        long now = System.nanoTime();
+        entries.values().stream().min(Comparator.comparingLong(e -> e.due))
+                .ifPresent(e -> e.due = Math.min(e.due, now));
         schedule(Duration.ZERO);
     }
 
@@ -259,7 +340,7 @@ final class KeepAlive {
         if (unreachable) {
             unreachable = false;
             probes.reset();
-            LOG.info("{} naming: the registry answers again, renewing all {} registrations now", backend,
+            LOG.debug("{} naming: the registry answers again, renewing all {} registrations now", backend,
                     entries.size());
             renewAllNow();
             return;
@@ -275,7 +356,14 @@ final class KeepAlive {
             if (entries.get(id) != e) {
                 return true; // replaced or removed meanwhile
             }
-            if (registrar.get().renew(e.registration) == Registrar.Renewal.FORGOTTEN && entries.get(id) == e) {
+            if (e.pending) {
+                registrar.get().register(e.registration, e.replaced);
+                e.pending = false;
+                LOG.info("{} naming: registered '{}' of '{}', pending since the registry could not be reached",
+                        backend, id, e.registration.name());
+                reconcile(id, e);
+                keepDrained(e.registration);
+            } else if (registrar.get().renew(e.registration) == Registrar.Renewal.FORGOTTEN && entries.get(id) == e) {
                 registrar.get().register(e.registration, null);
                 LOG.info("{} naming: registered '{}' of '{}' again: the registry had forgotten it", backend, id,
                         e.registration.name());
@@ -283,15 +371,26 @@ final class KeepAlive {
                 keepDrained(e.registration);
             }
             e.due = System.nanoTime() + interval(e.registration);
+            outcomes.answered();
             return true;
         } catch (RuntimeException failure) {
             if (stopped) {
                 return true; // interrupted by close(), not the registry's fault
             }
+            if (failure instanceof RegistryUnreachableException) {
+                outcomes.unreachable(failure);
+            } else {
+                outcomes.answered(); // refused: the registry is there, this registration is not right with it
+            }
+            // the Naming logs an unreachable registry once; a refusal is this registration's own
             if (!unreachable) {
                 unreachable = true;
-                LOG.warn("{} naming: could not renew '{}', probing the registry every ≤ {} ms until it answers: {}",
-                        backend, id, PROBE_MAX.toMillis(), failure.toString());
+                String line = "{} naming: could not renew '{}', probing the registry every ≤ {} ms until it answers: {}";
+                if (failure instanceof RegistryUnreachableException) {
+                    LOG.debug(line, backend, id, PROBE_MAX.toMillis(), failure.toString());
+                } else {
+                    LOG.warn(line, backend, id, PROBE_MAX.toMillis(), failure.toString());
+                }
             } else {
                 LOG.debug("{} naming: registry still failing: {}", backend, failure.toString());
             }
@@ -316,6 +415,7 @@ final class KeepAlive {
                     registrar.get().deregister(id, wrote.registration);
                 } else {
                     registrar.get().register(current.registration, wrote == null ? null : wrote.registration);
+                    current.pending = false;
                 }
             } catch (RuntimeException e) {
                 // the registry failed: renewals register a recorded entry again; a removal is retried by close()
@@ -381,16 +481,28 @@ final class KeepAlive {
         return registrar.get().renewInterval(registration).toNanos();
     }
 
-    /** One registration; {@code due} and {@code lastAttempt} are nanoTime instants. */
+    /**
+     * One registration; {@code due} and {@code lastAttempt} are nanoTime instants. A pending one
+     * has not reached the registry yet: the keep-alive registers it (replacing {@code replaced},
+     * what the registry may hold for the id) instead of renewing it.
+     */
     private static final class Entry {
         final ServiceRegistration registration;
+        final ServiceRegistration replaced;
+        volatile boolean pending = true;
         volatile long due;
         volatile long lastAttempt;
 
-        Entry(ServiceRegistration registration, long due) {
+        Entry(ServiceRegistration registration, long due, ServiceRegistration replaced) {
             this.registration = registration;
+            this.replaced = replaced;
             this.due = due;
             this.lastAttempt = System.nanoTime();
+        }
+
+        /** What this entry last put in the registry, as far as is known. */
+        ServiceRegistration lastLanded() {
+            return pending ? replaced : registration;
         }
     }
 }

@@ -46,6 +46,8 @@ final class WatchHub implements WatchSink {
     /** The registry's own last list. */
     private List<ServiceInstance> truth;
     private volatile boolean failing;
+    /** {@link RegistryState#returns()} when the current failure run started. */
+    private volatile long failedBeforeReturn;
     private volatile Instant confirmedAt;
     /** The instances delivered before the state-loss sign that are held while missing, or null. */
     private Map<String, ServiceInstance> held;
@@ -62,6 +64,9 @@ final class WatchHub implements WatchSink {
 
         /** How long removals are held back after a state-loss sign; zero for never. */
         Duration grace();
+
+        /** Whether the registry answers, for every watch of the {@code Naming}. */
+        RegistryState registry();
 
         ScheduledExecutorService timer();
 
@@ -90,9 +95,14 @@ final class WatchHub implements WatchSink {
         return Optional.ofNullable(confirmedAt);
     }
 
-    /** Whether the last read failed. */
-    boolean failing() {
-        return failing;
+    /**
+     * Whether the registry answers this watch, as far as is known: not while the {@code Naming}
+     * finds its registry down, nor while this watch fails — unless the registry came back since
+     * the failure, which releases the watch to read again within a moment.
+     */
+    boolean registryReachable() {
+        RegistryState registry = hooks.registry();
+        return registry.reachable() && (!failing || registry.returns() > failedBeforeReturn);
     }
 
     @Override
@@ -107,9 +117,11 @@ final class WatchHub implements WatchSink {
         List<ServiceInstance> sorted = sorted(instances);
         confirmedAt = hooks.clock().instant();
         hooks.observer().confirmed(service, confirmedAt);
+        hooks.registry().answered();
         if (failing) {
             failing = false;
-            LOG.info("watch of '{}': registry answers again ({} instances)", service, sorted.size());
+            // the Naming logs the registry's return once, for every watch
+            LOG.debug("watch of '{}': registry answers again ({} instances)", service, sorted.size());
             startHold("the registry answered again after failing");
             hooks.answeredAgain();
         }
@@ -123,6 +135,7 @@ final class WatchHub implements WatchSink {
         Instant at = hooks.clock().instant();
         confirmedAt = at;
         hooks.observer().confirmed(service, at);
+        hooks.registry().answered();
     }
 
     @Override
@@ -132,15 +145,23 @@ final class WatchHub implements WatchSink {
     }
 
     @Override
-    public synchronized void failure(Throwable error) {
-        hooks.observer().watchFailed(service, error);
-        if (!failing) {
-            failing = true;
-            LOG.warn("watch of '{}': registry unreachable, keeping the last list ({}): {}", service,
-                    current == null ? "none yet" : current.size() + " instances", describe(error));
-        } else {
-            LOG.debug("watch of '{}': still failing: {}", service, describe(error));
+    public void failure(Throwable error) {
+        synchronized (this) {
+            hooks.observer().watchFailed(service, error);
+            if (!failing) {
+                failing = true;
+                failedBeforeReturn = hooks.registry().returns();
+            }
+            // the Naming logs an unreachable registry once, for every watch
+            LOG.debug("watch of '{}': read failed, keeping the last list ({}): {}", service,
+                    current == null ? "none yet" : current.size() + " instances", RegistryState.describe(error));
         }
+        hooks.registry().failed(error, service);
+    }
+
+    @Override
+    public Retry retryAfter(Duration pause, Runnable retry) {
+        return hooks.registry().retryAfter(pause, retry);
     }
 
     /** Adds a subscription and sets the current list for it, if there is one; the caller kicks it with no lock held. */
@@ -158,8 +179,9 @@ final class WatchHub implements WatchSink {
         return subscribers.isEmpty();
     }
 
+    /** The application's subscriptions: the watch a {@code Naming} keeps on a service it registers is not one. */
     synchronized int subscriberCount() {
-        return subscribers.size();
+        return (int) subscribers.stream().filter(s -> s.options() != AbstractNaming.OWN_WATCH).count();
     }
 
     synchronized List<HubSubscription> subscribers() {
@@ -198,7 +220,8 @@ final class WatchHub implements WatchSink {
             held = new LinkedHashMap<>();
             current.forEach(i -> held.put(i.id(), i));
             hooks.observer().stateLossHold(service, held.size());
-            LOG.info("watch of '{}': {}; holding its {} instances for up to {} ms while they register again",
+            // debug: after an outage every watch says it, and the Naming said the registry is back
+            LOG.debug("watch of '{}': {}; holding its {} instances for up to {} ms while they register again",
                     service, why, held.size(), grace.toMillis());
         }
         if (holdEnd != null) {
@@ -284,10 +307,5 @@ final class WatchHub implements WatchSink {
             }
         }
         return List.copyOf(out);
-    }
-
-    private static String describe(Throwable error) {
-        String message = error.getMessage();
-        return message == null ? error.getClass().getSimpleName() : error.getClass().getSimpleName() + ": " + message;
     }
 }

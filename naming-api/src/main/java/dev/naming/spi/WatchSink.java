@@ -1,7 +1,11 @@
 package dev.naming.spi;
 
 import dev.naming.ServiceInstance;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -25,7 +29,8 @@ public interface WatchSink {
 
     /**
      * A read failed. Subscribers keep their last list; the watch is expected to retry with
-     * {@link Backoff}. Never report an error as an empty snapshot.
+     * {@link Backoff}, pausing through {@link #retryAfter}. Never report an error as an empty
+     * snapshot. The failure also tells the {@code Naming} that its registry may be unreachable.
      */
     void failure(Throwable error);
 
@@ -44,6 +49,34 @@ public interface WatchSink {
      * counts as such a sign by itself.
      */
     default void stateLost() {
+    }
+
+    /**
+     * Runs {@code retry} once, after {@code pause} — or sooner: when any call of this
+     * {@code Naming} to its registry (the keep-alive's probe, another watch, a {@code find})
+     * succeeds after the registry was found unreachable, every watch waiting here retries at once,
+     * spread over at most 250 ms. A watch calls this after a failure instead of sleeping out its
+     * {@link Backoff}, so that none of them lags the registry's return by its own backoff.
+     * {@code retry} runs on a thread of the {@code Naming} that other watches share: it must not
+     * block (send a request, wake a thread). The returned handle cancels it, for a watch that closes.
+     *
+     * <p>The default (for a sink not behind a {@code Naming}) waits out the pause alone.
+     */
+    default Retry retryAfter(Duration pause, Runnable retry) {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        CompletableFuture.delayedExecutor(Math.max(0, pause.toNanos()), TimeUnit.NANOSECONDS).execute(() -> {
+            if (cancelled.compareAndSet(false, true)) {
+                retry.run();
+            }
+        });
+        return () -> cancelled.set(true);
+    }
+
+    /** A pending {@link #retryAfter}. */
+    @FunctionalInterface
+    interface Retry {
+        /** The retry will not run (unless it already started). Calling it again does nothing. */
+        void cancel();
     }
 
     /**

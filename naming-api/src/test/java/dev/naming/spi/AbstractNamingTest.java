@@ -191,16 +191,6 @@ class AbstractNamingTest {
     }
 
     @Test
-    void unsubscribeClosesEveryOneOfThatService() {
-        Subscription a = naming.subscribe("svc", list -> { });
-        Subscription b = naming.subscribe("svc", list -> { });
-        naming.unsubscribe("svc");
-        assertFalse(a.isActive());
-        assertFalse(b.isActive());
-        assertEquals(1, naming.watchesStopped.get());
-    }
-
-    @Test
     void closeDeregistersWhatWasRegisteredAndRefusesFurtherUse() {
         naming.register(ServiceRegistration.builder().id("x").name("svc").address("h").port(1).build());
         naming.close();
@@ -358,22 +348,6 @@ class AbstractNamingTest {
         naming.subscribe("svc", list -> seen.add(ids(list)));
         await().atMost(DEADLINE).until(() -> seen.equals(List.of(List.of("a"))));
         assertEquals(1, naming.watchesStarted.get());
-    }
-
-    @Test
-    void aFailureRunIsLoggedOnceWithTheErrorAndTheSizeOfTheListKept() {
-        naming.subscribe("svc", list -> { });
-        WatchSink sink = naming.sinks.get("svc");
-        try (LogCapture log = new LogCapture()) {
-            sink.failure(new NamingException("connection refused"));
-            sink.failure(new NamingException("connection refused"));
-            sink.snapshot(List.of(instance("a")));
-            sink.failure(new java.net.ConnectException());
-            sink.failure(new java.net.ConnectException());
-            assertEquals(List.of("(none yet): NamingException: connection refused", "(1 instances): ConnectException"),
-                    log.lines("watch of 'svc': registry unreachable, keeping the last list ").stream()
-                            .map(line -> line.substring(line.indexOf('('))).toList());
-        }
     }
 
     private static long threadsNamed(String prefix) {

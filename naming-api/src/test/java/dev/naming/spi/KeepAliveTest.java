@@ -2,8 +2,10 @@ package dev.naming.spi;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.naming.NamingException;
 import dev.naming.ServiceRegistration;
 import java.time.Duration;
 import java.util.List;
@@ -147,13 +149,10 @@ class KeepAliveTest {
     void refusedUpdateKeepsThePreviousRegistrationAlive() {
         naming.renewInterval = Duration.ofMillis(50);
         naming.register(registration("a"));
-        naming.unreachable = true;
-        try {
-            naming.register(ServiceRegistration.builder().id("a").name("svc").address("10.0.0.2").port(8000).build());
-        } catch (RuntimeException expected) {
-            // the registry could not be reached
-        }
-        naming.unreachable = false;
+        naming.refusingRegistrations = true;
+        assertThrows(NamingException.class, () -> naming.register(ServiceRegistration.builder().id("a").name("svc")
+                .address("10.0.0.2").port(8000).build()));
+        naming.refusingRegistrations = false;
         naming.registry.clear();
         await().atMost(DEADLINE).until(() -> naming.registry.containsKey("a"));
         assertEquals("10.0.0.1", naming.registry.get("a").address());

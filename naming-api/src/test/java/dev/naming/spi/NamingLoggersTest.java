@@ -44,11 +44,11 @@ class NamingLoggersTest {
         assertEquals(0, child.exitValue(), stderr);
         assertTrue(stderr.contains("subscription to 'svc': listener threw; it stays subscribed"), stderr);
         assertTrue(stderr.contains("IllegalStateException: listener bug"), stderr);
-        assertTrue(stderr.contains("watch of 'svc': registry unreachable"), stderr);
+        assertTrue(stderr.contains("scripted naming: registry unreachable"), stderr);
         assertTrue(stderr.contains("connection refused"), stderr);
         // java.util.logging's console format heads each line with its source: the class that logged
         assertTrue(stderr.contains("dev.naming.spi.HubSubscription drain"), stderr);
-        assertTrue(stderr.contains("dev.naming.spi.WatchHub failure"), stderr);
+        assertTrue(stderr.contains("dev.naming.spi.RegistryState"), stderr);
         assertFalse(stderr.contains("SystemLoggerAdapter"), stderr);
     }
 

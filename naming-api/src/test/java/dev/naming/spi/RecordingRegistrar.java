@@ -33,6 +33,8 @@ final class RecordingRegistrar implements Registrar {
     /** Renewal intervals by id; {@link #NEVER} for the others. */
     final Map<String, Duration> intervals = new ConcurrentHashMap<>();
     volatile boolean unreachable;
+    /** While set, registrations are answered with a refusal (the registry is up, and says no). */
+    volatile boolean refusingRegistrations;
     /** Deregistrations that fail as an unreachable registry would, before the next one succeeds. */
     final AtomicInteger failingDeregistrations = new AtomicInteger();
     /** Given each call while it is in flight. */
@@ -50,6 +52,9 @@ final class RecordingRegistrar implements Registrar {
     public void register(ServiceRegistration registration, ServiceRegistration replaced) {
         call("register " + registration.id() + "@" + registration.address() + " replacing "
                 + (replaced == null ? "-" : replaced.address()));
+        if (refusingRegistrations) {
+            throw new NamingException("refused");
+        }
         registry.put(registration.id(), registration);
         drained.remove(registration.id()); // as registries do: a registration puts it back in traffic
     }
@@ -66,7 +71,7 @@ final class RecordingRegistrar implements Registrar {
         call(call);
         if (failingDeregistrations.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             failed.add(call);
-            throw new NamingException("registry unreachable");
+            throw new RegistryUnreachableException("registry unreachable");
         }
         registry.remove(serviceId);
     }
@@ -97,7 +102,7 @@ final class RecordingRegistrar implements Registrar {
         calls.add(call);
         if (unreachable) {
             failed.add(call);
-            throw new NamingException("registry unreachable");
+            throw new RegistryUnreachableException("registry unreachable");
         }
         answered.add(call);
         inFlight.accept(call);

@@ -45,6 +45,9 @@ final class ScriptedNaming extends AbstractNaming {
     @Override
     protected List<ServiceInstance> fetch(String serviceName, List<String> tags) {
         fetches.incrementAndGet();
+        if (unreachable) {
+            throw new RegistryUnreachableException("registry unreachable");
+        }
         return registry.values().stream().filter(r -> r.name().equals(serviceName))
                 .map(ServiceRegistration::instance).toList();
     }
@@ -86,8 +89,10 @@ final class ScriptedNaming extends AbstractNaming {
 
     /** Deregistrations that fail as an unreachable registry would, before the next one succeeds. */
     final AtomicInteger failingDeregistrations = new AtomicInteger();
-    /** While set, every registration call fails as an unreachable registry would. */
+    /** While set, every registration call and every read fails as an unreachable registry would. */
     volatile boolean unreachable;
+    /** While set, registrations are answered with a refusal. */
+    volatile boolean refusingRegistrations;
     final AtomicInteger renewals = new AtomicInteger();
     /** Ids the registry holds out of traffic. */
     final java.util.Set<String> drained = ConcurrentHashMap.newKeySet();
@@ -101,6 +106,9 @@ final class ScriptedNaming extends AbstractNaming {
         @Override
         public void register(ServiceRegistration registration, ServiceRegistration replaced) {
             reach();
+            if (refusingRegistrations) {
+                throw new NamingException("refused");
+            }
             events.add("register " + registration.id());
             registrations.incrementAndGet();
             beforeRegisterLands.run();
@@ -122,7 +130,7 @@ final class ScriptedNaming extends AbstractNaming {
             reach();
             events.add("deregister " + serviceId);
             if (failingDeregistrations.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                throw new NamingException("registry unreachable");
+                throw new RegistryUnreachableException("registry unreachable");
             }
             registry.remove(serviceId);
         }
@@ -150,7 +158,7 @@ final class ScriptedNaming extends AbstractNaming {
         private void reach() {
             if (unreachable) {
                 failedCalls.incrementAndGet();
-                throw new NamingException("registry unreachable");
+                throw new RegistryUnreachableException("registry unreachable");
             }
         }
     };

@@ -2,6 +2,7 @@ package dev.naming.cli;
 
 import dev.naming.HealthCheck;
 import dev.naming.Naming;
+import dev.naming.RegistrationPendingException;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.UriParameter;
 import java.io.PrintWriter;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "register", mixinStandardHelpOptions = true,
         description = {"Register an instance and keep it alive until stopped.",
                 "Heartbeats (TTL check) or renewals keep it visible until Ctrl-C / SIGTERM or the end of "
-                        + "--for; it is deregistered on the way out."})
+                        + "--for; it is deregistered on the way out. A registry that cannot be reached at start "
+                        + "delays the registration: it is made as soon as the registry answers."})
 final class RegisterCommand implements Callable<Integer> {
 
     @Spec
@@ -83,8 +85,14 @@ final class RegisterCommand implements Callable<Integer> {
         Naming naming = registry.connect();
         CountDownLatch stopped = new CountDownLatch(1);
         ShutdownHook hook;
+        boolean pending = false;
         try {
-            naming.register(registration);
+            try {
+                naming.register(registration);
+            } catch (RegistrationPendingException e) {
+                // the library registers it once the registry answers: the command keeps it until stopped
+                pending = true;
+            }
             // on Ctrl-C / SIGTERM the JVM runs this and halts: it must deregister and say so itself
             hook = ShutdownHook.install("naming-cli-deregister", () -> {
                 leave(naming, out);
@@ -95,9 +103,10 @@ final class RegisterCommand implements Callable<Integer> {
             naming.close();
             throw e;
         }
-        out.println("registered " + id + " (" + name + ") " + registration.instance().endpoint()
+        out.println((pending ? "pending " : "registered ") + id + " (" + name + ") " + registration.instance().endpoint()
                 + " tags=" + InstanceTable.tags(registration.tags()) + " meta=" + InstanceTable.meta(registration.meta())
-                + " in " + where + "; " + (stay == null ? "Ctrl-C to deregister" : "deregistering in " + UriParameter.formatDuration(stay)));
+                + " in " + where + "; " + (pending ? "the registry could not be reached: registered as soon as it answers; "
+                : "") + (stay == null ? "Ctrl-C to deregister" : "deregistering in " + UriParameter.formatDuration(stay)));
         out.flush();
         boolean byHook;
         try {

@@ -230,6 +230,25 @@ class RegistryCommandsTest {
     }
 
     @Test
+    void registerWhileTheRegistryIsDownSaysSoAndRegistersOnceItAnswers() throws Exception {
+        InMemoryRegistry cluster = InMemoryRegistry.named(registry.substring("inmemory://".length()));
+        cluster.setReachable(false);
+        Cli.Running register;
+        try {
+            register = Cli.start("register", "--id", "cli-1", "--name", "chat.logic", "--address", "127.0.0.1",
+                    "--port", "9000", "--for", "3s", "--registry", registry);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !register.lines().isEmpty());
+            assertTrue(register.lines().get(0).startsWith("pending cli-1 (chat.logic) http://127.0.0.1:9000"),
+                    register.lines()::toString);
+            assertTrue(register.lines().get(0).contains("registered as soon as it answers"), register.lines()::toString);
+        } finally {
+            cluster.setReachable(true);
+        }
+        await().atMost(Duration.ofSeconds(2)).until(() -> owner.find("chat.logic").size() == 1);
+        assertEquals(0, register.result().exit());
+    }
+
+    @Test
     void deregisterRemovesTheInstanceFromTheRegistry() throws Exception {
         owner.register(logic("logic-1", "gate"));
         Cli.Running watch = Cli.start("watch", "chat.logic", "--count", "2", "--timeout", "10s", "--registry", registry);

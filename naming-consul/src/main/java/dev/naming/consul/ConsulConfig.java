@@ -67,7 +67,8 @@ final class ConsulConfig {
     static final UriParameter<Duration> RETRY_MIN = UriParameter.duration("retryMin", Duration.ofMillis(250),
             "first pause of a watch after a failure (exponential backoff with jitter)");
     static final UriParameter<Duration> RETRY_MAX = UriParameter.duration("retryMax", Duration.ofSeconds(10),
-            "longest pause of a watch after failures");
+            "longest pause of a watch after failures; every watch retries at once (within 250 ms) when a call of the "
+                    + "Naming finds the registry answering again");
     static final UriParameter<Duration> PRESENCE_INTERVAL = UriParameter.duration("presenceInterval",
             Duration.ofSeconds(10), "how often registrations without a TTL check are looked up on the agent");
 

@@ -56,6 +56,16 @@ final class ConsulNaming extends AbstractNaming {
         return ConsulWatch.start(serviceName, sink, reads, agents.current());
     }
 
+    /**
+     * {@code GET /v1/status/leader}: the cheapest call an agent answers, about no service and
+     * needing no ACL; any status is an answer, and 429 or 5xx at every agent is an outage.
+     */
+    @Override
+    protected boolean probe(String suspect) {
+        agents.exchange("probe", "GET", "/v1/status/leader", null, false);
+        return true;
+    }
+
     @Override
     protected void checkRegistration(ServiceRegistration registration) {
         ConsulRegistrar.validate(registration);

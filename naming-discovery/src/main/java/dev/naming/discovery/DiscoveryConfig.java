@@ -54,7 +54,8 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
     static final UriParameter<Duration> RETRY_MIN = UriParameter.duration("retryMin", Duration.ofSeconds(1),
             "first pause of a poll after a failure (exponential backoff with jitter)");
     static final UriParameter<Duration> RETRY_MAX = UriParameter.duration("retryMax", Duration.ofSeconds(30),
-            "longest pause of a poll after failures");
+            "longest pause of a poll after failures; it retries at once (within 250 ms) when a call of the Naming "
+                    + "finds the registry answering again");
     static final UriParameter<Duration> NODES_REFRESH = UriParameter.duration("nodesRefresh",
             Duration.ofSeconds(60), "how often the node list is read again from /discovery/nodes");
     static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(35),

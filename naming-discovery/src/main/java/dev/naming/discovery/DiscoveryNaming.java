@@ -73,6 +73,22 @@ final class DiscoveryNaming extends AbstractNaming {
         return poller.watch(serviceName, sink);
     }
 
+    /**
+     * The node list of the current node: the cheapest call, about no app. A node that does not
+     * answer is left for the next one, as the poll does.
+     */
+    @Override
+    protected boolean probe(String suspect) {
+        String node = nodes.current();
+        try {
+            client.get(node, "nodes", new FormBody(), config.timeout());
+        } catch (NodeFailure e) {
+            nodes.failed(node);
+            throw e;
+        }
+        return true;
+    }
+
     @Override
     protected void checkRegistration(ServiceRegistration registration) {
         if (config.zone().isEmpty()) {

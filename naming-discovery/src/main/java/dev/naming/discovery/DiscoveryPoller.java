@@ -59,7 +59,9 @@ import org.slf4j.Logger;
  *
  * <p>Any failure (transport, HTTP status, a reply over a limit or past its deadline, malformed JSON,
  * -500 protect mode, an unexpected code) keeps every last list ({@link WatchSink#failure}), moves to
- * the next node, backs off with jitter and syncs all apps again from the node that answers next.
+ * the next node, backs off with jitter — a pause that ends early when the {@code Naming} sees its
+ * registry answer again ({@link WatchSink#retryAfter}) — and syncs all apps again from the node that
+ * answers next.
  */
 final class DiscoveryPoller implements AutoCloseable {
 
@@ -195,7 +197,7 @@ final class DiscoveryPoller implements AutoCloseable {
                 Duration pause = backoff.next();
                 LOG.debug("discovery: polling {} failed, next try in {} ms: {}", node, pause.toMillis(),
                         e.getMessage());
-                if (!pause(pause)) {
+                if (!pause(pause, batch.get(0).sink)) {
                     return;
                 }
             }
@@ -320,21 +322,36 @@ final class DiscoveryPoller implements AutoCloseable {
         return DiscoveryClient.await(reply, closing);
     }
 
-    private boolean pause(Duration d) {
+    /**
+     * Waits {@code d} after a failure, or less: the {@code Naming} ends the pause of every watch
+     * when it sees the registry answer again ({@link WatchSink#retryAfter}); {@code false} once closed.
+     */
+    private boolean pause(Duration d, WatchSink sink) {
         long deadline = System.nanoTime() + d.toNanos();
-        synchronized (lock) {
-            while (!closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return true;
-                }
-                try {
-                    lock.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    // close() interrupts; the loop re-checks closed
-                }
+        boolean[] released = {false};
+        WatchSink.Retry retry = sink.retryAfter(d, () -> {
+            synchronized (lock) {
+                released[0] = true;
+                lock.notifyAll();
             }
-            return false;
+        });
+        try {
+            synchronized (lock) {
+                while (!closed && !released[0]) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return true;
+                    }
+                    try {
+                        lock.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        // close() interrupts; the loop re-checks closed
+                    }
+                }
+                return !closed;
+            }
+        } finally {
+            retry.cancel();
         }
     }
 

@@ -92,11 +92,6 @@ final class CountingNaming implements Naming {
     }
 
     @Override
-    public void unsubscribe(String serviceName) {
-        delegate.unsubscribe(serviceName);
-    }
-
-    @Override
     public void register(ServiceRegistration registration) {
         delegate.register(registration);
     }

@@ -5,6 +5,7 @@ import dev.naming.NamingException;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
 import dev.naming.spi.InputChecks;
+import dev.naming.spi.RegistryUnreachableException;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.lang.ref.Reference;
@@ -127,7 +128,8 @@ public final class InMemoryRegistry {
     }
 
     /**
-     * Simulates an outage: while unreachable, reads and writes throw {@link NamingException} and
+     * Simulates an outage: while unreachable, reads and writes throw
+     * {@link RegistryUnreachableException} (a {@link NamingException}) and
      * watches report failures (subscribers keep their last lists); when reachable again, watches
      * report the current state.
      */
@@ -326,8 +328,13 @@ public final class InMemoryRegistry {
 
     private void ensureReachable() {
         if (!reachable) {
-            throw new NamingException("in-memory registry '" + name + "' is unreachable (simulated outage)");
+            throw outage();
         }
+    }
+
+    /** What every call meets during a simulated outage: a failure that trying later cures. */
+    private RegistryUnreachableException outage() {
+        return new RegistryUnreachableException("in-memory registry '" + name + "' is unreachable (simulated outage)");
     }
 
     /** The entry of a named registry: weak, and strong while the registry is in use. */
@@ -475,7 +482,7 @@ public final class InMemoryRegistry {
             if (reachable) {
                 sink.snapshot(healthy);
             } else {
-                sink.failure(new NamingException("in-memory registry '" + name + "' is unreachable (simulated outage)"));
+                sink.failure(outage());
             }
         }
 
@@ -488,7 +495,7 @@ public final class InMemoryRegistry {
                 if (nowReachable) {
                     sink.snapshot(healthy);
                 } else {
-                    sink.failure(new NamingException("in-memory registry '" + name + "' is unreachable (simulated outage)"));
+                    sink.failure(outage());
                 }
             }
         }

@@ -46,8 +46,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 public abstract class RegistryFaultSuite {
 
-    /** A watch may retry this often while a fault lasts 3 s: a hot loop would make thousands. */
-    static final int MAX_REQUESTS_DURING_FAULT = 30;
+    /**
+     * Requests the case's two {@code Naming}s may send while a fault lasts 3 s: each backing-off
+     * watch (the watcher's, and the one the registrar keeps on its own service) about eight tries,
+     * and each {@code Naming}'s check of the registry (the registrar's keep-alive every ≤ 500 ms, the
+     * watcher's probe every ≤ 1 s) about seven, some once per server of a two-server registry. A
+     * hot loop would make thousands.
+     */
+    static final int MAX_REQUESTS_DURING_FAULT = 48;
     static final Duration FAULT = Duration.ofSeconds(3);
     static final Duration RECOVERY = Duration.ofSeconds(5);
     /** How many caps the long fault lasts once the watch's pauses have reached the cap. */

@@ -53,6 +53,7 @@ import javax.net.ssl.SSLContext;
  *       wait/16 jitter) and the headers {@code X-Consul-Index}, {@code X-Consul-KnownLeader},
  *       {@code X-Consul-LastContact}.
  *   <li>{@code GET /v1/agent/services}, {@code /v1/agent/checks}, {@code /v1/agent/self}.
+ *   <li>{@code GET /v1/status/leader} — the (emulated) leader's address; no ACL, as Consul.
  * </ul>
  * Paths are %-decoded as Consul's router does ({@code a%2Fb} is the id {@code a/b}), and a decoded
  * path that Go's {@code http.ServeMux} would clean ({@code a/../b}, {@code a//b}) is answered with
@@ -589,6 +590,10 @@ public final class ConsulEmulator implements AutoCloseable {
                     text(ex, 503, "rate limit exceeded, try again later");
                     return;
                 }
+                case PERMISSION_DENIED -> {
+                    text(ex, 403, "Permission denied");
+                    return;
+                }
                 default -> { }
             }
             // Go's http.ServeMux (Consul <= 1.17) cleans the decoded path and redirects when it changes
@@ -820,6 +825,12 @@ public final class ConsulEmulator implements AutoCloseable {
         } else if (rawPath.startsWith("/v1/health/service/")) {
             if (requireMethod(ex, method, "GET")) {
                 health(ex, decodePath(rawPath.substring("/v1/health/service/".length())), query, gen, active, access);
+            }
+        } else if (rawPath.equals("/v1/status/leader")) {
+            if (requireMethod(ex, method, "GET")) {
+                // Status.Leader: no ACL, the leader's server address as a JSON string (the emulated
+                // agent is its own single server)
+                json(ex, "\"127.0.0.1:8300\"", -1, active);
             }
         } else {
             text(ex, 404, "");

@@ -12,6 +12,8 @@ public enum Fault {
     SERVER_ERROR,
     /** {@code 503 Service Unavailable} (rate limited or shutting down). */
     UNAVAILABLE,
+    /** {@code 403 Permission denied}, as an agent answers a token without the right (an answer, not an outage). */
+    PERMISSION_DENIED,
     /** {@code 200} with a body that is not valid JSON. */
     MALFORMED_JSON
 }

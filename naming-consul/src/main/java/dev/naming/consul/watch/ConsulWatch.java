@@ -19,7 +19,9 @@ import org.slf4j.Logger;
  * block; each next one sends the last {@code X-Consul-Index}; an index lower than the last resets
  * to 0 (a fresh, non-blocking read); an index below 1 is replaced by 1, so the watch never blocks
  * on 0 and never spins; queries are paced by {@link QueryPacer}. Errors (network, timeouts, 429,
- * 5xx, unreadable replies) keep the last list, back off with jitter and move to the next agent.
+ * 5xx, unreadable replies) keep the last list, back off with jitter and move to the next agent;
+ * the pause ends early when the {@code Naming} sees its registry answer again
+ * ({@link WatchSink#retryAfter}).
  *
  * <p>The steps of one watch never overlap: each starts when the previous one ended (a reply's
  * completion or a scheduled pause), which also orders their memory effects. {@link #close()}
@@ -38,6 +40,8 @@ public final class ConsulWatch implements ServiceWatch {
     private volatile boolean closed;
     private volatile ConsulHttp.Call call;
     private volatile ConsulHttp.Call pause;
+    /** The pause after a failure, which the registry's return ends early. */
+    private volatile WatchSink.Retry retry;
     // state of the step running now; steps never overlap
     private int agent;
     private long index;
@@ -165,7 +169,12 @@ public final class ConsulWatch implements ServiceWatch {
             }
             agent = next;
         }
-        after(backoff.next());
+        // not a sleep of its own: when the Naming sees the registry answer again, every watch retries at once
+        WatchSink.Retry r = sink.retryAfter(backoff.next(), this::send);
+        retry = r;
+        if (closed) {
+            r.cancel();
+        }
     }
 
     @Override
@@ -183,6 +192,10 @@ public final class ConsulWatch implements ServiceWatch {
         ConsulHttp.Call p = pause;
         if (p != null) {
             p.cancel();
+        }
+        WatchSink.Retry r = retry;
+        if (r != null) {
+            r.cancel();
         }
         reads.watchEnded();
         LOG.debug("watch of '{}' ended", service);
