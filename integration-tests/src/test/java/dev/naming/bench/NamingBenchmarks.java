@@ -7,12 +7,12 @@ import dev.naming.ServiceRegistration;
 import dev.naming.SubscribeOptions;
 import dev.naming.grpc.EchoServer;
 import dev.naming.grpc.NamingNameResolverProvider;
-import dev.naming.tck.OpenConnections;
 import dev.naming.tck.RegistryFixture;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolverRegistry;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -38,8 +39,11 @@ import java.util.stream.Collectors;
  * The benchmark run of docs/BENCHMARKS.md: propagation latency against a 1 s polling baseline,
  * find throughput from the watch and from the registry, watch scaling, subscriber fan-out and a gRPC
  * channel's register-to-first-RPC time, for every backend in {@link BenchBackends}. The system
- * property {@code bench.steps} (comma-separated: propagation, find, scaling, fanout, grpc) runs only
- * some steps. Writes {@code target/bench/results.json} and {@code results.md}. Every wait is bounded.
+ * property {@code bench.steps} (comma-separated: propagation, baseline, find, scaling, fanout, grpc)
+ * runs only some steps. Each step (and each phase of propagation and scaling) runs through a
+ * {@link StepRunner}: one that fails is reported as failed with its error and the others go on.
+ * Writes {@code target/bench/results.json} and {@code results.md} after every step. Every wait is
+ * bounded.
  */
 public final class NamingBenchmarks {
 
@@ -49,7 +53,7 @@ public final class NamingBenchmarks {
      */
     static final int PROPAGATION_SAMPLES = Integer.getInteger("bench.propagation.samples", 200);
     static final int PROPAGATION_WARMUP = 20;
-    /** Samples (a registration and a deregistration each) before the first propagation phase's: the JVM's warm-up for every phase. */
+    /** Samples (a registration and a deregistration each) before a backend's first propagation phase's: the JVM's warm-up for every phase. */
     static final int PROPAGATION_JVM_WARMUP = 150;
     static final long CHANGE_SPACING_MILLIS = 150;
     /** Resamples behind each bootstrap interval of a difference between the library and the peer. */
@@ -65,64 +69,114 @@ public final class NamingBenchmarks {
     /** At most this many RPCs per sample: more than 30 s of them. */
     static final int GRPC_MAX_RPCS_PER_SAMPLE = 150_000;
     static final Set<String> STEPS = Set.of("propagation", "baseline", "find", "scaling", "fanout", "grpc");
+    /** The phase whose listener runs on the HTTP client's thread that handled the reply, as the peer's does. */
+    static final String CLIENT_THREAD = "listener on the client's thread";
 
     private final BenchResults results = new BenchResults();
     private final Set<String> steps = steps(System.getProperty("bench.steps", ""));
+    private final StepRunner runner;
+
+    NamingBenchmarks(Path out) {
+        runner = new StepRunner(results, out);
+    }
 
     public static void main(String[] args) throws Exception {
         Set<String> only = java.util.Arrays.stream(args).flatMap(a -> java.util.Arrays.stream(a.split(",")))
                 .map(String::trim).filter(a -> !a.isEmpty()).collect(Collectors.toSet());
-        if (!BenchBackends.all().stream().map(BenchBackends.Backend::name).collect(Collectors.toSet()).containsAll(only)) {
+        if (!BenchBackends.names().containsAll(only)) {
             throw new IllegalArgumentException("bench.backends: unknown backend in " + only + "; backends: "
-                    + BenchBackends.all().stream().map(BenchBackends.Backend::name).toList());
+                    + BenchBackends.names());
         }
-        NamingBenchmarks bench = new NamingBenchmarks();
+        List<BenchBackends.Backend> backends = BenchBackends.all();
+        for (String name : only) {
+            if (backends.stream().noneMatch(b -> BenchBackends.selects(name, b))) {
+                throw new IllegalArgumentException("bench.backends: " + name + " needs " + BenchBackends.AGENT_ENV
+                        + " (a consul: URI of a running agent)");
+            }
+        }
+        Path out = Path.of(System.getProperty("bench.out", "target/bench"));
+        NamingBenchmarks bench = new NamingBenchmarks(out);
+        bench.results.note("started", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        bench.results.note("commit", commit());
+        bench.results.note("steps", String.join(",", new java.util.TreeSet<>(bench.steps)));
+        bench.results.note("propagation samples", String.valueOf(PROPAGATION_SAMPLES));
+        bench.results.note("load at start", BenchResults.formatLoad(BenchResults.loadAverage()));
         System.out.println("machine: " + BenchResults.machine());
         System.out.println("java:    " + BenchResults.java());
-        for (BenchBackends.Backend backend : BenchBackends.all()) {
-            if (!only.isEmpty() && !only.contains(backend.name())) {
-                continue;
+        for (BenchBackends.Backend backend : backends) {
+            if (only.isEmpty() ? backend.name().startsWith("consul-agent")
+                    : only.stream().noneMatch(name -> BenchBackends.selects(name, backend))) {
+                continue; // a real agent only when asked for by name
             }
             System.out.println("\n== " + backend.name());
             bench.run(backend);
         }
-        Path out = Path.of(System.getProperty("bench.out", "target/bench"));
+        bench.results.note("load at end", BenchResults.formatLoad(BenchResults.loadAverage()));
         bench.results.write(out);
-        System.out.println("\nwrote " + out.resolve("results.json").toAbsolutePath());
+        long failed = bench.results.steps().stream().filter(BenchResults.Step::failed).count();
+        System.out.println("\nwrote " + out.resolve("results.json").toAbsolutePath()
+                + (failed == 0 ? "" : "; " + failed + " step(s) FAILED:"));
+        bench.results.steps().stream().filter(BenchResults.Step::failed)
+                .forEach(s -> System.out.println("  " + s.backend() + " / " + s.step() + ": " + s.error()));
         System.exit(0);
     }
 
-    private void run(BenchBackends.Backend backend) throws Exception {
-        try (RegistryFixture fixture = backend.fixture().get()) {
+    /** The commit measured, {@code -dirty} when the worktree has changes; {@code unknown} outside git. */
+    private static String commit() {
+        try {
+            Process head = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+            String hash = new String(head.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            Process status = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
+                    .redirectErrorStream(true).start();
+            String changes = new String(status.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            return head.waitFor() == 0 && status.waitFor() == 0 ? hash + (changes.isEmpty() ? "" : "-dirty") : "unknown";
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    /** Every chosen step on {@code backend}; a step that fails is recorded and the next one runs. */
+    private void run(BenchBackends.Backend backend) {
+        String name = backend.name();
+        RegistryFixture[] started = new RegistryFixture[1];
+        if (!runner.run(name, "start", () -> started[0] = backend.fixture().get())) {
+            return;
+        }
+        RegistryFixture fixture = started[0];
+        try {
             LatencySamples watched = null;
             if (steps.contains("propagation")) {
-                watched = propagation(backend.name(), fixture);
+                try {
+                    watched = propagation(name, fixture);
+                } catch (RuntimeException e) {
+                    // its set-up or clean-up (each phase records its own failures)
+                    runner.run(name, "propagation, set-up", () -> {
+                        throw e;
+                    });
+                }
             }
-            if (steps.contains("baseline") && watched != null) {
-                pollingBaseline(backend.name(), fixture, watched);
+            if (steps.contains("baseline")) {
+                LatencySamples w = watched;
+                runner.run(name, "baseline", () -> pollingBaseline(name, fixture, w));
             }
             if (steps.contains("find")) {
-                findThroughput(backend.name(), fixture);
+                runner.run(name, "find", () -> findThroughput(name, fixture));
             }
             if (steps.contains("fanout")) {
-                subscriberFanOut(backend.name(), fixture);
+                runner.run(name, "fanout", () -> subscriberFanOut(name, fixture));
             }
             // last: an emulated agent keeps the queries of closed clients blocked until their wait ends
             if (steps.contains("scaling")) {
-                // the clients' heap first: the in-JVM agent keeps the 2,000 queries of the two steps
-                // below blocked for up to their wait after their clients closed, and the heap they
-                // free meanwhile would come off a later measurement (it once made it negative)
-                if (fixture instanceof BenchBackends.WithSeparateAgent separate) {
-                    clientHeapScaling(backend.name(), separate);
-                }
-                watchScaling(backend, fixture);
-                if (fixture instanceof BenchBackends.WithPeer withPeer) {
-                    peerWatchScaling(backend.name(), fixture, withPeer.peer());
-                }
+                scaling(name, fixture);
             }
             if (steps.contains("grpc")) {
-                grpcFirstRpc(backend.name(), fixture);
+                runner.run(name, "grpc", () -> grpcFirstRpc(name, fixture));
             }
+        } finally {
+            runner.run(name, "close", fixture::close);
         }
     }
 
@@ -146,77 +200,88 @@ public final class NamingBenchmarks {
     }
 
     /**
-     * Measures and reports propagation; returns the register samples for the baseline's ratio.
-     * Where the registry has a peer (another client library's watch), it watches the same service
-     * in the same run and sees the same changes; its figures are reported beside the library's.
+     * Measures and reports propagation; returns the default listener's register samples for the
+     * baseline's ratio ({@code null} if that phase failed). Where the registry has a peer (another
+     * client library's watch), it watches the same service in the same run and sees the same
+     * changes; its figures are reported beside the library's.
      *
-     * <p>Two phases, one per listener mode, each with a {@code Naming} of its own holding one
-     * subscription, as a user's service would, and the peer on a service of the phase's own: the
-     * default listener (on the {@code Naming}'s dispatcher, or on the thread that read the reply
-     * once that thread handed its reading on), then the listener on the reading thread
-     * ({@code withExecutor(Runnable::run)}). Both on one watch would time the second behind the
-     * first, on the same thread.
+     * <p>Two phases, one per listener mode, each a step of its own with a {@code Naming} of its own
+     * holding one subscription, as a user's service would, and the peer on a service of the phase's
+     * own: the default listener (called on the {@code Naming}'s dispatcher), then the listener on the
+     * HTTP client's thread that handled the reply ({@code withExecutor(Runnable::run)}), where the
+     * peer calls its own. Both on one watch would time the second behind the first, on the same
+     * thread. Each phase's figures are reported as soon as it ends.
      *
      * <p>Where the registry has a floor client, a third phase measures it beside the default
      * listener, without the peer: a third watcher of the same service changes the order in which
-     * the registry answers the two compared clients (docs/BENCHMARKS.md measures how much), so the
-     * comparison has two watchers of each change, as over TLS.
+     * the registry answers the two compared clients, so the comparison has two watchers of each
+     * change, as over TLS.
      */
-    private LatencySamples propagation(String backend, RegistryFixture fixture) throws Exception {
+    private LatencySamples propagation(String backend, RegistryFixture fixture) {
         BenchBackends.PeerWatches peer = fixture instanceof BenchBackends.WithPeer p ? p.peer() : null;
         // when the registry wrote each client's reply: the client's own share of a propagation
         BenchBackends.WithReplyWrites writes = peer != null && fixture instanceof BenchBackends.WithReplyWrites w ? w : null;
+        LatencySamples[] watched = new LatencySamples[1];
+        boolean[] warm = new boolean[1];
+        String p = peer == null ? null : "peer " + peer.name() + ": ";
+        String first = "changes whose reply the registry wrote to naming before the ";
         try (Naming registrar = fixture.connect()) {
             // the first phase warms the JVM up for both (the clients' code and the agent's compiled):
             // with the same short warm-up, the second phase came out faster for the peer as well
-            Phase pooled = propagationPhase(fixture, registrar, peer, writes, false, "bench.propagation",
-                    SubscribeOptions.defaults(), PROPAGATION_JVM_WARMUP);
-            Phase direct = propagationPhase(fixture, registrar, peer, writes, false, "bench.propagation.direct",
-                    SubscribeOptions.defaults().withExecutor(Runnable::run), PROPAGATION_WARMUP);
-            Phase floored = writes == null || !writes.hasFloor() ? null
-                    : propagationPhase(fixture, registrar, null, writes, true, "bench.propagation.floor",
-                            SubscribeOptions.defaults(), PROPAGATION_WARMUP);
-            String p = peer == null ? null : "peer " + peer.name() + ": ";
-            reportLatency(backend, "propagation register %s", pooled.up(), true);
-            reportLatency(backend, "propagation deregister %s", pooled.down(), true);
-            // not in the figures above, which start when register returns: the writer's own round trip
-            reportLatency(backend, "register call %s", pooled.calls(), false);
-            if (peer != null) {
-                reportLatency(backend, p + "propagation register %s", pooled.peerUp(), true);
-                reportLatency(backend, p + "propagation deregister %s", pooled.peerDown(), true);
+            runner.run(backend, "propagation", () -> {
+                Phase pooled = propagationPhase(fixture, registrar, peer, writes, false, "bench.propagation",
+                        SubscribeOptions.defaults(), PROPAGATION_JVM_WARMUP);
+                warm[0] = true;
+                reportLatency(backend, "propagation register %s", pooled.up(), true);
+                reportLatency(backend, "propagation deregister %s", pooled.down(), true);
+                // not in the figures above, which start when register returns: the writer's own round trip
+                reportLatency(backend, "register call %s", pooled.calls(), false);
+                if (peer != null) {
+                    reportLatency(backend, p + "propagation register %s", pooled.peerUp(), true);
+                    reportLatency(backend, p + "propagation deregister %s", pooled.peerDown(), true);
+                    // a p99 of 1,000 samples is the tenth-worst: whether a gap is more than chance, the interval says
+                    difference(backend, "propagation register %s, naming − peer", pooled.up(), pooled.peerUp());
+                    difference(backend, "propagation deregister %s, naming − peer", pooled.down(), pooled.peerDown());
+                }
+                if (writes != null) {
+                    clientShares(backend, pooled, "peer", 2, "client's share, reply written → listener %s",
+                            p + "client's share, reply written → listener %s", first + "peer");
+                }
+                watched[0] = pooled.up();
+            });
+            runner.run(backend, "propagation, " + CLIENT_THREAD, () -> {
+                Phase direct = propagationPhase(fixture, registrar, peer, writes, false, "bench.propagation.direct",
+                        SubscribeOptions.defaults().withExecutor(Runnable::run),
+                        warm[0] ? PROPAGATION_WARMUP : PROPAGATION_JVM_WARMUP);
+                warm[0] = true;
+                reportLatency(backend, "propagation register %s, " + CLIENT_THREAD, direct.up(), false);
+                reportLatency(backend, "propagation deregister %s, " + CLIENT_THREAD, direct.down(), false);
+                if (peer != null) {
+                    reportLatency(backend, p + "propagation register %s, beside the " + CLIENT_THREAD,
+                            direct.peerUp(), false);
+                    reportLatency(backend, p + "propagation deregister %s, beside the " + CLIENT_THREAD,
+                            direct.peerDown(), false);
+                    difference(backend, "propagation register %s, naming − peer, " + CLIENT_THREAD,
+                            direct.up(), direct.peerUp());
+                    difference(backend, "propagation deregister %s, naming − peer, " + CLIENT_THREAD,
+                            direct.down(), direct.peerDown());
+                }
+                if (writes != null) {
+                    clientShares(backend, direct, "peer", 2, "client's share, " + CLIENT_THREAD + " %s",
+                            p + "client's share, beside the " + CLIENT_THREAD + " %s", first + "peer, " + CLIENT_THREAD);
+                }
+            });
+            if (writes != null && writes.hasFloor()) {
+                runner.run(backend, "propagation, floor", () -> {
+                    Phase floored = propagationPhase(fixture, registrar, null, writes, true, "bench.propagation.floor",
+                            SubscribeOptions.defaults(), warm[0] ? PROPAGATION_WARMUP : PROPAGATION_JVM_WARMUP);
+                    clientShares(backend, floored, "floor", 3, "client's share, reply written → listener, beside the floor %s",
+                            "floor (one blocking read, the library's parse; a phase of its own): client's share %s",
+                            first + "floor");
+                });
             }
-            reportLatency(backend, "propagation register %s, listener on the reading thread", direct.up(), false);
-            reportLatency(backend, "propagation deregister %s, listener on the reading thread", direct.down(), false);
-            if (peer != null) {
-                reportLatency(backend, p + "propagation register %s, beside the reading-thread listener",
-                        direct.peerUp(), false);
-                reportLatency(backend, p + "propagation deregister %s, beside the reading-thread listener",
-                        direct.peerDown(), false);
-            }
-            if (peer != null) {
-                // a p99 of 1,000 samples is the tenth-worst: whether a gap is more than chance, the interval says
-                difference(backend, "propagation register %s, naming − peer", pooled.up(), pooled.peerUp());
-                difference(backend, "propagation deregister %s, naming − peer", pooled.down(), pooled.peerDown());
-                difference(backend, "propagation register %s, naming − peer, listener on the reading thread",
-                        direct.up(), direct.peerUp());
-                difference(backend, "propagation deregister %s, naming − peer, listener on the reading thread",
-                        direct.down(), direct.peerDown());
-            }
-            String first = "changes whose reply the registry wrote to naming before the ";
-            if (writes != null) {
-                clientShares(backend, pooled, "peer", 2, "client's share, reply written → listener %s",
-                        p + "client's share, reply written → listener %s", first + "peer");
-                clientShares(backend, direct, "peer", 2, "client's share, listener on the reading thread %s",
-                        p + "client's share, beside the reading-thread listener %s",
-                        first + "peer, listener on the reading thread");
-            }
-            if (floored != null) {
-                clientShares(backend, floored, "floor", 3, "client's share, reply written → listener, beside the floor %s",
-                        "floor (one blocking read, the library's parse; a phase of its own): client's share %s",
-                        first + "floor");
-            }
-            return pooled.up();
         }
+        return watched[0];
     }
 
     /** One phase: the library's watch with {@code options}, and the peer's or ({@code withFloor}) the floor's. */
@@ -427,8 +492,11 @@ public final class NamingBenchmarks {
         }
         report(backend, "1s-poll baseline p50", p50, "ms");
         report(backend, "1s-poll baseline p99", p99, "ms");
-        report(backend, "baseline p50 / watch p50", p50 / Math.max(watched.percentileMillis(50), 1e-3), "x");
-        report(backend, "baseline p99 / watch p99", p99 / Math.max(watched.percentileMillis(99), 1e-3), "x");
+        if (watched != null) {
+            // the watch's figures from this backend's propagation step (none when it failed)
+            report(backend, "baseline p50 / watch p50", p50 / Math.max(watched.percentileMillis(50), 1e-3), "x");
+            report(backend, "baseline p99 / watch p99", p99 / Math.max(watched.percentileMillis(99), 1e-3), "x");
+        }
     }
 
     // ---- 2. find throughput -------------------------------------------------------------------------
@@ -492,22 +560,95 @@ public final class NamingBenchmarks {
     private static final List<String> SCALE_SERVICES = java.util.stream.IntStream.range(0, WATCHED_SERVICES)
             .mapToObj(i -> "bench.scale-" + i).toList();
 
-    private void watchScaling(BenchBackends.Backend backend, RegistryFixture fixture) throws InterruptedException {
-        awaitQuietServer(fixture);
-        long heapBefore = usedHeapAfterGc();
-        Set<Thread> threadsBefore = liveThreads();
-        try (Naming watcher = fixture.connect()) {
-            watchAll(watcher);
-            long threads = startedSince(threadsBefore, NamingBenchmarks::isLibraryThread);
-            long heap = usedHeapAfterGc() - heapBefore;
-            report(backend.name(), "1,000 watched services: library threads", threads, "threads");
-            if (fixture.serverPort().isPresent()) {
-                report(backend.name(), "1,000 watched services: TCP connections",
-                        OpenConnections.to(fixture.serverPort().getAsInt()), "connections");
+    /**
+     * The scaling steps. Against an agent outside this JVM first (an emulator started in a JVM of
+     * its own, or the real agent): the library's threads, connections and heap, then the peer's, each
+     * a step of its own; the heap figures are the clients' alone. Then, where the registry runs in
+     * this JVM, the same watches against it (its threads and connections; the heap there includes
+     * the registry's side of each held query).
+     */
+    private void scaling(String backend, RegistryFixture fixture) {
+        // the clients' heap first: the in-JVM agent keeps the 2,000 queries of the steps below
+        // blocked for up to their wait after their clients closed, and the heap they free meanwhile
+        // would come off a later measurement (it once made it negative)
+        boolean inThisJvm = true;
+        if (fixture instanceof BenchBackends.WithOutsideAgent outside) {
+            inThisJvm = outside.registryInThisJvm();
+            runner.run(backend, "scaling, agent in another process", () -> {
+                try (BenchBackends.OutsideAgent agent = outside.outsideAgent()) {
+                    outsideScaling(backend, agent);
+                }
+            });
+            if (fixture instanceof BenchBackends.WithPeer) {
+                runner.run(backend, "scaling, peer, agent in another process", () -> {
+                    try (BenchBackends.OutsideAgent agent = outside.outsideAgent()) {
+                        outsidePeerScaling(backend, agent);
+                    }
+                });
             }
-            report(backend.name(), "1,000 watched services: heap per service", heap / (double) WATCHED_SERVICES, "bytes");
+        }
+        if (inThisJvm) {
+            runner.run(backend, "scaling", () -> watchScaling(backend, fixture));
+            if (fixture instanceof BenchBackends.WithPeer withPeer) {
+                runner.run(backend, "scaling, peer", () -> peerWatchScaling(backend, fixture, withPeer.peer()));
+            }
         }
     }
+
+    private void watchScaling(String backend, RegistryFixture fixture) throws InterruptedException {
+        libraryScaling(backend, "1,000 watched services: ", fixture::connect, fixture.serverPort(), "heap per service", false);
+    }
+
+    /**
+     * One {@code Naming} watching the 1,000 scaling services, measured once every watch holds its
+     * blocking query (2 s after the last first list): the {@code naming-*} threads it started (and
+     * the most seen at once while the watches started, by pool), its connections to the registry
+     * (this JVM's, from the kernel's tables, without those earlier steps left) and the heap growth
+     * per service; then its threads again once its pools' idle threads have ended, and ({@code countAgain})
+     * its connections again once idle ones have ended.
+     */
+    private void libraryScaling(String backend, String m, java.util.function.Supplier<Naming> connect, OptionalInt port,
+                                String heapMetric, boolean countAgain) throws InterruptedException {
+        if (port.isPresent()) {
+            awaitQuietPort(port.getAsInt());
+        }
+        Set<String> connectionsBefore = port.isPresent() ? OwnConnections.open(port.getAsInt()) : null;
+        long heapBefore = usedHeapAfterGc();
+        Set<Thread> threadsBefore = liveThreads();
+        try (Naming watcher = connect.get(); ThreadPeak peak = new ThreadPeak(threadsBefore)) {
+            watchAll(watcher);
+            long lastFirstList = System.nanoTime();
+            TimeUnit.SECONDS.sleep(2);
+            long threads = startedSince(threadsBefore, NamingBenchmarks::isLibraryThread);
+            long heap = usedHeapAfterGc() - heapBefore;
+            report(backend, m + "library threads", threads, "threads");
+            report(backend, m + "library threads, most seen while the watches started", peak.most(), "threads");
+            peak.pools().forEach((pool, n) -> report(backend, m + "library threads, most seen: " + pool + "-*", n, "threads"));
+            if (port.isPresent()) {
+                report(backend, m + "TCP connections", OwnConnections.openedSince(connectionsBefore, port.getAsInt()),
+                        "connections");
+            }
+            report(backend, m + heapMetric, heap / (double) WATCHED_SERVICES, "bytes");
+            long idleBy = lastFirstList + IDLE_THREADS_GONE.toNanos();
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, idleBy - System.nanoTime()));
+            report(backend, m + "library threads, " + IDLE_THREADS_GONE.toSeconds() + " s after the last first list",
+                    startedSince(threadsBefore, NamingBenchmarks::isLibraryThread), "threads");
+            if (countAgain && port.isPresent()) {
+                // a connection opened while the others were full, left idle once the streams settled, ends
+                // with the client's idle timeout: what stays is what the watches hold
+                idleBy = lastFirstList + IDLE_CONNECTIONS_GONE.toNanos();
+                TimeUnit.NANOSECONDS.sleep(Math.max(0, idleBy - System.nanoTime()));
+                report(backend, m + "TCP connections, " + IDLE_CONNECTIONS_GONE.toSeconds() + " s after the last first list",
+                        OwnConnections.openedSince(connectionsBefore, port.getAsInt()), "connections");
+            }
+        }
+    }
+
+    /** Past the consul client's idle timeout for a connection (2 min), so that only connections that carry queries are left. */
+    static final Duration IDLE_CONNECTIONS_GONE = Duration.ofSeconds(125);
+
+    /** Past the idle time of every pool of a {@code Naming} (the dispatcher's 30 s, Jetty's 5 s): what 1,000 quiet watches keep. */
+    static final Duration IDLE_THREADS_GONE = Duration.ofSeconds(35);
 
     /**
      * The peer's cost for the same 1,000 watched services: its threads (OkHttp's and the peer's
@@ -516,48 +657,103 @@ public final class NamingBenchmarks {
     private void peerWatchScaling(String backend, RegistryFixture fixture, BenchBackends.PeerWatches peer)
             throws Exception {
         awaitQuietServer(fixture);
+        Set<String> connectionsBefore = fixture.serverPort().isPresent() ? OwnConnections.open(fixture.serverPort().getAsInt()) : null;
         Set<Thread> threadsBefore = liveThreads();
         try (AutoCloseable watches = peerWatchAll(peer)) {
-            long threads = startedSince(threadsBefore, t -> !t.getName().startsWith("consul-emulator")
-                    && !t.getName().startsWith("naming-") && !t.getName().startsWith("HttpClient-")
-                    && !t.getName().startsWith("peer-scheduler"));
             String p = "peer " + peer.name() + ": ";
-            report(backend, p + "1,000 watched services: threads", threads, "threads");
+            report(backend, p + "1,000 watched services: threads", startedSince(threadsBefore, NamingBenchmarks::isPeerThread),
+                    "threads");
             if (fixture.serverPort().isPresent()) {
                 report(backend, p + "1,000 watched services: TCP connections",
-                        OpenConnections.to(fixture.serverPort().getAsInt()), "connections");
+                        OwnConnections.openedSince(connectionsBefore, fixture.serverPort().getAsInt()), "connections");
             }
         }
     }
 
     /**
-     * Heap per watched service of the clients alone: the same 1,000 watches, the library's and then
-     * the peer's, against an agent in another JVM, so that no server-side state of a held query
-     * counts. Measured once every watch holds its blocking query (2 s after its first list, as the
-     * peer's scaling step waits).
+     * The library's 1,000 watches against an agent in another process, so that no server-side state
+     * of a held query counts in the heap ({@link #libraryScaling}).
      */
-    private void clientHeapScaling(String backend, BenchBackends.WithSeparateAgent fixture) throws Exception {
-        try (SeparateAgent agent = fixture.startSeparateAgent()) {
-            long heapBefore = usedHeapAfterGc();
-            Set<Thread> threadsBefore = liveThreads();
-            try (Naming watcher = Naming.connect(agent.namingUri())) {
-                watchAll(watcher);
-                TimeUnit.SECONDS.sleep(2);
-                long heap = usedHeapAfterGc() - heapBefore;
-                report(backend, "1,000 watched services, agent in another JVM: library threads",
-                        startedSince(threadsBefore, NamingBenchmarks::isLibraryThread), "threads");
-                report(backend, "1,000 watched services, agent in another JVM: TCP connections",
-                        OpenConnections.to(agent.port()), "connections");
-                report(backend, "1,000 watched services, agent in another JVM: client heap per service",
-                        heap / (double) WATCHED_SERVICES, "bytes");
+    private void outsideScaling(String backend, BenchBackends.OutsideAgent agent) throws Exception {
+        libraryScaling(backend, "1,000 watched services, agent in another process: ",
+                () -> Naming.connect(agent.namingUri()), OptionalInt.of(agent.port()), "client heap per service", true);
+    }
+
+    /** The peer's 1,000 watches against an agent in another process: threads, connections, heap per service. */
+    private void outsidePeerScaling(String backend, BenchBackends.OutsideAgent agent) throws Exception {
+        awaitQuietPort(agent.port());
+        Set<String> connectionsBefore = OwnConnections.open(agent.port());
+        BenchBackends.PeerWatches peer = agent.peer();
+        long heapBefore = usedHeapAfterGc();
+        Set<Thread> threadsBefore = liveThreads();
+        try (AutoCloseable watches = peerWatchAll(peer)) {
+            long threads = startedSince(threadsBefore, NamingBenchmarks::isPeerThread);
+            long heap = usedHeapAfterGc() - heapBefore;
+            String m = "peer " + peer.name() + ": 1,000 watched services, agent in another process: ";
+            report(backend, m + "threads", threads, "threads");
+            report(backend, m + "TCP connections", OwnConnections.openedSince(connectionsBefore, agent.port()), "connections");
+            report(backend, m + "client heap per service", heap / (double) WATCHED_SERVICES, "bytes");
+        }
+    }
+
+    /**
+     * The most {@code naming-*} threads alive at once among those started since {@code before}, and
+     * how many of each pool (a name without its trailing number) were alive then; sampled every 5 ms
+     * until closed (a thread that lives less than that can be missed).
+     */
+    private static final class ThreadPeak implements AutoCloseable {
+        private final Thread sampler;
+        private volatile int most;
+        private volatile Map<String, Integer> pools = Map.of();
+        private volatile boolean done;
+
+        ThreadPeak(Set<Thread> before) {
+            ThreadGroup root = Thread.currentThread().getThreadGroup();
+            while (root.getParent() != null) {
+                root = root.getParent();
             }
-            heapBefore = usedHeapAfterGc();
-            BenchBackends.PeerWatches peer = fixture.peer(agent);
-            try (AutoCloseable watches = peerWatchAll(peer)) {
-                long heap = usedHeapAfterGc() - heapBefore;
-                report(backend, "peer " + peer.name() + ": 1,000 watched services, agent in another JVM: client heap per service",
-                        heap / (double) WATCHED_SERVICES, "bytes");
-            }
+            ThreadGroup all = root;
+            sampler = new Thread(() -> {
+                Thread[] threads = new Thread[8192];
+                while (!done) {
+                    int n = all.enumerate(threads, true);
+                    int count = 0;
+                    for (int i = 0; i < n; i++) {
+                        if (!before.contains(threads[i]) && isLibraryThread(threads[i])) {
+                            count++;
+                        }
+                    }
+                    if (count > most) {
+                        Map<String, Integer> byPool = new java.util.TreeMap<>();
+                        for (int i = 0; i < n; i++) {
+                            if (!before.contains(threads[i]) && isLibraryThread(threads[i])) {
+                                byPool.merge(threads[i].getName().replaceFirst("-\\d+$", ""), 1, Integer::sum);
+                            }
+                        }
+                        pools = byPool;
+                        most = count;
+                    }
+                    java.util.Arrays.fill(threads, 0, n, null);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                }
+            }, "bench-thread-peak");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        int most() {
+            return most;
+        }
+
+        /** The threads of each pool when the most were alive. */
+        Map<String, Integer> pools() {
+            return pools;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            done = true;
+            sampler.join(1_000);
         }
     }
 
@@ -609,30 +805,40 @@ public final class NamingBenchmarks {
         };
     }
 
-    /**
-     * Connections of the Namings closed by earlier steps end with the server's idle timeout, or
-     * (the JDK client on Java 17, which cannot be closed) once the client is garbage-collected.
-     */
+    /** Waits (up to 20 s) until no connection of this JVM to the registry's port is left from earlier steps. */
     private static void awaitQuietServer(RegistryFixture fixture) throws InterruptedException {
-        long quietBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (fixture.serverPort().isPresent() && OpenConnections.to(fixture.serverPort().getAsInt()) > 0
-                && System.nanoTime() < quietBy) {
-            System.gc();
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
         if (fixture.serverPort().isPresent()) {
-            System.out.println("(connections to the registry left open by earlier steps: "
-                    + OpenConnections.to(fixture.serverPort().getAsInt()) + ")");
+            awaitQuietPort(fixture.serverPort().getAsInt());
         }
     }
 
     /**
-     * The library's threads: its own ({@code naming-*}), the JDK HTTP client's selector threads it
-     * starts ({@code HttpClient-*}) and consul-client's OkHttp threads ({@code OkHttp*}).
+     * Connections of the {@code Naming}s and peers closed by earlier steps end when their clients
+     * close them or the agent's idle timeout does: waits up to 20 s for them to go, so that a
+     * connection count is the measured client's alone (and says how many were left if some stayed).
      */
+    private static void awaitQuietPort(int port) throws InterruptedException {
+        long quietBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (OwnConnections.to(port) > 0 && System.nanoTime() < quietBy) {
+            System.gc();
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        int left = OwnConnections.to(port);
+        if (left > 0) {
+            System.out.println("(connections to port " + port + " left open by earlier steps: " + left + ")");
+        }
+    }
+
+    /** The library's threads: every thread it starts is named {@code naming-*} (Jetty's pool and scheduler included). */
     private static boolean isLibraryThread(Thread t) {
+        return t.getName().startsWith("naming-");
+    }
+
+    /** The peer's threads (OkHttp's and consul-client's): not the library's, not the emulator's, not the benchmark's. */
+    private static boolean isPeerThread(Thread t) {
         String n = t.getName();
-        return n.startsWith("naming-") || n.startsWith("HttpClient-") || n.startsWith("OkHttp");
+        return !n.startsWith("naming-") && !n.startsWith("consul-emulator") && !n.startsWith("peer-scheduler")
+                && !n.startsWith("bench-");
     }
 
     private static Set<Thread> liveThreads() {
