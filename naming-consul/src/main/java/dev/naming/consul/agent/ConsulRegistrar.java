@@ -97,13 +97,7 @@ public final class ConsulRegistrar implements Registrar {
     public Renewal renew(ServiceRegistration registration) {
         String id = registration.id();
         if (registration.check().kind() != HealthCheck.Kind.TTL) {
-            ConsulHttp.Reply services = agents.exchange("list agent services", "GET", "/v1/agent/services", null,
-                    false);
-            try {
-                return ConsulJson.hasService(services.ok().body(), id) ? Renewal.ALIVE : Renewal.FORGOTTEN;
-            } catch (IOException e) {
-                throw new NamingException("consul: list agent services: " + e.getMessage(), e);
-            }
+            return registeredName(id).isPresent() ? Renewal.ALIVE : Renewal.FORGOTTEN;
         }
         String what = "TTL pass of '" + id + "'";
         ConsulHttp.Reply reply = agents.exchange(what, "PUT",
@@ -136,13 +130,7 @@ public final class ConsulRegistrar implements Registrar {
      */
     @Override
     public void drain(String serviceName, String serviceId, boolean drained) {
-        ConsulHttp.Reply services = agents.exchange("list agent services", "GET", "/v1/agent/services", null, false);
-        Optional<String> registeredAs;
-        try {
-            registeredAs = ConsulJson.serviceName(services.ok().body(), serviceId);
-        } catch (IOException e) {
-            throw new NamingException("consul: list agent services: " + e.getMessage(), e);
-        }
+        Optional<String> registeredAs = registeredName(serviceId);
         if (registeredAs.isEmpty()) {
             throw new NamingException("consul: the agent has no service '" + serviceId + "': an agent drains only the"
                     + " services registered on it (check the id, and that the URI names that agent)");
@@ -164,6 +152,16 @@ public final class ConsulRegistrar implements Registrar {
             return third.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : third;
         }
         return presenceInterval;
+    }
+
+    /** The name the agent holds service {@code id} under, if it holds it ({@code /v1/agent/services}). */
+    private Optional<String> registeredName(String id) {
+        ConsulHttp.Reply services = agents.exchange("list agent services", "GET", "/v1/agent/services", null, false);
+        try {
+            return ConsulJson.serviceName(services.ok().body(), id);
+        } catch (IOException e) {
+            throw new NamingException("consul: list agent services: " + e.getMessage(), e);
+        }
     }
 
     private void write(String what, String target, byte[] body) {

@@ -87,15 +87,6 @@ public final class ConsulJson {
     }
 
     /**
-     * Whether {@code /v1/agent/services}' reply (an object keyed by service id) holds {@code id}.
-     *
-     * @throws IOException when it is not a JSON object
-     */
-    public static boolean hasService(byte[] services, String id) throws IOException {
-        return serviceName(services, id).isPresent();
-    }
-
-    /**
      * The name ({@code Service}) under which the agent's {@code /v1/agent/services} reply holds the
      * service {@code id}, if it holds it.
      */

@@ -80,9 +80,9 @@ class ConsulJsonTest {
     void theServicesOfTheAgentAreReadByTheirIds() throws Exception {
         byte[] services = "{\"web-1\":{\"ID\":\"web-1\",\"Tags\":[\"x\"]},\"a\":{\"ID\":\"a\"}}"
                 .getBytes(StandardCharsets.UTF_8);
-        assertTrue(ConsulJson.hasService(services, "a"));
-        assertFalse(ConsulJson.hasService(services, "x"));
-        assertThrows(java.io.IOException.class, () -> ConsulJson.hasService("[]".getBytes(StandardCharsets.UTF_8), "a"));
+        assertEquals(java.util.Optional.of(""), ConsulJson.serviceName(services, "a"));
+        assertEquals(java.util.Optional.empty(), ConsulJson.serviceName(services, "x"));
+        assertThrows(java.io.IOException.class, () -> ConsulJson.serviceName("[]".getBytes(StandardCharsets.UTF_8), "a"));
     }
 
     @Test
