@@ -232,7 +232,8 @@ public abstract class AbstractNaming implements Naming {
         Validation.serviceName(serviceName);
         Validation.notNull("options", options);
         Validation.notNull("listener", listener);
-        Consumer<List<ServiceInstance>> counted = list -> {
+        // the watch a Naming keeps on a service it registers delivers to no one: not counted
+        Consumer<List<ServiceInstance>> counted = options == OWN_WATCH ? listener : list -> {
             observers.delivered(serviceName);
             listener.accept(list);
         };

@@ -73,8 +73,12 @@ public abstract class NamingConformanceSuite {
     /** How much earlier than its warm-up a held-back instance may arrive (clock granularity). */
     private static final Duration WARMUP_TOLERANCE = Duration.ofMillis(50);
     private static final String RESERVED = "/ ? # & % .. ";
-    /** A process that only registers has its instance back this soon after a restarted registry answers. */
-    private static final Duration RESTART_NOTICED_DEADLINE = Duration.ofSeconds(1);
+    /**
+     * A process that only registers has its instance back this soon after a restarted registry
+     * answers: well below the heartbeat it would otherwise wait for (a minute here), with room for a
+     * loaded machine; the 1 s target is measured by the benchmark (RestartFigures), not asserted here.
+     */
+    private static final Duration RESTART_NOTICED_DEADLINE = Duration.ofSeconds(3);
     /** Watched services in the case of watches resuming together after an outage. */
     private static final int RESUMING_WATCHES = 20;
     /**
@@ -1434,7 +1438,7 @@ public abstract class NamingConformanceSuite {
 
     /**
      * A process that registers and watches nothing: its instance, heartbeats a minute apart, is
-     * back within a second of a restarted registry answering, because the {@code Naming} watches
+     * back within seconds of a restarted registry answering, because the {@code Naming} watches
      * its own service and notices the restart, instead of at its next heartbeat.
      */
     @Test

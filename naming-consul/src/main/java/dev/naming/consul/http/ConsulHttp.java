@@ -76,7 +76,7 @@ public final class ConsulHttp implements AutoCloseable {
     /** The pool's and the scheduler's thread name prefixes. */
     public static final String THREAD_NAME = "naming-consul-http", SCHEDULER_NAME = "naming-consul-scheduler";
     /** Threads of the pool at most: one selects, the others complete replies and run listeners that asked for it. */
-    static final int MAX_THREADS = 16;
+    static final int MAX_THREADS = 8;
     /** Connections and queued requests per agent at most: 10,000 watches over HTTP/1.1. */
     static final int MAX_CONNECTIONS = 10_000, MAX_QUEUED = 100_000;
     /** An idle connection, and an idle pool thread, ends after this long (the agent closes its own after 90 s). */
