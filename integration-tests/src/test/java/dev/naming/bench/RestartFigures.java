@@ -123,19 +123,8 @@ class RestartFigures {
     @Test
     void discoveryAProcessThatOnlyRegistersThroughAnInstantRestart() throws Exception {
         try (DiscoveryEmulator node = DiscoveryEmulator.start()) {
-            String uri = discoveryUri(node);
-            List<Long> millis = new ArrayList<>();
-            try (Naming owner = Naming.connect(uri); Naming observer = Naming.connect(uri)) {
-                ServiceRegistration me = registration("gate-1", prefix + "-gate");
-                owner.register(me);
-                for (int round = 0; round < 2; round++) {
-                    awaitTrue("registered", () -> visible(observer, me.name()));
-                    node.restart(); // the emulated process forgets everything and answers at once
-                    Instant answered = Instant.now();
-                    awaitTrue("registered again", () -> visible(observer, me.name()));
-                    millis.add(Duration.between(answered, Instant.now()).toMillis());
-                }
-            }
+            // the emulated process forgets everything and answers at once
+            List<Long> millis = discoveryRegisterOnly(node, 2, node::restart);
             report("discovery emulator", "register-only process: instance back after an instant restart (known "
                     + "limitation: at the end of the 30 s hold)", millis, Duration.ofSeconds(31));
         }
@@ -149,24 +138,38 @@ class RestartFigures {
     @Test
     void discoveryAProcessThatOnlyRegistersThroughARestartWithDowntime() throws Exception {
         try (DiscoveryEmulator node = DiscoveryEmulator.start()) {
-            String uri = discoveryUri(node);
-            List<Long> millis = new ArrayList<>();
-            try (Naming owner = Naming.connect(uri); Naming observer = Naming.connect(uri)) {
-                ServiceRegistration me = registration("gate-1", prefix + "-gate");
-                owner.register(me);
-                for (int round = 0; round < ROUNDS; round++) {
-                    awaitTrue("registered", () -> visible(observer, me.name()));
-                    node.down();
-                    pause(Duration.ofSeconds(2));
-                    node.restart(); // forgets everything, then listens again
-                    Instant answered = Instant.now();
-                    awaitTrue("registered again", () -> visible(observer, me.name()));
-                    millis.add(Duration.between(answered, Instant.now()).toMillis());
-                }
-            }
+            List<Long> millis = discoveryRegisterOnly(node, ROUNDS, () -> {
+                node.down();
+                pause(Duration.ofSeconds(2));
+                node.restart(); // forgets everything, then listens again
+            });
             report("discovery emulator", "register-only process: instance back after a restart with 2 s downtime",
                     millis, REGISTER_ONLY_TARGET);
         }
+    }
+
+    /** Milliseconds from each {@code restart} (returning once the node answers) to the own instance visible again. */
+    private List<Long> discoveryRegisterOnly(DiscoveryEmulator node, int rounds, Restart restart) throws Exception {
+        String uri = discoveryUri(node);
+        List<Long> millis = new ArrayList<>();
+        try (Naming owner = Naming.connect(uri); Naming observer = Naming.connect(uri)) {
+            ServiceRegistration me = registration("gate-1", prefix + "-gate");
+            owner.register(me);
+            for (int round = 0; round < rounds; round++) {
+                awaitTrue("registered", () -> visible(observer, me.name()));
+                restart.run();
+                Instant answered = Instant.now();
+                awaitTrue("registered again", () -> visible(observer, me.name()));
+                millis.add(Duration.between(answered, Instant.now()).toMillis());
+            }
+        }
+        return millis;
+    }
+
+    /** A restart of the registry, returning once it answers. */
+    @FunctionalInterface
+    private interface Restart {
+        void run() throws Exception;
     }
 
     @Test
