@@ -49,7 +49,7 @@ final class ConsulConfig {
     static final UriParameter<String> TRUSTSTORE_PASSWORD = UriParameter.text("truststorePassword", null,
             "the trust store's password").secret();
     static final UriParameter<String> TRUSTSTORE_TYPE = UriParameter.text("truststoreType", null,
-            "the trust store's type").defaultText("from the file name: PKCS12, JKS");
+            "the trust store's type").defaultText("PKCS12 (which reads JKS too)");
     static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(10),
             "owners pass their TTL checks every 5 s by default, and at once when they saw the agent fail");
     static final UriParameter<Duration> CONNECT_TIMEOUT = UriParameter.duration("connectTimeout",

@@ -54,22 +54,18 @@ import org.eclipse.jetty.util.thread.Scheduler;
 /**
  * Every request of one {@code Naming} to its agents, through one Jetty {@link HttpClient}: the only
  * code of the backend that knows Jetty. Over TLS ALPN chooses HTTP/2 (Consul's Go server offers it:
- * the pending blocking queries share a connection, a new one past the agent's 250 streams, which
- * Jetty's multiplexed pool honours) or HTTP/1.1 (a TLS proxy without h2); over plain HTTP it is
- * HTTP/1.1, as Consul serves no cleartext HTTP/2, and each pending query holds a connection.
+ * pending blocking queries share a connection, another past the agent's 250 streams) or HTTP/1.1;
+ * in clear text it is HTTP/1.1, one connection per pending query. Nothing here retries.
  *
- * <p>Replies are bounded: a declared or received body over {@link Settings#maxReplyBytes} aborts
- * that one exchange ({@link ReplyTooLargeException}) without reading on, and memory is taken as
- * the bytes come, not on a declared length alone ({@value #FIRST_RESERVE} bytes at most); response
- * headers are bounded by {@link Settings#maxHeaderBytes} on both protocols (trailers included);
- * every request has a deadline for the whole exchange; an HTTP/2 connection whose agent floods it
- * with PING, SETTINGS or RST_STREAM frames ends ({@code FloodGuard}). These bound each exchange,
- * not their sum: replies read at the same time may each hold up to maxReply. Nothing here
- * retries: the callers decide.
+ * <p>Bounded whatever an agent sends: a body over {@link Settings#maxReplyBytes} aborts its exchange
+ * ({@link ReplyTooLargeException}), memory taken as bytes come ({@value #FIRST_RESERVE} at most on a
+ * declared length); headers and trailers up to {@link Settings#maxHeaderBytes}; a deadline on every
+ * exchange; an HTTP/2 connection flooded with PING, SETTINGS or RST_STREAM frames ends
+ * ({@code FloodGuard}). These bound each exchange, not their sum.
  *
- * <p>Threads: a small daemon pool {@value #THREAD_NAME}-N (one selector, at most
- * {@value #MAX_THREADS} threads, fewer when idle) completes replies, and one daemon
- * {@value #SCHEDULER_NAME} thread runs timeouts and the watches' pauses ({@link #schedule}).
+ * <p>Threads: a daemon pool {@value #THREAD_NAME}-N (one selector, at most {@value #MAX_THREADS},
+ * idle ones end) completes replies; one daemon {@value #SCHEDULER_NAME} thread runs deadlines and
+ * the watches' pauses ({@link #schedule}).
  */
 public final class ConsulHttp implements AutoCloseable {
 
@@ -89,16 +85,9 @@ public final class ConsulHttp implements AutoCloseable {
     static final int FIRST_RESERVE = 64 * 1024;
 
     /**
-     * How to reach the agents.
-     *
-     * @param tls            HTTPS, HTTP/2 chosen by ALPN
-     * @param truststore     a trust store file for a private CA, or {@code null} for the JVM's trust
-     * @param truststorePassword its password, or {@code null}
-     * @param truststoreType its type, or {@code null} for the JVM's default (PKCS12, which reads JKS too)
-     * @param connectTimeout TCP and TLS connect timeout
-     * @param headers        sent on every request (the token among them)
-     * @param maxReplyBytes  the longest reply body read
-     * @param maxHeaderBytes the most bytes of response headers (and of trailers) read
+     * How to reach the agents: TLS (HTTP/2 by ALPN), a trust store for a private CA ({@code null}:
+     * the JVM's; type {@code null}: PKCS12, which reads JKS too), the connect timeout, the headers of
+     * every request (the token among them) and the limits on replies.
      */
     public record Settings(boolean tls, Path truststore, String truststorePassword, String truststoreType,
                            Duration connectTimeout, Map<String, String> headers, long maxReplyBytes, int maxHeaderBytes) {

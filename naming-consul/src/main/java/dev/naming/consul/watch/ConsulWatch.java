@@ -11,22 +11,15 @@ import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
 
 /**
- * The watch of one service: blocking queries on {@code /v1/health/service/:name?passing}, each
- * answer reported to the shared hub, which drops repeats and keeps the last list through failures.
- * No thread is the watch's own: a query is sent, its reply handled and the next one sent (or
- * scheduled after a pause) on the few threads of the {@code Naming}'s HTTP client.
+ * The watch of one service: blocking queries on {@code /v1/health/service/:name?passing}, each answer
+ * reported to the shared hub. No thread is its own: a query is sent, its reply handled and the next
+ * one sent (or scheduled) on the threads of the {@code Naming}'s HTTP client.
  *
- * <p>Consul's rules for blocking clients: the first read (and the first after a reset) does not
- * block; each next one sends the last {@code X-Consul-Index}; an index lower than the last resets
- * to 0 (a fresh, non-blocking read); an index below 1 is replaced by 1, so the watch never blocks
- * on 0 and never spins; queries are paced by {@link QueryPacer}. Errors (network, timeouts, 429,
- * 5xx, unreadable replies) keep the last list, back off with jitter and move to the next agent;
- * the pause ends early when the {@code Naming} sees its registry answer again
- * ({@link WatchSink#retryAfter}).
- *
- * <p>The steps of one watch never overlap: each starts when the previous one ended (a reply's
- * completion or a scheduled pause), which also orders their memory effects. {@link #close()}
- * cancels the query in flight or the pending pause and returns at once.
+ * <p>Consul's rules for blocking clients: the first read (and the first after a reset) does not block;
+ * each next one sends the last {@code X-Consul-Index}; an index lower than the last resets to 0; one
+ * below 1 is replaced by 1, so the watch never blocks on 0 nor spins; queries are paced by
+ * {@link QueryPacer}. Errors keep the last list, back off and move to the next agent. Steps never
+ * overlap: each starts when the previous ended. {@link #close()} cancels what is under way at once.
  */
 public final class ConsulWatch implements ServiceWatch {
 
