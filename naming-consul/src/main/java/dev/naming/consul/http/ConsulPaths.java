@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  * <p>That is not enough on its own: Consul's HTTP router (Go's {@code http.ServeMux}, up to Go 1.21
  * which Consul 1.15–1.17 are built with) decodes the path first, cleans it like {@code path.Clean}
  * and redirects when the result differs, so {@code a/../b} or {@code a//b} in a name would lead to
- * another service's path (and consul-client follows redirects). Values with an empty, {@code .} or
+ * another service's path (for a client that follows redirects). Values with an empty, {@code .} or
  * {@code ..} segment between slashes are therefore refused up front; a plain {@code /} is fine.
  */
 public final class ConsulPaths {
