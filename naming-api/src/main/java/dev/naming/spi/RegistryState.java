@@ -106,6 +106,11 @@ final class RegistryState implements KeepAlive.Outcomes {
         return phase != Phase.DOWN;
     }
 
+    /** Whether the last calls found the registry answering (no failure since, not even a suspect one). */
+    boolean answering() {
+        return phase == Phase.UP;
+    }
+
     /** How many times the registry came back after being down. */
     long returns() {
         return returns;

@@ -48,6 +48,8 @@ final class WatchHub implements WatchSink {
     private volatile boolean failing;
     /** {@link RegistryState#returns()} when the current failure run started. */
     private volatile long failedBeforeReturn;
+    /** Failures since the last successful read; under this hub's lock. */
+    private int failuresInRun;
     private volatile Instant confirmedAt;
     /** The instances delivered before the state-loss sign that are held while missing, or null. */
     private Map<String, ServiceInstance> held;
@@ -146,17 +148,28 @@ final class WatchHub implements WatchSink {
 
     @Override
     public void failure(Throwable error) {
+        RegistryState registry = hooks.registry();
         synchronized (this) {
             hooks.observer().watchFailed(service, error);
             if (!failing) {
                 failing = true;
-                failedBeforeReturn = hooks.registry().returns();
+                failedBeforeReturn = registry.returns();
+                failuresInRun = 0;
             }
-            // the Naming logs an unreachable registry once, for every watch
-            LOG.debug("watch of '{}': read failed, keeping the last list ({}): {}", service,
-                    current == null ? "none yet" : current.size() + " instances", RegistryState.describe(error));
+            failuresInRun++;
+            // An outage is logged once by the Naming, for every watch. A watch that fails again while
+            // the registry answers the Naming's other calls (its check found it there) fails on its
+            // own - an ACL denial, a reply over a limit - and says so once per failure run.
+            if (failuresInRun == 2 && registry.answering()) {
+                LOG.warn("watch of '{}': its reads fail while the registry answers, keeping the last list ({}): {}",
+                        service, current == null ? "none yet" : current.size() + " instances",
+                        RegistryState.describe(error));
+            } else {
+                LOG.debug("watch of '{}': read failed, keeping the last list ({}): {}", service,
+                        current == null ? "none yet" : current.size() + " instances", RegistryState.describe(error));
+            }
         }
-        hooks.registry().failed(error, service);
+        registry.failed(error, service);
     }
 
     @Override

@@ -118,7 +118,7 @@ class RegistryStateTest {
     }
 
     @Test
-    void aWatchThatFailsAloneWaitsOutItsOwnPauseAndLogsNothing() {
+    void aWatchThatFailsAloneWaitsOutItsOwnPauseAndIsLoggedAsItsOwnOnce() {
         watchEveryService();
         try (LogCapture log = new LogCapture()) {
             List<Long> retried = new ArrayList<>();
@@ -131,10 +131,14 @@ class RegistryStateTest {
                 }
             }
             await().during(Duration.ofMillis(500)).atMost(DEADLINE).until(retried::isEmpty);
+            broken.failure(new NamingException("reply over maxReply")); // its next try, after its own pause
+            broken.failure(new NamingException("reply over maxReply"));
 
             assertFalse(subscriptions.get("s1").registryReachable(), "its watch fails");
             assertTrue(subscriptions.get("s2").registryReachable());
             assertEquals(List.of(), log.lines("registry unreachable"));
+            assertEquals(1, log.lines("watch of 's1': its reads fail while the registry answers").size());
+            assertTrue(log.lines("watch of 's1'").get(0).contains("reply over maxReply"));
         }
     }
 
