@@ -48,8 +48,9 @@ final class WatchHub implements WatchSink {
     private volatile boolean failing;
     /** {@link RegistryState#returns()} when the current failure run started. */
     private volatile long failedBeforeReturn;
-    /** Failures since the last successful read; under this hub's lock. */
+    /** Failures since the last successful read, and whether that run was logged; under this hub's lock. */
     private int failuresInRun;
+    private boolean runLogged;
     private volatile Instant confirmedAt;
     /** The instances delivered before the state-loss sign that are held while missing, or null. */
     private Map<String, ServiceInstance> held;
@@ -155,12 +156,15 @@ final class WatchHub implements WatchSink {
                 failing = true;
                 failedBeforeReturn = registry.returns();
                 failuresInRun = 0;
+                runLogged = false;
             }
             failuresInRun++;
             // An outage is logged once by the Naming, for every watch. A watch that fails again while
             // the registry answers the Naming's other calls (its check found it there) fails on its
             // own - an ACL denial, a reply over a limit - and says so once per failure run.
-            if (failuresInRun == 2 && registry.answering()) {
+            // (from the second failure on: the Naming's check of the registry may answer after it)
+            if (failuresInRun >= 2 && !runLogged && registry.answering()) {
+                runLogged = true;
                 LOG.warn("watch of '{}': its reads fail while the registry answers, keeping the last list ({}): {}",
                         service, current == null ? "none yet" : current.size() + " instances",
                         RegistryState.describe(error));

@@ -1,7 +1,6 @@
 package dev.naming.consul.watch;
 
 import dev.naming.consul.http.ConsulHttp;
-import dev.naming.consul.http.StatusException;
 import dev.naming.spi.Backoff;
 import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.ServiceWatch;
@@ -152,13 +151,6 @@ public final class ConsulWatch implements ServiceWatch {
     private void failed(Throwable error) {
         sink.failure(error);
         index = 0;
-        // the Naming logs an unreachable agent once for every watch; a refusal of this read (an ACL
-        // token without service:read: 403) concerns this watch alone, and must not go unseen
-        if (backoff.failures() == 0 && error instanceof StatusException refused && refused.status() / 100 == 4
-                && refused.status() != 429) {
-            LOG.warn("watch of '{}': the agent refused the read, keeping the last list: {}", service,
-                    refused.getMessage());
-        }
         if (reads.agents() > 1) {
             int next = (agent + 1) % reads.agents();
             if (backoff.failures() == 0) {
