@@ -63,20 +63,23 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * exchange; an HTTP/2 connection flooded with PING, SETTINGS or RST_STREAM frames ends
  * ({@code FloodGuard}). These bound each exchange, not their sum.
  *
- * <p>Threads: a daemon pool {@value #THREAD_NAME}-N (one selector, at most {@value #MAX_THREADS},
- * idle ones end) completes replies; one daemon {@value #SCHEDULER_NAME} thread runs deadlines and
+ * <p>Threads: a fixed daemon pool of {@value #THREADS} {@value #THREAD_NAME}-N, started with the first
+ * call (one selects, the others complete replies); one daemon {@value #SCHEDULER_NAME} thread runs deadlines and
  * the watches' pauses ({@link #schedule}).
  */
 public final class ConsulHttp implements AutoCloseable {
 
     /** The pool's and the scheduler's thread name prefixes. */
     public static final String THREAD_NAME = "naming-consul-http", SCHEDULER_NAME = "naming-consul-scheduler";
-    /** Threads of the pool at most: one selects, the others complete replies and run listeners that asked for it. */
-    static final int MAX_THREADS = 8;
+    /**
+     * Threads of the pool: one selects, the others complete replies and run listeners that asked for
+     * it. Fixed, so that the threads of a {@code Naming} do not move with its traffic.
+     */
+    static final int THREADS = 8;
     /** Connections and queued requests per agent at most: 10,000 watches over HTTP/1.1. */
     static final int MAX_CONNECTIONS = 10_000, MAX_QUEUED = 100_000;
-    /** An idle connection, and an idle pool thread, ends after this long (the agent closes its own after 90 s). */
-    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2), IDLE_THREAD = Duration.ofSeconds(5);
+    /** An idle connection ends after this long (the agent closes its own after 90 s). */
+    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
     /** The streams an HTTP/2 connection to an agent is expected to take: Go's server default, kept by Consul. */
     static final int EXPECTED_STREAMS = 250;
     /** PING, SETTINGS and RST_STREAM frames an HTTP/2 agent may send per second on one connection. */
@@ -114,14 +117,12 @@ public final class ConsulHttp implements AutoCloseable {
 
     public ConsulHttp(Settings settings) {
         this.settings = settings;
-        pool = new QueuedThreadPool(MAX_THREADS, 1, (int) IDLE_THREAD.toMillis());
+        pool = new QueuedThreadPool(THREADS, THREADS);
         pool.setName(THREAD_NAME);
         pool.setDaemon(true);
         // no threads parked in reserve for the selector: replies wait at most for a pool thread to wake
         pool.setReservedThreads(0);
         pool.setStopTimeout(500);
-        // every idle thread may end after its idle time, not one per idle time
-        pool.setMaxEvictCount(MAX_THREADS);
         scheduler = new ScheduledExecutorScheduler(SCHEDULER_NAME, true, 1);
 
         ClientConnector connector = new ClientConnector();
