@@ -112,7 +112,7 @@ class ConsulHostileAgentTest {
     /** The warning the watch of {@code service} logged when its reads began to fail, or {@code null}. */
     private String failureWarning(String service) {
         return logs.toString(StandardCharsets.UTF_8).lines()
-                .filter(l -> l.contains("watch of '" + service + "': registry unreachable"))
+                .filter(l -> l.contains("watch of '" + service + "': its reads fail while the registry answers"))
                 .findFirst().orElse(null);
     }
 
@@ -141,7 +141,7 @@ class ConsulHostileAgentTest {
                 assertTrue(warning.contains(expected), warning);
                 assertTrue(warning.contains("agent " + agent.hostPort()), warning);
                 assertTrue(warning.contains("keeping the last list (1 instances)"), warning);
-                assertFalse(victim.subscription().registryReachable());
+                // one watch refused while the agent answers the others: the registry is not down
 
                 // the other watch of the same Naming reads on while the victim's reads are attacked
                 upstream.register("bystander-2", BYSTANDER);
@@ -257,7 +257,6 @@ class ConsulHostileAgentTest {
             String warning = await().atMost(Duration.ofSeconds(10)).until(() -> failureWarning("five"), Objects::nonNull);
             assertTrue(warning.contains("sent a reply over maxReply=1KiB"), warning);
             assertTrue(five.lists().isEmpty(), "no list, not an empty one: " + five.lists());
-            assertFalse(five.subscription().registryReachable());
         }
     }
 
@@ -401,8 +400,13 @@ class ConsulHostileAgentTest {
                 long frames = agent.floodFrames();
                 long ended = agent.endedByClient() - endedBefore;
                 int acceptedDuring = agent.accepted() - acceptedBefore;
+                // the watch's own line when the agent answered other calls meanwhile; the Naming's single
+                // "registry unreachable" line when the flood failed every call on the connection
                 String warning = failureWarning(VICTIM);
-                assertTrue(warning != null && warning.contains("agent " + agent.hostPort()), String.valueOf(warning));
+                String said = warning != null ? warning : logs.toString(StandardCharsets.UTF_8).lines()
+                        .filter(l -> l.contains("registry unreachable")).findFirst().orElse(null);
+                assertTrue(said != null && (warning == null || warning.contains("agent " + agent.hostPort())),
+                        String.valueOf(said));
 
                 upstream.register("victim-2", VICTIM);
                 agent.behave();
