@@ -80,6 +80,14 @@ public class ConsulAgentFixture implements RegistryFixture {
     }
 
     @Override
+    public java.util.Optional<Naming> connect(Map<String, String> parameters) {
+        Map<String, String> params = new java.util.LinkedHashMap<>(uri.params());
+        params.putAll(parameters);
+        return java.util.Optional.of(new ConsulNaming(FastConsul.config(
+                new NamingUri(uri.scheme(), uri.authority(), uri.path(), params))));
+    }
+
+    @Override
     public Duration livenessWindow() {
         return Duration.ofSeconds(5);
     }

@@ -38,8 +38,19 @@ public final class ConsulEmulatorFixture implements RegistryFixture {
 
     @Override
     public Naming connect() {
-        return new ConsulNaming(FastConsul.config("consul://" + emulator.hostPort()
-                + "?wait=1s&timeout=1s&readMargin=300ms&grace=3s&retryMax=" + RETRY_CAP.toMillis() + "ms"));
+        return new ConsulNaming(FastConsul.config(uri()));
+    }
+
+    @Override
+    public Optional<Naming> connect(java.util.Map<String, String> parameters) {
+        StringBuilder sb = new StringBuilder(uri());
+        parameters.forEach((k, v) -> sb.append('&').append(k).append('=').append(v));
+        return Optional.of(new ConsulNaming(FastConsul.config(sb.toString())));
+    }
+
+    private String uri() {
+        return "consul://" + emulator.hostPort() + "?wait=1s&timeout=1s&readMargin=300ms&grace=3s&retryMax="
+                + RETRY_CAP.toMillis() + "ms";
     }
 
     /** A watch's longest pause between retries here (the backend's default is 10 s). */

@@ -27,6 +27,17 @@ public final class InMemoryFixture implements RegistryFixture {
     }
 
     @Override
+    public Optional<Naming> connect(java.util.Map<String, String> parameters) {
+        StringBuilder sb = new StringBuilder("inmemory://" + name);
+        char sep = '?';
+        for (java.util.Map.Entry<String, String> e : parameters.entrySet()) {
+            sb.append(sep).append(e.getKey()).append('=').append(e.getValue());
+            sep = '&';
+        }
+        return Optional.of(Naming.connect(sb.toString()));
+    }
+
+    @Override
     public Duration propagationDeadline() {
         return Duration.ofSeconds(5);
     }

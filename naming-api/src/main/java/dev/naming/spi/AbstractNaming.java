@@ -80,6 +80,8 @@ public abstract class AbstractNaming implements Naming {
     /** Set on this naming's dispatcher threads: close() called by a listener must not wait for itself. */
     private final ThreadLocal<Boolean> onDispatcher = new ThreadLocal<>();
     private final ScheduledThreadPoolExecutor timer;
+    /** The last confirmed lists on disk, or {@code null}. */
+    private final Snapshots snapshots;
     private volatile boolean closed;
 
     /**
@@ -88,6 +90,18 @@ public abstract class AbstractNaming implements Naming {
      *                       having lost its state (zero: never), see {@link WatchSink#stateLost()}
      */
     protected AbstractNaming(String backend, Duration stateLossGrace) {
+        this(backend, stateLossGrace, null);
+    }
+
+    /**
+     * @param backend        short backend name used in thread names and messages, e.g. {@code consul}
+     * @param stateLossGrace how long removals are held back after the registry shows a sign of
+     *                       having lost its state (zero: never), see {@link WatchSink#stateLost()}
+     * @param snapshots      the directory where each watched service's last confirmed list is kept
+     *                       and read back when the registry does not answer a watch's first read
+     *                       ({@link UriParameter#snapshot()}); {@code null} for none
+     */
+    protected AbstractNaming(String backend, Duration stateLossGrace, java.nio.file.Path snapshots) {
         this.backend = Validation.identifier("backend", backend);
         this.stateLossGrace = Validation.notNegative("stateLossGrace", stateLossGrace);
         ThreadFactory dispatchThreads = NamingThreads.factory("naming-" + backend + "-dispatch", true);
@@ -117,6 +131,7 @@ public abstract class AbstractNaming implements Naming {
             }
         }, this::renewAllNow);
         this.keepAlive = new KeepAlive(backend, () -> observedRegistrar, registry);
+        this.snapshots = snapshots == null ? null : new Snapshots(snapshots, backend, timer);
     }
 
     // ---- what a backend provides -------------------------------------------------------------
@@ -250,6 +265,7 @@ public abstract class AbstractNaming implements Naming {
                     hub.add(added);
                     // told before the watch starts: a backend may report its first list from within watch()
                     observers.subscriptions(serviceName, 1);
+                    hub.armSnapshot();
                     try {
                         hub.watch(watch(serviceName, hub));
                     } catch (RuntimeException e) {
@@ -404,6 +420,9 @@ public abstract class AbstractNaming implements Naming {
         keepAlive.removeAll();
         tellRegistrations();
         runQuietly("release", this::release);
+        if (snapshots != null) {
+            runQuietly("write the snapshots", snapshots::close);
+        }
         timer.shutdownNow();
         dispatcher.shutdown();
         if (onDispatcher.get() != null) {
@@ -466,6 +485,11 @@ public abstract class AbstractNaming implements Naming {
     /** Stops telling {@code observer} anything; one not added is ignored. */
     public final void removeObserver(NamingObserver observer) {
         observers.remove(observer);
+    }
+
+    /** The last confirmed lists on disk, or {@code null}: for tests. */
+    final Snapshots snapshotStore() {
+        return snapshots;
     }
 
     /** Whether {@link #close()} has been called. */
@@ -567,6 +591,11 @@ public abstract class AbstractNaming implements Naming {
         @Override
         public NamingObserver observer() {
             return observers;
+        }
+
+        @Override
+        public Snapshots snapshots() {
+            return snapshots;
         }
     }
 

@@ -110,6 +110,25 @@ public final class UriParameter<T> {
                 });
     }
 
+    /**
+     * The directory where a {@code Naming} keeps each watched service's last confirmed list, shared
+     * by every backend; none by default. See the README's "Starting while the registry is down".
+     */
+    public static UriParameter<java.nio.file.Path> snapshot() {
+        String name = "snapshot";
+        return new UriParameter<>(name, "path", null, "", false, null, false,
+                "directory where each watched service's last confirmed list is kept (one file per service, "
+                        + "replaced at most once a second); when a subscription's first read fails or has not "
+                        + "answered within 250 ms, the stored list is delivered until the registry answers",
+                v -> {
+                    try {
+                        return java.nio.file.Path.of(v);
+                    } catch (java.nio.file.InvalidPathException e) {
+                        throw new IllegalArgumentException(name + " is not a path: '" + v + "' (" + e.getReason() + ")");
+                    }
+                });
+    }
+
     /** The same parameter, read from {@code variable} when the URI does not give it. */
     public UriParameter<T> env(String variable) {
         return new UriParameter<>(name, type, defaultValue, defaultText, defaultInWords, variable, secret, description,

@@ -56,6 +56,10 @@ final class WatchHub implements WatchSink {
     private Map<String, ServiceInstance> held;
     private ScheduledFuture<?> holdEnd;
     private ServiceWatch watch;
+    /** Whether the stored list was asked for (once per hub), and whether what {@link #current} holds is it. */
+    private boolean restoreAsked;
+    private volatile boolean restored;
+    private volatile boolean stopped;
 
     /** What the hub needs from its {@code Naming}. */
     interface Hooks {
@@ -77,6 +81,9 @@ final class WatchHub implements WatchSink {
 
         /** Who hears this hub's events (confirmations, failures, new lists, holds). */
         NamingObserver observer();
+
+        /** Where the last confirmed lists are kept on disk; {@code null} when they are not. */
+        Snapshots snapshots();
     }
 
     WatchHub(String service, Hooks hooks) {
@@ -105,7 +112,7 @@ final class WatchHub implements WatchSink {
      */
     boolean registryReachable() {
         RegistryState registry = hooks.registry();
-        return registry.reachable() && (!failing || registry.returns() > failedBeforeReturn);
+        return !restored && registry.reachable() && (!failing || registry.returns() > failedBeforeReturn);
     }
 
     @Override
@@ -130,7 +137,9 @@ final class WatchHub implements WatchSink {
         }
         hooks.seen(service, sorted);
         truth = sorted;
+        restored = false;
         publish();
+        store();
     }
 
     @Override
@@ -139,6 +148,69 @@ final class WatchHub implements WatchSink {
         confirmedAt = at;
         hooks.observer().confirmed(service, at);
         hooks.registry().answered();
+        synchronized (this) {
+            store();
+        }
+    }
+
+    // ---- the list kept on disk (snapshot=) ---------------------------------------------------
+
+    /** Keeps the registry's list, as confirmed now, on disk; under this hub's lock. */
+    private void store() {
+        Snapshots snapshots = hooks.snapshots();
+        if (snapshots != null && truth != null) {
+            snapshots.store(service, truth, confirmedAt);
+        }
+    }
+
+    /**
+     * Arms the stored list for a new watch: it is read and delivered if the first read has not
+     * answered within {@link Snapshots#FIRST_READ_BOUND}, or fails before.
+     */
+    void armSnapshot() {
+        if (hooks.snapshots() == null) {
+            return;
+        }
+        try {
+            hooks.timer().schedule(() -> {
+                synchronized (this) {
+                    restore();
+                }
+            }, Snapshots.FIRST_READ_BOUND.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            // closing: nothing to deliver to
+        }
+    }
+
+    /** Asks for the stored list once, while the registry has not answered; under this hub's lock. */
+    private void restore() {
+        Snapshots snapshots = hooks.snapshots();
+        if (snapshots == null || restoreAsked || truth != null || stopped) {
+            return;
+        }
+        restoreAsked = true;
+        snapshots.load(service, this::restored);
+    }
+
+    /** The stored list, delivered unless the registry answered meanwhile. */
+    private void restored(List<ServiceInstance> instances, Instant storedConfirmation) {
+        synchronized (this) {
+            if (truth != null || stopped) {
+                return;
+            }
+            List<ServiceInstance> sorted = sorted(instances);
+            restored = true;
+            confirmedAt = storedConfirmation;
+            hooks.observer().confirmed(service, storedConfirmation);
+            LOG.debug("watch of '{}': the registry has not answered yet; delivering the {} instances it confirmed at {}"
+                    + " (snapshot)", service, sorted.size(), storedConfirmation);
+            current = sorted;
+            hooks.observer().instances(service, sorted);
+            for (HubSubscription s : subscribers) {
+                s.offer(sorted);
+            }
+        }
+        kick();
     }
 
     @Override
@@ -159,6 +231,7 @@ final class WatchHub implements WatchSink {
                 runLogged = false;
             }
             failuresInRun++;
+            restore();
             // An outage is logged once by the Naming, for every watch. A watch that fails again while
             // the registry answers the Naming's other calls (its check found it there) fails on its
             // own - an ACL denial, a reply over a limit - and says so once per failure run.
@@ -211,6 +284,7 @@ final class WatchHub implements WatchSink {
 
     /** Stops the watch and the subscriptions; a watch whose close throws still leaves them stopped. */
     void stop() {
+        stopped = true;
         try {
             ServiceWatch w = watch;
             if (w != null) {

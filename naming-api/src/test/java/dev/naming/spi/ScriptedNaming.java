@@ -42,6 +42,11 @@ final class ScriptedNaming extends AbstractNaming {
         super("scripted", stateLossGrace);
     }
 
+    /** Keeping the last confirmed lists in {@code snapshots}. */
+    ScriptedNaming(Duration stateLossGrace, java.nio.file.Path snapshots) {
+        super("scripted", stateLossGrace, snapshots);
+    }
+
     @Override
     protected List<ServiceInstance> fetch(String serviceName, List<String> tags) {
         fetches.incrementAndGet();

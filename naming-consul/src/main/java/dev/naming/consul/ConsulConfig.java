@@ -52,6 +52,7 @@ final class ConsulConfig {
             "the trust store's type").defaultText("PKCS12 (which reads JKS too)");
     static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(10),
             "owners pass their TTL checks every 5 s by default, and at once when they saw the agent fail");
+    static final UriParameter<java.nio.file.Path> SNAPSHOT = UriParameter.snapshot();
     static final UriParameter<Duration> CONNECT_TIMEOUT = UriParameter.duration("connectTimeout",
             Duration.ofSeconds(5), "TCP (and TLS) connect timeout");
     static final UriParameter<Duration> TIMEOUT = UriParameter.duration("timeout", Duration.ofSeconds(10),
@@ -86,7 +87,7 @@ final class ConsulConfig {
 
     static final UriParameters PARAMETERS = UriParameters.of("consul", DC, TLS, TOKEN, WAIT, STALE, NAMESPACE,
             PARTITION, TRUSTSTORE, TRUSTSTORE_PASSWORD, TRUSTSTORE_TYPE, GRACE, CONNECT_TIMEOUT, TIMEOUT, READ_MARGIN,
-            QUERY_INTERVAL, IDLE_PENALTY_MAX, RETRY_MIN, RETRY_MAX, PRESENCE_INTERVAL, MAX_REPLY);
+            QUERY_INTERVAL, IDLE_PENALTY_MAX, RETRY_MIN, RETRY_MAX, PRESENCE_INTERVAL, MAX_REPLY, SNAPSHOT);
 
     /** Response headers (and trailers) read at most: Consul's are well under 1 KiB; a proxy's a few KiB. */
     static final int MAX_HEADER_BYTES = 64 * 1024;
@@ -212,6 +213,10 @@ final class ConsulConfig {
     /** How long removals are held back after a sign that the agent lost its state. */
     Duration stateLossGrace() {
         return values.get(GRACE);
+    }
+
+    java.nio.file.Path snapshot() {
+        return values.get(SNAPSHOT);
     }
 
     /** What the reads and watches need; a blocking query's deadline is wait + wait/16 (the agent's jitter) + a margin. */

@@ -29,7 +29,7 @@ final class ConsulNaming extends AbstractNaming {
     private final HealthReads reads;
 
     ConsulNaming(ConsulConfig config) {
-        super("consul", config.stateLossGrace());
+        super("consul", config.stateLossGrace(), config.snapshot());
         this.config = config;
         this.http = new ConsulHttp(config.httpSettings());
         this.agents = new ConsulAgents(config.agents(), http, config.requestTimeout());

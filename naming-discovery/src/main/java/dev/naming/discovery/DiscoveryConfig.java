@@ -22,7 +22,7 @@ import java.util.function.UnaryOperator;
 record DiscoveryConfig(List<String> nodes, String env, String zone, String region, String hostname,
                        String zoneFilter, Duration renewInterval, Duration hold, Duration timeout,
                        Duration retryMin, Duration retryMax, Duration nodesRefresh, Duration grace,
-                       long maxReply) {
+                       long maxReply, java.nio.file.Path snapshot) {
 
     static final String NODES_ENV = "DISCOVERY_NODES";
     static final String ZONE_ENV = "ZONE";
@@ -61,8 +61,10 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
     static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(35),
             "owners that saw no error register again at their next renewal, up to 30 s later");
 
+    static final UriParameter<java.nio.file.Path> SNAPSHOT = UriParameter.snapshot();
+
     static final UriParameters PARAMETERS = UriParameters.of("discovery", ENV, ZONE, REGION, HOSTNAME, ZONE_FILTER,
-            RENEW, HOLD, TIMEOUT, MAX_REPLY, RETRY_MIN, RETRY_MAX, NODES_REFRESH, GRACE);
+            RENEW, HOLD, TIMEOUT, MAX_REPLY, RETRY_MIN, RETRY_MAX, NODES_REFRESH, GRACE, SNAPSHOT);
 
     DiscoveryConfig {
         nodes = List.copyOf(nodes);
@@ -115,7 +117,8 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
         return new DiscoveryConfig(nodes, values.get(ENV), values.get(ZONE), values.get(REGION),
                 values.given(HOSTNAME).orElseGet(localHost), values.get(ZONE_FILTER), values.get(RENEW),
                 values.get(HOLD), values.get(TIMEOUT), values.get(RETRY_MIN), values.get(RETRY_MAX),
-                values.get(NODES_REFRESH), values.get(GRACE), values.get(MAX_REPLY));
+                values.get(NODES_REFRESH), values.get(GRACE), values.get(MAX_REPLY),
+                values.get(SNAPSHOT));
     }
 
     /** {@code host[:port]} or {@code http(s)://host[:port]} as {@code http://host:port}. */

@@ -40,7 +40,7 @@ final class DiscoveryNaming extends AbstractNaming {
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
     DiscoveryNaming(DiscoveryConfig config) {
-        super("discovery", config.grace());
+        super("discovery", config.grace(), config.snapshot());
         this.config = config;
         this.nodes = new DiscoveryNodes(config.nodes());
         this.client = new DiscoveryClient(nodes, config.timeout(), config.maxReply());

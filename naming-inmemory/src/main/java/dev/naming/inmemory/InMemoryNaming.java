@@ -30,8 +30,8 @@ final class InMemoryNaming extends AbstractNaming {
     /** Set by {@link #abandon()}: renewals stop reaching the registry, as with a process that died. */
     private volatile boolean abandoned;
 
-    InMemoryNaming(InMemoryRegistry registry, Duration stateLossGrace) {
-        super("inmemory", stateLossGrace);
+    InMemoryNaming(InMemoryRegistry registry, Duration stateLossGrace, java.nio.file.Path snapshot) {
+        super("inmemory", stateLossGrace, snapshot);
         this.registry = registry;
         registry.attach();
         this.scheduler = new ScheduledThreadPoolExecutor(1, NamingThreads.factory("naming-inmemory-sweep", false));

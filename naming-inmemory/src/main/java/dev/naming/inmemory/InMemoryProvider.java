@@ -16,7 +16,8 @@ public final class InMemoryProvider implements NamingProvider {
 
     static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(2),
             "owners report their instances every 250 ms");
-    static final UriParameters PARAMETERS = UriParameters.of("inmemory", GRACE);
+    static final UriParameter<java.nio.file.Path> SNAPSHOT = UriParameter.snapshot();
+    static final UriParameters PARAMETERS = UriParameters.of("inmemory", GRACE, SNAPSHOT);
 
     /** Called by {@link java.util.ServiceLoader}; applications use {@code Naming.connect("inmemory:…")}. */
     public InMemoryProvider() {
@@ -37,6 +38,6 @@ public final class InMemoryProvider implements NamingProvider {
         UriParameters.Values values = PARAMETERS.read(uri, System::getenv);
         String name = uri.authority().isEmpty() ? uri.path() : uri.authority();
         return new InMemoryNaming(name.isEmpty() ? InMemoryRegistry.anonymous() : InMemoryRegistry.named(name),
-                values.get(GRACE));
+                values.get(GRACE), values.get(SNAPSHOT));
     }
 }

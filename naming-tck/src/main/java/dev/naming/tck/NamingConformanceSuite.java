@@ -862,6 +862,57 @@ public abstract class NamingConformanceSuite {
                         + PENDING_REGISTRATION_DEADLINE.toMillis() + " ms");
     }
 
+    /**
+     * A process (an IM gateway) that starts while its registry is down starts from the lists an
+     * earlier run stored ({@code snapshot=}), marked unconfirmed, and the registry's own list
+     * replaces them once it answers. The registry is down by refusing connections on some
+     * fixtures, by freezing on others: the stored list comes on a failed first read, or when the
+     * first read has not answered within its bound.
+     */
+    @Test
+    void aProcessStartedWhileTheRegistryIsDownStartsFromItsSnapshot() throws java.io.IOException {
+        assumeOutage();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("naming-tck-snapshot");
+        try {
+            Map<String, String> withSnapshot = Map.of("snapshot", dir.toString());
+            Naming owner = open();
+            ServiceRegistration a = registration("a", 8001);
+            ServiceRegistration b = registration("b", 8002);
+            owner.register(a);
+            owner.register(b);
+            Naming earlier = openWith(withSnapshot);
+            awaitDelivered(subscribed(earlier, service()), a, b);
+            earlier.close(); // its lists are on disk once it is closed
+
+            goDown();
+            Naming gateway = openWith(withSnapshot);
+            Recorder recorder = new Recorder();
+            Subscription subscription = gateway.subscribe(service(), recorder);
+            awaitDelivered(recorder, a, b);
+            assertFalse(subscription.registryReachable(), "a stored list is not the registry's answer");
+            assertTrue(subscription.lastConfirmed().isPresent(), "lastConfirmed: when the registry confirmed it");
+            assertEquals(instances(a, b), gateway.find(service()));
+
+            comeBack();
+            ServiceRegistration c = registration("c", 8003);
+            try {
+                open().register(c);
+            } catch (RegistrationPendingException pending) {
+                // the registry may still be starting: the keep-alive registers it once it answers
+            }
+            awaitDelivered(recorder, a, b, c);
+            eventually("the subscription to see the registry answer", deadline())
+                    .untilAsserted(() -> assertTrue(subscription.registryReachable()));
+        } finally {
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+            }
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
+
     @Test
     void registrationSurvivesAnOutage() {
         assumeOutage();
@@ -1711,6 +1762,15 @@ public abstract class NamingConformanceSuite {
         Naming naming = fixture.connect();
         opened.add(naming);
         return naming;
+    }
+
+    /** A new {@code Naming} with {@code parameters} added to its URI; skips the test when the fixture cannot. */
+    private Naming openWith(Map<String, String> parameters) {
+        Optional<Naming> naming = fixture.connect(parameters);
+        assumeTrue(naming.isPresent(), () -> skipped("cannot add URI parameters (connect(Map) is empty)",
+                "to start a Naming with " + parameters.keySet()));
+        opened.add(naming.get());
+        return naming.get();
     }
 
     /** The fixture of the running test. */

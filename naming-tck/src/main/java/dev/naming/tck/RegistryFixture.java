@@ -72,6 +72,15 @@ public interface RegistryFixture extends AutoCloseable {
     Naming connect();
 
     /**
+     * A new {@code Naming} as {@link #connect()} gives, with {@code parameters} added to its URI
+     * (the suite adds {@code snapshot}, a directory); empty (the default) when this fixture cannot
+     * add URI parameters, and the tests that need one are skipped.
+     */
+    default java.util.Optional<Naming> connect(java.util.Map<String, String> parameters) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Upper bound for a change made through one {@code Naming} to reach another's {@code find} and
      * subscribers. Every wait of the suites is bounded by it (or a multiple): too short fails
      * correct backends on a loaded machine, too long only slows failing runs.

@@ -81,6 +81,13 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     }
 
     @Override
+    public java.util.Optional<Naming> connect(java.util.Map<String, String> parameters) {
+        StringBuilder sb = new StringBuilder(uri());
+        parameters.forEach((k, v) -> sb.append('&').append(k).append('=').append(v));
+        return java.util.Optional.of(Naming.connect(sb.toString()));
+    }
+
+    @Override
     public Duration propagationDeadline() {
         // a last-instance cancel wakes no poller: it shows after a hold and the confirming fetchs
         return Duration.ofSeconds(5);
