@@ -58,6 +58,32 @@ public final class UriParameter<T> {
                 false, null, false, description, v -> NamingUri.parseDuration(name, v));
     }
 
+    /** As {@link #duration}, refusing zero: an interval, a pause or a timeout that must pass. */
+    public static UriParameter<Duration> positiveDuration(String name, Duration defaultValue, String description) {
+        return new UriParameter<>(name, "duration", defaultValue, format(defaultValue), false, null, false, description,
+                v -> {
+                    Duration d = NamingUri.parseDuration(name, v);
+                    if (d.isZero() || d.isNegative()) {
+                        throw new IllegalArgumentException(name + " must be above zero, was '" + v + "'");
+                    }
+                    return d;
+                });
+    }
+
+    /** As {@link #duration}, within {@code min}–{@code max} (both included; the description says why). */
+    public static UriParameter<Duration> duration(String name, Duration defaultValue, Duration min, Duration max,
+                                                  String description) {
+        return new UriParameter<>(name, "duration", defaultValue, format(defaultValue), false, null, false, description,
+                v -> {
+                    Duration d = NamingUri.parseDuration(name, v);
+                    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                        throw new IllegalArgumentException(name + " must be within " + formatDuration(min) + "-"
+                                + formatDuration(max) + ", was '" + v + "'");
+                    }
+                    return d;
+                });
+    }
+
     /** Free text, trimmed; a blank value counts as not given. */
     public static UriParameter<String> text(String name, String defaultValue, String description) {
         return new UriParameter<>(name, "text", defaultValue, defaultValue == null ? "" : defaultValue, false, null, false,

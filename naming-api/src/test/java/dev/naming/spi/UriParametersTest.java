@@ -33,6 +33,22 @@ class UriParametersTest {
     }
 
     @Test
+    void aDurationOutsideItsRangeIsRefusedNamingTheParameter() {
+        UriParameter<Duration> timeout = UriParameter.positiveDuration("timeout", Duration.ofSeconds(5), "t");
+        UriParameter<Duration> wait = UriParameter.duration("wait", Duration.ofSeconds(55), Duration.ofMillis(100),
+                Duration.ofMinutes(10), "w");
+        UriParameters table = UriParameters.of("x", timeout, wait);
+        assertEquals(Duration.ofMillis(1), table.read(NamingUri.parse("x://h?timeout=1ms"), n -> null).get(timeout));
+        assertEquals(Duration.ofMinutes(10), table.read(NamingUri.parse("x://h?wait=10m"), n -> null).get(wait));
+        assertEquals("timeout must be above zero, was '0s'", assertThrows(IllegalArgumentException.class,
+                () -> table.read(NamingUri.parse("x://h?timeout=0s"), n -> null)).getMessage());
+        assertEquals("wait must be within 100ms-10m, was '11m'", assertThrows(IllegalArgumentException.class,
+                () -> table.read(NamingUri.parse("x://h?wait=11m"), n -> null)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> table.read(NamingUri.parse("x://h?wait=99ms"), n -> null)).getMessage().startsWith("wait must be"));
+    }
+
+    @Test
     void aValueComesFromTheUriElseTheEnvironmentElseTheDefault() {
         UriParameters.Values values = read("x://h?wait=2s&tls=false");
         assertEquals(Duration.ofSeconds(2), values.get(WAIT));

@@ -42,8 +42,8 @@ final class ConsulConfig {
             "HTTPS (and HTTP/2) to the agents; also on when " + ADDR_ENV + " starts with https://").env(SSL_ENV);
     static final UriParameter<String> TOKEN = UriParameter.text("token", null,
             "ACL token, sent only in the X-Consul-Token header").env(TOKEN_ENV).secret();
-    static final UriParameter<Duration> WAIT = UriParameter.duration("wait", Duration.ofSeconds(55),
-            "how long the agent may hold a blocking query (100ms-10m; Consul's own default is 5m)");
+    static final UriParameter<Duration> WAIT = UriParameter.duration("wait", Duration.ofSeconds(55), Duration.ofMillis(100),
+            MAX_WAIT, "how long the agent may hold a blocking query (100ms-10m; Consul's own default is 5m)");
     static final UriParameter<String> TRUSTSTORE = UriParameter.text("truststore", null,
             "a trust store file for a private CA (needs tls)").defaultText("the JVM's");
     static final UriParameter<String> TRUSTSTORE_PASSWORD = UriParameter.text("truststorePassword", null,
@@ -53,24 +53,24 @@ final class ConsulConfig {
     static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(10),
             "owners pass their TTL checks every 5 s by default, and at once when they saw the agent fail");
     static final UriParameter<java.nio.file.Path> SNAPSHOT = UriParameter.snapshot();
-    static final UriParameter<Duration> CONNECT_TIMEOUT = UriParameter.duration("connectTimeout",
+    static final UriParameter<Duration> CONNECT_TIMEOUT = UriParameter.positiveDuration("connectTimeout",
             Duration.ofSeconds(5), "TCP (and TLS) connect timeout");
-    static final UriParameter<Duration> TIMEOUT = UriParameter.duration("timeout", Duration.ofSeconds(10),
+    static final UriParameter<Duration> TIMEOUT = UriParameter.positiveDuration("timeout", Duration.ofSeconds(10),
             "read timeout of every request that is not a blocking query");
     static final UriParameter<Duration> READ_MARGIN = UriParameter.duration("readMargin", Duration.ofSeconds(5),
             "a blocking query's read timeout is wait + wait/16 (the agent's jitter) + this");
     // one blocking query per 100 ms per watch at most (consul-template's choice): a churning service
     // costs the agent ten queries a second, and a change spaced further apart is never delayed
-    static final UriParameter<Duration> QUERY_INTERVAL = UriParameter.duration("queryInterval",
+    static final UriParameter<Duration> QUERY_INTERVAL = UriParameter.positiveDuration("queryInterval",
             Duration.ofMillis(100), "blocking queries of one watch start at most this often (after a burst of two)");
     static final UriParameter<Duration> IDLE_PENALTY_MAX = UriParameter.duration("idlePenaltyMax",
             Duration.ofSeconds(15), "the longest extra pause when the agent returns early with an unchanged index");
-    static final UriParameter<Duration> RETRY_MIN = UriParameter.duration("retryMin", Duration.ofMillis(250),
+    static final UriParameter<Duration> RETRY_MIN = UriParameter.positiveDuration("retryMin", Duration.ofMillis(250),
             "first pause of a watch after a failure (exponential backoff with jitter)");
-    static final UriParameter<Duration> RETRY_MAX = UriParameter.duration("retryMax", Duration.ofSeconds(10),
+    static final UriParameter<Duration> RETRY_MAX = UriParameter.positiveDuration("retryMax", Duration.ofSeconds(10),
             "longest pause of a watch after failures; every watch retries at once (within 250 ms) when a call of the "
                     + "Naming finds the registry answering again");
-    static final UriParameter<Duration> PRESENCE_INTERVAL = UriParameter.duration("presenceInterval",
+    static final UriParameter<Duration> PRESENCE_INTERVAL = UriParameter.positiveDuration("presenceInterval",
             Duration.ofSeconds(10), "how often registrations without a TTL check are looked up on the agent");
 
     static final UriParameter<Boolean> STALE = UriParameter.bool("stale", false,
@@ -170,10 +170,6 @@ final class ConsulConfig {
                         + " starting and ending with a letter or digit, was '" + name + "'");
             }
         }
-        Duration wait = values.get(WAIT);
-        if (wait.compareTo(Duration.ofMillis(100)) < 0 || wait.compareTo(MAX_WAIT) > 0) {
-            throw new IllegalArgumentException("wait must be within 100ms-10m (Consul's cap), was " + UriParameter.formatDuration(wait));
-        }
         if (values.get(TRUSTSTORE) == null && (values.get(TRUSTSTORE_PASSWORD) != null
                 || values.get(TRUSTSTORE_TYPE) != null)) {
             throw new IllegalArgumentException("truststorePassword and truststoreType need truststore");
@@ -183,12 +179,6 @@ final class ConsulConfig {
         }
         if (values.get(TRUSTSTORE) != null && !java.nio.file.Files.isReadable(Path.of(values.get(TRUSTSTORE)))) {
             throw new IllegalArgumentException("truststore cannot be read: " + values.get(TRUSTSTORE));
-        }
-        for (UriParameter<Duration> positive : List.of(CONNECT_TIMEOUT, TIMEOUT, QUERY_INTERVAL, RETRY_MIN,
-                RETRY_MAX, PRESENCE_INTERVAL)) {
-            if (values.get(positive).isZero()) {
-                throw new IllegalArgumentException(positive.name() + " must be above zero");
-            }
         }
         if (values.get(RETRY_MAX).compareTo(values.get(RETRY_MIN)) < 0) {
             throw new IllegalArgumentException("retryMax must not be below retryMin");

@@ -43,20 +43,20 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
             .defaultText("the local host name");
     static final UriParameter<String> ZONE_FILTER = UriParameter.text("zoneFilter", null,
             "read (find, subscribe) only this zone").defaultText("every zone");
-    static final UriParameter<Duration> RENEW = UriParameter.duration("renew", Duration.ofSeconds(30),
+    static final UriParameter<Duration> RENEW = UriParameter.positiveDuration("renew", Duration.ofSeconds(30),
             "renewal interval (the server evicts after 90 s without one)");
-    static final UriParameter<Duration> HOLD = UriParameter.duration("hold", Duration.ofSeconds(30),
+    static final UriParameter<Duration> HOLD = UriParameter.positiveDuration("hold", Duration.ofSeconds(30),
             "how long the server holds a poll (its own constant); the client gives the poll, its whole reply "
                     + "included, hold + timeout");
-    static final UriParameter<Duration> TIMEOUT = UriParameter.duration("timeout", Duration.ofSeconds(5),
+    static final UriParameter<Duration> TIMEOUT = UriParameter.positiveDuration("timeout", Duration.ofSeconds(5),
             "connect timeout, and the deadline of every other request, its whole reply included");
     static final UriParameter<Long> MAX_REPLY = UriParameter.maxReply();
-    static final UriParameter<Duration> RETRY_MIN = UriParameter.duration("retryMin", Duration.ofSeconds(1),
+    static final UriParameter<Duration> RETRY_MIN = UriParameter.positiveDuration("retryMin", Duration.ofSeconds(1),
             "first pause of a poll after a failure (exponential backoff with jitter)");
-    static final UriParameter<Duration> RETRY_MAX = UriParameter.duration("retryMax", Duration.ofSeconds(30),
+    static final UriParameter<Duration> RETRY_MAX = UriParameter.positiveDuration("retryMax", Duration.ofSeconds(30),
             "longest pause of a poll after failures; it retries at once (within 250 ms) when a call of the Naming "
                     + "finds the registry answering again");
-    static final UriParameter<Duration> NODES_REFRESH = UriParameter.duration("nodesRefresh",
+    static final UriParameter<Duration> NODES_REFRESH = UriParameter.positiveDuration("nodesRefresh",
             Duration.ofSeconds(60), "how often the node list is read again from /discovery/nodes");
     static final UriParameter<Duration> GRACE = UriParameter.stateLossGrace(Duration.ofSeconds(35),
             "owners that saw no error register again at their next renewal, up to 30 s later");
@@ -82,12 +82,6 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
             throw new IllegalArgumentException("hostname is missing: give the URI parameter hostname= or set "
                     + HOSTNAME_ENV);
         }
-        positive("renew", renewInterval);
-        positive("hold", hold);
-        positive("timeout", timeout);
-        positive("retryMin", retryMin);
-        positive("retryMax", retryMax);
-        positive("nodesRefresh", nodesRefresh);
         if (grace == null || grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative, was " + grace);
         }
@@ -152,11 +146,5 @@ record DiscoveryConfig(List<String> nodes, String env, String zone, String regio
 
     private static String blankToEmpty(String s) {
         return s == null ? "" : s.trim();
-    }
-
-    private static void positive(String field, Duration d) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
-        }
     }
 }

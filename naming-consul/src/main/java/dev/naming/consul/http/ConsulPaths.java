@@ -1,5 +1,6 @@
 package dev.naming.consul.http;
 
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,8 +15,6 @@ import java.nio.charset.StandardCharsets;
  * {@code ..} segment between slashes are therefore refused up front; a plain {@code /} is fine.
  */
 public final class ConsulPaths {
-
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private ConsulPaths() {
     }
@@ -39,16 +38,8 @@ public final class ConsulPaths {
 
     /** {@code value} %-escaped for use as one path segment or one query value. */
     public static String encode(String value) {
-        StringBuilder sb = new StringBuilder(value.length() + 8);
-        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '.' || c == '_' || c == '~') {
-                sb.append((char) c);
-            } else {
-                sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
-            }
-        }
-        return sb.toString();
+        // the JDK's form encoding, turned into RFC 3986's: only unreserved characters stay as they are
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A")
+                .replace("%7E", "~");
     }
 }

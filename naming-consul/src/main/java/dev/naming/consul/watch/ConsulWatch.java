@@ -153,13 +153,8 @@ public final class ConsulWatch implements ServiceWatch {
         index = 0;
         if (reads.agents() > 1) {
             int next = (agent + 1) % reads.agents();
-            if (backoff.failures() == 0) {
-                LOG.info("watch of '{}': agent {} failed, trying {}", service, reads.describe(agent),
-                        reads.describe(next));
-            } else {
-                LOG.debug("watch of '{}': agent {} failed, trying {}", service, reads.describe(agent),
-                        reads.describe(next));
-            }
+            LOG.atLevel(backoff.failures() == 0 ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG)
+                    .log("watch of '{}': agent {} failed, trying {}", service, reads.describe(agent), reads.describe(next));
             agent = next;
         }
         // not a sleep of its own: when the Naming sees the registry answer again, every watch retries at once

@@ -92,18 +92,14 @@ public final class HealthReads {
     ConsulHttp.Call read(int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
         return http.send(agents.get(agent), "GET", target(service, index, List.of()), null,
                 index >= 1 ? settings.blockingTimeout() : settings.timeout(), (reply, failure) -> http.execute(() -> {
-                    if (failure != null) {
-                        done.accept(null, failure);
-                        return;
-                    }
-                    Reply read;
+                    Reply read = null;
+                    Throwable error = failure;
                     try {
-                        read = toReply(service, reply);
+                        read = failure == null ? toReply(service, reply) : null;
                     } catch (IOException e) {
-                        done.accept(null, e);
-                        return;
+                        error = e;
                     }
-                    done.accept(read, null);
+                    done.accept(read, error);
                 }));
     }
 
@@ -176,16 +172,13 @@ public final class HealthReads {
 
     /** {@code X-Consul-Index} (a uint64); 0 when absent or unreadable, so the next read does not block. */
     static long parseIndex(String header) {
-        if (header == null) {
-            return 0;
-        }
-        String v = header.trim();
+        String v = header == null ? "" : header.trim();
         try {
             return Long.parseLong(v);
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException notSigned) {
             try {
                 Long.parseUnsignedLong(v);
-                return Long.MAX_VALUE;
+                return Long.MAX_VALUE; // above 2^63: the largest index that can be sent back
             } catch (NumberFormatException notANumber) {
                 return 0;
             }
