@@ -31,7 +31,8 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * retryMax 30 s), so that the figures are what an application gets. Run on demand, as the
  * benchmarks are: {@code NAMING_FIGURES=1}, and for Consul a real agent as the agent suites take it
  * ({@code NAMING_TEST_CONSUL}, {@code NAMING_TEST_CONSUL_PID}, {@code NAMING_TEST_CONSUL_RESTART}).
- * Each figure is printed; the targets (1 s and 1.5 s) are asserted.
+ * (3) the first list a process started while its registry is down gets from its {@code snapshot=}
+ * directory. Each figure is printed; the targets (1 s, 1.5 s, 100 ms) are asserted.
  */
 @EnabledIfEnvironmentVariable(named = "NAMING_FIGURES", matches = "1")
 class RestartFigures {
@@ -186,6 +187,113 @@ class RestartFigures {
             report("discovery emulator", "last of " + WATCHES + " watches reading again after a "
                     + OUTAGE.toSeconds() + " s outage", List.of(last), LAST_WATCH_TARGET);
         }
+    }
+
+    // ---- snapshot=: the first list of a process started while the registry is down -------------------
+
+    private static final Duration SNAPSHOT_TARGET = Duration.ofMillis(100);
+    private static final int SNAPSHOT_INSTANCES = 10;
+
+    /** The Consul agent killed (connections refused) when the process starts: the first read fails at once. */
+    @Test
+    void consulFirstListFromTheSnapshotWithTheAgentDown() throws Exception {
+        consulFirstListFromTheSnapshot(true);
+    }
+
+    /**
+     * The Consul agent stopped (SIGSTOP: connections accepted, nothing answered): the stored list is
+     * delivered when the first read has not answered within its bound (250 ms), above the 100 ms
+     * target by design; printed against the bound.
+     */
+    @Test
+    void consulFirstListFromTheSnapshotWithTheAgentFrozen() throws Exception {
+        consulFirstListFromTheSnapshot(false);
+    }
+
+    private void consulFirstListFromTheSnapshot(boolean killed) throws Exception {
+        ConsulAgentFixture agent = agent();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("figures-snapshot");
+        String uri = System.getenv(ConsulAgentFixture.ENV);
+        String withSnapshot = uri + (uri.contains("?") ? "&" : "?") + "snapshot=" + dir;
+        String service = prefix + "-logic";
+        try (Naming owner = Naming.connect(uri)) {
+            storeAList(owner, withSnapshot, service);
+            agent.setReachable(false);
+            if (killed) {
+                agent.loseState();
+            }
+            try {
+                List<Long> millis = firstListsFromTheSnapshot(withSnapshot, service);
+                report("consul agent", "first list from the snapshot, agent " + (killed ? "down (refusing)"
+                        : "frozen (bound 250 ms)"), millis, killed ? SNAPSHOT_TARGET : Duration.ofMillis(350));
+            } finally {
+                agent.setReachable(true);
+            }
+        }
+    }
+
+    @Test
+    void discoveryFirstListFromTheSnapshotWithTheNodeDown() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("figures-snapshot");
+        try (DiscoveryEmulator node = DiscoveryEmulator.start(); Naming owner = Naming.connect(discoveryUri(node))) {
+            String withSnapshot = discoveryUri(node) + "&snapshot=" + dir;
+            String service = prefix + "-logic";
+            storeAList(owner, withSnapshot, service);
+            node.down();
+            report("discovery emulator", "first list from the snapshot, node down (refusing)",
+                    firstListsFromTheSnapshot(withSnapshot, service), SNAPSHOT_TARGET);
+        }
+    }
+
+    @Test
+    void inMemoryFirstListFromTheSnapshotWithTheRegistryDown() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("figures-snapshot");
+        String name = prefix + "-registry";
+        dev.naming.inmemory.InMemoryRegistry registry = dev.naming.inmemory.InMemoryRegistry.named(name);
+        try (Naming owner = Naming.connect("inmemory://" + name)) {
+            String withSnapshot = "inmemory://" + name + "?snapshot=" + dir;
+            String service = prefix + "-logic";
+            storeAList(owner, withSnapshot, service);
+            registry.setReachable(false);
+            try {
+                report("in-memory", "first list from the snapshot, registry down",
+                        firstListsFromTheSnapshot(withSnapshot, service), SNAPSHOT_TARGET);
+            } finally {
+                registry.setReachable(true);
+            }
+        }
+    }
+
+    /** {@code owner} registers the service's instances; a first process watching them stores their list and ends. */
+    private static void storeAList(Naming owner, String withSnapshot, String service) {
+        for (int i = 0; i < SNAPSHOT_INSTANCES; i++) {
+            owner.register(ServiceRegistration.builder().id(service + "-" + i).name(service).address("127.0.0.1")
+                    .port(9000 + i).build());
+        }
+        try (Naming earlier = Naming.connect(withSnapshot)) {
+            List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            earlier.subscribe(service, list -> sizes.add(list.size()));
+            awaitTrue("the whole list", () -> sizes.contains(SNAPSHOT_INSTANCES));
+        } // written at close
+    }
+
+    /** Milliseconds from {@code subscribe} to the stored list at the listener, for processes started one after another. */
+    private static List<Long> firstListsFromTheSnapshot(String withSnapshot, String service) {
+        List<Long> millis = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            try (Naming gateway = Naming.connect(withSnapshot)) {
+                java.util.concurrent.atomic.AtomicLong at = new java.util.concurrent.atomic.AtomicLong();
+                long start = System.nanoTime();
+                gateway.subscribe(service, list -> {
+                    if (list.size() == SNAPSHOT_INSTANCES) {
+                        at.compareAndSet(0, System.nanoTime());
+                    }
+                });
+                awaitTrue("the stored list", () -> at.get() != 0);
+                millis.add(TimeUnit.NANOSECONDS.toMillis(at.get() - start));
+            }
+        }
+        return millis;
     }
 
     // ---- helpers ------------------------------------------------------------------------------------
