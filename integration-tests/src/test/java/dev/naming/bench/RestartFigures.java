@@ -123,7 +123,7 @@ class RestartFigures {
      */
     @Test
     void discoveryAProcessThatOnlyRegistersThroughAnInstantRestart() throws Exception {
-        try (DiscoveryEmulator node = DiscoveryEmulator.start()) {
+        try (DiscoveryEmulator node = DiscoveryEmulator.start(ENV)) {
             // the emulated process forgets everything and answers at once
             List<Long> millis = discoveryRegisterOnly(node, 2, node::restart);
             report("discovery emulator", "register-only process: instance back after an instant restart (known "
@@ -138,7 +138,7 @@ class RestartFigures {
      */
     @Test
     void discoveryAProcessThatOnlyRegistersThroughARestartWithDowntime() throws Exception {
-        try (DiscoveryEmulator node = DiscoveryEmulator.start()) {
+        try (DiscoveryEmulator node = DiscoveryEmulator.start(ENV)) {
             List<Long> millis = discoveryRegisterOnly(node, ROUNDS, () -> {
                 node.down();
                 pause(Duration.ofSeconds(2));
@@ -175,7 +175,7 @@ class RestartFigures {
 
     @Test
     void discoveryTheLastOf300WatchesAfterA20sOutage() throws Exception {
-        try (DiscoveryEmulator node = DiscoveryEmulator.start(); Naming naming = Naming.connect(discoveryUri(node))) {
+        try (DiscoveryEmulator node = DiscoveryEmulator.start(ENV); Naming naming = Naming.connect(discoveryUri(node))) {
             naming.register(registration("gate-1", prefix + "-gate"));
             List<Subscription> watches = watchMany(naming);
             Instant down = Instant.now();
@@ -235,7 +235,7 @@ class RestartFigures {
     @Test
     void discoveryFirstListFromTheSnapshotWithTheNodeDown() throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("figures-snapshot");
-        try (DiscoveryEmulator node = DiscoveryEmulator.start(); Naming owner = Naming.connect(discoveryUri(node))) {
+        try (DiscoveryEmulator node = DiscoveryEmulator.start(ENV); Naming owner = Naming.connect(discoveryUri(node))) {
             String withSnapshot = discoveryUri(node) + "&snapshot=" + dir;
             String service = prefix + "-logic";
             storeAList(owner, withSnapshot, service);
