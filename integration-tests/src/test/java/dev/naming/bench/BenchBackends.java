@@ -471,7 +471,7 @@ final class BenchBackends {
      * (renew 30 s): the settings of a production deployment, not the TCK's shortened ones.
      */
     private static final class DiscoveryBench implements RegistryFixture {
-        private final DiscoveryCluster cluster = DiscoveryCluster.start(1).hold(Duration.ofSeconds(30))
+        private final DiscoveryCluster cluster = DiscoveryCluster.start(1, "bench").hold(Duration.ofSeconds(30))
                 // as the Go server does after its read timeout: idle keep-alive connections of
                 // closed clients go, so the connection count shows only live ones
                 .idleTimeout(Duration.ofSeconds(2));

@@ -53,6 +53,29 @@ class DiscoveryFailureTest {
         }
     }
 
+    /**
+     * A node restarted in an instant: the held poll's connection drops, the JDK client resends the
+     * poll to the restarted node, which does not know the app. Renewals (30 s) and the hold (30 s)
+     * are left at their defaults so that neither can be what brings the instance back.
+     */
+    @Test
+    void aProcessThatOnlyRegistersIsVisibleAgainWithinASecondOfAnInstantRestart() {
+        try (DiscoveryEmulator node = DiscoveryEmulator.start()) {
+            String uri = "discovery://" + node.address() + "?env=" + DiscoveryTestSupport.ENV + "&zone="
+                    + DiscoveryTestSupport.ZONE + "&hostname=test-host&timeout=2s&retryMin=50ms&retryMax=300ms";
+            try (Naming owner = Naming.connect(uri); Naming observer = Naming.connect(uri)) {
+                owner.register(logic("logic-1"));
+                for (int round = 0; round < 3; round++) {
+                    await().atMost(DEADLINE).until(() -> observer.find("chat.logic").size() == 1);
+                    await().atMost(DEADLINE).until(() -> node.heldPolls() == 1); // the owner's poll of its own app
+                    node.restart();
+                    assertEquals(0, node.instanceCount(), "the restarted node forgot the instance");
+                    await().atMost(Duration.ofSeconds(1)).until(() -> observer.find("chat.logic").size() == 1);
+                }
+            }
+        }
+    }
+
     @Test
     void pollerMovesToTheNextNodeWhenTheCurrentDiesMidPoll() {
         DiscoveryEmulator first = cluster.node(0);

@@ -180,7 +180,7 @@ class DiscoveryNamingTest {
             reader.subscribe("chat.gate", gate);
             await().atMost(Duration.ofSeconds(3)).until(() -> List.of("gate-1").equals(gate.lastIds()));
             await().atMost(Duration.ofSeconds(3)).until(() -> server.requests("polls").stream()
-                    .anyMatch(r -> r.all("appid").equals(List.of("chat.logic", "chat.gate"))));
+                    .anyMatch(r -> r.all("appid").equals(List.of("chat.logic", "chat.gate", "infra.discovery"))));
             // the poll held before the join was aborted, not left hanging on the server
             await().atMost(Duration.ofSeconds(3)).until(() -> server.heldPolls() == 1);
             registerDirectly("chat.gate", "gate-2");
@@ -206,7 +206,7 @@ class DiscoveryNamingTest {
             DiscoveryTestSupport.Lists gate = new DiscoveryTestSupport.Lists();
             reader.subscribe("chat.gate", gate);
             await().atMost(DEADLINE).until(() -> server.heldPolls() == 1);
-            assertEquals(List.of("chat.gate"), server.requests("polls").get(server.requests("polls").size() - 1)
+            assertEquals(List.of("chat.gate", "infra.discovery"), server.requests("polls").get(server.requests("polls").size() - 1)
                     .all("appid"));
         }
     }
@@ -220,13 +220,15 @@ class DiscoveryNamingTest {
             DiscoveryTestSupport.Lists b = new DiscoveryTestSupport.Lists();
             reader.subscribe("chat.logic", a);
             reader.subscribe("chat.gate", b);
+            // the two apps, then infra.discovery, which every poll names (a node restart's sign)
             await().atMost(DEADLINE).until(() -> server.requests("polls").stream()
-                    .anyMatch(r -> r.all("appid").size() == 2));
-            RecordedRequest poll = server.requests("polls").stream().filter(r -> r.all("appid").size() == 2)
+                    .anyMatch(r -> r.all("appid").size() == 3));
+            RecordedRequest poll = server.requests("polls").stream().filter(r -> r.all("appid").size() == 3)
                     .findFirst().orElseThrow();
+            assertEquals("infra.discovery", poll.all("appid").get(2));
             assertEquals("GET", poll.method());
             assertTrue(poll.first("hostname").startsWith("test-host-"), poll.first("hostname"));
-            assertEquals(2, poll.all("latest_timestamp").size());
+            assertEquals(3, poll.all("latest_timestamp").size());
             long logicStamp = Long.parseLong(poll.all("latest_timestamp").get(0));
             assertTrue(logicStamp > 1L << 53, "nanosecond timestamps above 2^53 round-trip as long");
             assertEquals("0", poll.all("latest_timestamp").get(1));

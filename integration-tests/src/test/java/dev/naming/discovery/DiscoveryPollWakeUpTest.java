@@ -55,8 +55,13 @@ class DiscoveryPollWakeUpTest {
         server.register(ENV, ZONE, appid, hostname, List.of("http://10.0.0.5:" + port), Map.of());
     }
 
-    /** The last {@code polls} request naming exactly these apps, once the node holds it. */
-    private RecordedRequest awaitHeldPollOf(List<String> appids, int held) {
+    /**
+     * The last {@code polls} request naming exactly these apps (and {@code infra.discovery}, which
+     * every poll names last), once the node holds it.
+     */
+    private RecordedRequest awaitHeldPollOf(List<String> watched, int held) {
+        List<String> appids = new java.util.ArrayList<>(watched);
+        appids.add("infra.discovery");
         await().atMost(DEADLINE).until(() -> server.heldPolls() == held && server.requests("polls").stream()
                 .anyMatch(r -> r.all("appid").equals(appids)));
         List<RecordedRequest> polls = server.requests("polls").stream().filter(r -> r.all("appid").equals(appids))

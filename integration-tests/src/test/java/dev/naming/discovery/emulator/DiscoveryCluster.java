@@ -15,14 +15,20 @@ public final class DiscoveryCluster implements AutoCloseable {
     private final List<DiscoveryEmulator> nodes = new ArrayList<>();
 
     public static DiscoveryCluster start(int size) {
-        return new DiscoveryCluster(size);
+        return start(size, DiscoveryEmulator.DEFAULT_ENV);
     }
 
-    private DiscoveryCluster(int size) {
+    /** Nodes whose {@code DEPLOY_ENV} is {@code deployEnv}: their own instances are there. */
+    public static DiscoveryCluster start(int size, String deployEnv) {
+        return new DiscoveryCluster(size, deployEnv);
+    }
+
+    private DiscoveryCluster(int size, String deployEnv) {
         for (int i = 0; i < size; i++) {
-            nodes.add(new DiscoveryEmulator(clock, "sh001"));
+            nodes.add(new DiscoveryEmulator(clock, "sh001", deployEnv));
         }
         nodes.forEach(n -> n.cluster(nodes));
+        nodes.forEach(DiscoveryEmulator::regSelf); // each node's New: regSelf, replicated to the others
     }
 
     public DiscoveryEmulator node(int i) {

@@ -81,8 +81,17 @@ public final class DiscoveryEmulator implements AutoCloseable {
         static final Answer EMPTY = new Answer(null);
     }
 
+    /** The environment of the tests' clients, where a node deploys unless told otherwise. */
+    public static final String DEFAULT_ENV = "test";
+    /** {@code model.AppID}: the app every node registers itself in. */
+    public static final String SELF_APPID = "infra.discovery";
+
     private final EmulatorClock clock;
     private final String zone;
+    /** The server's {@code DEPLOY_ENV} ({@code c.Env.DeployEnv}): where its own instance is registered. */
+    private final String deployEnv;
+    /** The node's own instance as {@code regSelf} built it at the process's start. */
+    private volatile EmulatedRegistry.Instance self;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final Map<DiscoveryEmulator, Integer> nodeStatus = new ConcurrentHashMap<>();
     private final Set<Thread> pollHandlers = ConcurrentHashMap.newKeySet();
@@ -104,14 +113,23 @@ public final class DiscoveryEmulator implements AutoCloseable {
     /** {@code Discovery.protected}: reads answer -500 until this {@link System#nanoTime()}; MAX_VALUE = until cleared. */
     private volatile long protectedUntil = Long.MIN_VALUE;
 
-    /** A single node with its own clock. */
+    /** A single node with its own clock, deployed in {@link #DEFAULT_ENV}. */
     public static DiscoveryEmulator start() {
-        return new DiscoveryEmulator(new EmulatorClock(), "sh001");
+        return start(DEFAULT_ENV);
     }
 
-    DiscoveryEmulator(EmulatorClock clock, String zone) {
+    /** A single node with its own clock whose {@code DEPLOY_ENV} is {@code deployEnv}: its own instance is there. */
+    public static DiscoveryEmulator start(String deployEnv) {
+        DiscoveryEmulator node = new DiscoveryEmulator(new EmulatorClock(), "sh001", deployEnv);
+        node.regSelf();
+        return node;
+    }
+
+    /** Started by {@link #start} or {@link DiscoveryCluster}, which then call {@link #regSelf()}. */
+    DiscoveryEmulator(EmulatorClock clock, String zone, String deployEnv) {
         this.clock = clock;
         this.zone = zone;
+        this.deployEnv = deployEnv;
         this.registry = new EmulatedRegistry(clock);
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
@@ -247,8 +265,13 @@ public final class DiscoveryEmulator implements AutoCloseable {
         registry.selfPreservation(enabled);
     }
 
-    /** One minute tick of the server's {@code proc}: the guard's renewal count rolls, then {@code evict}. */
+    /**
+     * One minute tick of the server's {@code proc}: the guard's renewal count rolls, then {@code evict}.
+     * The minute before it held two ticks of {@code regSelf}'s 30 s renewal of the node's own instance.
+     */
     public int sweep() {
+        renewSelf();
+        renewSelf();
         return registry.minuteTick();
     }
 
@@ -277,8 +300,9 @@ public final class DiscoveryEmulator implements AutoCloseable {
                 i.metadata == null ? Map.of() : Map.copyOf(i.metadata), i.status, i.latestTimestamp)).toList();
     }
 
+    /** Instances clients registered: the node's own {@value #SELF_APPID} ones are not counted. */
     public int instanceCount() {
-        return registry.instanceCount();
+        return registry.instanceCountExcept(SELF_APPID);
     }
 
     /** Polls held right now whose client is still connected. */
@@ -334,7 +358,40 @@ public final class DiscoveryEmulator implements AutoCloseable {
     void startProcess() {
         syncUp();
         nodeStatus.put(this, NODE_UP); // Nodes.UP
+        regSelf();
         front.up();
+    }
+
+    /**
+     * {@code regSelf}: the process registers itself as {@value #SELF_APPID} with every timestamp
+     * now (a restarted node's instance is newer than any a client saw) and replicates it.
+     */
+    void regSelf() {
+        EmulatedRegistry.Instance i = newInstance(deployEnv, zone, SELF_APPID, "discovery-" + front.port(),
+                List.of("http://" + address()), 1);
+        self = i;
+        registerSelf();
+    }
+
+    /** {@code d.Register(ctx, ins, now, false)}: the instance {@code regSelf} built, replicated. */
+    private void registerSelf() {
+        EmulatedRegistry.Instance i = self.copy();
+        registry.register(i, i.latestTimestamp);
+        replicate("register", i);
+    }
+
+    /**
+     * {@code regSelf}'s 30 s ticker: a renewal of the node's own instance (replicated), or its
+     * registration again when the node answers NothingFound.
+     */
+    private void renewSelf() {
+        EmulatedRegistry.Instance i = self;
+        EmulatedRegistry.Renewed r = registry.renew(i.zone, i.env, i.appid, i.hostname);
+        if (r.ok()) {
+            replicateRenew(r.instance());
+        } else {
+            registerSelf();
+        }
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class DiscoveryEmulatorFixture implements RegistryFixture {
     private static final int TICKS_PER_MINUTE = 6;
 
     /** The Go server closes idle keep-alive connections after its read timeout (tens of seconds): 2 s here. */
-    private final DiscoveryCluster cluster = DiscoveryCluster.start(2).hold(HOLD).idleTimeout(Duration.ofSeconds(2));
+    private final DiscoveryCluster cluster = DiscoveryCluster.start(2, "tck").hold(HOLD).idleTimeout(Duration.ofSeconds(2));
     private final ScheduledExecutorService evictor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "discovery-emulator-evictor");
         t.setDaemon(true);

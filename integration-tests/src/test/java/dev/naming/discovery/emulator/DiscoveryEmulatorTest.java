@@ -489,6 +489,52 @@ class DiscoveryEmulatorTest {
     }
 
     @Test
+    void theNodeRegistersItselfAsInfraDiscoveryAndAgainWithNewTimestampsAtARestart() throws Exception {
+        String self = "env=" + DiscoveryEmulator.DEFAULT_ENV + "&appid=infra.discovery&status=3";
+        JsonNode before = get("fetch", self).path("data");
+        JsonNode instance = before.at("/instances/sh001/0");
+        assertEquals("http://" + node.address(), instance.at("/addrs/0").asText());
+        assertEquals(1, instance.path("status").asInt());
+        long reg = instance.path("reg_timestamp").asLong();
+        assertEquals(reg, instance.path("latest_timestamp").asLong(), "every timestamp is the start");
+        assertEquals(0, node.instanceCount(), "the test control counts clients' instances only");
+        node.clock().advance(Duration.ofSeconds(1));
+        node.restart();
+        JsonNode after = get("fetch", self).path("data");
+        assertTrue(after.at("/instances/sh001/0/reg_timestamp").asLong() > reg);
+        assertTrue(after.path("latest_timestamp").asLong() > before.path("latest_timestamp").asLong());
+    }
+
+    @Test
+    void aPollNamingInfraDiscoveryAnswersAtOnceFromARestartedNodeThatForgotTheOtherApp() throws Exception {
+        node.hold(Duration.ofSeconds(10));
+        String env = "env=" + DiscoveryEmulator.DEFAULT_ENV;
+        node.register(DiscoveryEmulator.DEFAULT_ENV, "sh001", "a", "h1", List.of("http://1.1.1.1:80"), Map.of());
+        JsonNode seen = get("fetchs", env + "&appid=a&appid=infra.discovery&status=3").path("data");
+        long appStamp = seen.at("/a/latest_timestamp").asLong();
+        long selfStamp = seen.at("/infra.discovery/latest_timestamp").asLong();
+        node.clock().advance(Duration.ofSeconds(1));
+        node.restart();
+        long start = System.nanoTime();
+        JsonNode r = get("polls", env + "&hostname=me&appid=a&latest_timestamp=" + appStamp
+                + "&appid=infra.discovery&latest_timestamp=" + selfStamp);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "answered at once, not after the hold");
+        assertEquals(0, r.path("code").asInt());
+        assertTrue(r.at("/data/infra.discovery/latest_timestamp").asLong() > selfStamp);
+        assertEquals("a", r.at("/error/-404/0").asText(), "the app the restarted node forgot");
+    }
+
+    @Test
+    void theSweepRenewsTheNodesOwnInstanceSoItIsNeverEvicted() throws Exception {
+        node.selfPreservation(false);
+        for (int i = 0; i < 3; i++) {
+            node.clock().advance(Duration.ofSeconds(100));
+            assertEquals(0, node.sweep());
+        }
+        assertEquals(1, node.instances(DiscoveryEmulator.DEFAULT_ENV, "infra.discovery").size());
+    }
+
+    @Test
     void aRestartedNodeCopiesTheRegistryOfAnotherNode() throws Exception {
         try (DiscoveryCluster cluster = DiscoveryCluster.start(2)) {
             send(cluster.node(0), "register", INSTANCE + "&status=1&addrs=http://1.1.1.1:1");

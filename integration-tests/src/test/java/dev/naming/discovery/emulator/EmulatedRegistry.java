@@ -532,6 +532,11 @@ final class EmulatedRegistry {
         return all().size();
     }
 
+    /** Not in the server: the instances of every other app. */
+    synchronized int instanceCountExcept(String appid) {
+        return (int) all().stream().filter(i -> !i.appid.equals(appid)).count();
+    }
+
     /** Whether the guard would hold eviction back at the next sweep, given the renewals of the last minute. */
     synchronized boolean protectedByGuard() {
         return selfPreservation && gd.ok();
