@@ -56,10 +56,12 @@ class DiscoveryFailureTest {
     /**
      * A node restarted in an instant: the held poll's connection drops, the JDK client resends the
      * poll to the restarted node, which does not know the app. Renewals (30 s) and the hold (30 s)
-     * are left at their defaults so that neither can be what brings the instance back.
+     * are left at their defaults so that neither can be what brings the instance back. The deadline
+     * tells the restart seen at once from the hold's end (30 s) on a loaded machine; the 1 s target
+     * is measured by {@code RestartFigures}.
      */
     @Test
-    void aProcessThatOnlyRegistersIsVisibleAgainWithinASecondOfAnInstantRestart() {
+    void aProcessThatOnlyRegistersIsVisibleAgainLongBeforeTheHoldEndsAfterAnInstantRestart() {
         try (DiscoveryEmulator node = DiscoveryEmulator.start()) {
             String uri = "discovery://" + node.address() + "?env=" + DiscoveryTestSupport.ENV + "&zone="
                     + DiscoveryTestSupport.ZONE + "&hostname=test-host&timeout=2s&retryMin=50ms&retryMax=300ms";
@@ -70,7 +72,7 @@ class DiscoveryFailureTest {
                     await().atMost(DEADLINE).until(() -> node.heldPolls() == 1); // the owner's poll of its own app
                     node.restart();
                     assertEquals(0, node.instanceCount(), "the restarted node forgot the instance");
-                    await().atMost(Duration.ofSeconds(1)).until(() -> observer.find("chat.logic").size() == 1);
+                    await().atMost(Duration.ofSeconds(5)).until(() -> observer.find("chat.logic").size() == 1);
                 }
             }
         }
