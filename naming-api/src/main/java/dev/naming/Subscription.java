@@ -25,7 +25,9 @@ public interface Subscription extends AutoCloseable {
      * When the registry last confirmed this service's list: a read, or a blocking query or long
      * poll that ended without a change. Empty before the first list. While the registry answers,
      * this is at most about one backend hold old (Consul's {@code wait}, discovery's poll hold,
-     * both under a minute by default); a gateway can alert on a list older than it accepts.
+     * both under a minute by default); a gateway can alert on a list older than it accepts. A list
+     * read back from the {@code snapshot} directory, before the registry's first answer, carries
+     * the time the registry confirmed it, as stored.
      */
     Optional<Instant> lastConfirmed();
 
@@ -34,7 +36,9 @@ public interface Subscription extends AutoCloseable {
      * failure, or from the moment its {@code Naming} finds the registry unreachable (through any of
      * its calls: a watch, {@code find}, the keep-alive); {@code true} again as soon as any call of
      * the {@code Naming} succeeds after that, when every watch backing off reads again within
-     * 250 ms. While it is {@code false} the list is the last one the registry confirmed.
+     * 250 ms. While it is {@code false} the list is the last one the registry confirmed — or the
+     * one read back from the {@code snapshot} directory, for which it stays {@code false} until
+     * the registry's first answer.
      */
     boolean registryReachable();
 
