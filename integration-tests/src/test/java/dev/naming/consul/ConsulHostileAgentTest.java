@@ -288,7 +288,9 @@ class ConsulHostileAgentTest {
                 assertEquals(victims.size(), agent.attacking(), "the four reads were still waiting for their bodies");
 
                 for (String v : victims) {
-                    String warning = await().atMost(Duration.ofSeconds(10)).until(() -> failureWarning(v), Objects::nonNull);
+                    // said at a watch's second failure: two deadlines of about 4 s and a backoff, on a
+                    // machine that may be loaded
+                    String warning = await().atMost(Duration.ofSeconds(20)).until(() -> failureWarning(v), Objects::nonNull);
                     assertTrue(warning.contains("agent " + agent.hostPort() + " did not finish its reply within"), warning);
                 }
                 watched.forEach(w -> assertEquals(1, w.lists().size(), "kept its list: " + w.lists()));
