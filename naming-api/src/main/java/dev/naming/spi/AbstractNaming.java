@@ -53,7 +53,6 @@ public abstract class AbstractNaming implements Naming {
 
     private static final Logger LOG = NamingLoggers.get(AbstractNaming.class);
     static final int DISPATCH_THREADS = 16;
-    /** Own services are watched for what the reads show the keep-alive, not for a listener. */
     /** The options of the watches a {@code Naming} keeps on its own services: told apart by identity (not counted as subscriptions). */
     static final SubscribeOptions OWN_WATCH = SubscribeOptions.defaults().withExecutor(Runnable::run);
 
@@ -265,14 +264,15 @@ public abstract class AbstractNaming implements Naming {
                     hub.add(added);
                     // told before the watch starts: a backend may report its first list from within watch()
                     observers.subscriptions(serviceName, 1);
-                    hub.armSnapshot();
                     try {
                         hub.watch(watch(serviceName, hub));
                     } catch (RuntimeException e) {
                         hubs.remove(serviceName);
+                        added.deactivate();
                         observers.subscriptions(serviceName, 0);
                         throw e;
                     }
+                    hub.armSnapshot();
                 } else {
                     hub.add(added);
                     observers.subscriptions(serviceName, hub.subscriberCount());

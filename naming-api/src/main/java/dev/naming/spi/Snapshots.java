@@ -26,6 +26,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
@@ -36,8 +37,10 @@ import org.slf4j.Logger;
  * servers it knew instead of to none.
  *
  * <p>One file per service in the directory, replaced atomically (written beside it, then moved
- * over it), at most once per {@link #MIN_INTERVAL} per service: the newest list of a burst of
- * changes is the one written. The format is text, versioned, with a CRC-32 of its content: a
+ * over it), at most once per {@link #MIN_INTERVAL} per service when its list changes (the newest
+ * list of a burst is the one written), and once per {@link #CONFIRMATION_INTERVAL} when the
+ * registry only confirms it (a blocking query or long poll ending unchanged: the stored
+ * confirmation time stays at most that old). The format is text, versioned, with a CRC-32 of its content: a
  * missing, partial, corrupt or foreign file (another format, version, backend or service) is
  * ignored with one warning. Files are not synced to the device: a crash may lose the last write,
  * never leave a file that is read as valid but wrong.
@@ -50,6 +53,11 @@ final class Snapshots {
     private static final Logger LOG = NamingLoggers.get(Snapshots.class);
     /** Lists of one service are written at most this often. */
     static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * A list the registry only confirmed again is written at most this often: 1,000 watches whose
+     * holds end every 30 s unchanged would otherwise rewrite 33 files a second to move a time.
+     */
+    static final Duration CONFIRMATION_INTERVAL = Duration.ofMinutes(1);
     /**
      * How long a subscription's first read may go unanswered before the stored list is delivered:
      * a registry that answers takes milliseconds, one that is frozen (or a network that drops
@@ -68,15 +76,25 @@ final class Snapshots {
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private volatile boolean writeFailureLogged;
     private volatile boolean deliveryLogged;
-    /** Files written, for tests. */
-    final java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+    /** Files written, and stored lists asked for: for tests. */
+    final AtomicInteger writes = new AtomicInteger(), loads = new AtomicInteger();
 
-    /** The newest list of a service not yet written, and when the last write of it started. */
+    /**
+     * A service's file, the newest list not yet written (and whether it differs from the last
+     * written), when the last write started and when the queued one is due.
+     */
     private static final class Pending {
+        final Path file;
         List<ServiceInstance> list;
         Instant confirmed;
+        boolean changed;
         long lastWrite = Long.MIN_VALUE;
-        boolean queued;
+        /** When the queued write is due ({@link System#nanoTime()}); {@code Long.MAX_VALUE} for none. */
+        long due = Long.MAX_VALUE;
+
+        Pending(Path file) {
+            this.file = file;
+        }
     }
 
     Snapshots(Path directory, String backend, ScheduledExecutorService timer) {
@@ -89,31 +107,29 @@ final class Snapshots {
         this.io = executor;
     }
 
-    /** The directory the files are in. */
-    Path directory() {
-        return directory;
-    }
-
     /**
      * Keeps {@code list}, confirmed by the registry at {@code confirmed}, as the service's stored
-     * list: written now, or {@link #MIN_INTERVAL} after the last write of the service.
+     * list: written now, or {@link #MIN_INTERVAL} after the last write of the service when the list
+     * {@code changed} since it was last written, else {@link #CONFIRMATION_INTERVAL} after it.
      */
-    void store(String service, List<ServiceInstance> list, Instant confirmed) {
-        Pending p = pending.computeIfAbsent(service, s -> new Pending());
-        long delay;
+    void store(String service, List<ServiceInstance> list, Instant confirmed, boolean changed) {
+        Pending p = pending.computeIfAbsent(service, s -> new Pending(file(s)));
+        long due;
         synchronized (p) {
             p.list = list;
             p.confirmed = confirmed;
-            if (p.queued) {
-                return;
+            p.changed |= changed;
+            long interval = (p.changed ? MIN_INTERVAL : CONFIRMATION_INTERVAL).toNanos();
+            due = p.lastWrite == Long.MIN_VALUE ? System.nanoTime() : p.lastWrite + interval;
+            if (p.due <= due) {
+                return; // a write at least as early is queued: it takes the newest list
             }
-            p.queued = true;
-            delay = p.lastWrite == Long.MIN_VALUE ? 0
-                    : Math.max(0, p.lastWrite + MIN_INTERVAL.toNanos() - System.nanoTime());
+            p.due = due; // a change came after a confirmation was queued: its earlier write replaces it
         }
-        Runnable write = () -> write(service, p);
+        Runnable write = () -> write(service, p, due);
         try {
-            if (delay == 0) {
+            long delay = due - System.nanoTime();
+            if (delay <= 0) {
                 io.execute(write);
             } else {
                 timer.schedule(() -> submit(write), delay, TimeUnit.NANOSECONDS);
@@ -131,22 +147,24 @@ final class Snapshots {
         }
     }
 
-    private void write(String service, Pending p) {
+    /** The write queued for {@code due}, unless another replaced it; {@code Long.MIN_VALUE}: whatever is pending. */
+    private void write(String service, Pending p, long due) {
         List<ServiceInstance> list;
         Instant confirmed;
         synchronized (p) {
-            if (p.list == null) {
+            if (p.list == null || (due != Long.MIN_VALUE && due != p.due)) {
                 return;
             }
             list = p.list;
             confirmed = p.confirmed;
             p.list = null; // the list is not kept here once written
-            p.queued = false;
+            p.changed = false;
+            p.due = Long.MAX_VALUE;
             p.lastWrite = System.nanoTime();
         }
         try {
             Files.createDirectories(directory);
-            Path target = file(service);
+            Path target = p.file;
             Path temporary = Files.createTempFile(directory, ".snapshot-", ".tmp");
             try {
                 Files.write(temporary, encode(backend, service, list, confirmed));
@@ -177,6 +195,7 @@ final class Snapshots {
      * warning says why).
      */
     void load(String service, BiConsumer<List<ServiceInstance>, Instant> found) {
+        loads.incrementAndGet();
         try {
             io.execute(() -> {
                 Stored stored = read(service);
@@ -240,7 +259,7 @@ final class Snapshots {
     /** Writes what is pending, for up to a second, and stops the thread. */
     void close() {
         for (Map.Entry<String, Pending> e : pending.entrySet()) {
-            submit(() -> write(e.getKey(), e.getValue()));
+            submit(() -> write(e.getKey(), e.getValue(), Long.MIN_VALUE));
         }
         io.shutdown();
         try {

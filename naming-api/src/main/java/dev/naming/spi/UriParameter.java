@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,28 +61,25 @@ public final class UriParameter<T> {
 
     /** As {@link #duration}, refusing zero: an interval, a pause or a timeout that must pass. */
     public static UriParameter<Duration> positiveDuration(String name, Duration defaultValue, String description) {
-        return new UriParameter<>(name, "duration", defaultValue, format(defaultValue), false, null, false, description,
-                v -> {
-                    Duration d = NamingUri.parseDuration(name, v);
-                    if (d.isZero() || d.isNegative()) {
-                        throw new IllegalArgumentException(name + " must be above zero, was '" + v + "'");
-                    }
-                    return d;
-                });
+        return checkedDuration(name, defaultValue, description, d -> Validation.positive(name, d));
     }
 
     /** As {@link #duration}, within {@code min}–{@code max} (both included; the description says why). */
     public static UriParameter<Duration> duration(String name, Duration defaultValue, Duration min, Duration max,
                                                   String description) {
-        return new UriParameter<>(name, "duration", defaultValue, format(defaultValue), false, null, false, description,
-                v -> {
-                    Duration d = NamingUri.parseDuration(name, v);
-                    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-                        throw new IllegalArgumentException(name + " must be within " + formatDuration(min) + "-"
-                                + formatDuration(max) + ", was '" + v + "'");
-                    }
-                    return d;
-                });
+        return checkedDuration(name, defaultValue, description, d -> {
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw new IllegalArgumentException(name + " must be within " + formatDuration(min) + "-"
+                        + formatDuration(max) + ", was " + formatDuration(d));
+            }
+            return d;
+        });
+    }
+
+    private static UriParameter<Duration> checkedDuration(String name, Duration defaultValue, String description,
+                                                          UnaryOperator<Duration> check) {
+        return new UriParameter<>(name, "duration", defaultValue, defaultValue == null ? "" : format(defaultValue),
+                false, null, false, description, v -> check.apply(NamingUri.parseDuration(name, v)));
     }
 
     /** Free text, trimmed; a blank value counts as not given. */

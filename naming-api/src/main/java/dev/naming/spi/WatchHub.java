@@ -125,8 +125,7 @@ final class WatchHub implements WatchSink {
 
     private void record(List<ServiceInstance> instances) {
         List<ServiceInstance> sorted = sorted(instances);
-        confirmedAt = hooks.clock().instant();
-        hooks.observer().confirmed(service, confirmedAt);
+        confirm(hooks.clock().instant());
         hooks.registry().answered();
         if (failing) {
             failing = false;
@@ -136,30 +135,35 @@ final class WatchHub implements WatchSink {
             hooks.answeredAgain();
         }
         hooks.seen(service, sorted);
+        boolean changed = !sorted.equals(truth);
         truth = sorted;
         restored = false;
         publish();
-        store();
+        store(changed);
     }
 
     @Override
     public void unchanged() {
-        Instant at = hooks.clock().instant();
-        confirmedAt = at;
-        hooks.observer().confirmed(service, at);
+        confirm(hooks.clock().instant());
         hooks.registry().answered();
         synchronized (this) {
-            store();
+            store(false);
         }
+    }
+
+    /** The registry confirmed the list at {@code at} (or, for a stored list, had confirmed it then). */
+    private void confirm(Instant at) {
+        confirmedAt = at;
+        hooks.observer().confirmed(service, at);
     }
 
     // ---- the list kept on disk (snapshot=) ---------------------------------------------------
 
     /** Keeps the registry's list, as confirmed now, on disk; under this hub's lock. */
-    private void store() {
+    private void store(boolean changed) {
         Snapshots snapshots = hooks.snapshots();
         if (snapshots != null && truth != null) {
-            snapshots.store(service, truth, confirmedAt);
+            snapshots.store(service, truth, confirmedAt, changed);
         }
     }
 
@@ -200,15 +204,10 @@ final class WatchHub implements WatchSink {
             }
             List<ServiceInstance> sorted = sorted(instances);
             restored = true;
-            confirmedAt = storedConfirmation;
-            hooks.observer().confirmed(service, storedConfirmation);
+            confirm(storedConfirmation);
             LOG.debug("watch of '{}': the registry has not answered yet; delivering the {} instances it confirmed at {}"
                     + " (snapshot)", service, sorted.size(), storedConfirmation);
-            current = sorted;
-            hooks.observer().instances(service, sorted);
-            for (HubSubscription s : subscribers) {
-                s.offer(sorted);
-            }
+            deliver(sorted);
         }
         kick();
     }
@@ -272,10 +271,6 @@ final class WatchHub implements WatchSink {
     /** The application's subscriptions: the watch a {@code Naming} keeps on a service it registers is not one. */
     synchronized int subscriberCount() {
         return (int) subscribers.stream().filter(s -> s.options() != AbstractNaming.OWN_WATCH).count();
-    }
-
-    synchronized List<HubSubscription> subscribers() {
-        return List.copyOf(subscribers);
     }
 
     void watch(ServiceWatch watch) {
@@ -371,13 +366,17 @@ final class WatchHub implements WatchSink {
                 next = sorted(merged);
             }
         }
-        if (next.equals(current)) {
-            return;
+        if (!next.equals(current)) {
+            deliver(next);
         }
-        current = next;
-        hooks.observer().instances(service, next);
+    }
+
+    /** Makes {@code list} the current one and sets it for every subscriber; the caller kicks them. */
+    private void deliver(List<ServiceInstance> list) {
+        current = list;
+        hooks.observer().instances(service, list);
         for (HubSubscription s : subscribers) {
-            s.offer(next);
+            s.offer(list);
         }
     }
 

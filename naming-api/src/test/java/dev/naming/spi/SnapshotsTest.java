@@ -106,7 +106,7 @@ class SnapshotsTest {
     void aStoredListIsWrittenAtOnceAndABurstAtMostOnceASecondAfter() throws Exception {
         Snapshots snapshots = new Snapshots(dir, "consul", timer);
         for (int i = 0; i < 50; i++) {
-            snapshots.store("chat.logic", LIST.subList(0, i % 2 + 1), AT.plusSeconds(i));
+            snapshots.store("chat.logic", LIST.subList(0, i % 2 + 1), AT.plusSeconds(i), true);
         }
         // the first is written at once (or, if the burst ends first, the last alone), the last within a second more
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
@@ -123,10 +123,22 @@ class SnapshotsTest {
     }
 
     @Test
+    void aConfirmationAloneWaitsItsIntervalAndAChangeAfterItDoesNot() {
+        Snapshots snapshots = new Snapshots(dir, "consul", timer);
+        snapshots.store("chat.logic", LIST, AT, true);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> snapshots.writes.get() == 1);
+        snapshots.store("chat.logic", LIST, AT.plusSeconds(30), false); // due a minute after the first write
+        snapshots.store("chat.logic", LIST.subList(0, 1), AT.plusSeconds(31), true); // due a second after it
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> snapshots.writes.get() == 2);
+        assertEquals(AT.plusSeconds(31), snapshots.read("chat.logic").confirmed());
+        snapshots.close();
+    }
+
+    @Test
     void closeWritesWhatIsPending() {
         Snapshots snapshots = new Snapshots(dir, "consul", timer);
-        snapshots.store("chat.logic", LIST, AT);
-        snapshots.store("chat.logic", LIST.subList(0, 1), AT.plusSeconds(1)); // waits for its second
+        snapshots.store("chat.logic", LIST, AT, true);
+        snapshots.store("chat.logic", LIST.subList(0, 1), AT.plusSeconds(1), true); // waits for its second
         snapshots.close();
         Snapshots again = new Snapshots(dir, "consul", timer);
         assertEquals(LIST.subList(0, 1), again.read("chat.logic").instances());
@@ -156,8 +168,8 @@ class SnapshotsTest {
         Path notADirectory = Files.writeString(dir.resolve("file"), "x");
         Snapshots snapshots = new Snapshots(notADirectory, "consul", timer);
         try (LogCapture log = new LogCapture()) {
-            snapshots.store("a", LIST, AT);
-            snapshots.store("b", LIST, AT);
+            snapshots.store("a", LIST, AT, true);
+            snapshots.store("b", LIST, AT, true);
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
                     .until(() -> !log.lines("could not write the snapshot").isEmpty());
             snapshots.close();

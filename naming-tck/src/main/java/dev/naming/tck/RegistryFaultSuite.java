@@ -144,12 +144,6 @@ public abstract class RegistryFaultSuite {
     }
 
     /**
-     * A fault that lasts past the backoff cap: the watch's pauses double up to the cap and then stay
-     * there, so it retries at least once per cap however long the fault lasts (without the cap a
-     * long outage would go unnoticed for about as long again after it ends), and at most as often as
-     * its shortest jittered pause, half a cap, allows.
-     */
-    /**
      * The faults whose requests reach the registry's server, so that a request log sees the watch
      * retry through them, in the order the long-fault case prefers them: an HTTP registry's error
      * answers first, then any registry's own error answers and garbage.
@@ -163,6 +157,12 @@ public abstract class RegistryFaultSuite {
         return LONG_FAULTS.stream().filter(offered::contains).findFirst();
     }
 
+    /**
+     * A fault that lasts past the backoff cap: the watch's pauses double up to the cap and then stay
+     * there, so it retries at least once per cap however long the fault lasts (without the cap a
+     * long outage would go unnoticed for about as long again after it ends), and at most as often as
+     * its shortest jittered pause, half a cap, allows.
+     */
     @Test
     void aWatchRetriesAtLeastOncePerBackoffCapThroughALongFault() {
         Duration cap = fixture.retryCap().orElse(null);
