@@ -57,7 +57,7 @@ final class ConsulConfig {
             Duration.ofSeconds(5), "TCP (and TLS) connect timeout");
     static final UriParameter<Duration> TIMEOUT = UriParameter.positiveDuration("timeout", Duration.ofSeconds(10),
             "read timeout of every request that is not a blocking query");
-    static final UriParameter<Duration> READ_MARGIN = UriParameter.duration("readMargin", Duration.ofSeconds(5),
+    static final UriParameter<Duration> READ_MARGIN = UriParameter.positiveDuration("readMargin", Duration.ofSeconds(5),
             "a blocking query's read timeout is wait + wait/16 (the agent's jitter) + this");
     // one blocking query per 100 ms per watch at most (consul-template's choice): a churning service
     // costs the agent ten queries a second, and a change spaced further apart is never delayed
@@ -177,8 +177,15 @@ final class ConsulConfig {
         if (values.get(TRUSTSTORE) != null && !tls) {
             throw new IllegalArgumentException("truststore needs tls=true (or " + SSL_ENV + "=true)");
         }
-        if (values.get(TRUSTSTORE) != null && !java.nio.file.Files.isReadable(Path.of(values.get(TRUSTSTORE)))) {
-            throw new IllegalArgumentException("truststore cannot be read: " + values.get(TRUSTSTORE));
+        // loaded here once, as the client will: a wrong password or type fails the connect, not every call
+        String store = values.get(TRUSTSTORE), type = values.get(TRUSTSTORE_TYPE), password = values.get(TRUSTSTORE_PASSWORD);
+        try (java.io.InputStream in = store == null ? null : java.nio.file.Files.newInputStream(Path.of(store))) {
+            if (in != null) {
+                java.security.KeyStore.getInstance(type == null ? "PKCS12" : type).load(in,
+                        password == null ? null : password.toCharArray());
+            }
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("truststore cannot be read: " + store + " (" + e.getMessage() + ")", e);
         }
         if (values.get(RETRY_MAX).compareTo(values.get(RETRY_MIN)) < 0) {
             throw new IllegalArgumentException("retryMax must not be below retryMin");

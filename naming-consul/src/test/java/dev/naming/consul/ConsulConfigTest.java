@@ -84,6 +84,23 @@ class ConsulConfigTest {
     }
 
     @Test
+    void aTrustStoreThatCannotBeLoadedIsRefusedAtConnect(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path store = dir.resolve("trust.p12");
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        try (var out = java.nio.file.Files.newOutputStream(store)) {
+            ks.store(out, "right".toCharArray());
+        }
+        String uri = "consul://h?tls=true&truststore=" + store;
+        parse(uri + "&truststorePassword=right");
+        assertMessage("truststore cannot be read: " + store, () -> parse(uri + "&truststorePassword=wrong"));
+        assertMessage("truststore cannot be read: " + store, () -> parse(uri + "&truststorePassword=right&truststoreType=JCEKS"));
+        java.nio.file.Files.writeString(store, "not a key store");
+        assertMessage("truststore cannot be read: " + store, () -> parse(uri + "&truststorePassword=right"));
+    }
+
+    @Test
     void badInputIsRefusedNamingTheParameter() {
         assertMessage("unknown parameter 'tokn'", () -> parse("consul://h?tokn=x"));
         assertMessage("wait", () -> parse("consul://h?wait=11m"));

@@ -66,7 +66,7 @@ public final class ConsulAgents {
                 }
                 throw new AgentFailure(e.getMessage(), e);
             } catch (IOException e) {
-                throw new AgentFailure(agent + ": " + e, e);
+                throw new AgentFailure(e.toString(), e); // the transport's messages name the agent
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new NamingException("consul: " + what + " interrupted", e);

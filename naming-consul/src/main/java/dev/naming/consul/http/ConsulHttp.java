@@ -49,7 +49,6 @@ import org.eclipse.jetty.io.WindowRateControl;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Every request of one {@code Naming} to its agents, through one Jetty {@link HttpClient}: the only
@@ -137,8 +136,7 @@ public final class ConsulHttp implements AutoCloseable {
             // read by Jetty when the client starts (the first call): an unreadable store fails that call
             tls.setTrustStorePath(settings.truststore().toString());
             tls.setTrustStorePassword(settings.truststorePassword());
-            tls.setTrustStoreType(settings.truststoreType() != null ? settings.truststoreType()
-                    : java.security.KeyStore.getDefaultType());
+            tls.setTrustStoreType(settings.truststoreType() != null ? settings.truststoreType() : "PKCS12");
         }
         connector.setSslContextFactory(tls);
 

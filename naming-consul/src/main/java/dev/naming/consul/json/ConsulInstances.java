@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.naming.ServiceInstance;
 import dev.naming.ServiceRegistration;
-import dev.naming.spi.InputChecks;
 import dev.naming.spi.NamingLoggers;
 import java.util.ArrayList;
 import java.io.IOException;
@@ -166,7 +165,6 @@ public final class ConsulInstances {
             protocol = ServiceRegistration.DEFAULT_PROTOCOL;
         }
         try {
-            InputChecks.serviceId(id);
             return new ServiceInstance(id, name == null ? serviceName : name, address, port, protocol, tags, meta);
         } catch (IllegalArgumentException e) {
             LOG.debug("consul: skipping an instance of '{}' that cannot be used: {}", serviceName, e.getMessage());

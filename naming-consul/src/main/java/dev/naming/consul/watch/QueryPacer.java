@@ -27,10 +27,9 @@ final class QueryPacer {
     }
 
     QueryPacer(Duration interval, Duration idlePenaltyMax, LongSupplier clock) {
-        this.intervalNanos = Math.max(1, interval.toNanos());
+        this.intervalNanos = interval.toNanos(); // queryInterval is above zero
         this.clock = clock;
-        Duration first = interval.isZero() ? Duration.ofMillis(1) : interval;
-        this.idle = new Backoff(first, idlePenaltyMax.compareTo(first) < 0 ? first : idlePenaltyMax, 0.2);
+        this.idle = new Backoff(interval, idlePenaltyMax.compareTo(interval) < 0 ? interval : idlePenaltyMax, 0.2);
         this.refilledAt = clock.getAsLong();
     }
 

@@ -78,9 +78,10 @@ class ConsulJsonTest {
 
     @Test
     void theServicesOfTheAgentAreReadByTheirIds() throws Exception {
-        byte[] services = "{\"web-1\":{\"ID\":\"web-1\",\"Tags\":[\"x\"]},\"a\":{\"ID\":\"a\"}}"
-                .getBytes(StandardCharsets.UTF_8);
-        assertEquals(java.util.Optional.of(""), ConsulJson.serviceName(services, "a"));
+        byte[] services = ("{\"web-1\":{\"ID\":\"web-1\",\"Tags\":[\"x\"],\"Service\":\"web\"},"
+                + "\"a\":{\"ID\":\"a\"}}").getBytes(StandardCharsets.UTF_8);
+        assertEquals(java.util.Optional.of("web"), ConsulJson.serviceName(services, "web-1"));
+        assertEquals(java.util.Optional.of(""), ConsulJson.serviceName(services, "a"), "an entry without its name");
         assertEquals(java.util.Optional.empty(), ConsulJson.serviceName(services, "x"));
         assertThrows(java.io.IOException.class, () -> ConsulJson.serviceName("[]".getBytes(StandardCharsets.UTF_8), "a"));
     }
