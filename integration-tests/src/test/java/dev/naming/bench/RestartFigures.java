@@ -192,6 +192,10 @@ class RestartFigures {
     // ---- snapshot=: the first list of a process started while the registry is down -------------------
 
     private static final Duration SNAPSHOT_TARGET = Duration.ofMillis(100);
+
+    /** The snapshot= directory of a test, removed after it. */
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
     private static final int SNAPSHOT_INSTANCES = 10;
 
     /** The Consul agent killed (connections refused) when the process starts: the first read fails at once. */
@@ -212,7 +216,6 @@ class RestartFigures {
 
     private void consulFirstListFromTheSnapshot(boolean killed) throws Exception {
         ConsulAgentFixture agent = agent();
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("figures-snapshot");
         String uri = System.getenv(ConsulAgentFixture.ENV);
         String withSnapshot = uri + (uri.contains("?") ? "&" : "?") + "snapshot=" + dir;
         String service = prefix + "-logic";
@@ -234,7 +237,6 @@ class RestartFigures {
 
     @Test
     void discoveryFirstListFromTheSnapshotWithTheNodeDown() throws Exception {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("figures-snapshot");
         try (DiscoveryEmulator node = DiscoveryEmulator.start(ENV); Naming owner = Naming.connect(discoveryUri(node))) {
             String withSnapshot = discoveryUri(node) + "&snapshot=" + dir;
             String service = prefix + "-logic";
@@ -247,7 +249,6 @@ class RestartFigures {
 
     @Test
     void inMemoryFirstListFromTheSnapshotWithTheRegistryDown() throws Exception {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("figures-snapshot");
         String name = prefix + "-registry";
         dev.naming.inmemory.InMemoryRegistry registry = dev.naming.inmemory.InMemoryRegistry.named(name);
         try (Naming owner = Naming.connect("inmemory://" + name)) {
