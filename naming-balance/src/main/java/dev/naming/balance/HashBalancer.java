@@ -113,6 +113,8 @@ public final class HashBalancer extends Balancer {
         if (next == null) {
             return null;
         }
+        // this view's instance, not next.member().instance: that field belongs to the lock and may
+        // already hold a newer list's instance
         int index = List.of(all).indexOf(next);
         return new Lease(this, next.member(), group.instances[index], false);
     }
