@@ -80,8 +80,4 @@ final class AliasTable {
         }
         return (random & 0xFFFFFFFFL) < keep[column] ? column : alias[column];
     }
-
-    int size() {
-        return size;
-    }
 }

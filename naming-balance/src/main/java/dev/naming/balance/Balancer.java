@@ -55,14 +55,19 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Picks and lists.</b> Each list the subscription delivers is turned into an immutable view
  * that picks read through one volatile field: a pick takes no lock and allocates nothing
- * ({@link LeastRequestBalancer}'s lease aside). The list is taken as the subscription delivers it,
- * so its guarantees carry over: calls never overlap and keep their order, and a list superseded
- * while the listener was busy is skipped. Feed one balancer from one subscription; it may run on
- * any {@link SubscribeOptions#withExecutor executor}, the registry's reading thread included, as
- * building the view is quick (one pass over the instances; for consistent hashing one pass over its
- * 131,072 slots per instance that joined or left). What depends on time (an ejection ending, a
- * slow-start step) is applied by the first pick after it is due, so a balancer starts no thread
- * and needs no closing.
+ * ({@link LeastRequestBalancer}'s lease aside), except the one pick that rebuilds the view (below).
+ * The list is taken as the subscription delivers it, so its guarantees carry over: calls never
+ * overlap and keep their order, and a list superseded while the listener was busy is skipped. Feed
+ * one balancer from one subscription; it may run on any {@link SubscribeOptions#withExecutor executor},
+ * the registry's reading thread included, as building the view is quick: one pass over the
+ * instances for random and least request; for round robin one pass over the instances per position
+ * of its cycle (at most 65,536 positions, an array of as many ints); for consistent hashing one
+ * pass over its 131,072 slots per instance that joined or left, and a new array of the slots.
+ *
+ * <p>What depends on time (an ejection ending, a slow-start step) is applied by the first pick after
+ * it is due, so a balancer starts no thread and needs no closing. That pick rebuilds the view on
+ * its own thread, at the cost just given: it takes the lock if no other thread holds it (it never
+ * waits for it; picks that find it held go on with the view they have) and allocates the new view.
  *
  * <p>Reports of failed and successful calls ({@link #failed}, {@link #succeeded}, or by ending a
  * lease) feed outlier ejection. Implementations are thread-safe.

@@ -52,7 +52,7 @@ public final class HashBalancer extends Balancer {
     /**
      * The instance for {@code key}: the same for the same key while the instances stay. The key
      * is hashed through {@link String#hashCode()}, which Java specifies, so {@code pick(key)} is
-     * {@code pick((long) key.hashCode())}. Takes no lock and allocates nothing.
+     * {@code pick((long) key.hashCode())}, locks and allocations included.
      *
      * @throws IllegalArgumentException if {@code key} is null
      * @throws NoInstanceException if the balancer has no instance: no list yet, or an empty one
@@ -65,7 +65,9 @@ public final class HashBalancer extends Balancer {
     }
 
     /**
-     * The instance for a numeric key (a user id, a room id). Takes no lock and allocates nothing.
+     * The instance for a numeric key (a user id, a room id). Takes no lock and allocates nothing,
+     * except the pick that rebuilds the view after an ejection ends: it takes the lock if it is
+     * free, passes over the 131,072 slots and allocates an array of them ({@link Balancer} says more).
      *
      * @throws NoInstanceException if the balancer has no instance: no list yet, or an empty one
      */
@@ -111,6 +113,8 @@ public final class HashBalancer extends Balancer {
         if (next == null) {
             return null;
         }
+        // this view's instance, not next.member().instance: that field belongs to the lock and may
+        // already hold a newer list's instance
         int index = List.of(all).indexOf(next);
         return new Lease(this, next.member(), group.instances[index], false);
     }

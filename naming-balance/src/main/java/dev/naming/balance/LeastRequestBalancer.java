@@ -26,7 +26,9 @@ public final class LeastRequestBalancer extends Balancer {
 
     /**
      * Leases an instance: of two drawn at random, the one with fewer open leases. Takes no lock;
-     * the lease is its one allocation. End it with {@link Lease#close()} or {@link Lease#failed()}.
+     * the lease is its one allocation, except in the pick that rebuilds the view after an ejection
+     * ends or a slow-start step ({@link Balancer} says what that costs). End it with
+     * {@link Lease#close()} or {@link Lease#failed()}.
      *
      * @throws NoInstanceException if the balancer has no instance: no list yet, or an empty one
      */

@@ -92,8 +92,4 @@ final class SmoothSequence {
     private static int stripes(int cores) {
         return Math.max(4, Math.min(64, Integer.highestOneBit(cores * 4 - 1) << 1));
     }
-
-    int cycleLength() {
-        return cycle.length;
-    }
 }

@@ -28,7 +28,8 @@ public final class WeightedBalancer extends Balancer {
     }
 
     /**
-     * The next instance. Takes no lock and allocates nothing.
+     * The next instance. Takes no lock and allocates nothing, except the pick that rebuilds the
+     * view after an ejection ends or a slow-start step ({@link Balancer} says what that costs).
      *
      * @throws NoInstanceException if the balancer has no instance: no list yet, or an empty one
      */

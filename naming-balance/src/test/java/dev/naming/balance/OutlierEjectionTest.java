@@ -2,6 +2,7 @@ package dev.naming.balance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,7 +46,7 @@ class OutlierEjectionTest {
 
         assertFalse(rr.available().contains(bad));
         for (int i = 0; i < 100; i++) {
-            assertTrue(!rr.pick().equals(bad));
+            assertNotEquals(bad, rr.pick());
         }
     }
 
@@ -110,7 +111,7 @@ class OutlierEjectionTest {
         ejectionTime(rr, bad);
         ejectionTime(rr, bad);
 
-        clock.advance(BASE.multipliedBy(1));
+        clock.advance(BASE);
 
         assertEquals(Duration.ofSeconds(60), ejectionTime(rr, bad), "the third ejection, less one forgiven: two");
     }

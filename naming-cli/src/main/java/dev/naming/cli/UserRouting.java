@@ -5,6 +5,7 @@ import dev.naming.balance.Balancer;
 import dev.naming.balance.HashBalancer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -52,13 +53,13 @@ final class UserRouting {
         }
         StringBuilder spread = new StringBuilder();
         perServer.forEach((server, users) -> spread.append(spread.length() == 0 ? "" : " · ")
-                .append(server).append(' ').append(String.format("%,d", users)));
+                .append(server).append(' ').append(String.format(Locale.ROOT, "%,d", users)));
         if (routedBefore == 0) {
-            clock.say("gateway", String.format("routes %,d users by consistent hash: %s", USERS, spread));
+            clock.say("gateway", String.format(Locale.ROOT, "routes %,d users by consistent hash: %s", USERS, spread));
             return;
         }
-        String movement = String.format("%,d of %,d users moved (%.1f %%)", moved, USERS, 100.0 * moved / USERS)
-                + whereTo(change, from, to);
+        String movement = String.format(Locale.ROOT, "%,d of %,d users moved (%.1f %%)",
+                moved, USERS, 100.0 * moved / USERS) + whereTo(change, from, to);
         movements.add(movement);
         clock.say("gateway", "consistent hash: " + movement);
         clock.say("gateway", "users per server: " + spread);

@@ -88,6 +88,9 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
     /** Counter: failed registry calls and watch reads by operation and exception. */
     public static final String ERRORS = "naming.registry.errors";
 
+    /** Deeper than any real chain of wrapped exceptions. */
+    static final int MAX_CAUSE_DEPTH = 32;
+
     private final AbstractNaming naming;
     private final Tags tags;
     private final Observer observer = new Observer();
@@ -98,6 +101,13 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
     private final AtomicInteger registrations = new AtomicInteger();
     private final AtomicInteger drained = new AtomicInteger();
     private final AtomicInteger reachable = new AtomicInteger(1);
+    /**
+     * Guards whether a service is watched together with its meters, so that a count cannot register
+     * a meter of a service that just went. Not this binder's monitor: bindTo holds that while it calls
+     * the {@code Naming}, whose locks the observer is called under (a watch's, for a state-loss hold),
+     * so an observer taking it could deadlock. This one is never held while calling the {@code Naming}.
+     */
+    private final Object serviceLock = new Object();
     private boolean observing;
 
     /** Meters for {@code naming}, with no tags of their own. */
@@ -125,6 +135,16 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
         if (registries.contains(registry)) {
             return;
         }
+        synchronized (serviceLock) {
+            bindMeters(registry);
+        }
+        if (!observing) {
+            observing = true;
+            naming.addObserver(observer); // told the present state first: services appear here
+        }
+    }
+
+    private void bindMeters(MeterRegistry registry) {
         registries.add(registry);
         keep(registry, Gauge.builder(REGISTRATIONS, registrations, AtomicInteger::get).tags(tags)
                 .description("instances this naming client keeps registered").strongReference(true).register(registry));
@@ -136,10 +156,6 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
         keep(registry, Counter.builder(REREGISTRATIONS).tags(tags)
                 .description("own instances registered again because the registry had forgotten them").register(registry));
         services.forEach((service, state) -> serviceGauges(registry, service, state));
-        if (!observing) {
-            observing = true;
-            naming.addObserver(observer); // told the present state first: services appear here
-        }
     }
 
     /** Stops observing the {@code Naming} and removes every meter this binder registered. */
@@ -147,19 +163,29 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
     public synchronized void close() {
         naming.removeObserver(observer);
         observing = false;
-        registered.forEach((registry, ids) -> ids.forEach(registry::remove));
-        registered.clear();
-        registries.clear();
-        services.clear();
+        synchronized (serviceLock) {
+            registered.forEach((registry, ids) -> ids.forEach(registry::remove));
+            registered.clear();
+            registries.clear();
+            services.clear();
+        }
     }
 
     private void keep(MeterRegistry registry, Meter meter) {
         registered.computeIfAbsent(registry, r -> ConcurrentHashMap.newKeySet()).add(meter.getId());
     }
 
-    private synchronized void serviceAppeared(String service, ServiceState state) {
-        if (services.putIfAbsent(service, state) == null) {
-            registries.forEach(r -> serviceGauges(r, service, state));
+    /** The state of {@code service}: the one kept already if another call got there first, else a new one with its meters. */
+    private ServiceState serviceAppeared(String service, int subscriptions) {
+        synchronized (serviceLock) {
+            ServiceState fresh = new ServiceState();
+            fresh.subscriptions = subscriptions; // before its gauge exists, which must never read 0
+            ServiceState kept = services.putIfAbsent(service, fresh);
+            if (kept != null) {
+                return kept;
+            }
+            registries.forEach(r -> serviceGauges(r, service, fresh));
+            return fresh;
         }
     }
 
@@ -175,17 +201,28 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
     }
 
     /** The last subscription closed: the service's meters go, so that a JVM watching many services over time keeps none. */
-    private synchronized void serviceGone(String service) {
-        if (services.remove(service) == null) {
-            return;
-        }
-        registered.forEach((registry, ids) -> ids.removeIf(id -> {
-            if (service.equals(id.getTag("service"))) {
-                registry.remove(id);
-                return true;
+    private void serviceGone(String service) {
+        synchronized (serviceLock) {
+            if (services.remove(service) == null) {
+                return;
             }
-            return false;
-        }));
+            registered.forEach((registry, ids) -> ids.removeIf(id -> {
+                if (service.equals(id.getTag("service"))) {
+                    registry.remove(id);
+                    return true;
+                }
+                return false;
+            }));
+        }
+    }
+
+    /** Counts for {@code service} only while it is watched. */
+    private void countForService(String name, String service) {
+        synchronized (serviceLock) {
+            if (services.containsKey(service)) {
+                count(name, Tags.of("service", service));
+            }
+        }
     }
 
     private void count(String name, Tags meterTags) {
@@ -196,10 +233,18 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
-    private static String deepestCause(Throwable error) {
+    /**
+     * The simple class name of the deepest cause, looking at most {@value #MAX_CAUSE_DEPTH} causes
+     * down: {@code initCause} refuses only a throwable as its own cause, so a chain may loop (A → B → A).
+     */
+    static String deepestCause(Throwable error) {
         Throwable deepest = error;
-        while (deepest.getCause() != null && deepest.getCause() != deepest) {
-            deepest = deepest.getCause();
+        for (int depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
+            Throwable cause = deepest.getCause();
+            if (cause == null || cause == deepest) {
+                break;
+            }
+            deepest = cause;
         }
         return deepest.getClass().getSimpleName();
     }
@@ -227,9 +272,7 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
             }
             ServiceState state = services.get(service);
             if (state == null) {
-                state = new ServiceState();
-                state.subscriptions = count;
-                serviceAppeared(service, state);
+                state = serviceAppeared(service, count);
             }
             state.subscriptions = count;
         }
@@ -259,9 +302,7 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
 
         @Override
         public void delivered(String service) {
-            if (services.containsKey(service)) {
-                count(DELIVERIES, Tags.of("service", service));
-            }
+            countForService(DELIVERIES, service);
         }
 
         @Override
@@ -288,9 +329,7 @@ public final class NamingMetrics implements MeterBinder, AutoCloseable {
 
         @Override
         public void stateLossHold(String service, int held) {
-            if (services.containsKey(service)) {
-                count(STATE_LOSS_HOLDS, Tags.of("service", service));
-            }
+            countForService(STATE_LOSS_HOLDS, service);
         }
 
         @Override

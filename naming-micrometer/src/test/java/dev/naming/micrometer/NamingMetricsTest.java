@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.naming.Naming;
@@ -77,5 +78,16 @@ class NamingMetricsTest {
         new NamingMetrics(naming).bindTo(registry);
         assertEquals(1.0, registry.get(NamingMetrics.SUBSCRIPTIONS).tag("service", "chat.logic").gauge().value());
         assertNull(registry.find(NamingMetrics.SUBSCRIPTIONS).tag("service", "other").gauge());
+    }
+
+    @Test
+    void theDeepestCauseIsFoundAndALoopOfCausesEnds() {
+        assertEquals("ConnectException", NamingMetrics.deepestCause(
+                new IllegalStateException(new java.io.UncheckedIOException(new java.net.ConnectException()))));
+        IllegalStateException a = new IllegalStateException();
+        IllegalArgumentException b = new IllegalArgumentException(a);
+        a.initCause(b);
+
+        assertTimeoutPreemptively(DEADLINE, () -> assertEquals("IllegalStateException", NamingMetrics.deepestCause(a)));
     }
 }
