@@ -196,7 +196,7 @@ final class DiscoveryPoller implements AutoCloseable {
                 }
                 batch = new ArrayList<>(apps.values());
                 if (!apps.containsKey(NODE_APP)) {
-                    batch.add(nodeApp); // last: the first app's sink is a real one (see pause)
+                    batch.add(nodeApp);
                 }
                 if (wakeup.isDone()) {
                     wakeup = new CompletableFuture<>();
@@ -224,7 +224,9 @@ final class DiscoveryPoller implements AutoCloseable {
                 Duration pause = backoff.next();
                 LOG.debug("discovery: polling {} failed, next try in {} ms: {}", node, pause.toMillis(),
                         e.getMessage());
-                if (!pause(pause, batch.get(0).sink)) {
+                // NOBODY is behind no Naming: its pause would not end when the registry answers again
+                WatchSink sink = batch.stream().map(a -> a.sink).filter(s -> s != NOBODY).findFirst().orElse(NOBODY);
+                if (!pause(pause, sink)) {
                     return;
                 }
             }
