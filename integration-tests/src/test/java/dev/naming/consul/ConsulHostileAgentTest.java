@@ -141,7 +141,8 @@ class ConsulHostileAgentTest {
                 assertTrue(warning.contains(expected), warning);
                 assertTrue(warning.contains("agent " + agent.hostPort()), warning);
                 assertTrue(warning.contains("keeping the last list (1 instances)"), warning);
-                // one watch refused while the agent answers the others: the registry is not down
+                // one watch refused while the agent answers the others: the registry is not down for them
+                assertTrue(bystander.subscription().registryReachable());
 
                 // the other watch of the same Naming reads on while the victim's reads are attacked
                 upstream.register("bystander-2", BYSTANDER);
@@ -475,7 +476,6 @@ class ConsulHostileAgentTest {
     @Test
     void anRstStreamFloodEndsItsConnection() throws Exception {
         FloodRun run = flood(Flood.RESET);
-        assertTrue(run.closeMs() < CLOSE_WITHIN.toMillis(), run.toString());
         assertTrue(run.goAways().contains(ENHANCE_YOUR_CALM), run.toString());
     }
 

@@ -123,13 +123,7 @@ class ConsulWatchTest {
      */
     private void registerDirectly(String id) {
         try {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(emulator.url() + "/v1/agent/service/register"))
-                            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
-                                    "{\"ID\":\"" + id + "\",\"Name\":\"chat.logic\",\"Address\":\"10.0.0.5\",\"Port\":8000}"))
-                            .build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r.body());
+            new AgentUpstream(emulator.hostPort()).register(id, "chat.logic");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

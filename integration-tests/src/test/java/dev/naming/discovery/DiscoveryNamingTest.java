@@ -220,7 +220,7 @@ class DiscoveryNamingTest {
             DiscoveryTestSupport.Lists b = new DiscoveryTestSupport.Lists();
             reader.subscribe("chat.logic", a);
             reader.subscribe("chat.gate", b);
-            // the two apps, then infra.discovery, which every poll names (a node restart's sign)
+            // the two apps, then infra.discovery, which every poll names so that a restarted node answers at once
             await().atMost(DEADLINE).until(() -> server.requests("polls").stream()
                     .anyMatch(r -> r.all("appid").size() == 3));
             RecordedRequest poll = server.requests("polls").stream().filter(r -> r.all("appid").size() == 3)

@@ -10,7 +10,6 @@ import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,16 +57,15 @@ import org.slf4j.Logger;
  * Registration is not affected (an instance's hostname is its id). An app in a reply that the poll
  * did not ask for is ignored.
  *
- * <p><b>Node restarts.</b> Every poll also names {@value #NODE_APP}, the app in which each node
- * registers itself when its process starts ({@code regSelf}, every timestamp then "now"), with the
- * {@code latest_timestamp} last seen like any app; it reaches no subscriber unless the application
- * watches it itself. A node restarted in an instant forgets the watched apps, and a poll naming only
- * them would be held a whole hold there (the JDK client silently resends a poll whose pooled
- * connection closed before any reply byte, so no failure is seen); its own newer instance makes
- * {@code Polls} answer at once instead. A reply in which the node's own instance (the one listing
- * the node's address, else any) shows a {@code reg_timestamp} other than the one read before is
- * reported as a state loss of every watched app, so that this {@code Naming}'s registrations are
- * renewed, and registered again, now. The first read from a node has nothing to compare with.
+ * <p><b>Node restarts.</b> A node restarted in an instant forgets the watched apps, and a poll
+ * naming only them would be held a whole hold there: the JDK client silently resends a poll whose
+ * pooled connection closed before any reply byte, so no failure is seen. So every poll also names
+ * {@value #NODE_APP}, with the {@code latest_timestamp} last seen like any app: the restarted node
+ * registered itself there at its start ({@code regSelf}, every timestamp "now"), newer than the
+ * poll's timestamp, so {@code Polls} answers at once, and its reply lists the forgotten apps under
+ * -404: one last seen with instances reports a state loss, so that this {@code Naming}'s
+ * registrations are renewed, and registered again, now. {@value #NODE_APP} reaches no subscriber
+ * unless the application watches it itself.
  *
  * <p>Any failure (transport, HTTP status, a reply over a limit or past its deadline, malformed JSON,
  * -500 protect mode, an unexpected code) keeps every last list ({@link WatchSink#failure}), moves to
@@ -105,13 +103,8 @@ final class DiscoveryPoller implements AutoCloseable {
     private boolean closed;
     /** Polls sent so far; touched by the loop thread only. */
     private long pollCount;
-    /** {@link #NODE_APP} polled for the restart sign only; touched by the loop thread only. */
+    /** {@link #NODE_APP} polled for a restarted node's answer only; touched by the loop thread only. */
     private final App nodeApp = new App(NODE_APP, NOBODY);
-    /**
-     * The {@code reg_timestamp} of each {@link #NODE_APP} instance last read from the current
-     * node, by zone and hostname; empty before the first read. Touched by the loop thread only.
-     */
-    private Map<String, Long> nodeRegistrations = Map.of();
 
     /** One watched app. Its fields other than the sink are touched by the loop thread only. */
     private static final class App {
@@ -203,7 +196,7 @@ final class DiscoveryPoller implements AutoCloseable {
                 }
                 batch = new ArrayList<>(apps.values());
                 if (!apps.containsKey(NODE_APP)) {
-                    batch.add(nodeApp); // last: the first app's sink is a real one (see pause)
+                    batch.add(nodeApp);
                 }
                 if (wakeup.isDone()) {
                     wakeup = new CompletableFuture<>();
@@ -231,7 +224,9 @@ final class DiscoveryPoller implements AutoCloseable {
                 Duration pause = backoff.next();
                 LOG.debug("discovery: polling {} failed, next try in {} ms: {}", node, pause.toMillis(),
                         e.getMessage());
-                if (!pause(pause, batch.get(0).sink)) {
+                // NOBODY is behind no Naming: its pause would not end when the registry answers again
+                WatchSink sink = batch.stream().map(a -> a.sink).filter(s -> s != NOBODY).findFirst().orElse(NOBODY);
+                if (!pause(pause, sink)) {
                     return;
                 }
             }
@@ -252,11 +247,6 @@ final class DiscoveryPoller implements AutoCloseable {
         }
         for (App a : unsynced) {
             JsonNode info = reply.data().path(a.appid);
-            if (a.appid.equals(NODE_APP)) {
-                // a first read from this node (after a failure maybe another node): a baseline, no sign
-                nodeRegistrations = Map.of();
-                nodeRestarted(node, info);
-            }
             if (info.isObject()) {
                 deliver(a, InstanceMapping.instances(a.appid, info));
                 a.timestamp = info.path("latest_timestamp").asLong(0);
@@ -281,7 +271,7 @@ final class DiscoveryPoller implements AutoCloseable {
             return; // an app joined, or closing: start the round again
         }
         switch (reply.code()) {
-            case Reply.OK -> changed(node, batch, reply);
+            case Reply.OK -> changed(batch, reply);
             case Reply.NOT_MODIFIED -> {
                 confirm(node, batch);
                 batch.forEach(a -> a.sink.unchanged()); // the hold ended without a change: still true
@@ -295,17 +285,12 @@ final class DiscoveryPoller implements AutoCloseable {
      * the request arrived, before any hold, so an app whose first instance woke the poll is named
      * in both: it counts as missing only when {@code data} does not carry it.
      */
-    private void changed(String node, List<App> batch, Reply reply) {
+    private void changed(List<App> batch, Reply reply) {
         Map<String, App> byId = new LinkedHashMap<>();
         batch.forEach(a -> byId.put(a.appid, a));
-        boolean restarted = nodeRestarted(node, reply.data().path(NODE_APP));
-        if (restarted) {
-            LOG.debug("discovery: {} restarted (its own {} instance is new)", node, NODE_APP);
-            batch.forEach(a -> a.sink.stateLost());
-        }
         for (JsonNode missing : reply.error().path(Integer.toString(Reply.NOT_FOUND))) {
             App a = byId.get(missing.asText());
-            if (!restarted && a != null && Boolean.TRUE.equals(a.nonEmpty)) {
+            if (a != null && Boolean.TRUE.equals(a.nonEmpty)) {
                 // the node did not know an app we last saw with instances: it restarted or is another
                 // node without our state (the JDK client may retry a dropped poll on a new connection,
                 // so no failure need have been seen). Its removals are held while owners come back.
@@ -331,37 +316,6 @@ final class DiscoveryPoller implements AutoCloseable {
                 deliver(a, List.of());
             }
         }
-    }
-
-    /**
-     * Whether {@code info}, the {@link #NODE_APP} read from {@code node}, shows that the node
-     * restarted since the last read; remembers what it read. See "Node restarts" in the class
-     * comment. A node registers the address it listens on ({@code http://} and its configured
-     * {@code HTTPServer.Addr}), which need not be the one clients use (0.0.0.0, a proxy): when no
-     * instance lists this node's address, a new registration of any node counts — another node's
-     * restart then costs an early renewal and a grace window, never a missed restart.
-     */
-    private boolean nodeRestarted(String node, JsonNode info) {
-        if (!info.isObject()) {
-            return false; // not in the reply: unchanged, or a node that does not register itself
-        }
-        Map<String, Long> read = new HashMap<>();
-        String self = null;
-        for (JsonNode zone : info.path("instances")) {
-            for (JsonNode i : zone) {
-                String key = i.path("zone").asText() + "/" + i.path("hostname").asText();
-                read.put(key, i.path("reg_timestamp").asLong(0));
-                for (JsonNode addr : i.path("addrs")) {
-                    if (node.equalsIgnoreCase(addr.asText().replaceAll("/+$", ""))) {
-                        self = key;
-                    }
-                }
-            }
-        }
-        Map<String, Long> before = nodeRegistrations;
-        nodeRegistrations = read;
-        Set<String> compared = self != null ? Set.of(self) : read.keySet();
-        return compared.stream().anyMatch(k -> before.containsKey(k) && !before.get(k).equals(read.get(k)));
     }
 
     /** After a -304: are the apps we believe non-empty still there? See the class comment. */
