@@ -96,6 +96,27 @@ class ConsulHttp2Test {
     }
 
     /**
+     * 1,000 watches take exactly the four connections that the agent's 250 streams each require,
+     * while they start and through many rounds of blocking queries coming back together (a 1 s
+     * wait), when each next query is sent as others complete on other threads.
+     */
+    @Test
+    void aThousandWatchesKeepToTheFourConnectionsTheirStreamsNeed() {
+        int watches = 1_000;
+        try (ConsulEmulator agent = http2Agent(250);
+             ConsulNaming naming = FastConsul.connect("consul://" + agent.hostPort() + "?wait=1s&"
+                     + certificate.trustParameters())) {
+            watch(naming, agent, watches);
+            agent.clearRequests();
+
+            // five rounds: every watch's query returns at the end of its wait and is sent again
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> agent.requests("/v1/health/service/").size() >= 5 * watches);
+            assertEquals(4, agent.acceptedConnections(), "connections opened");
+        }
+    }
+
+    /**
      * A stream whose body stalls after its headers is aborted by the library's own deadline (the
      * reader's sweep), counted as a failure, and the watch asks again, keeping its list.
      */

@@ -26,7 +26,6 @@ import java.util.function.UnaryOperator;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpResponseException;
-import org.eclipse.jetty.client.MultiplexConnectionPool;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
@@ -152,14 +151,11 @@ public final class ConsulHttp implements AutoCloseable {
         HttpClientTransportDynamic transport = settings.tls()
                 ? new HttpClientTransportDynamic(connector, h1, h2)
                 : new HttpClientTransportDynamic(connector, h1);
-        // while none is up, one connection at a time is opened, expected to carry the agent's 250
-        // streams: otherwise watches starting together each opened one before the first's SETTINGS
-        // said how many it takes. HTTP/1.1 connections, which do not say, carry one request each
-        transport.setConnectionPoolFactory(destination -> {
-            MultiplexConnectionPool connections = new MultiplexConnectionPool(destination, MAX_CONNECTIONS, 1);
-            connections.setInitialMaxMultiplex(settings.tls() ? EXPECTED_STREAMS : 1);
-            return connections;
-        });
+        // over TLS a connection being opened is expected to carry the agent's 250 streams: otherwise
+        // watches starting together each opened one before the first's SETTINGS said how many it
+        // takes. HTTP/1.1 connections, which do not say, carry one request each
+        transport.setConnectionPoolFactory(destination ->
+                new AgentConnectionPool(destination, MAX_CONNECTIONS, settings.tls() ? EXPECTED_STREAMS : 1));
         client = new HttpClient(transport);
         client.setExecutor(pool);
         client.setScheduler(scheduler);
