@@ -15,13 +15,13 @@ import java.util.Set;
  * remote port {@code port}). Other processes' connections to the same agent (another engineer's
  * client, a separate agent's own) do not count.
  */
-final class OwnConnections {
+public final class OwnConnections {
 
     private OwnConnections() {
     }
 
     /** Established connections of this process whose remote end is {@code port}; -1 where /proc cannot be read. */
-    static int to(int port) {
+    public static int to(int port) {
         Set<String> open = open(port);
         return open == null ? -1 : open.size();
     }
@@ -31,7 +31,7 @@ final class OwnConnections {
      * (a set {@link #open} returned): those of the client measured, not those an earlier step's
      * closed clients left for the agent's idle timeout to end; -1 where /proc cannot be read.
      */
-    static int openedSince(Set<String> before, int port) {
+    public static int openedSince(Set<String> before, int port) {
         Set<String> open = open(port);
         if (open == null || before == null) {
             return -1;
@@ -41,7 +41,7 @@ final class OwnConnections {
     }
 
     /** The socket inodes of this process's established connections to {@code port}; {@code null} where /proc cannot be read. */
-    static Set<String> open(int port) {
+    public static Set<String> open(int port) {
         Set<String> inodes = socketInodes();
         if (inodes == null) {
             return null;

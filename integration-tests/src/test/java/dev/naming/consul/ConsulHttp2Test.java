@@ -96,6 +96,23 @@ class ConsulHttp2Test {
     }
 
     /**
+     * A watch added when the open connection's streams are all taken (nothing else being opened)
+     * is not left waiting for one to free: a second connection opens for it.
+     */
+    @Test
+    void aWatchAddedWhenEveryStreamIsTakenGetsASecondConnection() {
+        try (ConsulEmulator agent = http2Agent(250); ConsulNaming naming = connect(agent)) {
+            watch(naming, agent, 250);
+            await().atMost(Duration.ofSeconds(10)).until(() -> agent.openConnections() == 1);
+
+            List<List<ServiceInstance>> late = new CopyOnWriteArrayList<>();
+            naming.subscribe("late", late::add);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !late.isEmpty() && agent.openBlockingQueries() == 251);
+            assertEquals(2, agent.openConnections());
+        }
+    }
+
+    /**
      * 1,000 watches take exactly the four connections that the agent's 250 streams each require,
      * while they start and through many rounds of blocking queries coming back together (a 1 s
      * wait), when each next query is sent as others complete on other threads.

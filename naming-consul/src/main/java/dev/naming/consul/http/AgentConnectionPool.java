@@ -16,18 +16,23 @@ import org.eclipse.jetty.client.transport.HttpDestination;
  * though it is queued already: the hint is ignored, a connection opens when the queued requests
  * exceed what the pending ones will carry. And a destination takes a stream before it looks for a
  * request to send on it, giving it back when another thread sent that request meanwhile, so for a
- * moment every stream may be taken although fewer requests are under way: while HTTP/2 connections
- * are open, a request that finds none of their streams free waits up to {@value #GRACE_MILLIS} ms
- * for one (any that frees sends it) before another connection opens.
+ * moment every stream may be taken although fewer requests are under way (and the stream, given
+ * back, sends nothing that queued meanwhile): while HTTP/2 connections are open, a request that
+ * finds none of their streams free is looked at again every {@value #CHECK_MILLIS} ms, sent on a
+ * stream that freed, and only after {@value #CHECKS} looks another connection opens (a busy machine
+ * can hold the thread that took a stream for tens of milliseconds).
  */
 final class AgentConnectionPool extends MultiplexConnectionPool {
 
-    static final long GRACE_MILLIS = 10;
+    static final long CHECK_MILLIS = 10;
+    static final int CHECKS = 5;
 
     private final HttpDestination destination;
     /** Open connections that carry more than one request at a time (HTTP/2). */
     private final AtomicInteger multiplexed = new AtomicInteger();
     private final AtomicBoolean waiting = new AtomicBoolean();
+    /** Looks at the queue since it started waiting; only the scheduled {@link #recheck} changes it. */
+    private int checks;
 
     /** @param expectedStreams what a connection is taken to carry until it says (HTTP/2's SETTINGS) */
     AgentConnectionPool(Destination destination, int maxConnections, int expectedStreams) {
@@ -46,23 +51,35 @@ final class AgentConnectionPool extends MultiplexConnectionPool {
         if (multiplexed.get() == 0 || getPendingConnectionCount() > 0) {
             super.tryCreate(false);
         } else if (waiting.compareAndSet(false, true)) {
-            try {
-                destination.getHttpClient().getScheduler().schedule(this::recheck, GRACE_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (RuntimeException stopped) {
-                waiting.set(false);
-            }
+            checks = 0;
+            later();
         }
     }
 
-    /** Sends what waits on streams freed meanwhile, then opens a connection for what still waits. */
+    private void later() {
+        try {
+            destination.getHttpClient().getScheduler().schedule(this::recheck, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException stopped) {
+            waiting.set(false);
+        }
+    }
+
+    /** Sends what waits on streams freed meanwhile; opens a connection for what waits too long. */
     private void recheck() {
+        boolean again = false;
         try {
             proceed();
-            if (destination.getQueuedRequestCount() > 0) {
+            boolean queued = destination.getQueuedRequestCount() > 0;
+            again = queued && ++checks < CHECKS;
+            if (queued && !again) {
                 super.tryCreate(false);
             }
         } finally {
-            waiting.set(false);
+            if (again) {
+                later();
+            } else {
+                waiting.set(false);
+            }
         }
     }
 
