@@ -40,6 +40,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.http2.frames.Frame;
 import org.eclipse.jetty.http2.frames.FrameType;
+import org.eclipse.jetty.http2.frames.PingFrame;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
@@ -58,8 +59,8 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * <p>Bounded whatever an agent sends: a body over {@link Settings#maxReplyBytes} aborts its exchange
  * ({@link ReplyTooLargeException}), memory taken as bytes come ({@value #FIRST_RESERVE} at most on a
  * declared length); headers and trailers up to {@link Settings#maxHeaderBytes}; a deadline on every
- * exchange; an HTTP/2 connection flooded with PING, SETTINGS or RST_STREAM frames ends
- * ({@code FloodGuard}). These bound each exchange, not their sum.
+ * exchange; an HTTP/2 connection flooded with PING, SETTINGS or RST_STREAM frames, or silent and
+ * not answering a PING, ends ({@code FloodGuard}). These bound each exchange, not their sum.
  *
  * <p>Threads: a fixed daemon pool of {@value #THREADS} {@value #THREAD_NAME}-N, started with the first
  * call (one selects, the others complete replies); one daemon {@value #SCHEDULER_NAME} thread runs deadlines and
@@ -82,6 +83,8 @@ public final class ConsulHttp implements AutoCloseable {
     static final int EXPECTED_STREAMS = 250;
     /** PING, SETTINGS and RST_STREAM frames an HTTP/2 agent may send per second on one connection. */
     static final int MAX_CONTROL_FRAMES = 128;
+    /** An HTTP/2 connection with requests that is silent this long is PINGed, and ended if silent as long again. */
+    public static final Duration PING_AFTER = Duration.ofSeconds(5);
     /** The most of a reply's body reserved on its Content-Length alone: a health list of dozens of instances. */
     static final int FIRST_RESERVE = 64 * 1024;
 
@@ -111,6 +114,7 @@ public final class ConsulHttp implements AutoCloseable {
     private final ScheduledExecutorScheduler scheduler;
     /** The client's connections that are open, of every layer (TLS, HTTP): close() ends them first. */
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final FloodGuard guard = new FloodGuard();
     private boolean closed;
 
     public ConsulHttp(Settings settings) {
@@ -143,7 +147,7 @@ public final class ConsulHttp implements AutoCloseable {
         http2.setMaxResponseHeadersSize(settings.maxHeaderBytes());
         // a SETTINGS frame of Go's has a handful of keys; one with many more is an attack on the parser
         http2.setMaxSettingsKeys(16);
-        http2.addEventListener(new FloodGuard());
+        http2.addEventListener(guard);
         ClientConnectionFactory.Info h2 = new ClientConnectionFactoryOverHTTP2.HTTP2(http2);
         ClientConnectionFactory.Info h1 = HttpClientConnectionFactory.HTTP11;
         // over TLS ALPN offers both and the agent picks (Go's server prefers h2); a server that
@@ -189,11 +193,22 @@ public final class ConsulHttp implements AutoCloseable {
         if (!client.isStarted()) {
             try {
                 client.start();
+                if (settings.tls()) {
+                    sweepLater();
+                }
             } catch (Exception e) {
                 throw new IllegalStateException("consul: the HTTP client did not start: " + e, e);
             }
         }
         return client;
+    }
+
+    /** Runs the guard's look at the HTTP/2 connections every second while the client runs. */
+    private void sweepLater() {
+        schedule(() -> {
+            guard.sweep();
+            sweepLater();
+        }, Duration.ofSeconds(1));
     }
 
     /**
@@ -315,25 +330,65 @@ public final class ConsulHttp implements AutoCloseable {
      * SETTINGS or RST_STREAM frames in a second, as Jetty's server does with its clients (its
      * default rate, 128): Jetty's client counts none of them, and queues an answer to each PING
      * (and SETTINGS) until it can be written, so a flood of them grows that queue without bound when
-     * the agent reads slower than it sends. The connection fails as on a protocol error of the
-     * agent's (GOAWAY ENHANCE_YOUR_CALM, its streams failed), and the watches ask again on a new one.
-     * A Go server sends one SETTINGS frame per connection and PINGs only to probe an idle one.
+     * the agent reads slower than it sends. A Go server sends one SETTINGS frame per connection and
+     * PINGs only to probe an idle one.
+     *
+     * <p>Also ends one that carries requests, has been silent for {@link #PING_AFTER} and does not
+     * answer a PING within as long again: a frozen agent, a connection the network dropped, or an
+     * agent flooding it with CONTINUATION frames, which Jetty's client parses without a limit and
+     * without telling anyone (its parser has no rate control; no other frame can come meanwhile).
+     * Either way the connection fails as on a protocol error of the agent's (GOAWAY, its streams
+     * failed), and the watches ask again on a new one.
      */
     private static final class FloodGuard implements HTTP2Session.FrameListener {
-        private final Map<Session, RateControl> rates = Collections.synchronizedMap(new WeakHashMap<>());
+        private final Map<Session, Heard> sessions = Collections.synchronizedMap(new WeakHashMap<>());
+
+        /** One connection: its rate of control frames, when a frame last came, when a PING went unanswered. */
+        private static final class Heard {
+            final RateControl rate = new WindowRateControl(MAX_CONTROL_FRAMES, Duration.ofSeconds(1));
+            volatile long at = System.nanoTime();
+            volatile long pinged;
+        }
 
         @Override
         public void onIncomingFrame(Session session, Frame frame) {
+            Heard heard = sessions.computeIfAbsent(session, s -> new Heard());
+            heard.at = System.nanoTime();
+            heard.pinged = 0;
             FrameType type = frame.getType();
-            if (type != FrameType.PING && type != FrameType.SETTINGS && type != FrameType.RST_STREAM) {
-                return;
-            }
-            RateControl rate = rates.computeIfAbsent(session,
-                    s -> new WindowRateControl(MAX_CONTROL_FRAMES, Duration.ofSeconds(1)));
-            if (!rate.onEvent(frame) && session instanceof HTTP2Session h2) {
-                // as Jetty's parser does when its own rate control trips: the reason goes in the GOAWAY
-                h2.onConnectionFailure(ErrorCode.ENHANCE_YOUR_CALM_ERROR.code,
+            if ((type == FrameType.PING || type == FrameType.SETTINGS || type == FrameType.RST_STREAM)
+                    && !heard.rate.onEvent(frame)) {
+                fail(session, ErrorCode.ENHANCE_YOUR_CALM_ERROR,
                         type.name().toLowerCase(Locale.ROOT) + "_frames_over_" + MAX_CONTROL_FRAMES + "_a_second");
+            }
+        }
+
+        /** PINGs the connections with requests that have been silent too long; ends those that did not answer. */
+        void sweep() {
+            long now = System.nanoTime();
+            List<Map.Entry<Session, Heard>> all;
+            synchronized (sessions) {
+                all = List.copyOf(sessions.entrySet());
+            }
+            for (Map.Entry<Session, Heard> e : all) {
+                Session session = e.getKey();
+                Heard heard = e.getValue();
+                if (session.isClosed() || session.getStreams().isEmpty() || now - heard.at < PING_AFTER.toNanos()) {
+                    continue;
+                }
+                if (heard.pinged == 0) {
+                    heard.pinged = now;
+                    session.ping(new PingFrame(now, false), org.eclipse.jetty.util.Callback.NOOP);
+                } else if (now - heard.pinged >= PING_AFTER.toNanos()) {
+                    fail(session, ErrorCode.PROTOCOL_ERROR, "no_answer_to_ping_within_" + PING_AFTER.toSeconds() + "s");
+                }
+            }
+        }
+
+        /** As Jetty's parser does when its own limits trip: the reason goes in the GOAWAY. */
+        private static void fail(Session session, ErrorCode error, String reason) {
+            if (session instanceof HTTP2Session h2) {
+                h2.onConnectionFailure(error.code, reason);
             }
         }
     }
