@@ -6,7 +6,9 @@ import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 
 /**
@@ -31,15 +33,12 @@ public final class ConsulWatch implements ServiceWatch {
     private final Backoff backoff;
     private final long halfWaitNanos;
     private volatile boolean closed;
-    private volatile ConsulHttp.Call call;
-    private volatile ConsulHttp.Call pause;
-    /** The pause after a failure, which the registry's return ends early. */
-    private volatile WatchSink.Retry retry;
+    private volatile ConsulHttp.Call call, pause;
+    /** The pause after a failure (its {@link WatchSink.Retry}), which the registry's return ends early. */
+    private volatile ConsulHttp.Call retry;
     // state of the step running now; steps never overlap
     private int agent;
-    private long index;
-    private long sent;
-    private long sentAt;
+    private long index, sent, sentAt;
 
     private ConsulWatch(String service, WatchSink sink, HealthReads reads, int firstAgent) {
         WatchSettings settings = reads.settings();
@@ -66,13 +65,7 @@ public final class ConsulWatch implements ServiceWatch {
      * before resets to 0, a fresh non-blocking read.
      */
     static long nextIndex(long sent, long returned) {
-        if (returned < 1) {
-            return 1;
-        }
-        if (returned < sent) {
-            return 0;
-        }
-        return returned;
+        return returned < 1 ? 1 : returned < sent ? 0 : returned;
     }
 
     /** Sends the next query after {@code delay}. */
@@ -159,7 +152,7 @@ public final class ConsulWatch implements ServiceWatch {
         }
         // not a sleep of its own: when the Naming sees the registry answer again, every watch retries at once
         WatchSink.Retry r = sink.retryAfter(backoff.next(), this::send);
-        retry = r;
+        retry = r::cancel;
         if (closed) {
             r.cancel();
         }
@@ -173,18 +166,7 @@ public final class ConsulWatch implements ServiceWatch {
             }
             closed = true;
         }
-        ConsulHttp.Call c = call;
-        if (c != null) {
-            c.cancel();
-        }
-        ConsulHttp.Call p = pause;
-        if (p != null) {
-            p.cancel();
-        }
-        WatchSink.Retry r = retry;
-        if (r != null) {
-            r.cancel();
-        }
+        Stream.of(call, pause, retry).filter(Objects::nonNull).forEach(ConsulHttp.Call::cancel);
         reads.watchEnded();
         LOG.debug("watch of '{}' ended", service);
     }
