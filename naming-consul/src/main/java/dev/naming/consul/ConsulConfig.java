@@ -108,11 +108,6 @@ final class ConsulConfig {
         this.values = values;
     }
 
-    /** The configuration of {@code uri}, with defaults from the process environment. */
-    static ConsulConfig from(NamingUri uri) {
-        return from(uri, System::getenv);
-    }
-
     /**
      * The configuration of {@code uri}, with defaults from {@code env}.
      *

@@ -46,7 +46,7 @@ public final class ConsulWatch implements ServiceWatch {
         this.sink = sink;
         this.reads = reads;
         this.agent = firstAgent;
-        this.pacer = new QueryPacer(settings.queryInterval(), settings.idlePenaltyMax());
+        this.pacer = new QueryPacer(settings.queryInterval(), settings.idlePenaltyMax(), System::nanoTime);
         this.backoff = new Backoff(settings.retryMin(), settings.retryMax());
         this.halfWaitNanos = settings.blockingWait().toNanos() / 2;
     }
