@@ -24,9 +24,7 @@ import java.util.regex.Pattern;
 public final class ConsulRegistrar implements Registrar {
 
     /** Consul's limits on service Meta (agent/structs: 64 pairs, key ≤ 128 of [A-Za-z0-9_-], value ≤ 512). */
-    static final int META_MAX_PAIRS = 64;
-    static final int META_KEY_MAX_LENGTH = 128;
-    static final int META_VALUE_MAX_LENGTH = 512;
+    static final int META_MAX_PAIRS = 64, META_KEY_MAX_LENGTH = 128, META_VALUE_MAX_LENGTH = 512;
     private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9_-]+");
     private static final String RESERVED_META_PREFIX = "consul-";
 
