@@ -47,17 +47,13 @@ public final class ConsulInstances {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new IllegalStateException("health reply is not a JSON array");
             }
-            // by id: the same service seen on two agents after a fail-over is kept once
             Map<String, ServiceInstance> out = new LinkedHashMap<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
                 if (p.currentToken() != JsonToken.START_OBJECT) {
                     throw new IllegalStateException("health entry without a Service object");
                 }
                 boolean hasService = false;
-                String id = null;
-                String name = null;
-                String serviceAddress = null;
-                String nodeAddress = null;
+                String id = null, name = null, serviceAddress = null, nodeAddress = null;
                 int port = 0;
                 List<String> tags = new ArrayList<>();
                 Map<String, String> meta = new LinkedHashMap<>();
