@@ -137,17 +137,14 @@ final class ConsulConfig {
             }
         }
         boolean tls = values.given(TLS).orElse("https".equals(envScheme));
-        List<URI> agents = new ArrayList<>();
-        for (String host : hosts.isEmpty() ? List.of(DEFAULT_HOST) : hosts) {
-            HostPort hp = HostPort.parse("consul host", host, tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);
-            agents.add(URI.create((tls ? "https" : "http") + "://" + hp.authority()));
-        }
-        ConsulConfig config = new ConsulConfig(uri, agents, tls, values);
-        config.check();
-        return config;
+        List<URI> agents = (hosts.isEmpty() ? List.of(DEFAULT_HOST) : hosts).stream()
+                .map(host -> HostPort.parse("consul host", host, tls ? DEFAULT_TLS_PORT : DEFAULT_PORT))
+                .map(hp -> URI.create((tls ? "https" : "http") + "://" + hp.authority())).toList();
+        check(values, tls);
+        return new ConsulConfig(uri, agents, tls, values);
     }
 
-    private void check() {
+    private static void check(UriParameters.Values values, boolean tls) {
         String token = values.get(TOKEN);
         if (token != null && !token.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             throw new IllegalArgumentException("token must be printable ASCII without spaces");
@@ -189,7 +186,6 @@ final class ConsulConfig {
         return agents;
     }
 
-    /** Read timeout of every request that is not a blocking query. */
     Duration requestTimeout() {
         return values.get(TIMEOUT);
     }
