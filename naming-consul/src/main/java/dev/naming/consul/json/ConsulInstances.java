@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 
@@ -128,8 +129,7 @@ public final class ConsulInstances {
             return;
         }
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            String t = scalar(p, p.currentToken());
-            tags.add(t == null ? "null" : t);
+            tags.add(Objects.requireNonNullElse(scalar(p, p.currentToken()), "null"));
         }
     }
 
@@ -140,8 +140,7 @@ public final class ConsulInstances {
         }
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
-            String value = scalar(p, p.nextToken());
-            meta.put(key, value == null ? "" : value);
+            meta.put(key, Objects.requireNonNullElse(scalar(p, p.nextToken()), ""));
         }
     }
 
