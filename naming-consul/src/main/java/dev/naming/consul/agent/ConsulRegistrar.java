@@ -87,10 +87,7 @@ public final class ConsulRegistrar implements Registrar {
                 ConsulJson.registration(registration));
     }
 
-    /**
-     * TTL checks are passed; a pass answered 404 (newer agents) or 5xx (older ones) means the agent
-     * lost the check. Other checks are run by the agent: the registration is looked up instead.
-     */
+    /** TTL checks are passed, a 404 or 5xx meaning the agent lost the check; other registrations are looked up. */
     @Override
     public Renewal renew(ServiceRegistration registration) {
         String id = registration.id();

@@ -82,11 +82,7 @@ public final class ConsulHttp implements AutoCloseable {
     /** The most of a reply's body reserved on its Content-Length alone: a health list of dozens of instances. */
     static final int FIRST_RESERVE = 64 * 1024;
 
-    /**
-     * How to reach the agents: TLS (HTTP/2 by ALPN), a trust store for a private CA ({@code null}:
-     * the JVM's; type {@code null}: PKCS12, which reads JKS too), the connect timeout, the headers of
-     * every request (the token among them) and the limits on replies.
-     */
+    /** How to reach the agents; a {@code null} trust store is the JVM's, a {@code null} type PKCS12 (reads JKS too). */
     public record Settings(boolean tls, Path truststore, String truststorePassword, String truststoreType,
                            Duration connectTimeout, Map<String, String> headers, long maxReplyBytes, int maxHeaderBytes) {
         public Settings {

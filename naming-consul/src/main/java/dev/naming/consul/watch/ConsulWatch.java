@@ -68,7 +68,6 @@ public final class ConsulWatch implements ServiceWatch {
         return returned < 1 ? 1 : returned < sent ? 0 : returned;
     }
 
-    /** Sends the next query after {@code delay}. */
     private void after(Duration delay) {
         if (closed) {
             return;
@@ -120,8 +119,7 @@ public final class ConsulWatch implements ServiceWatch {
             if (reply.index() < sent && reply.index() >= 1) {
                 // an agent that restarted (or restored a snapshot) starts its index again: what it
                 // no longer lists may be about to register again, so the hub holds removals back
-                LOG.debug("watch of '{}': index went back from {} to {}, reading afresh", service, sent,
-                        reply.index());
+                LOG.debug("watch of '{}': index went back from {} to {}, reading afresh", service, sent, reply.index());
                 sink.stateLost();
             }
             sink.snapshot(reply.instances());

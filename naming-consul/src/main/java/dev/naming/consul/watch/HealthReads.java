@@ -84,9 +84,8 @@ public final class HealthReads {
     }
 
     /**
-     * Sends the read of {@code service} at {@code index} (blocking from 1 on) to {@code agent};
-     * {@code done} gets the reply or the failure on a thread of the HTTP client's pool, outside of
-     * the exchange's callback ({@link ConsulHttp#execute}): it may run listeners that block.
+     * Sends the read of {@code service} at {@code index} (blocking from 1 on) to {@code agent}; {@code done}
+     * gets the reply or the failure through {@link ConsulHttp#execute}, as it may run listeners that block.
      */
     ConsulHttp.Call read(int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
         return http.send(agents.get(agent), "GET", target(service, index, List.of()), null,
