@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
@@ -28,12 +29,9 @@ import java.util.function.UnaryOperator;
  */
 final class ConsulConfig {
 
-    static final String ADDR_ENV = "CONSUL_HTTP_ADDR";
-    static final String TOKEN_ENV = "CONSUL_HTTP_TOKEN";
-    static final String SSL_ENV = "CONSUL_HTTP_SSL";
+    static final String ADDR_ENV = "CONSUL_HTTP_ADDR", TOKEN_ENV = "CONSUL_HTTP_TOKEN", SSL_ENV = "CONSUL_HTTP_SSL";
     static final String DEFAULT_HOST = "127.0.0.1";
-    static final int DEFAULT_PORT = 8500;
-    static final int DEFAULT_TLS_PORT = 8501;
+    static final int DEFAULT_PORT = 8500, DEFAULT_TLS_PORT = 8501;
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
 
     static final UriParameter<String> DC = UriParameter.text("dc", null, "the datacenter to query")
@@ -108,11 +106,6 @@ final class ConsulConfig {
         this.values = values;
     }
 
-    /** The configuration of {@code uri}, with defaults from the process environment. */
-    static ConsulConfig from(NamingUri uri) {
-        return from(uri, System::getenv);
-    }
-
     /**
      * The configuration of {@code uri}, with defaults from {@code env}.
      *
@@ -144,17 +137,14 @@ final class ConsulConfig {
             }
         }
         boolean tls = values.given(TLS).orElse("https".equals(envScheme));
-        List<URI> agents = new ArrayList<>();
-        for (String host : hosts.isEmpty() ? List.of(DEFAULT_HOST) : hosts) {
-            HostPort hp = HostPort.parse("consul host", host, tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);
-            agents.add(URI.create((tls ? "https" : "http") + "://" + hp.authority()));
-        }
-        ConsulConfig config = new ConsulConfig(uri, agents, tls, values);
-        config.check();
-        return config;
+        List<URI> agents = (hosts.isEmpty() ? List.of(DEFAULT_HOST) : hosts).stream()
+                .map(host -> HostPort.parse("consul host", host, tls ? DEFAULT_TLS_PORT : DEFAULT_PORT))
+                .map(hp -> URI.create((tls ? "https" : "http") + "://" + hp.authority())).toList();
+        check(values, tls);
+        return new ConsulConfig(uri, agents, tls, values);
     }
 
-    private void check() {
+    private static void check(UriParameters.Values values, boolean tls) {
         String token = values.get(TOKEN);
         if (token != null && !token.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             throw new IllegalArgumentException("token must be printable ASCII without spaces");
@@ -170,15 +160,14 @@ final class ConsulConfig {
                         + " starting and ending with a letter or digit, was '" + name + "'");
             }
         }
-        if (values.get(TRUSTSTORE) == null && (values.get(TRUSTSTORE_PASSWORD) != null
-                || values.get(TRUSTSTORE_TYPE) != null)) {
+        String store = values.get(TRUSTSTORE), type = values.get(TRUSTSTORE_TYPE), password = values.get(TRUSTSTORE_PASSWORD);
+        if (store == null && (password != null || type != null)) {
             throw new IllegalArgumentException("truststorePassword and truststoreType need truststore");
         }
-        if (values.get(TRUSTSTORE) != null && !tls) {
+        if (store != null && !tls) {
             throw new IllegalArgumentException("truststore needs tls=true (or " + SSL_ENV + "=true)");
         }
         // loaded here once, as the client will: a wrong password or type fails the connect, not every call
-        String store = values.get(TRUSTSTORE), type = values.get(TRUSTSTORE_TYPE), password = values.get(TRUSTSTORE_PASSWORD);
         try (java.io.InputStream in = store == null ? null : java.nio.file.Files.newInputStream(Path.of(store))) {
             if (in != null) {
                 java.security.KeyStore.getInstance(type == null ? "PKCS12" : type).load(in,
@@ -197,7 +186,6 @@ final class ConsulConfig {
         return agents;
     }
 
-    /** Read timeout of every request that is not a blocking query. */
     Duration requestTimeout() {
         return values.get(TIMEOUT);
     }
@@ -224,34 +212,26 @@ final class ConsulConfig {
                 values.get(IDLE_PENALTY_MAX), values.get(RETRY_MIN), values.get(RETRY_MAX));
     }
 
-    /**
-     * What the HTTP client needs: TLS and its trust, the connect timeout, the headers of every call
-     * (the token only there; the Enterprise namespace and partition when set, which Consul reads on
-     * every endpoint and Community Edition refuses with 400) and the limits on replies.
-     */
+    /** What the HTTP client needs: TLS and its trust, the connect timeout, every call's headers, the reply limits. */
     ConsulHttp.Settings httpSettings() {
+        // the token only in its header; the Enterprise namespace and partition, which Consul reads on
+        // every endpoint, only when set: Community Edition refuses them with 400
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Accept", "application/json");
-        putIfSet(headers, "X-Consul-Token", values.get(TOKEN));
-        putIfSet(headers, "X-Consul-Namespace", values.get(NAMESPACE));
-        putIfSet(headers, "X-Consul-Partition", values.get(PARTITION));
+        headers.put("X-Consul-Token", values.get(TOKEN));
+        headers.put("X-Consul-Namespace", values.get(NAMESPACE));
+        headers.put("X-Consul-Partition", values.get(PARTITION));
+        headers.values().removeIf(Objects::isNull);
         String truststore = values.get(TRUSTSTORE);
         return new ConsulHttp.Settings(tls, truststore == null ? null : Path.of(truststore),
                 values.get(TRUSTSTORE_PASSWORD), values.get(TRUSTSTORE_TYPE), values.get(CONNECT_TIMEOUT), headers,
                 values.get(MAX_REPLY), MAX_HEADER_BYTES);
     }
 
-    private static void putIfSet(Map<String, String> headers, String name, String value) {
-        if (value != null) {
-            headers.put(name, value);
-        }
-    }
-
     /** The agents and the URI's parameters, the token and trust store password shown as {@code ****}. */
     @Override
     public String toString() {
-        List<String> authorities = new ArrayList<>();
-        agents.forEach(a -> authorities.add(a.getRawAuthority()));
-        return PARAMETERS.redact(new NamingUri(uri.scheme(), String.join(",", authorities), uri.path(), uri.params()));
+        String authorities = String.join(",", agents.stream().map(URI::getRawAuthority).toList());
+        return PARAMETERS.redact(new NamingUri(uri.scheme(), authorities, uri.path(), uri.params()));
     }
 }

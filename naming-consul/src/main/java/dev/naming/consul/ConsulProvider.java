@@ -29,6 +29,6 @@ public final class ConsulProvider implements NamingProvider {
 
     @Override
     public Naming create(NamingUri uri) {
-        return new ConsulNaming(ConsulConfig.from(uri));
+        return new ConsulNaming(ConsulConfig.from(uri, System::getenv));
     }
 }

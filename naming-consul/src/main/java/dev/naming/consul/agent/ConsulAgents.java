@@ -7,8 +7,8 @@ import dev.naming.spi.Endpoints;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The agents of one {@code Naming}, in fail-over order, and the calls made to the current one.
@@ -36,11 +36,8 @@ public final class ConsulAgents {
 
     /** @param timeout how long a call that is not a blocking query may take */
     public ConsulAgents(List<URI> uris, ConsulHttp http, Duration timeout) {
-        List<Agent> built = new ArrayList<>();
-        for (URI uri : uris) {
-            built.add(new Agent(built.size(), uri));
-        }
-        this.agents = new Endpoints<>("consul", built);
+        this.agents = new Endpoints<>("consul",
+                IntStream.range(0, uris.size()).mapToObj(i -> new Agent(i, uris.get(i))).toList());
         this.http = http;
         this.timeout = timeout;
     }

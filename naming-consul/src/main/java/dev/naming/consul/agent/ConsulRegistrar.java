@@ -24,9 +24,7 @@ import java.util.regex.Pattern;
 public final class ConsulRegistrar implements Registrar {
 
     /** Consul's limits on service Meta (agent/structs: 64 pairs, key ≤ 128 of [A-Za-z0-9_-], value ≤ 512). */
-    static final int META_MAX_PAIRS = 64;
-    static final int META_KEY_MAX_LENGTH = 128;
-    static final int META_VALUE_MAX_LENGTH = 512;
+    static final int META_MAX_PAIRS = 64, META_KEY_MAX_LENGTH = 128, META_VALUE_MAX_LENGTH = 512;
     private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9_-]+");
     private static final String RESERVED_META_PREFIX = "consul-";
 
@@ -89,10 +87,7 @@ public final class ConsulRegistrar implements Registrar {
                 ConsulJson.registration(registration));
     }
 
-    /**
-     * TTL checks are passed; a pass answered 404 (newer agents) or 5xx (older ones) means the agent
-     * lost the check. Other checks are run by the agent: the registration is looked up instead.
-     */
+    /** TTL checks are passed, a 404 or 5xx meaning the agent lost the check; other registrations are looked up. */
     @Override
     public Renewal renew(ServiceRegistration registration) {
         String id = registration.id();

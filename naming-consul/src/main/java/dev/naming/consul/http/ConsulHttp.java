@@ -70,10 +70,7 @@ public final class ConsulHttp implements AutoCloseable {
 
     /** The pool's and the scheduler's thread name prefixes. */
     public static final String THREAD_NAME = "naming-consul-http", SCHEDULER_NAME = "naming-consul-scheduler";
-    /**
-     * Threads of the pool: one selects, the others complete replies and run listeners that asked for
-     * it. Fixed, so that the threads of a {@code Naming} do not move with its traffic.
-     */
+    /** Threads of the pool: fixed, so that the threads of a {@code Naming} do not move with its traffic. */
     static final int THREADS = 8;
     /** Connections and queued requests per agent at most: 10,000 watches over HTTP/1.1. */
     static final int MAX_CONNECTIONS = 10_000, MAX_QUEUED = 100_000;
@@ -88,11 +85,7 @@ public final class ConsulHttp implements AutoCloseable {
     /** The most of a reply's body reserved on its Content-Length alone: a health list of dozens of instances. */
     static final int FIRST_RESERVE = 64 * 1024;
 
-    /**
-     * How to reach the agents: TLS (HTTP/2 by ALPN), a trust store for a private CA ({@code null}:
-     * the JVM's; type {@code null}: PKCS12, which reads JKS too), the connect timeout, the headers of
-     * every request (the token among them) and the limits on replies.
-     */
+    /** How to reach the agents; a {@code null} trust store is the JVM's, a {@code null} type PKCS12 (reads JKS too). */
     public record Settings(boolean tls, Path truststore, String truststorePassword, String truststoreType,
                            Duration connectTimeout, Map<String, String> headers, long maxReplyBytes, int maxHeaderBytes) {
         public Settings {
@@ -167,7 +160,6 @@ public final class ConsulHttp implements AutoCloseable {
         client.setMaxResponseHeadersSize(settings.maxHeaderBytes());
         // a pending blocking query holds an HTTP/1.1 connection: the pool must not queue watches
         // behind each other (the agent's own limit, if any, is the one that applies)
-        client.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
         client.setMaxRequestsQueuedPerDestination(MAX_QUEUED);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "naming-consul"));
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
@@ -185,8 +177,8 @@ public final class ConsulHttp implements AutoCloseable {
         });
     }
 
-    /** The client, started by the first request: building a {@code Naming} starts no thread. */
-    private synchronized HttpClient started() {
+    /** Starts the client with the first request: building a {@code Naming} starts no thread. */
+    private synchronized void ensureStarted() {
         if (closed) {
             throw new IllegalStateException("consul: closed");
         }
@@ -200,7 +192,6 @@ public final class ConsulHttp implements AutoCloseable {
                 throw new IllegalStateException("consul: the HTTP client did not start: " + e, e);
             }
         }
-        return client;
     }
 
     /** Runs the guard's look at the HTTP/2 connections every second while the client runs. */
@@ -221,22 +212,20 @@ public final class ConsulHttp implements AutoCloseable {
      */
     public Call send(URI agent, String method, String target, byte[] body, Duration timeout,
                      BiConsumer<Reply, Throwable> done) {
-        HttpClient running;
         try {
-            running = started();
+            ensureStarted();
         } catch (IllegalStateException closing) {
             done.accept(null, new IOException(closing.getMessage(), closing));
             return () -> { };
         }
-        Request request = running.newRequest(agent.resolve(target))
+        Request request = client.newRequest(agent.resolve(target))
                 .method(method)
                 .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .headers(h -> settings.headers().forEach(h::put));
         if (body != null) {
             request.body(new BytesRequestContent("application/json", body));
         }
-        BoundedReply reply = new BoundedReply(agent, timeout, done);
-        request.send(reply);
+        request.send(new BoundedReply(agent, timeout, done));
         return () -> request.abort(new java.util.concurrent.CancellationException("cancelled"));
     }
 
@@ -282,7 +271,7 @@ public final class ConsulHttp implements AutoCloseable {
     /** Runs {@code task} on the scheduler thread after {@code delay}; the returned call cancels it. */
     public Call schedule(Runnable task, Duration delay) {
         try {
-            started();
+            ensureStarted();
             return scheduler.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS)::cancel;
         } catch (RuntimeException closing) {
             return () -> { };
@@ -290,8 +279,8 @@ public final class ConsulHttp implements AutoCloseable {
     }
 
     /**
-     * Aborts every exchange (their callbacks see the failure) and stops the threads. From a thread
-     * of the client (a listener run where its reply completed) the stop goes on in the background.
+     * Aborts every exchange (their callbacks see the failure) and stops the threads; from a thread of the
+     * client (a listener run where its reply completed) in the background, as the stop must not wait for it.
      */
     @Override
     public void close() {
@@ -314,8 +303,6 @@ public final class ConsulHttp implements AutoCloseable {
             }
         };
         String thread = Thread.currentThread().getName();
-        // from one of the client's threads (a listener run where its reply completed) stopping must
-        // not wait for that thread
         if (thread.startsWith(THREAD_NAME) || thread.startsWith(SCHEDULER_NAME)) {
             Thread t = new Thread(stop, "naming-consul-close");
             t.setDaemon(true);

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 
@@ -47,17 +48,13 @@ public final class ConsulInstances {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new IllegalStateException("health reply is not a JSON array");
             }
-            // by id: the same service seen on two agents after a fail-over is kept once
             Map<String, ServiceInstance> out = new LinkedHashMap<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
                 if (p.currentToken() != JsonToken.START_OBJECT) {
                     throw new IllegalStateException("health entry without a Service object");
                 }
                 boolean hasService = false;
-                String id = null;
-                String name = null;
-                String serviceAddress = null;
-                String nodeAddress = null;
+                String id = null, name = null, serviceAddress = null, nodeAddress = null;
                 int port = 0;
                 List<String> tags = new ArrayList<>();
                 Map<String, String> meta = new LinkedHashMap<>();
@@ -132,8 +129,7 @@ public final class ConsulInstances {
             return;
         }
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            String t = scalar(p, p.currentToken());
-            tags.add(t == null ? "null" : t);
+            tags.add(Objects.requireNonNullElse(scalar(p, p.currentToken()), "null"));
         }
     }
 
@@ -144,8 +140,7 @@ public final class ConsulInstances {
         }
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
-            String value = scalar(p, p.nextToken());
-            meta.put(key, value == null ? "" : value);
+            meta.put(key, Objects.requireNonNullElse(scalar(p, p.nextToken()), ""));
         }
     }
 

@@ -39,10 +39,7 @@ public final class ConsulJson {
     private ConsulJson() {
     }
 
-    /**
-     * The agent's registration body: ID, Name, Address, Port, Tags, Meta (with the protocol) and
-     * the check; a TTL check starts passing, so the instance is visible at once.
-     */
+    /** The registration body (the protocol in Meta); a TTL check starts passing, so the instance is visible at once. */
     public static byte[] registration(ServiceRegistration r) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
@@ -51,11 +48,9 @@ public final class ConsulJson {
             g.writeStringField("Name", r.name());
             g.writeStringField("Address", r.address());
             g.writeNumberField("Port", r.port());
-            g.writeArrayFieldStart("Tags");
-            for (String tag : r.tags()) {
-                g.writeString(tag);
-            }
-            g.writeEndArray();
+            String[] tags = r.tags().toArray(String[]::new);
+            g.writeFieldName("Tags");
+            g.writeArray(tags, 0, tags.length);
             g.writeObjectFieldStart("Meta");
             for (Map.Entry<String, String> e : ConsulInstances.metaOf(r).entrySet()) {
                 g.writeStringField(e.getKey(), e.getValue());

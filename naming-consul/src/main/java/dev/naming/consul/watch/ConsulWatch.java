@@ -6,7 +6,9 @@ import dev.naming.spi.NamingLoggers;
 import dev.naming.spi.ServiceWatch;
 import dev.naming.spi.WatchSink;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 
 /**
@@ -31,15 +33,12 @@ public final class ConsulWatch implements ServiceWatch {
     private final Backoff backoff;
     private final long halfWaitNanos;
     private volatile boolean closed;
-    private volatile ConsulHttp.Call call;
-    private volatile ConsulHttp.Call pause;
-    /** The pause after a failure, which the registry's return ends early. */
-    private volatile WatchSink.Retry retry;
+    private volatile ConsulHttp.Call call, pause;
+    /** The pause after a failure (its {@link WatchSink.Retry}), which the registry's return ends early. */
+    private volatile ConsulHttp.Call retry;
     // state of the step running now; steps never overlap
     private int agent;
-    private long index;
-    private long sent;
-    private long sentAt;
+    private long index, sent, sentAt;
 
     private ConsulWatch(String service, WatchSink sink, HealthReads reads, int firstAgent) {
         WatchSettings settings = reads.settings();
@@ -47,7 +46,7 @@ public final class ConsulWatch implements ServiceWatch {
         this.sink = sink;
         this.reads = reads;
         this.agent = firstAgent;
-        this.pacer = new QueryPacer(settings.queryInterval(), settings.idlePenaltyMax());
+        this.pacer = new QueryPacer(settings.queryInterval(), settings.idlePenaltyMax(), System::nanoTime);
         this.backoff = new Backoff(settings.retryMin(), settings.retryMax());
         this.halfWaitNanos = settings.blockingWait().toNanos() / 2;
     }
@@ -66,16 +65,9 @@ public final class ConsulWatch implements ServiceWatch {
      * before resets to 0, a fresh non-blocking read.
      */
     static long nextIndex(long sent, long returned) {
-        if (returned < 1) {
-            return 1;
-        }
-        if (returned < sent) {
-            return 0;
-        }
-        return returned;
+        return returned < 1 ? 1 : returned < sent ? 0 : returned;
     }
 
-    /** Sends the next query after {@code delay}. */
     private void after(Duration delay) {
         if (closed) {
             return;
@@ -127,8 +119,7 @@ public final class ConsulWatch implements ServiceWatch {
             if (reply.index() < sent && reply.index() >= 1) {
                 // an agent that restarted (or restored a snapshot) starts its index again: what it
                 // no longer lists may be about to register again, so the hub holds removals back
-                LOG.debug("watch of '{}': index went back from {} to {}, reading afresh", service, sent,
-                        reply.index());
+                LOG.debug("watch of '{}': index went back from {} to {}, reading afresh", service, sent, reply.index());
                 sink.stateLost();
             }
             sink.snapshot(reply.instances());
@@ -159,7 +150,7 @@ public final class ConsulWatch implements ServiceWatch {
         }
         // not a sleep of its own: when the Naming sees the registry answer again, every watch retries at once
         WatchSink.Retry r = sink.retryAfter(backoff.next(), this::send);
-        retry = r;
+        retry = r::cancel;
         if (closed) {
             r.cancel();
         }
@@ -173,18 +164,7 @@ public final class ConsulWatch implements ServiceWatch {
             }
             closed = true;
         }
-        ConsulHttp.Call c = call;
-        if (c != null) {
-            c.cancel();
-        }
-        ConsulHttp.Call p = pause;
-        if (p != null) {
-            p.cancel();
-        }
-        WatchSink.Retry r = retry;
-        if (r != null) {
-            r.cancel();
-        }
+        Stream.of(call, pause, retry).filter(Objects::nonNull).forEach(ConsulHttp.Call::cancel);
         reads.watchEnded();
         LOG.debug("watch of '{}' ended", service);
     }

@@ -36,8 +36,7 @@ public final class HealthReads {
     static final int PLAIN_HTTP_WARNING = 180;
 
     /** One read: the instances and the {@code X-Consul-Index} they came with (0 when absent). */
-    public record Reply(long index, List<ServiceInstance> instances) {
-    }
+    public record Reply(long index, List<ServiceInstance> instances) { }
 
     private final ConsulHttp http;
     private final List<URI> agents;
@@ -85,21 +84,17 @@ public final class HealthReads {
     }
 
     /**
-     * Sends the read of {@code service} at {@code index} (blocking from 1 on) to {@code agent};
-     * {@code done} gets the reply or the failure on a thread of the HTTP client's pool, outside of
-     * the exchange's callback ({@link ConsulHttp#execute}): it may run listeners that block.
+     * Sends the read of {@code service} at {@code index} (blocking from 1 on) to {@code agent}; {@code done}
+     * gets the reply or the failure through {@link ConsulHttp#execute}, as it may run listeners that block.
      */
     ConsulHttp.Call read(int agent, String service, long index, BiConsumer<Reply, Throwable> done) {
         return http.send(agents.get(agent), "GET", target(service, index, List.of()), null,
                 index >= 1 ? settings.blockingTimeout() : settings.timeout(), (reply, failure) -> http.execute(() -> {
-                    Reply read = null;
-                    Throwable error = failure;
                     try {
-                        read = failure == null ? toReply(service, reply) : null;
+                        done.accept(failure == null ? toReply(service, reply) : null, failure);
                     } catch (IOException e) {
-                        error = e;
+                        done.accept(null, e);
                     }
-                    done.accept(read, error);
                 }));
     }
 

@@ -22,10 +22,6 @@ final class QueryPacer {
     private long refilledAt;
     private long penaltyNanos;
 
-    QueryPacer(Duration interval, Duration idlePenaltyMax) {
-        this(interval, idlePenaltyMax, System::nanoTime);
-    }
-
     QueryPacer(Duration interval, Duration idlePenaltyMax, LongSupplier clock) {
         this.intervalNanos = interval.toNanos(); // queryInterval is above zero
         this.clock = clock;

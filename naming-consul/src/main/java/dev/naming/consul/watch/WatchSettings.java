@@ -18,5 +18,4 @@ import java.time.Duration;
  */
 public record WatchSettings(boolean tls, String datacenter, boolean stale, Duration blockingWait, Duration blockingTimeout,
                             Duration timeout, Duration queryInterval, Duration idlePenaltyMax, Duration retryMin,
-                            Duration retryMax) {
-}
+                            Duration retryMax) { }
