@@ -353,14 +353,14 @@ public final class ConsulHttp implements AutoCloseable {
         /** PINGs the connections with requests that have been silent too long; ends those that did not answer. */
         void sweep() {
             long now = System.nanoTime();
-            List<Map.Entry<Session, Heard>> all;
+            List<Session> all;
             synchronized (sessions) {
-                all = List.copyOf(sessions.entrySet());
+                all = new java.util.ArrayList<>(sessions.keySet()); // held strongly while looked at
             }
-            for (Map.Entry<Session, Heard> e : all) {
-                Session session = e.getKey();
-                Heard heard = e.getValue();
-                if (session.isClosed() || session.getStreams().isEmpty() || now - heard.at < PING_AFTER.toNanos()) {
+            for (Session session : all) {
+                Heard heard = sessions.get(session);
+                if (heard == null || session.isClosed() || session.getStreams().isEmpty()
+                        || now - heard.at < PING_AFTER.toNanos()) {
                     continue;
                 }
                 if (heard.pinged == 0) {
