@@ -144,13 +144,6 @@ public final class ConsulInstances {
         }
     }
 
-    /** The Meta Consul stores for a registration: the user's entries plus {@value #PROTOCOL_META}. */
-    public static Map<String, String> metaOf(ServiceRegistration registration) {
-        Map<String, String> meta = new LinkedHashMap<>(registration.meta());
-        meta.put(PROTOCOL_META, registration.protocol());
-        return meta;
-    }
-
     /** The instance an entry stands for, or {@code null} (logged at debug) when it cannot be one. */
     private static ServiceInstance instance(String serviceName, String id, String name, String serviceAddress,
                                             String nodeAddress, int port, List<String> tags, Map<String, String> meta) {
