@@ -18,9 +18,10 @@ import org.slf4j.Logger;
  *
  * <p>Consul's rules for blocking clients: the first read (and the first after a reset) does not block;
  * each next one sends the last {@code X-Consul-Index}; an index lower than the last resets to 0; one
- * below 1 is replaced by 1, so the watch never blocks on 0 nor spins; queries are paced by
- * {@link QueryPacer}. Errors keep the last list, back off and move to the next agent. Steps never
- * overlap: each starts when the previous ended. {@link #close()} cancels what is under way at once.
+ * below 1 (an agent bug Consul documents) is replaced by 1, so the watch never blocks on 0 nor spins;
+ * queries are paced by {@link QueryPacer}. Errors keep the last list, back off and move to the next
+ * agent. Steps never overlap: each starts when the previous ended. {@link #close()} cancels what is
+ * under way at once.
  */
 public final class ConsulWatch implements ServiceWatch {
 
@@ -59,11 +60,7 @@ public final class ConsulWatch implements ServiceWatch {
         return watch;
     }
 
-    /**
-     * The index to send next, given the last one sent and the one the agent returned: below 1 (an
-     * agent bug Consul documents) becomes 1, so the watch blocks instead of spinning; lower than
-     * before resets to 0, a fresh non-blocking read.
-     */
+    /** The index to send next, given the last one sent and the one the agent returned (the rules in the class comment). */
     static long nextIndex(long sent, long returned) {
         return returned < 1 ? 1 : returned < sent ? 0 : returned;
     }
@@ -88,10 +85,9 @@ public final class ConsulWatch implements ServiceWatch {
         }
         sent = index;
         sentAt = System.nanoTime();
-        ConsulHttp.Call c = reads.read(agent, service, sent, this::answered);
-        call = c;
+        call = reads.read(agent, service, sent, this::answered);
         if (closed) {
-            c.cancel();
+            call.cancel();
         }
     }
 
