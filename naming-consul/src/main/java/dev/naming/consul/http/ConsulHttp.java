@@ -143,8 +143,7 @@ public final class ConsulHttp implements AutoCloseable {
         http2.addEventListener(guard);
         ClientConnectionFactory.Info h2 = new ClientConnectionFactoryOverHTTP2.HTTP2(http2);
         ClientConnectionFactory.Info h1 = HttpClientConnectionFactory.HTTP11;
-        // over TLS ALPN offers both and the agent picks (Go's server prefers h2); a server that
-        // answers without ALPN gets the first, HTTP/1.1. In clear text only HTTP/1.1
+        // a TLS server that answers without ALPN gets the first, HTTP/1.1 (Go's picks h2 by ALPN)
         HttpClientTransportDynamic transport = settings.tls()
                 ? new HttpClientTransportDynamic(connector, h1, h2)
                 : new HttpClientTransportDynamic(connector, h1);
@@ -476,11 +475,7 @@ public final class ConsulHttp implements AutoCloseable {
         return agent.getHost() + ":" + agent.getPort();
     }
 
-    /**
-     * A whole reply: the agent that answered ({@code host:port}), its status, headers and body.
-     *
-     * @param headers a header's first value by name, or {@code null}
-     */
+    /** A whole reply: the agent that answered ({@code host:port}), its status, headers ({@link #header}) and body. */
     public record Reply(String agent, int status, UnaryOperator<String> headers, byte[] body) {
 
         /** The header's first value, or {@code null}. */
