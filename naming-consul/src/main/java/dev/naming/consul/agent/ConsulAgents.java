@@ -58,10 +58,8 @@ public final class ConsulAgents {
             try {
                 return request.send(agent.uri());
             } catch (StatusException e) {
-                if (!worthFailingOver(e.status())) {
-                    throw new NamingException("consul: " + what + " refused: " + e.getMessage(), e);
-                }
-                throw new AgentFailure(e.getMessage(), e);
+                throw worthFailingOver(e.status()) ? new AgentFailure(e.getMessage(), e)
+                        : new NamingException("consul: " + what + " refused: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new AgentFailure(e.toString(), e); // the transport's messages name the agent
             } catch (InterruptedException e) {
