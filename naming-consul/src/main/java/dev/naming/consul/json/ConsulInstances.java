@@ -81,10 +81,9 @@ public final class ConsulInstances {
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
                             String f = p.currentName();
                             JsonToken v = p.nextToken();
-                            if (f.equals("Address")) {
-                                nodeAddress = scalar(p, v);
-                            } else {
-                                p.skipChildren();
+                            switch (f) {
+                                case "Address" -> nodeAddress = scalar(p, v);
+                                default -> p.skipChildren();
                             }
                         }
                     } else {
@@ -108,17 +107,10 @@ public final class ConsulInstances {
 
     /** A field's value as the tree's {@code asText()} gives it; {@code null} for JSON null; "" for a container. */
     private static String scalar(JsonParser p, JsonToken v) throws IOException {
-        if (v == JsonToken.VALUE_NULL) {
-            return null;
-        }
-        if (v.isStructStart()) {
-            p.skipChildren();
-            return "";
-        }
-        return p.getText();
+        return v.isStructStart() ? skip(p, "") : p.getValueAsString(null);
     }
 
-    private static int skip(JsonParser p, int value) throws IOException {
+    private static <T> T skip(JsonParser p, T value) throws IOException {
         p.skipChildren();
         return value;
     }
