@@ -122,7 +122,7 @@ public final class ConsulHttp implements AutoCloseable {
 
         ClientConnector connector = new ClientConnector();
         connector.setSelectors(1);
-        connector.setExecutor(pool);
+        connector.setExecutor(pool); // the client's too: HttpClient's executor and scheduler are its connector's
         connector.setScheduler(scheduler);
         connector.setConnectTimeout(settings.connectTimeout());
         SslContextFactory.Client tls = new SslContextFactory.Client();
@@ -153,8 +153,6 @@ public final class ConsulHttp implements AutoCloseable {
         transport.setConnectionPoolFactory(destination ->
                 new AgentConnectionPool(destination, MAX_CONNECTIONS, settings.tls() ? EXPECTED_STREAMS : 1));
         client = new HttpClient(transport);
-        client.setExecutor(pool);
-        client.setScheduler(scheduler);
         client.setFollowRedirects(false);
         client.setMaxResponseHeadersSize(settings.maxHeaderBytes());
         // a pending blocking query holds an HTTP/1.1 connection: the pool must not queue watches
