@@ -81,10 +81,8 @@ public final class ConsulAgents {
     public ConsulHttp.Reply exchange(String what, String method, String target, byte[] body, boolean statusIsAnswer) {
         return call(what, agent -> {
             ConsulHttp.Reply reply = http.send(agent, method, target, body, timeout);
-            if (!statusIsAnswer && worthFailingOver(reply.status())) {
-                reply.ok(); // throws, and another agent is tried
-            }
-            return reply;
+            // ok() throws on a 429 or 5xx, and another agent is tried
+            return statusIsAnswer || !worthFailingOver(reply.status()) ? reply : reply.ok();
         });
     }
 
