@@ -114,8 +114,7 @@ public final class HealthReads {
         }
         noteFiltered(service, reply.header(FILTERED_BY_ACLS));
         try {
-            return new Reply(parseIndex(reply.header("X-Consul-Index")),
-                    ConsulInstances.fromJson(service, reply.body()));
+            return new Reply(parseIndex(reply.header("X-Consul-Index")), ConsulInstances.fromJson(service, reply.body()));
         } catch (IOException | IllegalStateException e) {
             throw new IOException("agent " + reply.agent() + " sent a health reply that cannot be read: "
                     + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
