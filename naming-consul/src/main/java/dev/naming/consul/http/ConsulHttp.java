@@ -137,7 +137,6 @@ public final class ConsulHttp implements AutoCloseable {
         connector.setSslContextFactory(tls);
 
         HTTP2Client http2 = new HTTP2Client(connector);
-        http2.setMaxResponseHeadersSize(settings.maxHeaderBytes());
         // a SETTINGS frame of Go's has a handful of keys; one with many more is an attack on the parser
         http2.setMaxSettingsKeys(16);
         http2.addEventListener(guard);
@@ -154,7 +153,7 @@ public final class ConsulHttp implements AutoCloseable {
                 new AgentConnectionPool(destination, MAX_CONNECTIONS, settings.tls() ? EXPECTED_STREAMS : 1));
         client = new HttpClient(transport);
         client.setFollowRedirects(false);
-        client.setMaxResponseHeadersSize(settings.maxHeaderBytes());
+        client.setMaxResponseHeadersSize(settings.maxHeaderBytes()); // HTTP/2's too: the client hands it on at start
         // a pending blocking query holds an HTTP/1.1 connection: the pool must not queue watches
         // behind each other (the agent's own limit, if any, is the one that applies)
         client.setMaxRequestsQueuedPerDestination(MAX_QUEUED);
