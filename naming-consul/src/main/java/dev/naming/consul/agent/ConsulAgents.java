@@ -5,6 +5,7 @@ import dev.naming.consul.http.ConsulHttp;
 import dev.naming.consul.http.StatusException;
 import dev.naming.spi.Endpoints;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -58,15 +59,15 @@ public final class ConsulAgents {
             try {
                 return request.send(agent.uri());
             } catch (StatusException e) {
-                throw worthFailingOver(e.status()) ? new AgentFailure(e.getMessage(), e)
+                throw worthFailingOver(e.status()) ? new UncheckedIOException(e.getMessage(), e)
                         : new NamingException("consul: " + what + " refused: " + e.getMessage(), e);
             } catch (IOException e) {
-                throw new AgentFailure(e.toString(), e); // the transport's messages name the agent
+                throw new UncheckedIOException(e.toString(), e); // the transport's messages name the agent
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new NamingException("consul: " + what + " interrupted", e);
             }
-        }, AgentFailure.class::isInstance);
+        }, UncheckedIOException.class::isInstance); // thrown above for the errors another agent may not have
     }
 
     /**
@@ -89,14 +90,5 @@ public final class ConsulAgents {
     /** 429 and 5xx: another agent may do better. */
     static boolean worthFailingOver(int code) {
         return code == 429 || code >= 500;
-    }
-
-    /** An error another agent may not have. */
-    private static final class AgentFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        AgentFailure(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 }
