@@ -74,7 +74,6 @@ public final class ConsulAgents {
      * A write or a read of the agent's own state ({@code /v1/agent/…}), failing over as {@link #call}
      * on network errors, and on 429 and 5xx unless {@code statusIsAnswer}.
      *
-     * @param body           a JSON body, or {@code null}
      * @param statusIsAnswer every status is the agent's answer (a TTL pass: 5xx on old agents means
      *                       the check is unknown), not a reason to try another agent
      * @return the reply: the caller decides what a status means
