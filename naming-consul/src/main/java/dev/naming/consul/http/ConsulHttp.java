@@ -413,10 +413,8 @@ public final class ConsulHttp implements AutoCloseable {
             }
             if (length + n > body.length) {
                 long grown = Math.max((long) body.length * 2, length + n);
-                if (declared >= length + n) {
-                    // the last step ends at the declared length: no copy once the body is in
-                    grown = Math.min(grown, declared);
-                }
+                // the last step ends at the declared length: no copy once the body is in
+                grown = declared >= length + n ? Math.min(grown, declared) : grown;
                 body = Arrays.copyOf(body, (int) Math.min(grown, settings.maxReplyBytes()));
             }
             content.get(body, length, n);
