@@ -8,6 +8,7 @@ import dev.naming.spi.WatchSink;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 
@@ -33,7 +34,7 @@ public final class ConsulWatch implements ServiceWatch {
     private final QueryPacer pacer;
     private final Backoff backoff;
     private final long halfWaitNanos;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ConsulHttp.Call call, pause;
     /** The pause after a failure (its {@link WatchSink.Retry}), which the registry's return ends early. */
     private volatile ConsulHttp.Call retry;
@@ -66,7 +67,7 @@ public final class ConsulWatch implements ServiceWatch {
     }
 
     private void after(Duration delay) {
-        if (closed) {
+        if (closed.get()) {
             return;
         }
         if (delay.isZero() || delay.isNegative()) {
@@ -74,25 +75,25 @@ public final class ConsulWatch implements ServiceWatch {
             return;
         }
         pause = reads.http().schedule(this::send, delay);
-        if (closed) {
+        if (closed.get()) {
             pause.cancel();
         }
     }
 
     private void send() {
-        if (closed) {
+        if (closed.get()) {
             return;
         }
         sent = index;
         sentAt = System.nanoTime();
         call = reads.read(agent, service, sent, this::answered);
-        if (closed) {
+        if (closed.get()) {
             call.cancel();
         }
     }
 
     private void answered(HealthReads.Reply reply, Throwable error) {
-        if (closed || error instanceof CancellationException) {
+        if (closed.get() || error instanceof CancellationException) {
             return;
         }
         if (error != null) {
@@ -147,18 +148,15 @@ public final class ConsulWatch implements ServiceWatch {
         // not a sleep of its own: when the Naming sees the registry answer again, every watch retries at once
         WatchSink.Retry r = sink.retryAfter(backoff.next(), this::send);
         retry = r::cancel;
-        if (closed) {
+        if (closed.get()) {
             r.cancel();
         }
     }
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
         Stream.of(call, pause, retry).filter(Objects::nonNull).forEach(ConsulHttp.Call::cancel);
         reads.watchEnded();
