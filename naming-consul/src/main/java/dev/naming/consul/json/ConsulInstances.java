@@ -141,9 +141,7 @@ public final class ConsulInstances {
                                             String nodeAddress, int port, List<String> tags, Map<String, String> meta) {
         String address = serviceAddress == null || serviceAddress.isBlank() ? nodeAddress : serviceAddress;
         String protocol = meta.remove(PROTOCOL_META);
-        if (protocol == null || !PROTOCOL.matcher(protocol).matches()) {
-            protocol = ServiceRegistration.DEFAULT_PROTOCOL;
-        }
+        protocol = protocol != null && PROTOCOL.matcher(protocol).matches() ? protocol : ServiceRegistration.DEFAULT_PROTOCOL;
         try {
             return new ServiceInstance(id, name == null ? serviceName : name, address, port, protocol, tags, meta);
         } catch (IllegalArgumentException e) {
