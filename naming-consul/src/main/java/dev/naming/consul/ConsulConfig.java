@@ -26,8 +26,10 @@ import java.util.function.UnaryOperator;
  * TLS). The token travels only in the {@code X-Consul-Token} header; {@link #toString()} never
  * shows it. Every parameter is declared once in {@link #PARAMETERS}, which the README's table is
  * generated from; the tuning ones (timeouts, pacing, backoff) have production defaults.
+ *
+ * @param agents agent base URIs ({@code http(s)://host:port}) in fail-over order
  */
-final class ConsulConfig {
+record ConsulConfig(NamingUri uri, List<URI> agents, boolean tls, UriParameters.Values values) {
 
     static final String ADDR_ENV = "CONSUL_HTTP_ADDR", TOKEN_ENV = "CONSUL_HTTP_TOKEN", SSL_ENV = "CONSUL_HTTP_SSL";
     static final String DEFAULT_HOST = "127.0.0.1";
@@ -93,18 +95,6 @@ final class ConsulConfig {
     /** Consul's rule for namespace and partition names (agent/structs: a DNS label of at most 64 characters). */
     private static final java.util.regex.Pattern ENTERPRISE_NAME =
             java.util.regex.Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?");
-
-    private final NamingUri uri;
-    private final List<URI> agents;
-    private final boolean tls;
-    private final UriParameters.Values values;
-
-    private ConsulConfig(NamingUri uri, List<URI> agents, boolean tls, UriParameters.Values values) {
-        this.uri = uri;
-        this.agents = List.copyOf(agents);
-        this.tls = tls;
-        this.values = values;
-    }
 
     /**
      * The configuration of {@code uri}, with defaults from {@code env}.
@@ -179,11 +169,6 @@ final class ConsulConfig {
         if (values.get(RETRY_MAX).compareTo(values.get(RETRY_MIN)) < 0) {
             throw new IllegalArgumentException("retryMax must not be below retryMin");
         }
-    }
-
-    /** Agent base URIs ({@code http(s)://host:port}) in fail-over order. */
-    List<URI> agents() {
-        return agents;
     }
 
     Duration requestTimeout() {

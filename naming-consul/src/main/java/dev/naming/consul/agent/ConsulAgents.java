@@ -5,6 +5,7 @@ import dev.naming.consul.http.ConsulHttp;
 import dev.naming.consul.http.StatusException;
 import dev.naming.spi.Endpoints;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -58,24 +59,21 @@ public final class ConsulAgents {
             try {
                 return request.send(agent.uri());
             } catch (StatusException e) {
-                if (!worthFailingOver(e.status())) {
-                    throw new NamingException("consul: " + what + " refused: " + e.getMessage(), e);
-                }
-                throw new AgentFailure(e.getMessage(), e);
+                throw worthFailingOver(e.status()) ? new UncheckedIOException(e.getMessage(), e)
+                        : new NamingException("consul: " + what + " refused: " + e.getMessage(), e);
             } catch (IOException e) {
-                throw new AgentFailure(e.toString(), e); // the transport's messages name the agent
+                throw new UncheckedIOException(e.toString(), e); // the transport's messages name the agent
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new NamingException("consul: " + what + " interrupted", e);
             }
-        }, AgentFailure.class::isInstance);
+        }, UncheckedIOException.class::isInstance); // thrown above for the errors another agent may not have
     }
 
     /**
      * A write or a read of the agent's own state ({@code /v1/agent/…}), failing over as {@link #call}
      * on network errors, and on 429 and 5xx unless {@code statusIsAnswer}.
      *
-     * @param body           a JSON body, or {@code null}
      * @param statusIsAnswer every status is the agent's answer (a TTL pass: 5xx on old agents means
      *                       the check is unknown), not a reason to try another agent
      * @return the reply: the caller decides what a status means
@@ -83,24 +81,13 @@ public final class ConsulAgents {
     public ConsulHttp.Reply exchange(String what, String method, String target, byte[] body, boolean statusIsAnswer) {
         return call(what, agent -> {
             ConsulHttp.Reply reply = http.send(agent, method, target, body, timeout);
-            if (!statusIsAnswer && worthFailingOver(reply.status())) {
-                reply.ok(); // throws, and another agent is tried
-            }
-            return reply;
+            // ok() throws on a 429 or 5xx, and another agent is tried
+            return statusIsAnswer || !worthFailingOver(reply.status()) ? reply : reply.ok();
         });
     }
 
     /** 429 and 5xx: another agent may do better. */
     static boolean worthFailingOver(int code) {
         return code == 429 || code >= 500;
-    }
-
-    /** An error another agent may not have. */
-    private static final class AgentFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        AgentFailure(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 }

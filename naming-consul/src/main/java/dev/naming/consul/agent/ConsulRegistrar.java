@@ -125,14 +125,12 @@ public final class ConsulRegistrar implements Registrar {
      */
     @Override
     public void drain(String serviceName, String serviceId, boolean drained) {
-        Optional<String> registeredAs = registeredName(serviceId);
-        if (registeredAs.isEmpty()) {
-            throw new NamingException("consul: the agent has no service '" + serviceId + "': an agent drains only the"
-                    + " services registered on it (check the id, and that the URI names that agent)");
-        }
-        if (!registeredAs.get().equals(serviceName)) {
+        String registeredAs = registeredName(serviceId).orElseThrow(() -> new NamingException("consul: the agent has"
+                + " no service '" + serviceId + "': an agent drains only the services registered on it (check the id,"
+                + " and that the URI names that agent)"));
+        if (!registeredAs.equals(serviceName)) {
             throw new IllegalArgumentException("serviceName: '" + serviceId + "' is registered under '"
-                    + registeredAs.get() + "', not '" + serviceName + "'");
+                    + registeredAs + "', not '" + serviceName + "'");
         }
         String target = "/v1/agent/service/maintenance/" + ConsulPaths.encode(serviceId) + "?enable=" + drained
                 + (drained ? "&reason=" + ConsulPaths.encode(DRAIN_REASON) : "");

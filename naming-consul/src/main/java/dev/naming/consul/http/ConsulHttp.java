@@ -122,7 +122,7 @@ public final class ConsulHttp implements AutoCloseable {
 
         ClientConnector connector = new ClientConnector();
         connector.setSelectors(1);
-        connector.setExecutor(pool);
+        connector.setExecutor(pool); // the client's too: HttpClient's executor and scheduler are its connector's
         connector.setScheduler(scheduler);
         connector.setConnectTimeout(settings.connectTimeout());
         SslContextFactory.Client tls = new SslContextFactory.Client();
@@ -137,14 +137,12 @@ public final class ConsulHttp implements AutoCloseable {
         connector.setSslContextFactory(tls);
 
         HTTP2Client http2 = new HTTP2Client(connector);
-        http2.setMaxResponseHeadersSize(settings.maxHeaderBytes());
         // a SETTINGS frame of Go's has a handful of keys; one with many more is an attack on the parser
         http2.setMaxSettingsKeys(16);
         http2.addEventListener(guard);
         ClientConnectionFactory.Info h2 = new ClientConnectionFactoryOverHTTP2.HTTP2(http2);
         ClientConnectionFactory.Info h1 = HttpClientConnectionFactory.HTTP11;
-        // over TLS ALPN offers both and the agent picks (Go's server prefers h2); a server that
-        // answers without ALPN gets the first, HTTP/1.1. In clear text only HTTP/1.1
+        // a TLS server that answers without ALPN gets the first, HTTP/1.1 (Go's picks h2 by ALPN)
         HttpClientTransportDynamic transport = settings.tls()
                 ? new HttpClientTransportDynamic(connector, h1, h2)
                 : new HttpClientTransportDynamic(connector, h1);
@@ -154,10 +152,8 @@ public final class ConsulHttp implements AutoCloseable {
         transport.setConnectionPoolFactory(destination ->
                 new AgentConnectionPool(destination, MAX_CONNECTIONS, settings.tls() ? EXPECTED_STREAMS : 1));
         client = new HttpClient(transport);
-        client.setExecutor(pool);
-        client.setScheduler(scheduler);
         client.setFollowRedirects(false);
-        client.setMaxResponseHeadersSize(settings.maxHeaderBytes());
+        client.setMaxResponseHeadersSize(settings.maxHeaderBytes()); // HTTP/2's too: the client hands it on at start
         // a pending blocking query holds an HTTP/1.1 connection: the pool must not queue watches
         // behind each other (the agent's own limit, if any, is the one that applies)
         client.setMaxRequestsQueuedPerDestination(MAX_QUEUED);
@@ -417,10 +413,8 @@ public final class ConsulHttp implements AutoCloseable {
             }
             if (length + n > body.length) {
                 long grown = Math.max((long) body.length * 2, length + n);
-                if (declared >= length + n) {
-                    // the last step ends at the declared length: no copy once the body is in
-                    grown = Math.min(grown, declared);
-                }
+                // the last step ends at the declared length: no copy once the body is in
+                grown = declared >= length + n ? Math.min(grown, declared) : grown;
                 body = Arrays.copyOf(body, (int) Math.min(grown, settings.maxReplyBytes()));
             }
             content.get(body, length, n);
@@ -476,11 +470,7 @@ public final class ConsulHttp implements AutoCloseable {
         return agent.getHost() + ":" + agent.getPort();
     }
 
-    /**
-     * A whole reply: the agent that answered ({@code host:port}), its status, headers and body.
-     *
-     * @param headers a header's first value by name, or {@code null}
-     */
+    /** A whole reply: the agent that answered ({@code host:port}), its status, headers ({@link #header}) and body. */
     public record Reply(String agent, int status, UnaryOperator<String> headers, byte[] body) {
 
         /** The header's first value, or {@code null}. */

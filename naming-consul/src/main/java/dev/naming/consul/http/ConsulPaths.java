@@ -2,6 +2,7 @@ package dev.naming.consul.http;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Puts caller-supplied names into request paths and queries so that nothing a caller passes can
@@ -24,14 +25,10 @@ public final class ConsulPaths {
      *     path ending in {@code value}
      */
     public static String checkSegment(String field, String value) {
-        String[] segments = value.split("/", -1);
-        for (int i = 0; i < segments.length; i++) {
-            String s = segments[i];
-            boolean last = i == segments.length - 1;
-            if (s.equals(".") || s.equals("..") || (s.isEmpty() && !last)) {
-                throw new IllegalArgumentException(field + " must not have an empty, '.' or '..' segment between"
-                        + " slashes on Consul (its HTTP router would rewrite the path), was '" + value + "'");
-            }
+        List<String> segments = List.of(value.split("/", -1));
+        if (segments.contains(".") || segments.contains("..") || value.startsWith("/") || value.contains("//")) {
+            throw new IllegalArgumentException(field + " must not have an empty, '.' or '..' segment between"
+                    + " slashes on Consul (its HTTP router would rewrite the path), was '" + value + "'");
         }
         return value;
     }

@@ -81,10 +81,9 @@ public final class ConsulInstances {
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
                             String f = p.currentName();
                             JsonToken v = p.nextToken();
-                            if (f.equals("Address")) {
-                                nodeAddress = scalar(p, v);
-                            } else {
-                                p.skipChildren();
+                            switch (f) {
+                                case "Address" -> nodeAddress = scalar(p, v);
+                                default -> p.skipChildren();
                             }
                         }
                     } else {
@@ -108,17 +107,10 @@ public final class ConsulInstances {
 
     /** A field's value as the tree's {@code asText()} gives it; {@code null} for JSON null; "" for a container. */
     private static String scalar(JsonParser p, JsonToken v) throws IOException {
-        if (v == JsonToken.VALUE_NULL) {
-            return null;
-        }
-        if (v.isStructStart()) {
-            p.skipChildren();
-            return "";
-        }
-        return p.getText();
+        return v.isStructStart() ? skip(p, "") : p.getValueAsString(null);
     }
 
-    private static int skip(JsonParser p, int value) throws IOException {
+    private static <T> T skip(JsonParser p, T value) throws IOException {
         p.skipChildren();
         return value;
     }
@@ -144,21 +136,12 @@ public final class ConsulInstances {
         }
     }
 
-    /** The Meta Consul stores for a registration: the user's entries plus {@value #PROTOCOL_META}. */
-    public static Map<String, String> metaOf(ServiceRegistration registration) {
-        Map<String, String> meta = new LinkedHashMap<>(registration.meta());
-        meta.put(PROTOCOL_META, registration.protocol());
-        return meta;
-    }
-
     /** The instance an entry stands for, or {@code null} (logged at debug) when it cannot be one. */
     private static ServiceInstance instance(String serviceName, String id, String name, String serviceAddress,
                                             String nodeAddress, int port, List<String> tags, Map<String, String> meta) {
         String address = serviceAddress == null || serviceAddress.isBlank() ? nodeAddress : serviceAddress;
         String protocol = meta.remove(PROTOCOL_META);
-        if (protocol == null || !PROTOCOL.matcher(protocol).matches()) {
-            protocol = ServiceRegistration.DEFAULT_PROTOCOL;
-        }
+        protocol = protocol != null && PROTOCOL.matcher(protocol).matches() ? protocol : ServiceRegistration.DEFAULT_PROTOCOL;
         try {
             return new ServiceInstance(id, name == null ? serviceName : name, address, port, protocol, tags, meta);
         } catch (IllegalArgumentException e) {

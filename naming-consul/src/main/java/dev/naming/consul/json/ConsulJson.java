@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Optional;
 import java.util.Map;
 
@@ -51,8 +52,10 @@ public final class ConsulJson {
             String[] tags = r.tags().toArray(String[]::new);
             g.writeFieldName("Tags");
             g.writeArray(tags, 0, tags.length);
+            Map<String, String> meta = new LinkedHashMap<>(r.meta());
+            meta.put(ConsulInstances.PROTOCOL_META, r.protocol());
             g.writeObjectFieldStart("Meta");
-            for (Map.Entry<String, String> e : ConsulInstances.metaOf(r).entrySet()) {
+            for (Map.Entry<String, String> e : meta.entrySet()) {
                 g.writeStringField(e.getKey(), e.getValue());
             }
             g.writeEndObject();

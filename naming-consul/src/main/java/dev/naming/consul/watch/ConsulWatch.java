@@ -8,6 +8,7 @@ import dev.naming.spi.WatchSink;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 
@@ -18,9 +19,10 @@ import org.slf4j.Logger;
  *
  * <p>Consul's rules for blocking clients: the first read (and the first after a reset) does not block;
  * each next one sends the last {@code X-Consul-Index}; an index lower than the last resets to 0; one
- * below 1 is replaced by 1, so the watch never blocks on 0 nor spins; queries are paced by
- * {@link QueryPacer}. Errors keep the last list, back off and move to the next agent. Steps never
- * overlap: each starts when the previous ended. {@link #close()} cancels what is under way at once.
+ * below 1 (an agent bug Consul documents) is replaced by 1, so the watch never blocks on 0 nor spins;
+ * queries are paced by {@link QueryPacer}. Errors keep the last list, back off and move to the next
+ * agent. Steps never overlap: each starts when the previous ended. {@link #close()} cancels what is
+ * under way at once.
  */
 public final class ConsulWatch implements ServiceWatch {
 
@@ -32,7 +34,7 @@ public final class ConsulWatch implements ServiceWatch {
     private final QueryPacer pacer;
     private final Backoff backoff;
     private final long halfWaitNanos;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ConsulHttp.Call call, pause;
     /** The pause after a failure (its {@link WatchSink.Retry}), which the registry's return ends early. */
     private volatile ConsulHttp.Call retry;
@@ -59,17 +61,13 @@ public final class ConsulWatch implements ServiceWatch {
         return watch;
     }
 
-    /**
-     * The index to send next, given the last one sent and the one the agent returned: below 1 (an
-     * agent bug Consul documents) becomes 1, so the watch blocks instead of spinning; lower than
-     * before resets to 0, a fresh non-blocking read.
-     */
+    /** The index to send next, given the last one sent and the one the agent returned (the rules in the class comment). */
     static long nextIndex(long sent, long returned) {
         return returned < 1 ? 1 : returned < sent ? 0 : returned;
     }
 
     private void after(Duration delay) {
-        if (closed) {
+        if (closed.get()) {
             return;
         }
         if (delay.isZero() || delay.isNegative()) {
@@ -77,26 +75,25 @@ public final class ConsulWatch implements ServiceWatch {
             return;
         }
         pause = reads.http().schedule(this::send, delay);
-        if (closed) {
+        if (closed.get()) {
             pause.cancel();
         }
     }
 
     private void send() {
-        if (closed) {
+        if (closed.get()) {
             return;
         }
         sent = index;
         sentAt = System.nanoTime();
-        ConsulHttp.Call c = reads.read(agent, service, sent, this::answered);
-        call = c;
-        if (closed) {
-            c.cancel();
+        call = reads.read(agent, service, sent, this::answered);
+        if (closed.get()) {
+            call.cancel();
         }
     }
 
     private void answered(HealthReads.Reply reply, Throwable error) {
-        if (closed || error instanceof CancellationException) {
+        if (closed.get() || error instanceof CancellationException) {
             return;
         }
         if (error != null) {
@@ -151,18 +148,15 @@ public final class ConsulWatch implements ServiceWatch {
         // not a sleep of its own: when the Naming sees the registry answer again, every watch retries at once
         WatchSink.Retry r = sink.retryAfter(backoff.next(), this::send);
         retry = r::cancel;
-        if (closed) {
+        if (closed.get()) {
             r.cancel();
         }
     }
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
         Stream.of(call, pause, retry).filter(Objects::nonNull).forEach(ConsulHttp.Call::cancel);
         reads.watchEnded();

@@ -28,11 +28,7 @@ public final class HealthReads {
 
     /** Consul's header on a reply from which the ACL token's rights left something out (agent/http.go). */
     static final String FILTERED_BY_ACLS = "X-Consul-Results-Filtered-By-ACLs";
-    /**
-     * Plain-HTTP watches past which one warning is logged: over HTTP/1.1 each holds a connection, and
-     * agents from Consul 1.7.1 on refuse more than 200 per client address by default
-     * ({@code limits.http_max_conns_per_client}, added in 1.6.3).
-     */
+    /** Plain-HTTP watches past which one warning is logged, near the agent's default of 200 connections per client. */
     static final int PLAIN_HTTP_WARNING = 180;
 
     /** One read: the instances and the {@code X-Consul-Index} they came with (0 when absent). */
@@ -42,9 +38,8 @@ public final class HealthReads {
     private final List<URI> agents;
     private final WatchSettings settings;
     private final Set<String> filtered = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean warnedFiltered = new AtomicBoolean();
     private final AtomicInteger watches = new AtomicInteger();
-    private final AtomicBoolean warnedPlain = new AtomicBoolean();
+    private final AtomicBoolean warnedFiltered = new AtomicBoolean(), warnedPlain = new AtomicBoolean();
 
     public HealthReads(ConsulHttp http, List<URI> agents, WatchSettings settings) {
         this.http = http;
@@ -119,8 +114,7 @@ public final class HealthReads {
         }
         noteFiltered(service, reply.header(FILTERED_BY_ACLS));
         try {
-            return new Reply(parseIndex(reply.header("X-Consul-Index")),
-                    ConsulInstances.fromJson(service, reply.body()));
+            return new Reply(parseIndex(reply.header("X-Consul-Index")), ConsulInstances.fromJson(service, reply.body()));
         } catch (IOException | IllegalStateException e) {
             throw new IOException("agent " + reply.agent() + " sent a health reply that cannot be read: "
                     + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
