@@ -96,6 +96,24 @@ class ConsulHttp2Test {
     }
 
     /**
+     * A connection whose queries are all held (a 30 s wait) is silent, so it is PINGed after
+     * {@link ConsulHttp#PING_AFTER}; an agent that answers keeps it: the same connection carries the
+     * same queries past the time an unanswered PING would have ended it, and no other is opened.
+     */
+    @Test
+    void aSilentConnectionWhoseAgentAnswersItsPingIsKept() {
+        try (ConsulEmulator agent = http2Agent(250); ConsulNaming naming = connect(agent)) {
+            watch(naming, agent, 10);
+            long accepted = agent.acceptedConnections();
+            agent.clearRequests();
+
+            Duration pingAndDeadline = ConsulHttp.PING_AFTER.multipliedBy(2).plusSeconds(3);
+            await().during(pingAndDeadline).atMost(pingAndDeadline.plusSeconds(2)).until(() ->
+                    agent.acceptedConnections() == accepted && agent.requests("/v1/health/service/").isEmpty());
+        }
+    }
+
+    /**
      * A watch added when the open connection's streams are all taken (nothing else being opened)
      * is not left waiting for one to free: a second connection opens for it.
      */

@@ -86,6 +86,8 @@ final class HostileHttp2Agent implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicLong floodFrames = new AtomicLong();
     private final AtomicInteger flooded = new AtomicInteger();
+    /** When the first flood started (System.nanoTime), 0 before. */
+    private final AtomicLong firstFlood = new AtomicLong();
     private volatile Flood flood;
     private volatile String victimPrefix;
     private volatile boolean closed;
@@ -140,6 +142,16 @@ final class HostileHttp2Agent implements AutoCloseable {
         return connections.stream().filter(c -> c.endedByClient).count();
     }
 
+    /**
+     * From the start of the first flood until the client first ended a connection after it, in
+     * milliseconds; -1 while it has not.
+     */
+    long clientEndedAfterFloodMillis() {
+        long start = firstFlood.get();
+        return connections.stream().filter(c -> c.endedByClient && start != 0 && c.endedAt >= start)
+                .mapToLong(c -> (c.endedAt - start) / 1_000_000).min().orElse(-1);
+    }
+
     /** The error codes of the GOAWAY frames the client sent, in order. */
     List<Integer> goAwayCodes() {
         return connections.stream().filter(c -> c.goAwayCode >= 0).map(c -> c.goAwayCode).toList();
@@ -191,6 +203,8 @@ final class HostileHttp2Agent implements AutoCloseable {
         private volatile CountDownLatch reading = new CountDownLatch(0);
         private volatile boolean ended;
         private volatile boolean endedByClient;
+        /** When the client ended it (System.nanoTime), 0 before. */
+        private volatile long endedAt;
         private volatile int goAwayCode = -1;
 
         Connection(SSLSocket socket) {
@@ -221,6 +235,7 @@ final class HostileHttp2Agent implements AutoCloseable {
                         // looks at the server's state every 100 ms
                     }
                     if (!readFully(in, head)) {
+                        endedAt = System.nanoTime();
                         endedByClient = true;
                         return;
                     }
@@ -233,12 +248,14 @@ final class HostileHttp2Agent implements AutoCloseable {
                     }
                     byte[] payload = new byte[length];
                     if (!readFully(in, payload)) {
+                        endedAt = System.nanoTime();
                         endedByClient = true;
                         return;
                     }
                     onFrame(type, flags, stream, payload);
                 }
             } catch (IOException e) {
+                endedAt = System.nanoTime();
                 endedByClient = !closed;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -325,6 +342,7 @@ final class HostileHttp2Agent implements AutoCloseable {
             String prefix = victimPrefix;
             if (kind != null && prefix != null && target.startsWith(prefix)) {
                 flooded.incrementAndGet();
+                firstFlood.compareAndSet(0, System.nanoTime());
                 startFlood(kind, stream);
                 return;
             }

@@ -75,6 +75,9 @@ final class AgentConnectionPool extends MultiplexConnectionPool {
                 lookLater();
             } else {
                 looks.set(0);
+                if (destination.getQueuedRequestCount() > 0) {
+                    tryCreate(false); // queued after the last look, when the looks were still taken
+                }
             }
         }
     }

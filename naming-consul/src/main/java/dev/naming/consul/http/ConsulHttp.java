@@ -154,8 +154,7 @@ public final class ConsulHttp implements AutoCloseable {
         client = new HttpClient(transport);
         client.setFollowRedirects(false);
         client.setMaxResponseHeadersSize(settings.maxHeaderBytes()); // HTTP/2's too: the client hands it on at start
-        // a pending blocking query holds an HTTP/1.1 connection: the pool must not queue watches
-        // behind each other (the agent's own limit, if any, is the one that applies)
+        // every watch of a Naming may wait in the queue at once (while its connection is opened)
         client.setMaxRequestsQueuedPerDestination(MAX_QUEUED);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "naming-consul"));
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
@@ -193,8 +192,11 @@ public final class ConsulHttp implements AutoCloseable {
     /** Runs the guard's look at the HTTP/2 connections every second while the client runs. */
     private void sweepLater() {
         schedule(() -> {
-            guard.sweep();
-            sweepLater();
+            try {
+                guard.sweep();
+            } finally { // a look that failed must not end the looks to come
+                sweepLater();
+            }
         }, Duration.ofSeconds(1));
     }
 
